@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# Build: docker build -t mentorbot .
+# Run:   docker run -e MENTORBOT__DISCORD__TOKEN=... -v mentorbot-data:/data mentorbot
+
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+# Dependencies first, in their own layer: it is rebuilt only when Cargo.toml or Cargo.lock change.
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir src && echo 'fn main() {}' > src/main.rs && echo '' > src/lib.rs \
+    && cargo build --release --locked --bin mentorbot \
+    && rm -rf src target/release/.fingerprint/mentorbot-* target/release/deps/mentorbot-* target/release/deps/libmentorbot-*
+# The same build command CI runs (.ci/run).
+COPY src src
+COPY migrations migrations
+COPY config config
+RUN cargo build --release --locked --bin mentorbot
+
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin mentorbot \
+    && mkdir -p /data && chown mentorbot /data
+COPY --from=build /src/target/release/mentorbot /usr/local/bin/mentorbot
+USER mentorbot
+WORKDIR /data
+VOLUME ["/data"]
+# The SQLite file lives on the volume; the token comes from the environment, never the image.
+ENV MENTORBOT__DATABASE__URL=sqlite:///data/mentorbot.db \
+    RUST_LOG=info
+ENTRYPOINT ["/usr/local/bin/mentorbot"]
+CMD ["run"]

@@ -1,0 +1,284 @@
+//! Layered settings: the built-in `config/default.toml`, an optional file, then
+//! `MENTORBOT__SECTION__KEY` environment variables.
+use std::fmt;
+use std::path::Path;
+
+use figment::error::Kind;
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The defaults, compiled in so the binary runs from any folder.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+pub const ENV_PREFIX: &str = "MENTORBOT__";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub discord: DiscordSettings,
+    pub database: DatabaseSettings,
+    pub program: ProgramSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordSettings {
+    pub token: Secret,
+    pub dev_guild_id: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramSettings {
+    pub proposal_expiry_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub level: String,
+}
+
+/// A secret string that never prints: Debug, Display and serialisation all redact it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_set(&self) -> bool {
+        !self.0.trim().is_empty()
+    }
+
+    fn shown(&self) -> &'static str {
+        if self.is_set() {
+            "[redacted]"
+        } else {
+            "[not set]"
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.shown())
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.shown())
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.shown())
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Environment values that look like numbers arrive as numbers.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Int(i64),
+            UInt(u64),
+        }
+        Ok(Secret(match Raw::deserialize(d)? {
+            Raw::Text(s) => s,
+            Raw::Int(i) => i.to_string(),
+            Raw::UInt(u) => u.to_string(),
+        }))
+    }
+}
+
+/// A setting that stops start-up: one line naming the key and the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Settings {
+    /// Loads the layers. `file` must exist when given.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError(format!(
+                    "config error: config file {}: not found; give the path of an existing TOML file to --config or MENTORBOT_CONFIG",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__"));
+        let settings: Settings = figment.extract().map_err(|e| ConfigError(describe(&e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what types alone cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let url = &self.database.url;
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
+            return Err(ConfigError(format!(
+                "config error: database.url: \"{url}\" is neither sqlite: nor postgres:; use sqlite://data/mentorbot.db or postgres://user@host/database"
+            )));
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError(
+                "config error: database.max_connections: must be at least 1".into(),
+            ));
+        }
+        if !(1..=60).contains(&self.program.proposal_expiry_days) {
+            return Err(ConfigError(format!(
+                "config error: program.proposal_expiry_days: {} is out of range; use a number of days from 1 to 60",
+                self.program.proposal_expiry_days
+            )));
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return Err(ConfigError(format!(
+                "config error: log.level: \"{}\" is not a log filter; use e.g. info, debug or mentorbot=debug,info",
+                self.log.level
+            )));
+        }
+        Ok(())
+    }
+
+    /// The token, or how to give one.
+    pub fn require_token(&self) -> Result<&Secret, ConfigError> {
+        if self.discord.token.is_set() {
+            Ok(&self.discord.token)
+        } else {
+            Err(ConfigError(
+                "discord.token: not set; give the bot token from the Discord developer portal as the environment \
+                 variable MENTORBOT__DISCORD__TOKEN=<token> (or token = \"<token>\" under [discord] in a --config file)"
+                    .into(),
+            ))
+        }
+    }
+
+    /// The effective settings as TOML, with secrets redacted.
+    pub fn to_redacted_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("settings serialise")
+    }
+}
+
+/// Rust type names in serde's messages, in words.
+fn plain(expected: &str) -> String {
+    match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number of 0 or more".into(),
+        "i8" | "i16" | "i32" | "i64" => "a whole number".into(),
+        "a boolean" | "bool" => "true or false".into(),
+        other => other.into(),
+    }
+}
+
+/// Turns figment's error into one line: the key, what is wrong, where it came from, the fix.
+fn describe(e: &figment::Error) -> String {
+    let mut key = e.path.join(".");
+    let (what, fix) = match &e.kind {
+        Kind::UnknownField(field, expected) => {
+            if e.path.last() != Some(field) {
+                key = if key.is_empty() {
+                    field.clone()
+                } else {
+                    format!("{key}.{field}")
+                };
+            }
+            (
+                "unknown setting".to_string(),
+                format!("remove it or fix its spelling (known here: {})", expected.join(", ")),
+            )
+        }
+        Kind::InvalidType(actual, expected) => (
+            format!("wrong type: found {actual}"),
+            format!("give {}", plain(expected)),
+        ),
+        Kind::InvalidValue(actual, expected) => (format!("invalid value {actual}"), format!("give {expected}")),
+        Kind::MissingField(field) => {
+            key = if key.is_empty() {
+                field.to_string()
+            } else {
+                format!("{key}.{field}")
+            };
+            (
+                "missing".to_string(),
+                "add it (config/default.toml lists every setting)".to_string(),
+            )
+        }
+        other => (
+            other.to_string(),
+            "check config/default.toml for the expected form".to_string(),
+        ),
+    };
+    let source = match &e.metadata {
+        Some(md) if md.name.contains("environment") => {
+            let mut parts: Vec<&str> = key.split('.').collect();
+            if parts.first() == Some(&"default") {
+                parts.remove(0);
+            }
+            format!(
+                " (from environment variable {ENV_PREFIX}{})",
+                parts.join("__").to_uppercase()
+            )
+        }
+        Some(md) => match &md.source {
+            Some(figment::Source::File(path)) => format!(" (in {})", path.display()),
+            _ => String::new(),
+        },
+        None => String::new(),
+    };
+    let key = key.strip_prefix("default.").unwrap_or(&key).to_string();
+    format!("config error: {key}: {what}{source}; {fix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new("abc.def.ghi");
+        assert_eq!(format!("{s:?}"), "[redacted]");
+        assert_eq!(format!("{s}"), "[redacted]");
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"[redacted]\"");
+        assert_eq!(Secret::default().to_string(), "[not set]");
+    }
+
+    #[test]
+    fn defaults_parse_and_validate() {
+        let settings: Settings = Figment::from(Toml::string(DEFAULT_TOML)).extract().unwrap();
+        settings.validate().unwrap();
+        assert_eq!(settings.database.url, "sqlite://data/mentorbot.db");
+        assert!(settings.require_token().is_err());
+        assert!(
+            !settings.to_redacted_toml().contains("token = \"\"\n"),
+            "{}",
+            settings.to_redacted_toml()
+        );
+    }
+}

@@ -1,0 +1,36 @@
+//! Identifiers. Discord ids are 64-bit snowflakes; records of our own get database ids.
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $inner:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub $inner);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A Discord server. Every record belongs to exactly one.
+    GuildId,
+    u64
+);
+id_type!(
+    /// A Discord user.
+    UserId,
+    u64
+);
+id_type!(OfferId, i64);
+id_type!(RequestId, i64);
+id_type!(RelationshipId, i64);
+id_type!(GoalId, i64);
+id_type!(StepId, i64);
+id_type!(CheckinId, i64);
+id_type!(JournalEntryId, i64);

@@ -1,0 +1,13 @@
+//! The mentorship domain: plain values and rules, no Discord and no database.
+pub mod agreement;
+pub mod checkin;
+pub mod ids;
+pub mod journal;
+pub mod listing;
+pub mod plan;
+pub mod profile;
+pub mod relationship;
+pub mod retrospective;
+pub mod validate;
+
+pub use ids::*;

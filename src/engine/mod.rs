@@ -1,0 +1,134 @@
+//! The engine: each use case loads what it needs, lets the domain decide, and stores the result.
+//! It knows neither Discord nor SQL; the store and the clock are handed in.
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::clock::Clock;
+use crate::domain::ids::*;
+use crate::domain::listing::ListingError;
+use crate::domain::relationship::{Relationship, RelationshipError};
+use crate::domain::validate::ValidationError;
+use crate::store::{Store, StoreError};
+
+mod journal;
+mod listings;
+mod plan;
+mod profiles;
+mod relationships;
+
+pub use relationships::Direction;
+
+/// Program-wide rules the engine applies.
+#[derive(Debug, Clone)]
+pub struct ProgramRules {
+    /// How long an invitation waits for an answer.
+    pub proposal_expiry: Duration,
+}
+
+impl Default for ProgramRules {
+    fn default() -> Self {
+        Self {
+            proposal_expiry: Duration::days(7),
+        }
+    }
+}
+
+/// What can go wrong in a use case: things the person can fix, and our own failures.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error(transparent)]
+    Relationship(#[from] RelationshipError),
+    #[error("that offer or request: {0}")]
+    Listing(#[from] ListingError),
+    #[error("{0} not found in this server")]
+    NotFound(&'static str),
+    #[error("someone changed this at the same moment; please try again")]
+    Conflict,
+    #[error("internal error: {0}")]
+    Internal(#[source] StoreError),
+}
+
+impl Error {
+    /// True when the person can act on the message; false for our own failures.
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, Error::Internal(_))
+    }
+
+    /// The short text a person sees.
+    pub fn user_message(&self) -> String {
+        match self {
+            Error::Internal(_) => {
+                "Sorry, something went wrong on our side. It has been logged; please try again later.".into()
+            }
+            Error::Invalid(v) | Error::Relationship(RelationshipError::Invalid(v)) => {
+                format!("Please fix the {}: {}.", v.field, v.reason.trim_end_matches('.'))
+            }
+            other => {
+                let text = other.to_string();
+                let mut chars = text.chars();
+                match chars.next() {
+                    Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+                    None => text,
+                }
+            }
+        }
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Stale => Error::Conflict,
+            StoreError::CapacityFull => Error::Relationship(RelationshipError::CapacityFull),
+            StoreError::DuplicateLive => Error::Relationship(RelationshipError::AlreadyLive {
+                kind: crate::domain::listing::Kind::Classic,
+            }),
+            StoreError::AlreadyExists => Error::Conflict,
+            e @ StoreError::Database(_) => Error::Internal(e),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+#[derive(Clone)]
+pub struct Engine {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    rules: ProgramRules,
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rules: ProgramRules) -> Self {
+        Self { store, clock, rules }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// A relationship of this guild, or NotFound.
+    async fn load(&self, guild: GuildId, id: RelationshipId) -> Result<Relationship> {
+        self.store
+            .relationship(guild, id)
+            .await?
+            .ok_or(Error::NotFound("mentorship"))
+    }
+
+    /// A relationship the viewer belongs to (invited, joined or declined). To anyone else it
+    /// does not exist, so its existence is not revealed.
+    pub async fn relationship_for(&self, guild: GuildId, id: RelationshipId, viewer: UserId) -> Result<Relationship> {
+        let rel = self.load(guild, id).await?;
+        if rel.member(viewer).is_none() {
+            return Err(Error::NotFound("mentorship"));
+        }
+        Ok(rel)
+    }
+}

@@ -1,0 +1,139 @@
+use chrono::NaiveDate;
+
+use super::{Engine, Error, Result};
+use crate::domain::checkin::{Checkin, CheckinStatus};
+use crate::domain::ids::*;
+use crate::domain::plan::{Goal, ItemStatus, Step};
+
+impl Engine {
+    pub async fn add_goal(&self, guild: GuildId, rel: RelationshipId, actor: UserId, title: &str) -> Result<Goal> {
+        let relationship = self.load(guild, rel).await?;
+        let existing = self.store.goals(guild, rel).await?.len();
+        let mut goal = Goal::new(&relationship, existing, actor, title, self.now())?;
+        goal.id = self.store.insert_goal(&goal).await?;
+        Ok(goal)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_step(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        actor: UserId,
+        goal: GoalId,
+        text: &str,
+        owner: Option<UserId>,
+        due: Option<NaiveDate>,
+    ) -> Result<Step> {
+        let relationship = self.load(guild, rel).await?;
+        let goals = self.store.goals(guild, rel).await?;
+        let goal = goals.iter().find(|g| g.id == goal).ok_or(Error::NotFound("goal"))?;
+        let mut step = goal.new_step(&relationship, actor, text, owner, due, self.now())?;
+        step.id = self.store.insert_step(guild, &step).await?;
+        Ok(step)
+    }
+
+    pub async fn set_step_status(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        actor: UserId,
+        step: StepId,
+        status: ItemStatus,
+    ) -> Result<Step> {
+        let relationship = self.load(guild, rel).await?;
+        let mut step = self
+            .store
+            .goals(guild, rel)
+            .await?
+            .into_iter()
+            .flat_map(|g| g.steps)
+            .find(|s| s.id == step)
+            .ok_or(Error::NotFound("step"))?;
+        step.set_status(&relationship, actor, status, self.now())?;
+        self.store.update_step(guild, &step).await?;
+        Ok(step)
+    }
+
+    pub async fn set_goal_status(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        actor: UserId,
+        goal: GoalId,
+        status: ItemStatus,
+    ) -> Result<Goal> {
+        let relationship = self.load(guild, rel).await?;
+        let mut goal = self
+            .store
+            .goals(guild, rel)
+            .await?
+            .into_iter()
+            .find(|g| g.id == goal)
+            .ok_or(Error::NotFound("goal"))?;
+        goal.set_status(&relationship, actor, status)?;
+        self.store.update_goal(&goal).await?;
+        Ok(goal)
+    }
+
+    /// The action plan, for members only.
+    pub async fn plan(&self, guild: GuildId, rel: RelationshipId, viewer: UserId) -> Result<Vec<Goal>> {
+        let relationship = self.relationship_for(guild, rel, viewer).await?;
+        relationship.require_joined(viewer)?;
+        Ok(self.store.goals(guild, rel).await?)
+    }
+
+    /// A member records a meeting that happened (or did not) outside the schedule.
+    pub async fn record_checkin(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        actor: UserId,
+        held: bool,
+        note: Option<&str>,
+    ) -> Result<Checkin> {
+        let relationship = self.load(guild, rel).await?;
+        let mut checkin = Checkin::record(&relationship, actor, held, note, self.now())?;
+        checkin.id = self.store.insert_checkin(&checkin).await?;
+        Ok(checkin)
+    }
+
+    /// The schedule plans a meeting.
+    pub async fn plan_checkin(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Checkin> {
+        let relationship = self.load(guild, rel).await?;
+        let mut checkin = Checkin::planned(&relationship, at)?;
+        checkin.id = self.store.insert_checkin(&checkin).await?;
+        Ok(checkin)
+    }
+
+    /// A member says how a planned meeting went.
+    pub async fn report_checkin(
+        &self,
+        guild: GuildId,
+        id: CheckinId,
+        actor: UserId,
+        status: CheckinStatus,
+        note: Option<&str>,
+    ) -> Result<Checkin> {
+        let mut checkin = self
+            .store
+            .checkin(guild, id)
+            .await?
+            .ok_or(Error::NotFound("check-in"))?;
+        let relationship = self.relationship_for(guild, checkin.relationship, actor).await?;
+        checkin.report(&relationship, actor, status, note, self.now())?;
+        self.store.update_checkin(&checkin).await?;
+        Ok(checkin)
+    }
+
+    pub async fn checkins(&self, guild: GuildId, rel: RelationshipId, viewer: UserId) -> Result<Vec<Checkin>> {
+        let relationship = self.relationship_for(guild, rel, viewer).await?;
+        relationship.require_joined(viewer)?;
+        Ok(self.store.checkins(guild, rel).await?)
+    }
+}

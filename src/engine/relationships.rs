@@ -1,0 +1,284 @@
+use chrono::{DateTime, Utc};
+
+use super::{Engine, Error, Result};
+use crate::domain::agreement::{AgreementInput, AgreementTerms};
+use crate::domain::ids::*;
+use crate::domain::listing::Kind;
+use crate::domain::relationship::{EndReason, Origin, Proposal, Relationship, RelationshipError, Role, Seats, State};
+use crate::store::{SeatGuard, StoreError};
+
+/// Who asks whom in a direct, person-to-person proposal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// The caller asks the other person to mentor them.
+    Request,
+    /// The caller offers to mentor the other person.
+    Offer,
+}
+
+impl Engine {
+    /// A direct request or offer to one person, with its purpose. The mentor's open offer of
+    /// that kind with a free place is linked (its capacity then counts), and so is the mentee's
+    /// open request of that kind.
+    pub async fn propose_direct(
+        &self,
+        guild: GuildId,
+        from: UserId,
+        to: UserId,
+        kind: Kind,
+        direction: Direction,
+        purpose: &str,
+    ) -> Result<Relationship> {
+        if kind == Kind::Peer {
+            return Err(RelationshipError::PairShape(kind).into());
+        }
+        let (mentor, mentee, origin) = match direction {
+            Direction::Request => (to, from, Origin::DirectRequest),
+            Direction::Offer => (from, to, Origin::DirectOffer),
+        };
+        let offer = self.free_offer_of(guild, mentor, kind).await?;
+        let request = self
+            .store
+            .open_requests(guild)
+            .await?
+            .into_iter()
+            .find(|r| r.user == mentee && r.kinds.contains(&kind))
+            .map(|r| r.id);
+        let proposal = Proposal {
+            guild,
+            proposer: from,
+            kind,
+            origin,
+            purpose: purpose.to_string(),
+            members: vec![(mentor, Role::Mentor), (mentee, Role::Mentee)],
+            offer,
+            request,
+        };
+        self.insert_proposal(proposal).await
+    }
+
+    /// The organiser's match of a mentor and a mentee: both are invited and both must accept.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn propose_match(
+        &self,
+        guild: GuildId,
+        organiser: UserId,
+        mentor: UserId,
+        mentee: UserId,
+        kind: Kind,
+        purpose: &str,
+        offer: Option<OfferId>,
+        request: Option<RequestId>,
+    ) -> Result<Relationship> {
+        let proposal = Proposal {
+            guild,
+            proposer: organiser,
+            kind,
+            origin: Origin::ProgramMatch,
+            purpose: purpose.to_string(),
+            members: vec![(mentor, Role::Mentor), (mentee, Role::Mentee)],
+            offer,
+            request,
+        };
+        self.insert_proposal(proposal).await
+    }
+
+    /// Invites people into a peer group with a shared purpose.
+    pub async fn invite_peer_group(
+        &self,
+        guild: GuildId,
+        from: UserId,
+        invitees: &[UserId],
+        purpose: &str,
+    ) -> Result<Relationship> {
+        let mut members = vec![(from, Role::Peer)];
+        members.extend(invitees.iter().map(|&u| (u, Role::Peer)));
+        let proposal = Proposal {
+            guild,
+            proposer: from,
+            kind: Kind::Peer,
+            origin: Origin::PeerInvite,
+            purpose: purpose.to_string(),
+            members,
+            offer: None,
+            request: None,
+        };
+        self.insert_proposal(proposal).await
+    }
+
+    /// The mentor's open offer of this kind that still has a place. Having offers but no place
+    /// left refuses the proposal; having no offer at all is informal mentoring, unbounded.
+    async fn free_offer_of(&self, guild: GuildId, mentor: UserId, kind: Kind) -> Result<Option<OfferId>> {
+        let offers: Vec<_> = self
+            .store
+            .open_offers(guild)
+            .await?
+            .into_iter()
+            .filter(|l| l.offer.user == mentor && l.offer.kinds.contains(&kind))
+            .collect();
+        if offers.is_empty() {
+            return Ok(None);
+        }
+        offers
+            .iter()
+            .find(|l| l.seats_taken < u32::from(l.offer.capacity))
+            .map(|l| Some(l.offer.id))
+            .ok_or(Error::Relationship(RelationshipError::CapacityFull))
+    }
+
+    async fn insert_proposal(&self, proposal: Proposal) -> Result<Relationship> {
+        let mut rel = Relationship::propose(proposal, self.now(), self.rules.proposal_expiry)?;
+        for member in rel.members.clone() {
+            let existing = self.store.relationships_of(rel.guild, member.user).await?;
+            rel.check_not_duplicate(&existing)?;
+        }
+        rel.id = self
+            .store
+            .insert_relationship(&rel)
+            .await
+            .map_err(|e| duplicate(e, rel.kind))?;
+        Ok(rel)
+    }
+
+    /// The invited person accepts. The mentor's capacity is checked again inside the save.
+    pub async fn accept(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
+        let mut rel = self.load(guild, id).await?;
+        let (seats, guard) = self.seats_for(&rel).await?;
+        let was = rel.state;
+        rel.accept(actor, seats, self.now())?;
+        let guard = guard.filter(|_| was == State::Proposed && rel.state == State::Accepted);
+        self.store
+            .save_relationship(&mut rel, guard)
+            .await
+            .map_err(|e| duplicate(e, rel.kind))?;
+        Ok(rel)
+    }
+
+    async fn seats_for(&self, rel: &Relationship) -> Result<(Seats, Option<SeatGuard>)> {
+        let Some(offer_id) = rel.offer else {
+            return Ok((Seats::Unlimited, None));
+        };
+        let Some(load) = self
+            .store
+            .open_offers(rel.guild)
+            .await?
+            .into_iter()
+            .find(|l| l.offer.id == offer_id)
+        else {
+            // A withdrawn offer keeps the places it has but takes no one new.
+            return Ok((Seats::Full, None));
+        };
+        let seats = if load.seats_taken < u32::from(load.offer.capacity) {
+            Seats::Free
+        } else {
+            Seats::Full
+        };
+        Ok((
+            seats,
+            Some(SeatGuard {
+                offer: offer_id,
+                capacity: load.offer.capacity,
+            }),
+        ))
+    }
+
+    pub async fn decline(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
+        let mut rel = self.load(guild, id).await?;
+        rel.decline(actor, self.now())?;
+        self.store.save_relationship(&mut rel, None).await?;
+        Ok(rel)
+    }
+
+    /// Lapses every proposal whose time is up; returns them so their senders can be told.
+    pub async fn expire_due(&self, limit: u32) -> Result<Vec<Relationship>> {
+        let now = self.now();
+        let mut expired = Vec::new();
+        for mut rel in self.store.proposals_due(now, limit).await? {
+            rel.expire(now)?;
+            match self.store.save_relationship(&mut rel, None).await {
+                Ok(()) => expired.push(rel),
+                // Answered in the meantime: not expired after all.
+                Err(StoreError::Stale) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(expired)
+    }
+
+    /// A member proposes the agreement or an edit of it; returns the new version number.
+    pub async fn propose_agreement(
+        &self,
+        guild: GuildId,
+        id: RelationshipId,
+        actor: UserId,
+        input: &AgreementInput,
+    ) -> Result<(Relationship, u32)> {
+        let mut rel = self.load(guild, id).await?;
+        rel.require_agreement_writable(actor)?;
+        let now = self.now();
+        let terms = AgreementTerms::from_input(actor, input, now)?;
+        let version = rel.propose_agreement(actor, terms, now)?;
+        self.store.save_relationship(&mut rel, None).await?;
+        Ok((rel, version))
+    }
+
+    pub async fn confirm_agreement(
+        &self,
+        guild: GuildId,
+        id: RelationshipId,
+        actor: UserId,
+        version: u32,
+    ) -> Result<Relationship> {
+        self.change(guild, id, |rel, now| rel.confirm_agreement(actor, version, now))
+            .await
+    }
+
+    pub async fn pause(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
+        self.change(guild, id, |rel, now| rel.pause(Some(actor), now)).await
+    }
+
+    pub async fn resume(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
+        self.change(guild, id, |rel, now| rel.resume(actor, now)).await
+    }
+
+    /// Ends a relationship; the mentee's request and the mentor's place are free to match again.
+    pub async fn end(
+        &self,
+        guild: GuildId,
+        id: RelationshipId,
+        actor: UserId,
+        reason: EndReason,
+    ) -> Result<Relationship> {
+        self.change(guild, id, |rel, now| rel.end(Some(actor), reason, now))
+            .await
+    }
+
+    /// The bot ends a relationship itself, e.g. on its planned end date.
+    pub async fn end_by_bot(&self, guild: GuildId, id: RelationshipId, reason: EndReason) -> Result<Relationship> {
+        self.change(guild, id, |rel, now| rel.end(None, reason, now)).await
+    }
+
+    async fn change(
+        &self,
+        guild: GuildId,
+        id: RelationshipId,
+        f: impl FnOnce(&mut Relationship, DateTime<Utc>) -> std::result::Result<(), RelationshipError>,
+    ) -> Result<Relationship> {
+        let mut rel = self.load(guild, id).await?;
+        f(&mut rel, self.now())?;
+        self.store.save_relationship(&mut rel, None).await?;
+        Ok(rel)
+    }
+
+    /// The caller's relationships, newest first.
+    pub async fn relationships(&self, guild: GuildId, user: UserId) -> Result<Vec<Relationship>> {
+        Ok(self.store.relationships_of(guild, user).await?)
+    }
+}
+
+fn duplicate(e: StoreError, kind: Kind) -> Error {
+    match e {
+        StoreError::DuplicateLive => Error::Relationship(RelationshipError::AlreadyLive { kind }),
+        other => other.into(),
+    }
+}

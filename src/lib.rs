@@ -1,0 +1,13 @@
+//! mentorbot: a Discord bot that runs mentorship programs.
+//!
+//! The domain (`domain`, `engine`) is plain Rust; storage lives behind the `store::Store`
+//! trait; only `discord` knows about Discord.
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod discord;
+pub mod domain;
+pub mod engine;
+pub mod schedule;
+pub mod store;

@@ -1,0 +1,129 @@
+//! Storage: one trait for what the domain needs, two backends (SQLite, PostgreSQL) that share
+//! their SQL text and differ only in how they connect and lock.
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::domain::checkin::Checkin;
+use crate::domain::ids::*;
+use crate::domain::journal::JournalEntry;
+use crate::domain::listing::{Offer, Request};
+use crate::domain::plan::{Goal, Step};
+use crate::domain::profile::Profile;
+use crate::domain::relationship::Relationship;
+use crate::domain::retrospective::Retrospective;
+
+pub mod postgres;
+mod rows;
+pub mod sqlite;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone saved the record since it was read; read it again and retry.
+    #[error("the record was changed at the same time by someone else")]
+    Stale,
+    /// A live relationship between the same people and of the same kind already exists.
+    #[error("a live relationship of this kind already exists between these people")]
+    DuplicateLive,
+    /// The offer linked to the relationship has no free place left.
+    #[error("the mentor has no free place left")]
+    CapacityFull,
+    /// A unique record (a retrospective, say) already exists.
+    #[error("it already exists")]
+    AlreadyExists,
+    #[error("database error: {0}")]
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An open offer with the places it has taken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfferLoad {
+    pub offer: Offer,
+    pub seats_taken: u32,
+}
+
+/// Checked inside the save's transaction, so two acceptances cannot both take the last place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeatGuard {
+    pub offer: OfferId,
+    pub capacity: u8,
+}
+
+/// What the program needs from a database. Every read and write is scoped to one guild.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> &'static str;
+    async fn migrate(&self) -> StoreResult<()>;
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn save_profile(&self, profile: &Profile) -> StoreResult<()>;
+    async fn profile(&self, guild: GuildId, user: UserId) -> StoreResult<Option<Profile>>;
+
+    async fn insert_offer(&self, offer: &Offer) -> StoreResult<OfferId>;
+    async fn offer(&self, guild: GuildId, id: OfferId) -> StoreResult<Option<Offer>>;
+    async fn offers_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<Offer>>;
+    /// Open offers with the places each has taken.
+    async fn open_offers(&self, guild: GuildId) -> StoreResult<Vec<OfferLoad>>;
+    async fn update_offer(&self, offer: &Offer) -> StoreResult<()>;
+
+    async fn insert_request(&self, request: &Request) -> StoreResult<RequestId>;
+    async fn request(&self, guild: GuildId, id: RequestId) -> StoreResult<Option<Request>>;
+    async fn requests_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<Request>>;
+    /// Open requests not tied to a relationship underway: the ones that can be matched.
+    async fn open_requests(&self, guild: GuildId) -> StoreResult<Vec<Request>>;
+    async fn update_request(&self, request: &Request) -> StoreResult<()>;
+
+    /// Inserts a new relationship with its members; returns its id.
+    async fn insert_relationship(&self, rel: &Relationship) -> StoreResult<RelationshipId>;
+    async fn relationship(&self, guild: GuildId, id: RelationshipId) -> StoreResult<Option<Relationship>>;
+    /// Every relationship the user is a member of (invited, joined or declined), newest first.
+    async fn relationships_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<Relationship>>;
+    /// Saves state, members, new agreement versions and confirmations in one transaction, if
+    /// nobody saved since `rel.revision` was read; bumps `rel.revision`.
+    async fn save_relationship(&self, rel: &mut Relationship, seat: Option<SeatGuard>) -> StoreResult<()>;
+    /// Proposals whose answer time is over, oldest first (for the expiry sweep, in any guild).
+    async fn proposals_due(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Relationship>>;
+
+    async fn insert_goal(&self, goal: &Goal) -> StoreResult<GoalId>;
+    async fn update_goal(&self, goal: &Goal) -> StoreResult<()>;
+    async fn insert_step(&self, guild: GuildId, step: &Step) -> StoreResult<StepId>;
+    async fn update_step(&self, guild: GuildId, step: &Step) -> StoreResult<()>;
+    /// The plan of a relationship: goals in creation order, each with its steps.
+    async fn goals(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<Goal>>;
+
+    async fn insert_checkin(&self, checkin: &Checkin) -> StoreResult<CheckinId>;
+    async fn update_checkin(&self, checkin: &Checkin) -> StoreResult<()>;
+    async fn checkin(&self, guild: GuildId, id: CheckinId) -> StoreResult<Option<Checkin>>;
+    async fn checkins(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<Checkin>>;
+
+    async fn insert_journal_entry(&self, entry: &JournalEntry) -> StoreResult<JournalEntryId>;
+    async fn journal_entry(&self, guild: GuildId, id: JournalEntryId) -> StoreResult<Option<JournalEntry>>;
+    async fn update_journal_entry(&self, entry: &JournalEntry) -> StoreResult<()>;
+    /// Entries of one author, oldest first, optionally of one relationship.
+    async fn journal_of(
+        &self,
+        guild: GuildId,
+        author: UserId,
+        rel: Option<RelationshipId>,
+    ) -> StoreResult<Vec<JournalEntry>>;
+    /// Shared entries of one relationship, oldest first.
+    async fn shared_journal(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<JournalEntry>>;
+
+    async fn insert_retrospective(&self, retro: &Retrospective) -> StoreResult<()>;
+    async fn retrospectives(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<Retrospective>>;
+}
+
+/// Opens the database a URL names (`sqlite:` or `postgres:`), creating a SQLite file and its
+/// folder when missing. Migrations are not applied here: call [`Store::migrate`].
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url, max_connections).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgres::PgStore::connect(url, max_connections).await?))
+    } else {
+        anyhow::bail!("database.url must start with sqlite: or postgres:")
+    }
+}

@@ -1,0 +1,37 @@
+//! PostgreSQL, for big servers and for several bot processes sharing the work.
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+type Db = sqlx::Postgres;
+type Backend = PgStore;
+const BACKEND_NAME: &str = "postgres";
+
+fn migrator() -> &'static Migrator {
+    static MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+    &MIGRATOR
+}
+
+pub struct PgStore {
+    pool: sqlx::PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        Self::connect_with(PgConnectOptions::from_str(url)?, max_connections).await
+    }
+
+    /// Connects with options built by the caller (tests use this to give each test its own schema).
+    pub async fn connect_with(options: PgConnectOptions, max_connections: u32) -> anyhow::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool })
+    }
+}
+
+include!("shared_sql.rs");

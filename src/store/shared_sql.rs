@@ -1,0 +1,694 @@
+// The SQL both backends run, written once. Each backend module includes this file after
+// defining `Db` (the sqlx database), `Backend` (its store type with a `pool` field) and
+// `BACKEND_NAME`. Placeholders are `$N`, which SQLite and PostgreSQL both accept.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Pool, Transaction};
+
+use super::rows::{self, *};
+use super::{OfferLoad, SeatGuard, Store, StoreError, StoreResult};
+use crate::domain::checkin::Checkin;
+use crate::domain::ids::*;
+use crate::domain::journal::JournalEntry;
+use crate::domain::listing::{Offer, Request};
+use crate::domain::plan::{Goal, Step};
+use crate::domain::profile::Profile;
+use crate::domain::relationship::Relationship;
+use crate::domain::retrospective::Retrospective;
+
+fn db(e: sqlx::Error) -> StoreError {
+    StoreError::Database(Box::new(e))
+}
+
+fn is_unique(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+const REL_COLUMNS: &str = "id, guild_id, kind, origin, purpose, state, proposer_id, offer_id, request_id, \
+    created_at, expires_at, updated_at, ended_at, end_reason, ended_by, revision";
+
+async fn hydrate(pool: &Pool<Db>, row: RelationshipRow) -> StoreResult<Relationship> {
+    let members: Vec<MemberRow> = sqlx::query_as(
+        "SELECT user_id, role, status, responded_at FROM relationship_members \
+         WHERE relationship_id = $1 ORDER BY CASE role WHEN 'mentor' THEN 0 WHEN 'mentee' THEN 1 ELSE 2 END, user_id",
+    )
+    .bind(row.id)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    let agreements: Vec<AgreementRow> = sqlx::query_as(
+        "SELECT version, author_id, terms, created_at FROM agreements WHERE relationship_id = $1 ORDER BY version",
+    )
+    .bind(row.id)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    let confirmations: Vec<ConfirmationRow> = sqlx::query_as(
+        "SELECT version, user_id FROM agreement_confirmations WHERE relationship_id = $1 ORDER BY confirmed_at, user_id",
+    )
+    .bind(row.id)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    rows::relationship(row, members, agreements, confirmations)
+}
+
+async fn hydrate_all(pool: &Pool<Db>, found: Vec<RelationshipRow>) -> StoreResult<Vec<Relationship>> {
+    let mut out = Vec::with_capacity(found.len());
+    for row in found {
+        out.push(hydrate(pool, row).await?);
+    }
+    Ok(out)
+}
+
+/// Takes the write lock on the offer's row first, so the count that follows cannot be
+/// overtaken by another acceptance (a row lock on PostgreSQL, the database write lock on SQLite).
+async fn check_seat(tx: &mut Transaction<'static, Db>, rel: &Relationship, seat: SeatGuard) -> StoreResult<()> {
+    sqlx::query("UPDATE offers SET capacity = capacity WHERE id = $1 AND guild_id = $2")
+        .bind(seat.offer.0)
+        .bind(sf(rel.guild.0))
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    let (taken,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM relationships WHERE offer_id = $1 AND id <> $2 \
+         AND state IN ('accepted', 'agreeing', 'active', 'paused')",
+    )
+    .bind(seat.offer.0)
+    .bind(rel.id.0)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db)?;
+    if taken >= i64::from(seat.capacity) {
+        return Err(StoreError::CapacityFull);
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for Backend {
+    fn backend(&self) -> &'static str {
+        BACKEND_NAME
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        migrator().run(&self.pool).await.map_err(|e| StoreError::Database(Box::new(e)))
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn save_profile(&self, p: &Profile) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO profiles (guild_id, user_id, display_name, timezone, availability, methods, role, experience, \
+               mentoring_styles, learning_styles, paused_until, dm_reachable, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name, \
+               timezone = excluded.timezone, availability = excluded.availability, methods = excluded.methods, \
+               role = excluded.role, experience = excluded.experience, mentoring_styles = excluded.mentoring_styles, \
+               learning_styles = excluded.learning_styles, paused_until = excluded.paused_until, \
+               dm_reachable = excluded.dm_reachable, updated_at = excluded.updated_at",
+        )
+        .bind(sf(p.guild.0))
+        .bind(sf(p.user.0))
+        .bind(&p.display_name)
+        .bind(p.timezone.name())
+        .bind(availability_json(&p.availability))
+        .bind(json(&p.methods))
+        .bind(&p.role)
+        .bind(&p.experience)
+        .bind(json(&p.mentoring_styles))
+        .bind(json(&p.learning_styles))
+        .bind(p.paused_until.map(|d| d.to_string()))
+        .bind(p.dm_reachable)
+        .bind(ms(p.created_at))
+        .bind(ms(p.updated_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn profile(&self, guild: GuildId, user: UserId) -> StoreResult<Option<Profile>> {
+        let row: Option<ProfileRow> = sqlx::query_as("SELECT * FROM profiles WHERE guild_id = $1 AND user_id = $2")
+            .bind(sf(guild.0))
+            .bind(sf(user.0))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(Profile::try_from).transpose()
+    }
+
+    async fn insert_offer(&self, o: &Offer) -> StoreResult<OfferId> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO offers (guild_id, user_id, purpose, topics, skills, kinds, capacity, hopes_to_learn, status, created_at, withdrawn_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(sf(o.guild.0))
+        .bind(sf(o.user.0))
+        .bind(&o.purpose)
+        .bind(json(&o.topics))
+        .bind(json(&o.skills))
+        .bind(json(&o.kinds))
+        .bind(i64::from(o.capacity))
+        .bind(&o.hopes_to_learn)
+        .bind(o.status.as_str())
+        .bind(ms(o.created_at))
+        .bind(ms_opt(o.withdrawn_at))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(OfferId(id))
+    }
+
+    async fn offer(&self, guild: GuildId, id: OfferId) -> StoreResult<Option<Offer>> {
+        let row: Option<OfferRow> = sqlx::query_as("SELECT * FROM offers WHERE guild_id = $1 AND id = $2")
+            .bind(sf(guild.0))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(Offer::try_from).transpose()
+    }
+
+    async fn offers_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<Offer>> {
+        let rows: Vec<OfferRow> = sqlx::query_as("SELECT * FROM offers WHERE guild_id = $1 AND user_id = $2 ORDER BY id")
+            .bind(sf(guild.0))
+            .bind(sf(user.0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(Offer::try_from).collect()
+    }
+
+    async fn open_offers(&self, guild: GuildId) -> StoreResult<Vec<OfferLoad>> {
+        let rows: Vec<OfferLoadRow> = sqlx::query_as(
+            "SELECT o.*, (SELECT COUNT(*) FROM relationships r WHERE r.offer_id = o.id \
+                 AND r.state IN ('accepted', 'agreeing', 'active', 'paused')) AS seats_taken \
+             FROM offers o WHERE o.guild_id = $1 AND o.status = 'open' ORDER BY o.id",
+        )
+        .bind(sf(guild.0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|r| Ok(OfferLoad { seats_taken: r.seats_taken as u32, offer: Offer::try_from(r.offer)? }))
+            .collect()
+    }
+
+    async fn update_offer(&self, o: &Offer) -> StoreResult<()> {
+        sqlx::query("UPDATE offers SET status = $1, withdrawn_at = $2 WHERE guild_id = $3 AND id = $4")
+            .bind(o.status.as_str())
+            .bind(ms_opt(o.withdrawn_at))
+            .bind(sf(o.guild.0))
+            .bind(o.id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn insert_request(&self, q: &Request) -> StoreResult<RequestId> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO requests (guild_id, user_id, purpose, goals, kinds, styles, status, created_at, withdrawn_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(sf(q.guild.0))
+        .bind(sf(q.user.0))
+        .bind(&q.purpose)
+        .bind(json(&q.goals))
+        .bind(json(&q.kinds))
+        .bind(json(&q.styles))
+        .bind(q.status.as_str())
+        .bind(ms(q.created_at))
+        .bind(ms_opt(q.withdrawn_at))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(RequestId(id))
+    }
+
+    async fn request(&self, guild: GuildId, id: RequestId) -> StoreResult<Option<Request>> {
+        let row: Option<RequestRow> = sqlx::query_as("SELECT * FROM requests WHERE guild_id = $1 AND id = $2")
+            .bind(sf(guild.0))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(Request::try_from).transpose()
+    }
+
+    async fn requests_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<Request>> {
+        let rows: Vec<RequestRow> = sqlx::query_as("SELECT * FROM requests WHERE guild_id = $1 AND user_id = $2 ORDER BY id")
+            .bind(sf(guild.0))
+            .bind(sf(user.0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(Request::try_from).collect()
+    }
+
+    async fn open_requests(&self, guild: GuildId) -> StoreResult<Vec<Request>> {
+        let rows: Vec<RequestRow> = sqlx::query_as(
+            "SELECT q.* FROM requests q WHERE q.guild_id = $1 AND q.status = 'open' AND NOT EXISTS ( \
+                 SELECT 1 FROM relationships r WHERE r.request_id = q.id \
+                 AND r.state IN ('accepted', 'agreeing', 'active', 'paused')) ORDER BY q.id",
+        )
+        .bind(sf(guild.0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter().map(Request::try_from).collect()
+    }
+
+    async fn update_request(&self, q: &Request) -> StoreResult<()> {
+        sqlx::query("UPDATE requests SET status = $1, withdrawn_at = $2 WHERE guild_id = $3 AND id = $4")
+            .bind(q.status.as_str())
+            .bind(ms_opt(q.withdrawn_at))
+            .bind(sf(q.guild.0))
+            .bind(q.id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn insert_relationship(&self, rel: &Relationship) -> StoreResult<RelationshipId> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let pair = rel.pair_key();
+        let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
+            "INSERT INTO relationships (guild_id, kind, origin, purpose, state, proposer_id, pair_low, pair_high, \
+               offer_id, request_id, created_at, expires_at, updated_at, ended_at, end_reason, ended_by, revision) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 0) RETURNING id",
+        )
+        .bind(sf(rel.guild.0))
+        .bind(rel.kind.as_str())
+        .bind(rel.origin.as_str())
+        .bind(&rel.purpose)
+        .bind(rel.state.as_str())
+        .bind(sf(rel.proposer.0))
+        .bind(pair.map(|p| sf(p.0 .0)))
+        .bind(pair.map(|p| sf(p.1 .0)))
+        .bind(rel.offer.map(|o| o.0))
+        .bind(rel.request.map(|r| r.0))
+        .bind(ms(rel.created_at))
+        .bind(ms(rel.expires_at))
+        .bind(ms(rel.updated_at))
+        .bind(ms_opt(rel.ended_at))
+        .bind(rel.end_reason.map(|r| r.as_str()))
+        .bind(rel.ended_by.map(|u| sf(u.0)))
+        .fetch_one(&mut *tx)
+        .await;
+        let (id,) = match inserted {
+            Ok(row) => row,
+            Err(e) if is_unique(&e) => return Err(StoreError::DuplicateLive),
+            Err(e) => return Err(db(e)),
+        };
+        for m in &rel.members {
+            sqlx::query(
+                "INSERT INTO relationship_members (relationship_id, guild_id, user_id, role, status, responded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(sf(rel.guild.0))
+            .bind(sf(m.user.0))
+            .bind(m.role.as_str())
+            .bind(m.status.as_str())
+            .bind(ms_opt(m.responded_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(RelationshipId(id))
+    }
+
+    async fn relationship(&self, guild: GuildId, id: RelationshipId) -> StoreResult<Option<Relationship>> {
+        let sql = format!("SELECT {REL_COLUMNS} FROM relationships WHERE guild_id = $1 AND id = $2");
+        let row: Option<RelationshipRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(sf(guild.0))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        match row {
+            Some(row) => Ok(Some(hydrate(&self.pool, row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn relationships_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<Relationship>> {
+        let sql = format!(
+            "SELECT {} FROM relationships r JOIN relationship_members m ON m.relationship_id = r.id \
+             WHERE m.guild_id = $1 AND m.user_id = $2 AND r.guild_id = $1 ORDER BY r.id DESC",
+            REL_COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ")
+        );
+        let found: Vec<RelationshipRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(sf(guild.0))
+            .bind(sf(user.0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        hydrate_all(&self.pool, found).await
+    }
+
+    async fn save_relationship(&self, rel: &mut Relationship, seat: Option<SeatGuard>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        if let Some(seat) = seat {
+            check_seat(&mut tx, rel, seat).await?;
+        }
+        let updated = sqlx::query(
+            "UPDATE relationships SET state = $1, offer_id = $2, request_id = $3, expires_at = $4, updated_at = $5, \
+               ended_at = $6, end_reason = $7, ended_by = $8, revision = revision + 1 \
+             WHERE guild_id = $9 AND id = $10 AND revision = $11",
+        )
+        .bind(rel.state.as_str())
+        .bind(rel.offer.map(|o| o.0))
+        .bind(rel.request.map(|r| r.0))
+        .bind(ms(rel.expires_at))
+        .bind(ms(rel.updated_at))
+        .bind(ms_opt(rel.ended_at))
+        .bind(rel.end_reason.map(|r| r.as_str()))
+        .bind(rel.ended_by.map(|u| sf(u.0)))
+        .bind(sf(rel.guild.0))
+        .bind(rel.id.0)
+        .bind(rel.revision)
+        .execute(&mut *tx)
+        .await;
+        match updated {
+            Ok(done) if done.rows_affected() == 1 => {}
+            Ok(_) => return Err(StoreError::Stale),
+            Err(e) if is_unique(&e) => return Err(StoreError::DuplicateLive),
+            Err(e) => return Err(db(e)),
+        }
+        for m in &rel.members {
+            sqlx::query(
+                "UPDATE relationship_members SET status = $1, responded_at = $2 WHERE relationship_id = $3 AND user_id = $4",
+            )
+            .bind(m.status.as_str())
+            .bind(ms_opt(m.responded_at))
+            .bind(rel.id.0)
+            .bind(sf(m.user.0))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        let (stored,): (i64,) =
+            sqlx::query_as("SELECT COALESCE(MAX(version), 0) FROM agreements WHERE relationship_id = $1")
+                .bind(rel.id.0)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+        for a in rel.agreements.iter().filter(|a| i64::from(a.version) > stored) {
+            sqlx::query(
+                "INSERT INTO agreements (relationship_id, guild_id, version, author_id, terms, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(rel.id.0)
+            .bind(sf(rel.guild.0))
+            .bind(i64::from(a.version))
+            .bind(sf(a.author.0))
+            .bind(json(&a.terms))
+            .bind(ms(a.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        // Only the newest version can gain confirmations.
+        if let Some(latest) = rel.agreements.last() {
+            for user in &latest.confirmed_by {
+                sqlx::query(
+                    "INSERT INTO agreement_confirmations (relationship_id, version, user_id, confirmed_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                )
+                .bind(rel.id.0)
+                .bind(i64::from(latest.version))
+                .bind(sf(user.0))
+                .bind(ms(rel.updated_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        rel.revision += 1;
+        Ok(())
+    }
+
+    async fn proposals_due(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Relationship>> {
+        let sql = format!(
+            "SELECT {REL_COLUMNS} FROM relationships WHERE state = 'proposed' AND expires_at <= $1 \
+             ORDER BY expires_at, id LIMIT $2"
+        );
+        let found: Vec<RelationshipRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(ms(now))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        hydrate_all(&self.pool, found).await
+    }
+
+    async fn insert_goal(&self, g: &Goal) -> StoreResult<GoalId> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO goals (guild_id, relationship_id, title, status, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(sf(g.guild.0))
+        .bind(g.relationship.0)
+        .bind(&g.title)
+        .bind(g.status.as_str())
+        .bind(sf(g.created_by.0))
+        .bind(ms(g.created_at))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(GoalId(id))
+    }
+
+    async fn update_goal(&self, g: &Goal) -> StoreResult<()> {
+        sqlx::query("UPDATE goals SET title = $1, status = $2 WHERE guild_id = $3 AND id = $4")
+            .bind(&g.title)
+            .bind(g.status.as_str())
+            .bind(sf(g.guild.0))
+            .bind(g.id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn insert_step(&self, guild: GuildId, s: &Step) -> StoreResult<StepId> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO steps (guild_id, goal_id, text, owner_id, due, status, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(sf(guild.0))
+        .bind(s.goal.0)
+        .bind(&s.text)
+        .bind(s.owner.map(|u| sf(u.0)))
+        .bind(s.due.map(|d| d.to_string()))
+        .bind(s.status.as_str())
+        .bind(ms(s.updated_at))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(StepId(id))
+    }
+
+    async fn update_step(&self, guild: GuildId, s: &Step) -> StoreResult<()> {
+        sqlx::query("UPDATE steps SET text = $1, owner_id = $2, due = $3, status = $4, updated_at = $5 WHERE guild_id = $6 AND id = $7")
+            .bind(&s.text)
+            .bind(s.owner.map(|u| sf(u.0)))
+            .bind(s.due.map(|d| d.to_string()))
+            .bind(s.status.as_str())
+            .bind(ms(s.updated_at))
+            .bind(sf(guild.0))
+            .bind(s.id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn goals(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<Goal>> {
+        let goals: Vec<GoalRow> =
+            sqlx::query_as("SELECT * FROM goals WHERE guild_id = $1 AND relationship_id = $2 ORDER BY id")
+                .bind(sf(guild.0))
+                .bind(rel.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        let steps: Vec<StepRow> = sqlx::query_as(
+            "SELECT s.id, s.goal_id, s.text, s.owner_id, s.due, s.status, s.updated_at FROM steps s \
+             JOIN goals g ON g.id = s.goal_id WHERE g.guild_id = $1 AND g.relationship_id = $2 ORDER BY s.id",
+        )
+        .bind(sf(guild.0))
+        .bind(rel.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        goals.into_iter().map(|g| rows::goal(g, &steps)).collect()
+    }
+
+    async fn insert_checkin(&self, c: &Checkin) -> StoreResult<CheckinId> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO checkins (guild_id, relationship_id, scheduled_at, status, reported_by, reported_at, note) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(sf(c.guild.0))
+        .bind(c.relationship.0)
+        .bind(ms(c.scheduled_at))
+        .bind(c.status.as_str())
+        .bind(c.reported_by.map(|u| sf(u.0)))
+        .bind(ms_opt(c.reported_at))
+        .bind(&c.note)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(CheckinId(id))
+    }
+
+    async fn update_checkin(&self, c: &Checkin) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE checkins SET scheduled_at = $1, status = $2, reported_by = $3, reported_at = $4, note = $5 \
+             WHERE guild_id = $6 AND id = $7",
+        )
+        .bind(ms(c.scheduled_at))
+        .bind(c.status.as_str())
+        .bind(c.reported_by.map(|u| sf(u.0)))
+        .bind(ms_opt(c.reported_at))
+        .bind(&c.note)
+        .bind(sf(c.guild.0))
+        .bind(c.id.0)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn checkin(&self, guild: GuildId, id: CheckinId) -> StoreResult<Option<Checkin>> {
+        let row: Option<CheckinRow> = sqlx::query_as("SELECT * FROM checkins WHERE guild_id = $1 AND id = $2")
+            .bind(sf(guild.0))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(Checkin::try_from).transpose()
+    }
+
+    async fn checkins(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<Checkin>> {
+        let rows: Vec<CheckinRow> = sqlx::query_as(
+            "SELECT * FROM checkins WHERE guild_id = $1 AND relationship_id = $2 ORDER BY scheduled_at, id",
+        )
+        .bind(sf(guild.0))
+        .bind(rel.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter().map(Checkin::try_from).collect()
+    }
+
+    async fn insert_journal_entry(&self, e: &JournalEntry) -> StoreResult<JournalEntryId> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO journal_entries (guild_id, relationship_id, author_id, checkin_id, answers, shared, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(sf(e.guild.0))
+        .bind(e.relationship.0)
+        .bind(sf(e.author.0))
+        .bind(e.checkin.map(|c| c.0))
+        .bind(json(&e.answers))
+        .bind(e.shared)
+        .bind(ms(e.created_at))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(JournalEntryId(id))
+    }
+
+    async fn journal_entry(&self, guild: GuildId, id: JournalEntryId) -> StoreResult<Option<JournalEntry>> {
+        let row: Option<JournalRow> = sqlx::query_as("SELECT * FROM journal_entries WHERE guild_id = $1 AND id = $2")
+            .bind(sf(guild.0))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(JournalEntry::try_from).transpose()
+    }
+
+    async fn update_journal_entry(&self, e: &JournalEntry) -> StoreResult<()> {
+        sqlx::query("UPDATE journal_entries SET shared = $1 WHERE guild_id = $2 AND id = $3 AND author_id = $4")
+            .bind(e.shared)
+            .bind(sf(e.guild.0))
+            .bind(e.id.0)
+            .bind(sf(e.author.0))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn journal_of(&self, guild: GuildId, author: UserId, rel: Option<RelationshipId>) -> StoreResult<Vec<JournalEntry>> {
+        let rows: Vec<JournalRow> = sqlx::query_as(
+            "SELECT * FROM journal_entries WHERE guild_id = $1 AND author_id = $2 \
+             AND ($3 IS NULL OR relationship_id = $3) ORDER BY created_at, id",
+        )
+        .bind(sf(guild.0))
+        .bind(sf(author.0))
+        .bind(rel.map(|r| r.0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter().map(JournalEntry::try_from).collect()
+    }
+
+    async fn shared_journal(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<JournalEntry>> {
+        let rows: Vec<JournalRow> = sqlx::query_as(
+            "SELECT * FROM journal_entries WHERE guild_id = $1 AND relationship_id = $2 AND shared ORDER BY created_at, id",
+        )
+        .bind(sf(guild.0))
+        .bind(rel.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter().map(JournalEntry::try_from).collect()
+    }
+
+    async fn insert_retrospective(&self, r: &Retrospective) -> StoreResult<()> {
+        let done = sqlx::query(
+            "INSERT INTO retrospectives (relationship_id, guild_id, author_id, learned, differently, celebrate, celebrate_publicly, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(r.relationship.0)
+        .bind(sf(r.guild.0))
+        .bind(sf(r.author.0))
+        .bind(&r.learned)
+        .bind(&r.differently)
+        .bind(&r.celebrate)
+        .bind(r.celebrate_publicly)
+        .bind(ms(r.created_at))
+        .execute(&self.pool)
+        .await;
+        match done {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique(&e) => Err(StoreError::AlreadyExists),
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    async fn retrospectives(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<Retrospective>> {
+        let rows: Vec<RetrospectiveRow> = sqlx::query_as(
+            "SELECT * FROM retrospectives WHERE guild_id = $1 AND relationship_id = $2 ORDER BY created_at, author_id",
+        )
+        .bind(sf(guild.0))
+        .bind(rel.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter().map(Retrospective::try_from).collect()
+    }
+}
