@@ -26,6 +26,15 @@ pub enum Command {
     Migrate,
     /// Load and print the effective configuration, secrets redacted.
     CheckConfig,
+    /// Pair a whole program offline: a program file in, the optimal assignment out.
+    Match {
+        /// The program file (JSON).
+        #[arg(long)]
+        input: PathBuf,
+        /// Where to write the result (standard output if absent).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Print the check-in times a frequency gives, in UTC and in local time.
     Schedule {
         /// The first meeting's local date-time, YYYY-MM-DDTHH:MM.
@@ -52,6 +61,9 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // Offline tools need no settings.
+    if let Some(Command::Match { input, output }) = &cli.command {
+        return ExitCode::from(crate::matching::run_cli(input, output.as_deref()) as u8);
+    }
     if let Some(Command::Schedule {
         start,
         timezone,
@@ -81,7 +93,7 @@ pub fn main() -> ExitCode {
     };
     init_logging(&settings);
     match cli.command.unwrap_or(Command::Run) {
-        Command::Schedule { .. } => unreachable!("handled before the settings are loaded"),
+        Command::Schedule { .. } | Command::Match { .. } => unreachable!("handled before the settings are loaded"),
         Command::CheckConfig => {
             print!("{}", settings.to_redacted_toml());
             ExitCode::SUCCESS

@@ -122,6 +122,13 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl Settings {
+    /// The built-in defaults alone (tests start from these).
+    pub fn defaults() -> Settings {
+        Figment::from(Toml::string(DEFAULT_TOML))
+            .extract()
+            .expect("the built-in defaults are valid")
+    }
+
     /// Loads the layers. `file` must exist when given.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         let mut figment = Figment::from(Toml::string(DEFAULT_TOML));

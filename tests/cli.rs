@@ -216,3 +216,55 @@ fn schedule_prints_occurrences_and_refuses_bad_input_with_status_2() {
         assert!(!text(&out.stderr).trim().is_empty());
     }
 }
+
+#[test]
+fn match_pairs_a_program_file_and_refuses_a_malformed_one_with_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("program.json");
+    std::fs::write(
+        &program,
+        r#"{"at": "2026-01-15T12:00:00Z",
+            "mentors": [{"id": "m1", "capacity": 1, "topics": ["rust"], "timezone": "Europe/Berlin",
+                         "availability": ["tue 18:00-20:00"], "kinds": ["classic"]},
+                        {"id": "m2", "capacity": 1, "topics": ["go"], "timezone": "Asia/Tokyo", "kinds": ["classic"]}],
+            "mentees": [{"id": "e1", "goals": ["rust"], "timezone": "Europe/Paris",
+                         "availability": ["tue 18:00-19:00"], "kind": "classic"},
+                        {"id": "e2", "goals": ["go"], "timezone": "Asia/Tokyo", "kind": "classic"}],
+            "exclude": [["m2", "e2"]]}"#,
+    )
+    .unwrap();
+    let result = dir.path().join("result.json");
+    let out = mentorbot(
+        &[
+            "match",
+            "--input",
+            program.to_str().unwrap(),
+            "--output",
+            result.to_str().unwrap(),
+        ],
+        &[],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    assert_eq!(v["optimal"], true);
+    let pairs = v["pairs"].as_array().unwrap();
+    // Placing both comes first: e2 may not have m2 (excluded), so e2 gets m1 and e1 gets m2,
+    // though e1 alone would score higher with m1.
+    assert_eq!(pairs.len(), 2, "{v}");
+    let by_mentee = |id: &str| pairs.iter().find(|p| p["mentee"] == id).unwrap().clone();
+    assert_eq!(by_mentee("e1")["mentor"], "m2");
+    assert_eq!(by_mentee("e2")["mentor"], "m1");
+    assert_eq!(by_mentee("e1")["criteria"]["topic"], 0.0);
+    assert!(v["unmatched"].as_array().unwrap().is_empty());
+
+    std::fs::write(
+        &program,
+        r#"{"mentors": [{"id": "m1", "capacity": 1, "timezone": "Mars/Base"}], "mentees": []}"#,
+    )
+    .unwrap();
+    let out = mentorbot(&["match", "--input", program.to_str().unwrap()], &[], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("mentors[0]") && stderr.contains("timezone"), "{stderr}");
+}

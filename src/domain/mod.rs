@@ -6,6 +6,7 @@ pub mod journal;
 pub mod listing;
 pub mod plan;
 pub mod profile;
+pub mod program;
 pub mod relationship;
 pub mod retrospective;
 pub mod validate;

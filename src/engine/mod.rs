@@ -15,8 +15,10 @@ mod journal;
 mod listings;
 mod plan;
 mod profiles;
+mod program;
 mod relationships;
 
+pub use program::ProgramSetup;
 pub use relationships::Direction;
 
 /// Program-wide rules the engine applies.
@@ -45,6 +47,8 @@ pub enum Error {
     Listing(#[from] ListingError),
     #[error("{0} not found in this server")]
     NotFound(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error("someone changed this at the same moment; please try again")]
     Conflict,
     #[error("internal error: {0}")]

@@ -127,7 +127,8 @@ impl Engine {
     }
 
     async fn insert_proposal(&self, proposal: Proposal) -> Result<Relationship> {
-        let mut rel = Relationship::propose(proposal, self.now(), self.rules.proposal_expiry)?;
+        let expiry = self.program_settings(proposal.guild).await?.proposal_expiry_days;
+        let mut rel = Relationship::propose(proposal, self.now(), chrono::Duration::days(i64::from(expiry)))?;
         for member in rel.members.clone() {
             let existing = self.store.relationships_of(rel.guild, member.user).await?;
             rel.check_not_duplicate(&existing)?;

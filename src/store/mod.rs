@@ -11,6 +11,7 @@ use crate::domain::journal::JournalEntry;
 use crate::domain::listing::{Offer, Request};
 use crate::domain::plan::{Goal, Step};
 use crate::domain::profile::Profile;
+use crate::domain::program::ProgramSettings;
 use crate::domain::relationship::Relationship;
 use crate::domain::retrospective::Retrospective;
 
@@ -113,6 +114,12 @@ pub trait Store: Send + Sync + 'static {
     async fn shared_journal(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<JournalEntry>>;
 
     async fn insert_retrospective(&self, retro: &Retrospective) -> StoreResult<()>;
+    /// The server's program settings, if an admin set them up.
+    async fn program_settings(&self, guild: GuildId) -> StoreResult<Option<ProgramSettings>>;
+    async fn save_program_settings(&self, settings: &ProgramSettings) -> StoreResult<()>;
+    /// The private thread of a relationship (a Discord channel id).
+    async fn thread_of(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Option<u64>>;
+    async fn set_thread(&self, guild: GuildId, rel: RelationshipId, channel: u64) -> StoreResult<()>;
     async fn retrospectives(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<Retrospective>>;
 }
 

@@ -14,6 +14,7 @@ use crate::domain::journal::JournalEntry;
 use crate::domain::listing::{Offer, Request};
 use crate::domain::plan::{Goal, Step};
 use crate::domain::profile::Profile;
+use crate::domain::program::ProgramSettings;
 use crate::domain::relationship::Relationship;
 use crate::domain::retrospective::Retrospective;
 
@@ -678,6 +679,69 @@ impl Store for Backend {
             Err(e) if is_unique(&e) => Err(StoreError::AlreadyExists),
             Err(e) => Err(db(e)),
         }
+    }
+
+    async fn program_settings(&self, guild: GuildId) -> StoreResult<Option<ProgramSettings>> {
+        let row: Option<(Option<i64>, Option<i64>, String, i64)> = sqlx::query_as(
+            "SELECT channel_id, coordinator_role_id, reminder_leads, proposal_expiry_days FROM program_settings WHERE guild_id = $1",
+        )
+        .bind(sf(guild.0))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|(channel, role, leads, expiry)| {
+            Ok(ProgramSettings {
+                guild,
+                channel: channel.map(usf),
+                coordinator_role: role.map(usf),
+                reminder_leads: from_json(&leads)?,
+                proposal_expiry_days: u32::try_from(expiry).map_err(rows::corrupt)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_program_settings(&self, s: &ProgramSettings) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO program_settings (guild_id, channel_id, coordinator_role_id, reminder_leads, proposal_expiry_days) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, \
+             coordinator_role_id = excluded.coordinator_role_id, reminder_leads = excluded.reminder_leads, \
+             proposal_expiry_days = excluded.proposal_expiry_days",
+        )
+        .bind(sf(s.guild.0))
+        .bind(s.channel.map(sf))
+        .bind(s.coordinator_role.map(sf))
+        .bind(json(&s.reminder_leads))
+        .bind(i64::from(s.proposal_expiry_days))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn thread_of(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Option<u64>> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT channel_id FROM relationship_threads WHERE guild_id = $1 AND relationship_id = $2")
+                .bind(sf(guild.0))
+                .bind(rel.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(row.map(|(c,)| usf(c)))
+    }
+
+    async fn set_thread(&self, guild: GuildId, rel: RelationshipId, channel: u64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO relationship_threads (relationship_id, guild_id, channel_id) VALUES ($1, $2, $3) \
+             ON CONFLICT (relationship_id) DO UPDATE SET channel_id = excluded.channel_id",
+        )
+        .bind(rel.0)
+        .bind(sf(guild.0))
+        .bind(sf(channel))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
     }
 
     async fn retrospectives(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<Retrospective>> {

@@ -146,6 +146,8 @@ macro_rules! on_both_backends {
     };
 }
 
+pub mod discord;
+
 pub mod fixtures {
     use mentorbot::domain::agreement::AgreementInput;
     use mentorbot::domain::listing::{OfferInput, RequestInput};

@@ -1,0 +1,19 @@
+-- What the Discord front end keeps: each server's program settings, and the private thread
+-- each relationship gets.
+
+CREATE TABLE program_settings (
+    guild_id             BIGINT PRIMARY KEY,
+    -- the channel under which each pair gets a private thread
+    channel_id           BIGINT,
+    coordinator_role_id  BIGINT,
+    -- minutes before a check-in at which reminders go out, as a JSON array
+    reminder_leads       TEXT    NOT NULL DEFAULT '[1440, 60]',
+    proposal_expiry_days BIGINT NOT NULL DEFAULT 7 CHECK (proposal_expiry_days BETWEEN 1 AND 60)
+);
+
+CREATE TABLE relationship_threads (
+    relationship_id BIGINT PRIMARY KEY,
+    guild_id        BIGINT NOT NULL,
+    channel_id      BIGINT NOT NULL,
+    FOREIGN KEY (relationship_id, guild_id) REFERENCES relationships (id, guild_id) ON DELETE CASCADE
+);

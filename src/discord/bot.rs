@@ -1,0 +1,315 @@
+//! The bot's shared state, and what it tells people after each change.
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serenity::all::{
+    ButtonStyle, ChannelId, ChannelType, CreateActionRow, CreateButton, CreateMessage, CreateThread, UserId as SUserId,
+};
+use tokio::sync::Mutex;
+use tracing::{info, warn};
+
+use super::ids::{Action, CustomId};
+use super::notify::Notifier;
+use super::render::{self, mention};
+use crate::domain::agreement::AgreementInput;
+use crate::domain::ids::{GuildId, RelationshipId, UserId};
+use crate::domain::listing::{Kind, OfferInput, RequestInput};
+use crate::domain::relationship::{MemberStatus, Relationship, State};
+use crate::engine::{Direction, Engine};
+
+/// A slash command's options, kept while the person types the rest into a form.
+#[derive(Debug, Clone)]
+pub enum Draft {
+    Offer(OfferInput),
+    Seek(RequestInput),
+    Direct {
+        to: UserId,
+        kind: Kind,
+        direction: Direction,
+    },
+    Peer {
+        invitees: Vec<UserId>,
+    },
+    Agreement {
+        rel: RelationshipId,
+        input: AgreementInput,
+    },
+    Checkin {
+        rel: RelationshipId,
+    },
+    Journal {
+        rel: RelationshipId,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct DraftEntry {
+    pub guild: GuildId,
+    pub user: UserId,
+    pub draft: Draft,
+}
+
+pub struct Bot {
+    pub engine: Engine,
+    pub notifier: Notifier,
+    /// Drafts by the id of the command interaction that opened the form. A draft lost in a
+    /// restart only means the person runs the command again.
+    drafts: Mutex<HashMap<u64, DraftEntry>>,
+}
+
+impl Bot {
+    pub fn new(engine: Engine, notifier: Notifier) -> Self {
+        Self {
+            engine,
+            notifier,
+            drafts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub async fn put_draft(&self, key: u64, entry: DraftEntry) {
+        let mut drafts = self.drafts.lock().await;
+        if drafts.len() > 10_000 {
+            drafts.clear();
+        }
+        drafts.insert(key, entry);
+    }
+
+    pub async fn take_draft(&self, key: u64) -> Option<DraftEntry> {
+        self.drafts.lock().await.remove(&key)
+    }
+
+    fn answer_buttons(guild: GuildId, rel: RelationshipId) -> CreateActionRow {
+        CreateActionRow::Buttons(vec![
+            CreateButton::new(CustomId::on(Action::Accept, guild, rel).encode())
+                .label("Accept")
+                .style(ButtonStyle::Success),
+            CreateButton::new(CustomId::on(Action::Decline, guild, rel).encode())
+                .label("Decline")
+                .style(ButtonStyle::Danger),
+        ])
+    }
+
+    /// Invitations go to everyone who has not answered yet.
+    pub async fn on_proposed(&self, rel: &Relationship) {
+        let who = if rel.origin == crate::domain::relationship::Origin::ProgramMatch {
+            "The program's organisers".to_string()
+        } else {
+            mention(rel.proposer)
+        };
+        for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
+            let text = format!(
+                "{who} invites you to a **{}** mentorship (#{}) as **{}**, with {}.\n**Purpose:** {}\nThis invitation expires {}.",
+                rel.kind,
+                rel.id,
+                m.role,
+                render::others(rel, m.user),
+                rel.purpose,
+                render::when(rel.expires_at)
+            );
+            let message = CreateMessage::new()
+                .content(text)
+                .components(vec![Self::answer_buttons(rel.guild, rel.id)]);
+            self.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
+        }
+    }
+
+    /// After an answer: the others hear it; a relationship that just got accepted gets its thread.
+    pub async fn on_answered(&self, before: State, rel: &Relationship, actor: UserId, accepted: bool) {
+        let verb = if accepted { "accepted" } else { "declined" };
+        for m in rel
+            .members
+            .iter()
+            .filter(|m| m.user != actor && m.status == MemberStatus::Joined)
+        {
+            let mut text = format!(
+                "{} {verb} the invitation to mentorship #{} ({}).",
+                mention(actor),
+                rel.id,
+                rel.purpose
+            );
+            if rel.state == State::Declined {
+                text += " The mentorship will not go ahead; you can seek or offer again with /mentor seek or /mentor offer.";
+            }
+            self.notifier
+                .dm(rel.guild, Some(rel.id), m.user, CreateMessage::new().content(text))
+                .await;
+        }
+        if before == State::Proposed && rel.state == State::Accepted {
+            self.open_thread(rel).await;
+        } else if accepted && rel.state.is_underway() {
+            self.add_to_thread(rel, actor).await;
+        }
+    }
+
+    async fn open_thread(&self, rel: &Relationship) {
+        let Ok(settings) = self.engine.program_settings(rel.guild).await else {
+            return;
+        };
+        let Some(channel) = settings.channel else { return };
+        let http = self.notifier.http();
+        let name = format!("mentorship-{}", rel.id);
+        let thread = ChannelId::new(channel)
+            .create_thread(
+                http,
+                CreateThread::new(name)
+                    .kind(ChannelType::PrivateThread)
+                    .invitable(false),
+            )
+            .await;
+        let thread = match thread {
+            Ok(t) => t.id,
+            Err(e) => {
+                warn!(rel = rel.id.0, error = %e, "could not open the private thread");
+                return;
+            }
+        };
+        if let Err(e) = self.engine.set_thread(rel.guild, rel.id, thread.get()).await {
+            warn!(error = %e, "could not remember the thread");
+        }
+        for m in rel.joined() {
+            if let Err(e) = thread.add_thread_member(http, SUserId::new(m.user.0)).await {
+                warn!(error = %e, "could not add a member to the thread");
+            }
+        }
+        let members: Vec<String> = rel
+            .joined()
+            .map(|m| format!("{} ({})", mention(m.user), m.role))
+            .collect();
+        let text = format!(
+            "Welcome to mentorship #{}: {}.\n**Purpose:** {}\n\n**Your agreement** (phase 3): agree on what each of you \
+             expects, how you will handle issues, and how often, when and how you meet. One of you fills in the form with \
+             `/mentorship agreement mentorship:{}` (frequency, day, time, time zone, meeting length, method, start and end \
+             date; the expectations and issue handling are typed in the form); everyone then confirms it.",
+            rel.id,
+            members.join(", "),
+            rel.purpose,
+            rel.id
+        );
+        if let Err(e) = self
+            .notifier
+            .post(thread.get(), CreateMessage::new().content(text))
+            .await
+        {
+            warn!(error = %e, "could not post the agreement form");
+        }
+    }
+
+    async fn add_to_thread(&self, rel: &Relationship, user: UserId) {
+        if let Ok(Some(thread)) = self.engine.thread_of(rel.guild, rel.id).await {
+            let _ = ChannelId::new(thread)
+                .add_thread_member(self.notifier.http(), SUserId::new(user.0))
+                .await;
+        }
+    }
+
+    /// A new version of the agreement goes to every member with a Confirm button.
+    pub async fn on_agreement(&self, rel: &Relationship) {
+        let Some(a) = rel.latest_agreement() else { return };
+        let text = render::agreement_text(rel, a);
+        for m in rel.joined() {
+            let mut message = CreateMessage::new().content(text.clone());
+            if !a.confirmed_by.contains(&m.user) {
+                let id = CustomId::new(Action::Confirm, &[rel.guild.0, rel.id.0 as u64, u64::from(a.version)]);
+                message = message.components(vec![CreateActionRow::Buttons(vec![CreateButton::new(id.encode())
+                    .label(format!("Confirm version {}", a.version))
+                    .style(ButtonStyle::Success)])]);
+            }
+            self.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
+        }
+    }
+
+    pub async fn on_confirmed(&self, rel: &Relationship, actor: UserId, version: u32) {
+        let in_force = rel.agreement_in_force().map(|a| a.version) == Some(version);
+        for m in rel.joined().filter(|m| m.user != actor) {
+            let text = if in_force {
+                format!(
+                    "Everyone confirmed version {version} of the agreement of mentorship #{}: it is in force.",
+                    rel.id
+                )
+            } else {
+                format!(
+                    "{} confirmed version {version} of the agreement of mentorship #{}.",
+                    mention(actor),
+                    rel.id
+                )
+            };
+            self.notifier
+                .dm(rel.guild, Some(rel.id), m.user, CreateMessage::new().content(text))
+                .await;
+        }
+    }
+
+    /// The end: every member gets the retrospective form and the way to their next relationship.
+    pub async fn on_ended(&self, rel: &Relationship) {
+        let by = rel.ended_by.map(mention).unwrap_or_else(|| "the bot".into());
+        for m in rel.joined() {
+            let text = format!(
+                "Mentorship #{} ({}) has ended ({}, by {by}). Take a moment to look back: what did you learn, what would \
+                 you do differently, what should be celebrated?\nWhen you are ready for the next one, use /mentor seek or \
+                 /mentor offer.",
+                rel.id,
+                rel.purpose,
+                rel.end_reason.map(|r| r.to_string().replace('_', " ")).unwrap_or_default()
+            );
+            let button = CreateButton::new(CustomId::on(Action::Retro, rel.guild, rel.id).encode())
+                .label("Write my retrospective")
+                .style(ButtonStyle::Primary);
+            let message = CreateMessage::new()
+                .content(text)
+                .components(vec![CreateActionRow::Buttons(vec![button])]);
+            self.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
+        }
+    }
+
+    /// Lapses unanswered proposals and tells their senders. Production runs it every minute;
+    /// tests call it after moving the clock.
+    pub async fn sweep_expired(&self) -> usize {
+        let expired = match self.engine.expire_due(100).await {
+            Ok(e) => e,
+            Err(e) => {
+                warn!(error = %e, "expiry sweep failed");
+                return 0;
+            }
+        };
+        for rel in &expired {
+            info!(rel = rel.id.0, "proposal expired");
+            for m in rel.joined() {
+                let text = format!(
+                    "Nobody answered your invitation to mentorship #{} ({}) in time, so it has lapsed. You can ask \
+                     someone else, or try again later.",
+                    rel.id, rel.purpose
+                );
+                self.notifier
+                    .dm(rel.guild, Some(rel.id), m.user, CreateMessage::new().content(text))
+                    .await;
+            }
+        }
+        expired.len()
+    }
+
+    /// Someone left the server: their relationships change and the others are told.
+    pub async fn on_member_left(&self, guild: GuildId, user: UserId) {
+        let changed = match self.engine.member_left(guild, user).await {
+            Ok(c) => c,
+            Err(e) => {
+                warn!(error = %e, "could not handle a member leaving");
+                return;
+            }
+        };
+        for rel in &changed {
+            let what = match rel.state {
+                State::Paused => "is paused",
+                State::Ended => "has ended",
+                _ => "will not go ahead",
+            };
+            for m in rel.joined().filter(|m| m.user != user) {
+                let text = format!("{} left the server, so mentorship #{} {what}.", mention(user), rel.id);
+                self.notifier
+                    .dm(guild, Some(rel.id), m.user, CreateMessage::new().content(text))
+                    .await;
+            }
+        }
+    }
+}
+
+pub type SharedBot = Arc<Bot>;

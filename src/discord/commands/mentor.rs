@@ -1,0 +1,470 @@
+//! `/mentor`: a person's profile, offers and requests, and direct proposals.
+use serenity::all::User;
+
+use super::{caller, guild, open_form, other_person, purpose_form, say};
+use crate::discord::bot::{Draft, DraftEntry};
+use crate::discord::ids::{Action, CustomId};
+use crate::discord::reply::{BotError, Ctx};
+use crate::domain::listing::{Kind, OfferInput, RequestInput};
+use crate::domain::profile::ProfileInput;
+use crate::domain::validate::split_list;
+use crate::engine::Direction;
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum KindChoice {
+    #[name = "classic"]
+    Classic,
+    #[name = "reverse"]
+    Reverse,
+}
+
+impl From<KindChoice> for Kind {
+    fn from(k: KindChoice) -> Kind {
+        match k {
+            KindChoice::Classic => Kind::Classic,
+            KindChoice::Reverse => Kind::Reverse,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum ListingChoice {
+    #[name = "offer"]
+    Offer,
+    #[name = "request"]
+    Request,
+}
+
+/// Mentoring: your profile, offers, requests and invitations.
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands(
+        "profile",
+        "pause",
+        "resume",
+        "offer",
+        "seek",
+        "withdraw",
+        "request",
+        "offer_to",
+        "peer_group"
+    )
+)]
+pub async fn mentor(_ctx: Ctx<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+async fn zones(_ctx: Ctx<'_>, partial: &str) -> serenity::all::CreateAutocompleteResponse {
+    let lower = partial.to_ascii_lowercase();
+    let choices = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|z| z.name())
+        .filter(|name| name.to_ascii_lowercase().contains(&lower))
+        .take(25)
+        .map(|name| serenity::all::AutocompleteChoice::new(name, name))
+        .collect();
+    serenity::all::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// Show your profile, or set parts of it.
+#[poise::command(slash_command, guild_only)]
+#[allow(clippy::too_many_arguments)]
+pub async fn profile(
+    ctx: Ctx<'_>,
+    #[description = "Your time zone, e.g. Europe/Berlin"]
+    #[autocomplete = "zones"]
+    timezone: Option<String>,
+    #[description = "When you are free each week, e.g. tue 18:00-20:00, sat 10:00-14:00"] availability: Option<String>,
+    #[description = "How you like to meet: voice, video, text, in person (comma-separated)"] methods: Option<String>,
+    #[description = "Your profession or role"] role: Option<String>,
+    #[description = "Your experience, in a sentence"] experience: Option<String>,
+    #[description = "The mentoring style you offer, e.g. coaching"] mentoring_styles: Option<String>,
+    #[description = "The learning style you want, e.g. hands-on"] learning_styles: Option<String>,
+    #[description = "The name the program shows"] name: Option<String>,
+) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    let me = caller(ctx);
+    let engine = &ctx.data().engine;
+    let existing = engine.profile(g, me).await?;
+    let nothing_given = [
+        &timezone,
+        &availability,
+        &methods,
+        &role,
+        &experience,
+        &mentoring_styles,
+        &learning_styles,
+        &name,
+    ]
+    .iter()
+    .all(|o| o.is_none());
+    if nothing_given {
+        return match existing {
+            Some(p) => {
+                let windows: Vec<String> = p.availability.iter().map(|w| w.to_string()).collect();
+                let methods: Vec<&str> = p.methods.iter().map(|m| m.as_str()).collect();
+                let paused = p
+                    .paused_until
+                    .map(|d| format!("\nPaused until {d}."))
+                    .unwrap_or_default();
+                say(
+                    ctx,
+                    format!(
+                        "**{}** ({})\nTime zone: {}\nAvailable: {}\nMeets by: {}\nExperience: {}\nMentoring styles: {}\nLearning styles: {}{paused}",
+                        p.display_name,
+                        p.role.as_deref().unwrap_or("no role given"),
+                        p.timezone.name(),
+                        if windows.is_empty() { "not given".into() } else { windows.join(", ") },
+                        if methods.is_empty() { "any".into() } else { methods.join(", ") },
+                        p.experience.as_deref().unwrap_or("not given"),
+                        p.mentoring_styles.join(", "),
+                        p.learning_styles.join(", "),
+                    ),
+                )
+                .await
+            }
+            None => say(
+                ctx,
+                "You have no profile yet. Set one with `/mentor profile timezone:<your zone>` and the other options.",
+            )
+            .await,
+        };
+    }
+    let mut input = match &existing {
+        Some(p) => ProfileInput {
+            display_name: p.display_name.clone(),
+            timezone: p.timezone.name().to_string(),
+            availability: p
+                .availability
+                .iter()
+                .map(|w| w.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            methods: p.methods.iter().map(|m| m.to_string()).collect(),
+            role: p.role.clone(),
+            experience: p.experience.clone(),
+            mentoring_styles: p.mentoring_styles.clone(),
+            learning_styles: p.learning_styles.clone(),
+        },
+        None => {
+            if timezone.is_none() {
+                return say(
+                    ctx,
+                    "Please give your time zone too (the `timezone` option): the bot needs it for meeting times.",
+                )
+                .await;
+            }
+            ProfileInput {
+                display_name: ctx
+                    .interaction
+                    .user
+                    .global_name
+                    .clone()
+                    .unwrap_or_else(|| ctx.interaction.user.name.clone()),
+                ..Default::default()
+            }
+        }
+    };
+    if let Some(v) = timezone {
+        input.timezone = v;
+    }
+    if let Some(v) = availability {
+        input.availability = v;
+    }
+    if let Some(v) = methods {
+        input.methods = split_list(&v);
+    }
+    if let Some(v) = role {
+        input.role = Some(v);
+    }
+    if let Some(v) = experience {
+        input.experience = Some(v);
+    }
+    if let Some(v) = mentoring_styles {
+        input.mentoring_styles = split_list(&v);
+    }
+    if let Some(v) = learning_styles {
+        input.learning_styles = split_list(&v);
+    }
+    if let Some(v) = name {
+        input.display_name = v;
+    }
+    let saved = engine.set_profile(g, me, &input).await?;
+    say(
+        ctx,
+        format!("Profile saved: {} in {}.", saved.display_name, saved.timezone.name()),
+    )
+    .await
+}
+
+/// Pause your participation until a date: no new invitations or matches until then.
+#[poise::command(slash_command, guild_only)]
+pub async fn pause(
+    ctx: Ctx<'_>,
+    #[description = "The date you are back, YYYY-MM-DD"] until: String,
+) -> Result<(), BotError> {
+    let p = ctx
+        .data()
+        .engine
+        .pause_profile(guild(ctx)?, caller(ctx), &until)
+        .await?;
+    say(
+        ctx,
+        format!(
+            "Paused until {}. Use /mentor resume to come back earlier.",
+            p.paused_until.unwrap_or_default()
+        ),
+    )
+    .await
+}
+
+/// Resume your participation.
+#[poise::command(slash_command, guild_only)]
+pub async fn resume(ctx: Ctx<'_>) -> Result<(), BotError> {
+    ctx.data().engine.resume_profile(guild(ctx)?, caller(ctx)).await?;
+    say(ctx, "Welcome back: you can be matched and invited again.").await
+}
+
+/// Offer to mentor; you type your purpose in the form that opens.
+#[poise::command(slash_command, guild_only)]
+pub async fn offer(
+    ctx: Ctx<'_>,
+    #[description = "Topics you can help with, comma-separated"] topics: String,
+    #[description = "How many mentees at once (1 to 10)"] capacity: i64,
+    #[description = "Skills you bring, comma-separated"] skills: Option<String>,
+    #[description = "Kinds you accept: classic, reverse, peer (comma-separated; all if empty)"] kinds: Option<String>,
+    #[description = "What you hope to learn in return"] hopes_to_learn: Option<String>,
+) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    let input = OfferInput {
+        purpose: "(typed in the form)".into(),
+        topics: split_list(&topics),
+        skills: skills.as_deref().map(split_list).unwrap_or_default(),
+        kinds: kinds.as_deref().map(split_list).unwrap_or_default(),
+        capacity,
+        hopes_to_learn,
+    };
+    // Check the options before the form opens, so nobody types a purpose in vain.
+    crate::domain::listing::Offer::new(g, caller(ctx), &input, ctx.data().engine.now())
+        .map_err(crate::engine::Error::from)?;
+    let key = ctx.interaction.id.get();
+    ctx.data()
+        .put_draft(
+            key,
+            DraftEntry {
+                guild: g,
+                user: caller(ctx),
+                draft: Draft::Offer(input),
+            },
+        )
+        .await;
+    let id = CustomId::new(Action::DraftForm, &[key]).encode();
+    open_form(
+        ctx,
+        purpose_form(id, "Your offer to mentor", "Why do you offer mentoring? (your purpose)"),
+    )
+    .await
+}
+
+/// Ask to be mentored; you type your purpose in the form that opens.
+#[poise::command(slash_command, guild_only)]
+pub async fn seek(
+    ctx: Ctx<'_>,
+    #[description = "Your goals or topics, comma-separated"] goals: String,
+    #[description = "Kinds you want: classic, reverse, peer (comma-separated; all if empty)"] kinds: Option<String>,
+    #[description = "Mentoring styles you would like, comma-separated"] styles: Option<String>,
+) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    let input = RequestInput {
+        purpose: "(typed in the form)".into(),
+        goals: split_list(&goals),
+        kinds: kinds.as_deref().map(split_list).unwrap_or_default(),
+        styles: styles.as_deref().map(split_list).unwrap_or_default(),
+    };
+    crate::domain::listing::Request::new(g, caller(ctx), &input, ctx.data().engine.now())
+        .map_err(crate::engine::Error::from)?;
+    let key = ctx.interaction.id.get();
+    ctx.data()
+        .put_draft(
+            key,
+            DraftEntry {
+                guild: g,
+                user: caller(ctx),
+                draft: Draft::Seek(input),
+            },
+        )
+        .await;
+    let id = CustomId::new(Action::DraftForm, &[key]).encode();
+    open_form(
+        ctx,
+        purpose_form(
+            id,
+            "Your request for a mentor",
+            "Your career goal: why you seek a mentor",
+        ),
+    )
+    .await
+}
+
+/// Withdraw one of your offers or requests (its history is kept); without an id, list them.
+#[poise::command(slash_command, guild_only)]
+pub async fn withdraw(
+    ctx: Ctx<'_>,
+    #[description = "An offer or a request"] what: ListingChoice,
+    #[description = "Its number; leave empty to see yours"] id: Option<i64>,
+) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    let me = caller(ctx);
+    let engine = &ctx.data().engine;
+    match (what, id) {
+        (ListingChoice::Offer, Some(id)) => {
+            engine.withdraw_offer(g, me, crate::domain::OfferId(id)).await?;
+            say(ctx, format!("Offer #{id} withdrawn.")).await
+        }
+        (ListingChoice::Request, Some(id)) => {
+            engine.withdraw_request(g, me, crate::domain::RequestId(id)).await?;
+            say(ctx, format!("Request #{id} withdrawn.")).await
+        }
+        (ListingChoice::Offer, None) => {
+            let lines: Vec<String> = engine
+                .offers_of(g, me)
+                .await?
+                .iter()
+                .map(|o| {
+                    format!(
+                        "#{} ({}): {} [{}]",
+                        o.id,
+                        o.status.as_str(),
+                        o.topics.join(", "),
+                        o.purpose
+                    )
+                })
+                .collect();
+            say(
+                ctx,
+                if lines.is_empty() {
+                    "You have no offers.".into()
+                } else {
+                    lines.join("\n")
+                },
+            )
+            .await
+        }
+        (ListingChoice::Request, None) => {
+            let lines: Vec<String> = engine
+                .requests_of(g, me)
+                .await?
+                .iter()
+                .map(|r| {
+                    format!(
+                        "#{} ({}): {} [{}]",
+                        r.id,
+                        r.status.as_str(),
+                        r.goals.join(", "),
+                        r.purpose
+                    )
+                })
+                .collect();
+            say(
+                ctx,
+                if lines.is_empty() {
+                    "You have no requests.".into()
+                } else {
+                    lines.join("\n")
+                },
+            )
+            .await
+        }
+    }
+}
+
+async fn direct(ctx: Ctx<'_>, user: User, kind: Option<KindChoice>, direction: Direction) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    let to = other_person(ctx, &user)?;
+    let kind: Kind = kind.unwrap_or(KindChoice::Classic).into();
+    let key = ctx.interaction.id.get();
+    ctx.data()
+        .put_draft(
+            key,
+            DraftEntry {
+                guild: g,
+                user: caller(ctx),
+                draft: Draft::Direct { to, kind, direction },
+            },
+        )
+        .await;
+    let id = CustomId::new(Action::DraftForm, &[key]).encode();
+    let (title, hint) = match direction {
+        Direction::Request => ("Ask for mentoring", "What do you hope to achieve with their help?"),
+        Direction::Offer => ("Offer mentoring", "What would you like to help them achieve?"),
+    };
+    open_form(ctx, purpose_form(id, title, hint)).await
+}
+
+/// Ask someone to mentor you.
+#[poise::command(slash_command, guild_only)]
+pub async fn request(
+    ctx: Ctx<'_>,
+    #[description = "The person you would like as a mentor"] user: User,
+    #[description = "classic (default) or reverse"] kind: Option<KindChoice>,
+) -> Result<(), BotError> {
+    direct(ctx, user, kind, Direction::Request).await
+}
+
+/// Offer to mentor someone.
+#[poise::command(slash_command, guild_only, rename = "offer-to")]
+pub async fn offer_to(
+    ctx: Ctx<'_>,
+    #[description = "The person you offer to mentor"] user: User,
+    #[description = "classic (default) or reverse"] kind: Option<KindChoice>,
+) -> Result<(), BotError> {
+    direct(ctx, user, kind, Direction::Offer).await
+}
+
+/// Invite two to seven people into a peer mentoring group.
+#[poise::command(slash_command, guild_only, rename = "peer-group")]
+#[allow(clippy::too_many_arguments)]
+pub async fn peer_group(
+    ctx: Ctx<'_>,
+    #[description = "A peer"] user1: User,
+    #[description = "A peer"] user2: User,
+    #[description = "A peer"] user3: Option<User>,
+    #[description = "A peer"] user4: Option<User>,
+    #[description = "A peer"] user5: Option<User>,
+    #[description = "A peer"] user6: Option<User>,
+    #[description = "A peer"] user7: Option<User>,
+) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    let mut invitees = Vec::new();
+    for u in [Some(user1), Some(user2), user3, user4, user5, user6, user7]
+        .into_iter()
+        .flatten()
+    {
+        let id = other_person(ctx, &u)?;
+        if invitees.contains(&id) {
+            return Err(BotError::user(format!(
+                "{} is named twice; name each peer once.",
+                u.name
+            )));
+        }
+        invitees.push(id);
+    }
+    let key = ctx.interaction.id.get();
+    ctx.data()
+        .put_draft(
+            key,
+            DraftEntry {
+                guild: g,
+                user: caller(ctx),
+                draft: Draft::Peer { invitees },
+            },
+        )
+        .await;
+    let id = CustomId::new(Action::DraftForm, &[key]).encode();
+    open_form(
+        ctx,
+        purpose_form(id, "A peer mentoring group", "What will the group work on together?"),
+    )
+    .await
+}

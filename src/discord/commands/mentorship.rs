@@ -1,0 +1,434 @@
+//! `/mentorship`: working in a relationship, from the agreement to the end.
+use chrono::NaiveDate;
+use serenity::all::{CreateAttachment, CreateMessage, CreateModal, User};
+
+use super::{caller, guild, open_form, other_person, say, text_field};
+use crate::discord::bot::{Draft, DraftEntry};
+use crate::discord::ids::{Action, CustomId};
+use crate::discord::render;
+use crate::discord::reply::{BotError, Ctx};
+use crate::domain::agreement::{AgreementInput, AgreementTerms};
+use crate::domain::ids::{GoalId, JournalEntryId, RelationshipId, StepId};
+use crate::domain::journal::reflection_questions;
+use crate::domain::plan::ItemStatus;
+use crate::domain::relationship::{EndReason, Role};
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum EndChoice {
+    #[name = "goals met"]
+    GoalsMet,
+    #[name = "not a fit"]
+    NotAFit,
+    #[name = "planned end"]
+    PlannedEnd,
+    #[name = "other"]
+    Other,
+}
+
+impl From<EndChoice> for EndReason {
+    fn from(c: EndChoice) -> EndReason {
+        match c {
+            EndChoice::GoalsMet => EndReason::GoalsMet,
+            EndChoice::NotAFit => EndReason::NotAFit,
+            EndChoice::PlannedEnd => EndReason::PlannedEnd,
+            EndChoice::Other => EndReason::Other,
+        }
+    }
+}
+
+/// Your mentorships: agreement, plan, check-ins, journal and the end.
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("list", "agreement", "plan", "checkin", "journal", "end")
+)]
+pub async fn mentorship(_ctx: Ctx<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+/// Your mentorships with their phase and next step.
+#[poise::command(slash_command, guild_only)]
+pub async fn list(ctx: Ctx<'_>) -> Result<(), BotError> {
+    let me = caller(ctx);
+    let rels = ctx.data().engine.relationships(guild(ctx)?, me).await?;
+    if rels.is_empty() {
+        return say(
+            ctx,
+            "You have no mentorships yet. Start with /mentor seek, /mentor offer or /mentor request.",
+        )
+        .await;
+    }
+    let lines: Vec<String> = rels.iter().take(15).map(|r| render::relationship_line(r, me)).collect();
+    say(ctx, lines.join("\n")).await
+}
+
+/// Write (or change) the agreement: logistics here, expectations in the form that opens.
+#[poise::command(slash_command, guild_only)]
+#[allow(clippy::too_many_arguments)]
+pub async fn agreement(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship's number (see /mentorship list)"] mentorship: i64,
+    #[description = "weekly, every N weeks, monthly, monthly on day D, or cron: <5 fields>"] frequency: String,
+    #[description = "Local time of the meetings, HH:MM"] time: String,
+    #[description = "Time zone of that time, e.g. Europe/Berlin"] timezone: String,
+    #[description = "First meeting on or after this date, YYYY-MM-DD"] start: String,
+    #[description = "Meeting length in minutes (10 to 480)"] length: i64,
+    #[description = "voice, video, text or in person"] method: String,
+    #[description = "Preferred weekday, e.g. tue"] day: Option<String>,
+    #[description = "Planned end date, YYYY-MM-DD"] end: Option<String>,
+    #[description = "Place, channel or link"] place: Option<String>,
+    #[description = "Missed check-ins before the issue-handling prompt (default 2)"] missed_before_prompt: Option<i64>,
+) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    let me = caller(ctx);
+    let rel = ctx
+        .data()
+        .engine
+        .relationship_for(g, RelationshipId(mentorship), me)
+        .await?;
+    rel.require_agreement_writable(me).map_err(crate::engine::Error::from)?;
+    let input = AgreementInput {
+        expectations: "(typed in the form)".into(),
+        issue_handling: "(typed in the form)".into(),
+        frequency,
+        day,
+        time,
+        timezone,
+        meeting_minutes: length,
+        method,
+        place,
+        start_date: start,
+        end_date: end,
+        missed_before_prompt,
+    };
+    AgreementTerms::from_input(me, &input, ctx.data().engine.now()).map_err(crate::engine::Error::from)?;
+    let mine = rel.latest_agreement().and_then(|a| {
+        a.terms
+            .expectations
+            .iter()
+            .find(|e| e.user == me)
+            .map(|e| e.text.clone())
+    });
+    let handling = rel.latest_agreement().map(|a| a.terms.issue_handling.clone());
+    let key = ctx.interaction.id.get();
+    ctx.data()
+        .put_draft(
+            key,
+            DraftEntry {
+                guild: g,
+                user: me,
+                draft: Draft::Agreement { rel: rel.id, input },
+            },
+        )
+        .await;
+    let modal = CreateModal::new(
+        CustomId::new(Action::DraftForm, &[key]).encode(),
+        format!("Agreement for mentorship #{}", rel.id),
+    )
+    .components(vec![
+        text_field(
+            "expectations",
+            "What do you expect (of both of you)?",
+            true,
+            true,
+            1000,
+            mine.as_deref(),
+        ),
+        text_field(
+            "issue_handling",
+            "How will you handle issues?",
+            true,
+            true,
+            1000,
+            handling.as_deref(),
+        ),
+    ]);
+    open_form(ctx, modal).await
+}
+
+/// The action plan: goals and steps.
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("plan_add", "plan_step", "plan_done", "plan_list")
+)]
+pub async fn plan(_ctx: Ctx<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+/// Add a goal to the plan.
+#[poise::command(slash_command, guild_only, rename = "add")]
+pub async fn plan_add(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship's number"] mentorship: i64,
+    #[description = "The goal"] goal: String,
+) -> Result<(), BotError> {
+    let goal = ctx
+        .data()
+        .engine
+        .add_goal(guild(ctx)?, RelationshipId(mentorship), caller(ctx), &goal)
+        .await?;
+    say(
+        ctx,
+        format!(
+            "Goal #{} added: {}. Add steps with /mentorship plan step.",
+            goal.id, goal.title
+        ),
+    )
+    .await
+}
+
+/// Add a step to a goal.
+#[poise::command(slash_command, guild_only, rename = "step")]
+pub async fn plan_step(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship's number"] mentorship: i64,
+    #[description = "The goal's number"] goal: i64,
+    #[description = "The step"] step: String,
+    #[description = "Who does it"] owner: Option<User>,
+    #[description = "Due date, YYYY-MM-DD"] due: Option<String>,
+) -> Result<(), BotError> {
+    let owner = match &owner {
+        Some(u) if u.id == ctx.interaction.user.id => Some(caller(ctx)),
+        Some(u) => Some(other_person(ctx, u)?),
+        None => None,
+    };
+    let due = match due {
+        Some(d) => Some(NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
+            BotError::user(format!(
+                "Please fix the due date: \"{d}\" is not a date; write it as YYYY-MM-DD."
+            ))
+        })?),
+        None => None,
+    };
+    let step = ctx
+        .data()
+        .engine
+        .add_step(
+            guild(ctx)?,
+            RelationshipId(mentorship),
+            caller(ctx),
+            GoalId(goal),
+            &step,
+            owner,
+            due,
+        )
+        .await?;
+    say(ctx, format!("Step #{} added: {}.", step.id, step.text)).await
+}
+
+/// Mark a step done.
+#[poise::command(slash_command, guild_only, rename = "done")]
+pub async fn plan_done(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship's number"] mentorship: i64,
+    #[description = "The step's number"] step: i64,
+) -> Result<(), BotError> {
+    let step = ctx
+        .data()
+        .engine
+        .set_step_status(
+            guild(ctx)?,
+            RelationshipId(mentorship),
+            caller(ctx),
+            StepId(step),
+            ItemStatus::Done,
+        )
+        .await?;
+    say(ctx, format!("Done: {}.", step.text)).await
+}
+
+/// Show the plan.
+#[poise::command(slash_command, guild_only, rename = "list")]
+pub async fn plan_list(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship's number"] mentorship: i64,
+) -> Result<(), BotError> {
+    let goals = ctx
+        .data()
+        .engine
+        .plan(guild(ctx)?, RelationshipId(mentorship), caller(ctx))
+        .await?;
+    if goals.is_empty() {
+        return say(ctx, "The plan is empty. Add a goal with /mentorship plan add.").await;
+    }
+    let mut out = String::new();
+    for g in &goals {
+        out += &format!("**Goal #{}** {} ({})\n", g.id, g.title, g.status);
+        for s in &g.steps {
+            let owner = s.owner.map(|u| format!(" {}", render::mention(u))).unwrap_or_default();
+            let due = s.due.map(|d| format!(" due {d}")).unwrap_or_default();
+            out += &format!("- step #{} {} ({}){owner}{due}\n", s.id, s.text, s.status);
+        }
+    }
+    say(ctx, out).await
+}
+
+pub fn reflection_form(custom_id: String, title: String, role: Role) -> CreateModal {
+    let fields = reflection_questions(role)
+        .iter()
+        .enumerate()
+        .map(|(i, q)| text_field(&format!("q{i}"), q, true, i == 0, 1000, None))
+        .collect();
+    CreateModal::new(custom_id, title).components(fields)
+}
+
+/// Record a meeting that happened (then reflect on it) or did not.
+#[poise::command(slash_command, guild_only)]
+pub async fn checkin(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship's number"] mentorship: i64,
+    #[description = "Did you meet?"] met: bool,
+    #[description = "A short note"] note: Option<String>,
+) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    let me = caller(ctx);
+    let engine = &ctx.data().engine;
+    let rel = engine.relationship_for(g, RelationshipId(mentorship), me).await?;
+    if !met {
+        engine.record_checkin(g, rel.id, me, false, note.as_deref()).await?;
+        return say(
+            ctx,
+            "Recorded: no meeting this time. The bot will remind you before the next one.",
+        )
+        .await;
+    }
+    let role = rel.require_joined(me).map_err(crate::engine::Error::from)?.role;
+    let checkin = engine.record_checkin(g, rel.id, me, true, note.as_deref()).await?;
+    let id = CustomId::new(Action::ReflectForm, &[g.0, rel.id.0 as u64, checkin.id.0 as u64]).encode();
+    open_form(ctx, reflection_form(id, "Reflect on your meeting".into(), role)).await
+}
+
+/// Your private journal.
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("journal_write", "journal_list", "journal_share", "journal_export")
+)]
+pub async fn journal(_ctx: Ctx<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+/// Write a reflection into your journal.
+#[poise::command(slash_command, guild_only, rename = "write")]
+pub async fn journal_write(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship's number"] mentorship: i64,
+) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    let me = caller(ctx);
+    let rel = ctx
+        .data()
+        .engine
+        .relationship_for(g, RelationshipId(mentorship), me)
+        .await?;
+    let role = rel.require_joined(me).map_err(crate::engine::Error::from)?.role;
+    let id = CustomId::on(Action::JournalForm, g, rel.id).encode();
+    open_form(
+        ctx,
+        reflection_form(id, format!("Journal: mentorship #{}", rel.id), role),
+    )
+    .await
+}
+
+/// Read your journal (and what the others shared with you).
+#[poise::command(slash_command, guild_only, rename = "list")]
+pub async fn journal_list(
+    ctx: Ctx<'_>,
+    #[description = "Only this mentorship (includes what the others shared)"] mentorship: Option<i64>,
+) -> Result<(), BotError> {
+    let me = caller(ctx);
+    let entries = ctx
+        .data()
+        .engine
+        .journal(guild(ctx)?, me, mentorship.map(RelationshipId))
+        .await?;
+    if entries.is_empty() {
+        return say(ctx, "No journal entries yet. Write one with /mentorship journal write.").await;
+    }
+    let mut out = String::new();
+    for e in entries.iter().rev().take(10) {
+        let whose = if e.author == me {
+            "you".to_string()
+        } else {
+            render::mention(e.author)
+        };
+        let shared = if e.shared { ", shared" } else { "" };
+        out += &format!(
+            "**Entry #{}** by {whose} ({}{shared})\n",
+            e.id,
+            e.created_at.format("%Y-%m-%d")
+        );
+        for a in &e.answers {
+            out += &format!("*{}* {}\n", a.question, a.answer);
+        }
+    }
+    say(ctx, out.chars().take(1900).collect::<String>()).await
+}
+
+/// Share one of your entries with the mentorship's members (or take it back).
+#[poise::command(slash_command, guild_only, rename = "share")]
+pub async fn journal_share(
+    ctx: Ctx<'_>,
+    #[description = "The entry's number"] entry: i64,
+    #[description = "Share it (true) or make it private again (false)"] shared: Option<bool>,
+) -> Result<(), BotError> {
+    let shared = shared.unwrap_or(true);
+    ctx.data()
+        .engine
+        .share_journal(guild(ctx)?, JournalEntryId(entry), caller(ctx), shared)
+        .await?;
+    say(
+        ctx,
+        if shared {
+            format!("Entry #{entry} is now shared with the mentorship's members.")
+        } else {
+            format!("Entry #{entry} is private again.")
+        },
+    )
+    .await
+}
+
+/// Get your whole journal as a Markdown file by DM.
+#[poise::command(slash_command, guild_only, rename = "export")]
+pub async fn journal_export(ctx: Ctx<'_>) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    let me = caller(ctx);
+    let markdown = ctx.data().engine.export_journal(g, me).await?;
+    let message = CreateMessage::new()
+        .content("Your mentorship journal.")
+        .add_file(CreateAttachment::bytes(markdown.into_bytes(), "mentorship-journal.md"));
+    match ctx.data().notifier.dm(g, None, me, message).await {
+        crate::discord::notify::Delivery::Dm => say(ctx, "Your journal is in your DMs.").await,
+        _ => {
+            say(
+                ctx,
+                "I could not DM you; please allow DMs from this server's members and try again.",
+            )
+            .await
+        }
+    }
+}
+
+/// End a mentorship; everyone gets a retrospective form.
+#[poise::command(slash_command, guild_only)]
+pub async fn end(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship's number"] mentorship: i64,
+    #[description = "How it ended"] reason: EndChoice,
+) -> Result<(), BotError> {
+    let rel = ctx
+        .data()
+        .engine
+        .end(guild(ctx)?, RelationshipId(mentorship), caller(ctx), reason.into())
+        .await?;
+    ctx.data().on_ended(&rel).await;
+    say(
+        ctx,
+        format!(
+            "Mentorship #{} has ended. Check your DMs for the retrospective.",
+            rel.id
+        ),
+    )
+    .await
+}

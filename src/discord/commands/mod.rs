@@ -1,0 +1,107 @@
+//! Slash commands: parse options, call the engine, format the reply.
+use std::sync::atomic::Ordering;
+
+use serenity::all::{
+    CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal, InputTextStyle, Permissions, User,
+};
+
+use super::reply::{BotError, Ctx};
+use crate::domain::ids::{GuildId, UserId};
+
+pub mod mentor;
+pub mod mentorship;
+pub mod program;
+
+pub fn all() -> Vec<poise::Command<super::reply::Data, BotError>> {
+    vec![mentor::mentor(), mentorship::mentorship(), program::program()]
+}
+
+pub fn guild(ctx: Ctx<'_>) -> Result<GuildId, BotError> {
+    ctx.interaction
+        .guild_id
+        .map(|g| GuildId(g.get()))
+        .ok_or_else(|| BotError::user("Please use this command in the server that runs the program."))
+}
+
+pub fn caller(ctx: Ctx<'_>) -> UserId {
+    UserId(ctx.interaction.user.id.get())
+}
+
+/// The caller's roles and whether Discord says they may manage the server.
+pub fn caller_rights(ctx: Ctx<'_>) -> (bool, Vec<u64>) {
+    match &ctx.interaction.member {
+        Some(m) => {
+            let perms = m.permissions.unwrap_or(Permissions::empty());
+            (
+                perms.administrator() || perms.manage_guild(),
+                m.roles.iter().map(|r| r.get()).collect(),
+            )
+        }
+        None => (false, Vec::new()),
+    }
+}
+
+/// Someone else, not a bot: the person a command is about.
+pub fn other_person(ctx: Ctx<'_>, user: &User) -> Result<UserId, BotError> {
+    if user.bot {
+        return Err(BotError::user(format!(
+            "{} is a bot; mention a person instead.",
+            user.name
+        )));
+    }
+    if user.id == ctx.interaction.user.id {
+        return Err(BotError::user(
+            "You mentioned yourself; mention the other person instead.",
+        ));
+    }
+    Ok(UserId(user.id.get()))
+}
+
+pub async fn say(ctx: Ctx<'_>, text: impl Into<String>) -> Result<(), BotError> {
+    ctx.send(poise::CreateReply::default().content(text.into()).ephemeral(true))
+        .await?;
+    Ok(())
+}
+
+/// Answers the command with a form.
+pub async fn open_form(ctx: Ctx<'_>, modal: CreateModal) -> Result<(), BotError> {
+    ctx.interaction
+        .create_response(ctx.serenity_context(), CreateInteractionResponse::Modal(modal))
+        .await?;
+    ctx.has_sent_initial_response.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+pub fn text_field(id: &str, label: &str, long: bool, required: bool, max: u16, value: Option<&str>) -> CreateActionRow {
+    let style = if long {
+        InputTextStyle::Paragraph
+    } else {
+        InputTextStyle::Short
+    };
+    let mut input = CreateInputText::new(style, fit(label, LABEL_MAX), id)
+        .required(required)
+        .max_length(max);
+    if let Some(v) = value {
+        input = input.value(v);
+    }
+    CreateActionRow::InputText(input)
+}
+
+/// Discord's limit on a form's title and on a field's label.
+pub const LABEL_MAX: usize = 45;
+
+/// Cuts a label to Discord's limit, so a long text can never make a form fail.
+pub fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+pub fn purpose_form(custom_id: String, title: &str, hint: &str) -> CreateModal {
+    CreateModal::new(custom_id, fit(title, LABEL_MAX))
+        .components(vec![text_field("purpose", hint, true, true, 1000, None)])
+}

@@ -1,0 +1,60 @@
+//! `/program`: the organisers' commands.
+use serenity::all::{GuildChannel, Role};
+
+use super::{caller_rights, guild, say};
+use crate::discord::reply::{BotError, Ctx};
+use crate::engine::ProgramSetup;
+
+/// The mentorship program (organisers).
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands("setup")
+)]
+pub async fn program(_ctx: Ctx<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+/// Set up the program: the channel for private threads, the coordinator role, reminders, expiry.
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn setup(
+    ctx: Ctx<'_>,
+    #[description = "Each mentorship gets a private thread under this channel"] channel: Option<GuildChannel>,
+    #[description = "Members with this role may run the program"] coordinator_role: Option<Role>,
+    #[description = "When reminders go out before a check-in, e.g. 24h, 1h"] reminder_lead_times: Option<String>,
+    #[description = "Days an invitation waits for an answer (1 to 60)"] proposal_expiry_days: Option<i64>,
+) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    // Discord hides the command from others, but that is advice to clients: check again here.
+    let (is_admin, roles) = caller_rights(ctx);
+    let setup = ProgramSetup {
+        channel: channel.map(|c| c.id.get()),
+        coordinator_role: coordinator_role.map(|r| r.id.get()),
+        reminder_leads: reminder_lead_times,
+        proposal_expiry_days,
+    };
+    let s = ctx.data().engine.setup_program(g, is_admin, &roles, &setup).await?;
+    let leads: Vec<String> = s
+        .reminder_leads
+        .iter()
+        .map(|m| {
+            if m % 60 == 0 {
+                format!("{}h", m / 60)
+            } else {
+                format!("{m}m")
+            }
+        })
+        .collect();
+    say(
+        ctx,
+        format!(
+            "Program settings saved.\nThreads under: {}\nCoordinator role: {}\nReminders: {} before each check-in\nInvitations expire after {} days",
+            s.channel.map(|c| format!("<#{c}>")).unwrap_or_else(|| "not set".into()),
+            s.coordinator_role.map(|r| format!("<@&{r}>")).unwrap_or_else(|| "not set".into()),
+            leads.join(", "),
+            s.proposal_expiry_days
+        ),
+    )
+    .await
+}

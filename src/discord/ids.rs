@@ -1,0 +1,118 @@
+//! Buttons and modals carry what they act on in their custom id, so they keep working after a
+//! restart and in DMs (where Discord sends no server id). Format: `mb:<action>:<numbers...>`.
+use crate::domain::ids::{GuildId, RelationshipId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Accept,
+    Decline,
+    /// Confirm a version of the agreement.
+    Confirm,
+    /// Open the retrospective form.
+    Retro,
+    /// Open the agreement form from the thread.
+    Agreement,
+    /// Open the reflection form after a meeting.
+    Reflect,
+    // Modal submissions.
+    RetroForm,
+    AgreementForm,
+    ReflectForm,
+    JournalForm,
+    /// A slash command's form whose options wait in a draft.
+    DraftForm,
+}
+
+impl Action {
+    fn code(self) -> &'static str {
+        match self {
+            Action::Accept => "acc",
+            Action::Decline => "dec",
+            Action::Confirm => "conf",
+            Action::Retro => "retro",
+            Action::Agreement => "agr",
+            Action::Reflect => "refl",
+            Action::RetroForm => "fretro",
+            Action::AgreementForm => "fagr",
+            Action::ReflectForm => "frefl",
+            Action::JournalForm => "fjour",
+            Action::DraftForm => "fdraft",
+        }
+    }
+
+    const ALL: [Action; 11] = [
+        Action::Accept,
+        Action::Decline,
+        Action::Confirm,
+        Action::Retro,
+        Action::Agreement,
+        Action::Reflect,
+        Action::RetroForm,
+        Action::AgreementForm,
+        Action::ReflectForm,
+        Action::JournalForm,
+        Action::DraftForm,
+    ];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomId {
+    pub action: Action,
+    pub numbers: Vec<u64>,
+}
+
+impl CustomId {
+    pub fn new(action: Action, numbers: &[u64]) -> Self {
+        Self {
+            action,
+            numbers: numbers.to_vec(),
+        }
+    }
+
+    /// For the common case of an action on one relationship of one server.
+    pub fn on(action: Action, guild: GuildId, rel: RelationshipId) -> Self {
+        Self::new(action, &[guild.0, rel.0 as u64])
+    }
+
+    pub fn encode(&self) -> String {
+        let mut s = format!("mb:{}", self.action.code());
+        for n in &self.numbers {
+            s.push(':');
+            s.push_str(&n.to_string());
+        }
+        s
+    }
+
+    pub fn parse(s: &str) -> Option<CustomId> {
+        let mut parts = s.split(':');
+        if parts.next()? != "mb" {
+            return None;
+        }
+        let code = parts.next()?;
+        let action = Action::ALL.into_iter().find(|a| a.code() == code)?;
+        let numbers = parts.map(|p| p.parse().ok()).collect::<Option<Vec<u64>>>()?;
+        Some(CustomId { action, numbers })
+    }
+
+    pub fn guild_rel(&self) -> Option<(GuildId, RelationshipId)> {
+        match self.numbers.as_slice() {
+            [g, r, ..] => Some((GuildId(*g), RelationshipId(*r as i64))),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let id = CustomId::new(Action::Confirm, &[1_000_000_000_000_001, 42, 3]);
+        assert_eq!(CustomId::parse(&id.encode()), Some(id.clone()));
+        assert!(id.encode().len() <= 100);
+        assert_eq!(CustomId::parse("mb:nope:1"), None);
+        assert_eq!(CustomId::parse("other:acc:1"), None);
+        assert_eq!(CustomId::parse("mb:acc:x"), None);
+    }
+}

@@ -1,0 +1,284 @@
+//! Buttons and forms. They carry what they act on in their custom id (see `ids`), and the
+//! engine decides whether the person pressing may do it.
+use std::collections::HashMap;
+
+use serenity::all::{
+    ActionRowComponent, ComponentInteraction, Context, CreateInteractionResponse, CreateModal, Interaction,
+    ModalInteraction,
+};
+use tracing::{info_span, warn, Instrument};
+
+use super::bot::{Bot, Draft, DraftEntry};
+use super::commands::mentorship::reflection_form;
+use super::commands::text_field;
+use super::ids::{Action, CustomId};
+use super::reply::{Answerable, BotError};
+use crate::domain::ids::{CheckinId, GuildId, RelationshipId, UserId};
+use crate::domain::journal::reflection_questions;
+use crate::domain::relationship::State;
+use crate::domain::retrospective::RetrospectiveInput;
+use crate::engine::Error;
+
+pub async fn handle(ctx: &Context, bot: &Bot, interaction: &Interaction) {
+    match interaction {
+        Interaction::Component(c) => {
+            let span = info_span!("button", custom_id = %c.data.custom_id, user = c.user.id.get());
+            let result = component(ctx, bot, c).instrument(span).await;
+            if let Err(e) = result {
+                let text = e.reply_text(&c.data.custom_id);
+                if let Err(e) = Answerable::Component(c).ephemeral(ctx, text).await {
+                    warn!(error = %e, "could not answer a button");
+                }
+            }
+        }
+        Interaction::Modal(m) => {
+            let span = info_span!("form", custom_id = %m.data.custom_id, user = m.user.id.get());
+            let result = modal(ctx, bot, m).instrument(span).await;
+            if let Err(e) = result {
+                let text = e.reply_text(&m.data.custom_id);
+                if let Err(e) = Answerable::Modal(m).ephemeral(ctx, text).await {
+                    warn!(error = %e, "could not answer a form");
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn parse(custom_id: &str) -> Result<CustomId, BotError> {
+    CustomId::parse(custom_id).ok_or_else(|| BotError::user("This button or form is no longer valid."))
+}
+
+fn target(id: &CustomId) -> Result<(GuildId, RelationshipId), BotError> {
+    id.guild_rel()
+        .ok_or_else(|| BotError::user("This button or form is no longer valid."))
+}
+
+async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result<(), BotError> {
+    let id = parse(&c.data.custom_id)?;
+    let user = UserId(c.user.id.get());
+    let (g, r) = target(&id)?;
+    let answer = Answerable::Component(c);
+    match id.action {
+        Action::Accept | Action::Decline => {
+            let before = bot.engine.relationship_for(g, r, user).await?;
+            let accepted = id.action == Action::Accept;
+            let rel = if accepted {
+                bot.engine.accept(g, r, user).await?
+            } else {
+                bot.engine.decline(g, r, user).await?
+            };
+            let text = match (accepted, rel.state) {
+                (true, State::Proposed) => format!("You accepted mentorship #{r}; waiting for the others."),
+                (true, _) => format!("You accepted mentorship #{r}. Next: agree on how you will work together."),
+                (false, _) => format!("You declined mentorship #{r}. Thank you for answering."),
+            };
+            answer.ephemeral(ctx, text).await?;
+            bot.on_answered(before.state, &rel, user, accepted).await;
+        }
+        Action::Confirm => {
+            let version = *id
+                .numbers
+                .get(2)
+                .ok_or_else(|| BotError::user("This button is no longer valid."))? as u32;
+            let before = bot.engine.relationship_for(g, r, user).await?.state;
+            let rel = bot.engine.confirm_agreement(g, r, user, version).await?;
+            let text = if before == State::Agreeing && rel.state == State::Active {
+                format!("Confirmed. Everyone agreed: mentorship #{r} is active.")
+            } else {
+                format!("You confirmed version {version} of the agreement of mentorship #{r}.")
+            };
+            answer.ephemeral(ctx, text).await?;
+            bot.on_confirmed(&rel, user, version).await;
+        }
+        Action::Retro => {
+            let rel = bot.engine.relationship_for(g, r, user).await?;
+            rel.require_joined(user).map_err(Error::from)?;
+            if rel.state != State::Ended {
+                return Err(BotError::user("This mentorship has not ended."));
+            }
+            if bot.engine.my_retrospective(g, r, user).await?.is_some() {
+                return Err(BotError::user(
+                    "You already wrote your retrospective for this mentorship. Thank you!",
+                ));
+            }
+            let modal = CreateModal::new(
+                CustomId::on(Action::RetroForm, g, r).encode(),
+                format!("Looking back on #{r}"),
+            )
+            .components(vec![
+                text_field("learned", "What did you learn?", true, true, 1000, None),
+                text_field(
+                    "differently",
+                    "What would you do differently next time?",
+                    true,
+                    false,
+                    1000,
+                    None,
+                ),
+                text_field("celebrate", "What should be celebrated?", true, false, 1000, None),
+                text_field(
+                    "public",
+                    "Celebrate it in the program channel? (yes/no)",
+                    false,
+                    false,
+                    3,
+                    Some("no"),
+                ),
+            ]);
+            c.create_response(&ctx.http, CreateInteractionResponse::Modal(modal))
+                .await?;
+        }
+        Action::Reflect => {
+            let rel = bot.engine.relationship_for(g, r, user).await?;
+            let role = rel.require_joined(user).map_err(Error::from)?.role;
+            let checkin = id.numbers.get(2).copied().unwrap_or(0);
+            let form = CustomId::new(Action::ReflectForm, &[g.0, r.0 as u64, checkin]).encode();
+            c.create_response(
+                &ctx.http,
+                CreateInteractionResponse::Modal(reflection_form(form, "Reflect on your meeting".into(), role)),
+            )
+            .await?;
+        }
+        _ => return Err(BotError::user("This button is no longer valid.")),
+    }
+    Ok(())
+}
+
+fn values(m: &ModalInteraction) -> HashMap<String, String> {
+    m.data
+        .components
+        .iter()
+        .flat_map(|row| row.components.iter())
+        .filter_map(|c| match c {
+            ActionRowComponent::InputText(t) => Some((t.custom_id.clone(), t.value.clone().unwrap_or_default())),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), BotError> {
+    let id = parse(&m.data.custom_id)?;
+    let user = UserId(m.user.id.get());
+    let fields = values(m);
+    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    let answer = Answerable::Modal(m);
+    match id.action {
+        Action::DraftForm => {
+            let key = *id
+                .numbers
+                .first()
+                .ok_or_else(|| BotError::user("This form is no longer valid."))?;
+            let Some(DraftEntry {
+                guild,
+                user: owner,
+                draft,
+            }) = bot.take_draft(key).await
+            else {
+                return Err(BotError::user("This form has expired; please run the command again."));
+            };
+            if owner != user {
+                return Err(BotError::user("This form belongs to someone else."));
+            }
+            let text = submit_draft(bot, guild, user, draft, &field).await?;
+            answer.ephemeral(ctx, text).await?;
+        }
+        Action::ReflectForm | Action::JournalForm => {
+            let (g, r) = target(&id)?;
+            let rel = bot.engine.relationship_for(g, r, user).await?;
+            let role = rel.require_joined(user).map_err(Error::from)?.role;
+            let answers: Vec<(String, String)> = reflection_questions(role)
+                .iter()
+                .enumerate()
+                .map(|(i, q)| (q.to_string(), field(&format!("q{i}"))))
+                .collect();
+            let checkin = id
+                .numbers
+                .get(2)
+                .copied()
+                .filter(|c| *c > 0)
+                .map(|c| CheckinId(c as i64));
+            let entry = bot.engine.write_journal(g, r, user, checkin, &answers).await?;
+            answer
+                .ephemeral(
+                    ctx,
+                    format!(
+                        "Saved to your private journal (entry #{}). Share it with /mentorship journal share.",
+                        entry.id
+                    ),
+                )
+                .await?;
+        }
+        Action::RetroForm => {
+            let (g, r) = target(&id)?;
+            let public = field("public").trim().to_ascii_lowercase();
+            let input = RetrospectiveInput {
+                learned: field("learned"),
+                differently: Some(field("differently")),
+                celebrate: Some(field("celebrate")),
+                celebrate_publicly: matches!(public.as_str(), "yes" | "y"),
+            };
+            bot.engine.write_retrospective(g, r, user, &input).await?;
+            answer
+                .ephemeral(ctx, "Thank you for looking back. When you are ready, /mentor seek or /mentor offer starts your next mentorship.")
+                .await?;
+        }
+        _ => return Err(BotError::user("This form is no longer valid.")),
+    }
+    Ok(())
+}
+
+async fn submit_draft(
+    bot: &Bot,
+    guild: GuildId,
+    user: UserId,
+    draft: Draft,
+    field: &(dyn Fn(&str) -> String + Sync),
+) -> Result<String, BotError> {
+    let engine = &bot.engine;
+    Ok(match draft {
+        Draft::Offer(mut input) => {
+            input.purpose = field("purpose");
+            let offer = engine.create_offer(guild, user, &input).await?;
+            format!(
+                "Your offer #{} is open: {} mentee(s) on {}.",
+                offer.id,
+                offer.capacity,
+                offer.topics.join(", ")
+            )
+        }
+        Draft::Seek(mut input) => {
+            input.purpose = field("purpose");
+            let request = engine.create_request(guild, user, &input).await?;
+            format!("Your request #{} is open: {}. Organisers can now match you, or ask someone directly with /mentor request.", request.id, request.goals.join(", "))
+        }
+        Draft::Direct { to, kind, direction } => {
+            let rel = engine
+                .propose_direct(guild, user, to, kind, direction, &field("purpose"))
+                .await?;
+            bot.on_proposed(&rel).await;
+            format!(
+                "Invitation sent to <@{}> (mentorship #{}). You will hear their answer.",
+                to.0, rel.id
+            )
+        }
+        Draft::Peer { invitees } => {
+            let rel = engine
+                .invite_peer_group(guild, user, &invitees, &field("purpose"))
+                .await?;
+            bot.on_proposed(&rel).await;
+            format!(
+                "Invitations sent for peer group #{}. It forms once two have accepted.",
+                rel.id
+            )
+        }
+        Draft::Agreement { rel, mut input } => {
+            input.expectations = field("expectations");
+            input.issue_handling = field("issue_handling");
+            let (rel, version) = engine.propose_agreement(guild, rel, user, &input).await?;
+            bot.on_agreement(&rel).await;
+            format!("Version {version} of the agreement is sent to everyone to confirm.")
+        }
+        Draft::Checkin { .. } | Draft::Journal { .. } => "Saved.".into(),
+    })
+}

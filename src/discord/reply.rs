@@ -1,0 +1,135 @@
+//! The one place where errors become replies: a person sees what to fix, or a short apology
+//! while the details go to the log.
+use serenity::all::{
+    ComponentInteraction, Context, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, ModalInteraction,
+};
+use tracing::{error, warn};
+
+use crate::engine;
+
+pub const APOLOGY: &str = "Sorry, something went wrong on our side. It has been logged; please try again later.";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    #[error(transparent)]
+    Engine(#[from] engine::Error),
+    /// Bad input caught at the edge (a bot mentioned, an option out of range...).
+    #[error("{0}")]
+    User(String),
+    #[error("Discord request failed: {0}")]
+    Discord(Box<serenity::Error>),
+}
+
+impl From<serenity::Error> for BotError {
+    fn from(e: serenity::Error) -> Self {
+        BotError::Discord(Box::new(e))
+    }
+}
+
+impl BotError {
+    pub fn user(text: impl Into<String>) -> Self {
+        BotError::User(text.into())
+    }
+
+    /// The text the person sees; our own failures are logged here with their context.
+    pub fn reply_text(&self, context: &str) -> String {
+        match self {
+            BotError::Engine(e) if e.is_user_error() => e.user_message(),
+            BotError::User(text) => text.clone(),
+            BotError::Engine(e) => {
+                error!(context, error = ?e, "internal error");
+                APOLOGY.to_string()
+            }
+            BotError::Discord(e) => {
+                error!(context, error = %e, "Discord request failed");
+                APOLOGY.to_string()
+            }
+        }
+    }
+}
+
+pub type Data = std::sync::Arc<super::bot::Bot>;
+pub type Ctx<'a> = poise::ApplicationContext<'a, Data, BotError>;
+
+/// poise's error hook: every command error ends here.
+pub async fn on_error(err: poise::FrameworkError<'_, Data, BotError>) {
+    match err {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            let text = error.reply_text(&format!("/{}", ctx.command().qualified_name));
+            if let Err(e) = ctx
+                .send(poise::CreateReply::default().content(text).ephemeral(true))
+                .await
+            {
+                warn!(error = %e, "could not send the error reply");
+            }
+        }
+        poise::FrameworkError::ArgumentParse { error, ctx, .. } => {
+            let text = format!("Please check the options: {error}.");
+            let _ = ctx
+                .send(poise::CreateReply::default().content(text).ephemeral(true))
+                .await;
+        }
+        poise::FrameworkError::MissingUserPermissions { ctx, .. } => {
+            let _ = ctx
+                .send(
+                    poise::CreateReply::default()
+                        .content("Only server admins and the program's coordinators can do that.")
+                        .ephemeral(true),
+                )
+                .await;
+        }
+        poise::FrameworkError::GuildOnly { ctx, .. } => {
+            let _ = ctx
+                .send(
+                    poise::CreateReply::default()
+                        .content("Please use this command in the server.")
+                        .ephemeral(true),
+                )
+                .await;
+        }
+        other => {
+            // Anything else is ours to fix; the person still gets an answer.
+            error!(error = %other, "command failed");
+            if let Some(ctx) = other.ctx() {
+                let _ = ctx
+                    .send(poise::CreateReply::default().content(APOLOGY).ephemeral(true))
+                    .await;
+            }
+        }
+    }
+}
+
+/// An interaction the bot answers outside poise (buttons, forms).
+pub enum Answerable<'a> {
+    Component(&'a ComponentInteraction),
+    Modal(&'a ModalInteraction),
+}
+
+impl Answerable<'_> {
+    /// Answers with an ephemeral message, as the first response or a follow-up.
+    pub async fn ephemeral(&self, ctx: &Context, text: impl Into<String>) -> Result<(), serenity::Error> {
+        let text = text.into();
+        let message = CreateInteractionResponseMessage::new()
+            .content(text.clone())
+            .ephemeral(true);
+        let first = match self {
+            Answerable::Component(i) => {
+                i.create_response(&ctx.http, CreateInteractionResponse::Message(message))
+                    .await
+            }
+            Answerable::Modal(i) => {
+                i.create_response(&ctx.http, CreateInteractionResponse::Message(message))
+                    .await
+            }
+        };
+        if first.is_err() {
+            let followup = CreateInteractionResponseFollowup::new().content(text).ephemeral(true);
+            match self {
+                Answerable::Component(i) => i.create_followup(&ctx.http, followup).await?,
+                Answerable::Modal(i) => i.create_followup(&ctx.http, followup).await?,
+            };
+        }
+        Ok(())
+    }
+}

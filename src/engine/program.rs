@@ -1,0 +1,118 @@
+use super::{Engine, Error, Result};
+use crate::domain::ids::*;
+use crate::domain::program::{parse_lead_times, ProgramSettings};
+use crate::domain::relationship::{EndReason, MemberStatus, Relationship, RelationshipError, State};
+use crate::domain::validate::{self, ValidationError};
+
+/// What an organiser changes with `/program setup`; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProgramSetup {
+    pub channel: Option<u64>,
+    pub coordinator_role: Option<u64>,
+    pub reminder_leads: Option<String>,
+    pub proposal_expiry_days: Option<i64>,
+}
+
+impl Engine {
+    /// The server's settings, or the defaults when nobody set them up.
+    pub async fn program_settings(&self, guild: GuildId) -> Result<ProgramSettings> {
+        Ok(self
+            .store
+            .program_settings(guild)
+            .await?
+            .unwrap_or_else(|| ProgramSettings::defaults(guild, self.rules.proposal_expiry.num_days() as u32)))
+    }
+
+    /// Whether a member may run program commands: server admins, and the coordinator role.
+    pub async fn is_organiser(&self, guild: GuildId, is_admin: bool, roles: &[u64]) -> Result<bool> {
+        if is_admin {
+            return Ok(true);
+        }
+        let settings = self.program_settings(guild).await?;
+        Ok(settings.coordinator_role.is_some_and(|r| roles.contains(&r)))
+    }
+
+    /// Changes the program settings; the caller's right to do so is checked here, on our side.
+    pub async fn setup_program(
+        &self,
+        guild: GuildId,
+        is_admin: bool,
+        roles: &[u64],
+        setup: &ProgramSetup,
+    ) -> Result<ProgramSettings> {
+        if !self.is_organiser(guild, is_admin, roles).await? {
+            return Err(Error::Forbidden(
+                "only server admins and the program's coordinators can change the program",
+            ));
+        }
+        let mut settings = self.program_settings(guild).await?;
+        if let Some(leads) = &setup.reminder_leads {
+            settings.reminder_leads = parse_lead_times(leads)?;
+        }
+        if let Some(days) = setup.proposal_expiry_days {
+            settings.proposal_expiry_days = validate::in_range("proposal expiry days", days, 1, 60)? as u32;
+        }
+        if let Some(channel) = setup.channel {
+            settings.channel = Some(channel);
+        }
+        if let Some(role) = setup.coordinator_role {
+            if !is_admin {
+                return Err(ValidationError::new(
+                    "coordinator role",
+                    "only server admins can change the coordinator role",
+                )
+                .into());
+            }
+            settings.coordinator_role = Some(role);
+        }
+        self.store.save_program_settings(&settings).await?;
+        Ok(settings)
+    }
+
+    /// Someone left the server: their active relationships pause, ones not yet started end,
+    /// and invitations to them are declined. Returns what changed, to tell the others.
+    pub async fn member_left(&self, guild: GuildId, user: UserId) -> Result<Vec<Relationship>> {
+        let now = self.now();
+        let mut changed = Vec::new();
+        for mut rel in self.store.relationships_of(guild, user).await? {
+            let outcome = match rel.state {
+                State::Active => rel.pause(None, now),
+                State::Accepted | State::Agreeing if rel.is_joined(user) => rel.end(None, EndReason::LeftServer, now),
+                State::Proposed | State::Accepted | State::Agreeing
+                    if rel.member(user).is_some_and(|m| m.status == MemberStatus::Invited) =>
+                {
+                    rel.decline(user, now)
+                }
+                _ => continue,
+            };
+            match outcome {
+                Ok(()) => {}
+                Err(RelationshipError::WrongState { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            self.store.save_relationship(&mut rel, None).await?;
+            changed.push(rel);
+        }
+        Ok(changed)
+    }
+
+    pub async fn thread_of(&self, guild: GuildId, rel: RelationshipId) -> Result<Option<u64>> {
+        Ok(self.store.thread_of(guild, rel).await?)
+    }
+
+    pub async fn set_thread(&self, guild: GuildId, rel: RelationshipId, channel: u64) -> Result<()> {
+        Ok(self.store.set_thread(guild, rel, channel).await?)
+    }
+
+    /// Discord refused a DM to this person: later messages go to their relationships' threads.
+    pub async fn mark_unreachable_by_dm(&self, guild: GuildId, user: UserId) -> Result<()> {
+        if let Some(mut profile) = self.store.profile(guild, user).await? {
+            if profile.dm_reachable {
+                profile.dm_reachable = false;
+                profile.updated_at = self.now();
+                self.store.save_profile(&profile).await?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1434 @@
+//! The program-wide assignment: most mentees placed first, then the highest total score.
+//!
+//! 1. Scan: every mentee is scored against every mentor once (bitsets, all cores), keeping
+//!    each mentee's top [`K_MENTEE`] mentors and each mentor's top [`K_MENTOR`] mentees: the
+//!    pruned candidate graph. Each score is also kept as one byte, an upper bound
+//!    `ceil(score * 255 / sum of weights)`, for the proof (no mentees x seats matrix and no
+//!    floats are kept for all pairs: N x M bytes, 200 MB at 20,000 x 10,000; above
+//!    `MAX_CACHE` bytes the proof rescores rows instead, bounded by each list's `theta`).
+//! 2. Solve: min-cost flow on the candidate graph by successive shortest paths (Dijkstra with
+//!    mentor prices as potentials, early exit, integer costs so that every comparison is exact).
+//!    A pair's value is `BIG + round(score * scale)` (`scale` a power of two, about 2^41 at
+//!    20,000 mentees), with `BIG` above any total score, so one more placed mentee always beats
+//!    any loss of score; a "stay unplaced" option of value 0 is always there, so the flow is
+//!    feasible however tight capacity is. Starting prices come from an epsilon-scaling auction
+//!    (only a warm start: seats it priced are held by "phantoms" that real mentees push out).
+//! 3. Prove: the prices (mentors) and profits (mentees) are a dual solution of the assignment
+//!    LP. Complementary slackness is checked on the candidate graph, and dual feasibility on
+//!    ALL allowed pairs: a byte-wise SIMD filter on the score bytes against coarse prices picks
+//!    the few pairs that could violate, which are then scored exactly. Violating pairs (and a
+//!    few nearly tight ones) are added to the graph and the flow is solved again (warm when
+//!    few mentees are concerned, prices only rising, so rows already proven stay proven while
+//!    their profit does not fall), until the proof holds: only then `optimal: true`.
+//!
+//! Ties are broken by index (mentor order in the heap, mentee order of the augmentations),
+//! and threads only split independent rows, so the same input gives the same output.
+//! `MATCH_DEBUG=1` prints the phases to stderr; `MATCH_THREADS=n` sets the number of threads.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use super::program::Program;
+use super::reasons::{pair_reasons, unmatched_reason};
+use super::score::{score_pair, Criteria, Prepared};
+
+/// Candidate mentors kept per mentee.
+pub const K_MENTEE: usize = 16;
+/// Candidate mentees kept per mentor.
+pub const K_MENTOR: usize = 32;
+/// Violating pairs added per mentee and round when the proof fails.
+const K_ADD: usize = 16;
+/// Nearly tight pairs added with them for each rescanned row.
+const K_NEAR: usize = 4;
+/// Rounds of (solve, prove) before giving up the proof.
+const MAX_ROUNDS: usize = 12;
+/// A pair is below `min_score` when `score < min_score - MIN_SCORE_EPS`.
+pub const MIN_SCORE_EPS: f64 = 1e-9;
+
+const FREE: u32 = u32::MAX;
+const UNPLACED: u32 = u32::MAX - 1;
+const INF: i64 = i64::MAX / 4;
+
+/// One pair of the result.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairOut {
+    pub mentee: String,
+    pub mentor: String,
+    pub score: f64,
+    pub criteria: Criteria,
+    pub reasons: Vec<String>,
+}
+
+/// A mentee left unplaced, with why.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnmatchedOut {
+    pub mentee: String,
+    pub reason: String,
+}
+
+/// Counters of a run (not part of the JSON).
+#[derive(Debug, Clone, Default)]
+pub struct SolveStats {
+    pub rounds: usize,
+    pub candidate_edges: usize,
+    pub rescanned_rows: usize,
+    pub added_edges: usize,
+    pub flagged_pairs: usize,
+}
+
+/// The result of [`solve`], serialised as the output format.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchResult {
+    pub pairs: Vec<PairOut>,
+    pub unmatched: Vec<UnmatchedOut>,
+    pub total_score: f64,
+    pub optimal: bool,
+    #[serde(skip)]
+    pub stats: SolveStats,
+    /// Mentor index of each mentee (None when unplaced), in the program's order.
+    #[serde(skip)]
+    pub assignment: Vec<Option<usize>>,
+}
+
+/// The optimum over the whole program, as the table scores it.
+pub fn solve(program: &Program) -> MatchResult {
+    solve_with_bonus(program, &|_| 0.0)
+}
+
+/// Like [`solve`], but mentee `i`'s pairs count `score + bonus(i)` in the objective (a
+/// priority for people left unplaced last time). The reported scores stay the table's.
+pub fn solve_with_bonus(program: &Program, bonus: &dyn Fn(usize) -> f64) -> MatchResult {
+    solve_with_options(program, bonus, Options::default())
+}
+
+/// How a solve from scratch starts its prices: an auction (from zero prices, or from the
+/// last round's), or zero prices.
+enum Start {
+    Auction(Option<Vec<i64>>),
+    Zero,
+}
+
+/// Tuning knobs (tests use tiny lists to exercise the pruning and the proof).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options {
+    pub k_mentee: usize,
+    pub k_mentor: usize,
+    /// Keep the quantised score table for the proof (else rows are rescored).
+    pub cache: bool,
+    /// Start from auction prices.
+    pub auction: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            k_mentee: K_MENTEE,
+            k_mentor: K_MENTOR,
+            cache: true,
+            auction: true,
+        }
+    }
+}
+
+pub(crate) fn solve_with_options(program: &Program, bonus: &dyn Fn(usize) -> f64, opts: Options) -> MatchResult {
+    let n = program.mentees.len();
+    let bonus_f: Vec<f64> = (0..n)
+        .map(|i| {
+            let b = bonus(i);
+            // a bonus is a few score points at most; keep the integer values far from overflow
+            if b.is_finite() {
+                b.clamp(-1e6, 1e6)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let debug = std::env::var_os("MATCH_DEBUG").is_some();
+    let t0 = std::time::Instant::now();
+    let prep = Prepared::new(program);
+    let vals = Values::new(program, &bonus_f);
+    let (mut scan, cache) = scan_all(program, &prep, &opts);
+    if debug {
+        eprintln!("match: scan {:.3}s {}", t0.elapsed().as_secs_f64(), prep.describe());
+    }
+    let cap: Vec<u32> = program
+        .mentors
+        .iter()
+        .map(|x| x.capacity.min(n as u64) as u32)
+        .collect();
+    let mut stats = SolveStats::default();
+    let mut optimal = false;
+    // rho[i]: after a rescan of row i, the best `rank(score) - price` of its pairs still left
+    // out; valid while prices only rise (warm starts), reset by a fresh solve
+    let mut rho: Vec<Option<i64>> = vec![None; n];
+    // a solve from scratch: starting prices from an auction, or plain zero prices
+    let fresh = |scan: &Scan, stats: &mut SolveStats, start: Start| {
+        let graph = Graph::build(&scan.cands, &vals);
+        stats.candidate_edges = graph.mentor.len();
+        let ta = std::time::Instant::now();
+        let mut flow = match start {
+            Start::Auction(init) => {
+                let prices = auction_prices(&graph, &cap, vals.scale, 20 * n + 1000, init.as_deref());
+                Flow::with_prices(graph, &cap, &prices)
+            }
+            Start::Zero => Flow::new(graph, &cap),
+        };
+        let tb = std::time::Instant::now();
+        for i in 0..n {
+            flow.augment(i);
+        }
+        if debug {
+            eprintln!(
+                "match: fresh solve: prices {:.3}s, paths {:.3}s",
+                (tb - ta).as_secs_f64(),
+                tb.elapsed().as_secs_f64()
+            );
+        }
+        flow
+    };
+    let mut flow = fresh(
+        &scan,
+        &mut stats,
+        if opts.auction {
+            Start::Auction(None)
+        } else {
+            Start::Zero
+        },
+    );
+    let mut with_auction = opts.auction;
+    // rows to verify next (None: all); valid because a warm start only raises prices, so a
+    // row verified before stays verified while its profit does not fall
+    let mut rows: Option<Vec<usize>> = None;
+    let mut last_profit: Vec<i64> = vec![i64::MIN; n];
+    loop {
+        stats.rounds += 1;
+        if debug {
+            eprintln!(
+                "match: round {} solved at {:.3}s ({} edges)",
+                stats.rounds,
+                t0.elapsed().as_secs_f64(),
+                stats.candidate_edges
+            );
+        }
+        if !flow.slackness_holds() {
+            // phantoms left (prices from an auction or a warm start that the real problem
+            // does not support): solve again from zero prices, which always ends consistent
+            if !with_auction && rows.is_none() {
+                break; // cannot happen; leave optimal false rather than loop
+            }
+            flow = fresh(&scan, &mut stats, Start::Zero);
+            with_auction = false;
+            rows = None;
+            rho.iter_mut().for_each(|r| *r = None);
+            continue;
+        }
+        let (adds, out) = match &cache {
+            Some(c) => {
+                let list: Vec<usize> = match &rows {
+                    None => (0..n).collect(),
+                    Some(r) => r.clone(),
+                };
+                verify_cached(program, &prep, &scan, &vals, &flow, c, &list, &mut stats)
+            }
+            None => verify_all(program, &prep, &scan, &vals, &flow, &mut rho, &mut stats),
+        };
+        if debug {
+            eprintln!(
+                "match: round {} verified at {:.3}s (cpu {:.2}s) ({} rows checked, {} pairs flagged, {} edges added, {} to place again)",
+                stats.rounds,
+                t0.elapsed().as_secs_f64(),
+                cpu_seconds(),
+                stats.rescanned_rows,
+                stats.flagged_pairs,
+                stats.added_edges,
+                out.len()
+            );
+        }
+        for (i, list) in adds {
+            for (j, s) in list {
+                scan.cands[i].push((j, s));
+                stats.added_edges += 1;
+            }
+        }
+        if out.is_empty() {
+            optimal = true;
+            break;
+        }
+        if stats.rounds >= MAX_ROUNDS {
+            break;
+        }
+        if out.len() > 64 {
+            // many mentees to place again: cheaper from scratch
+            let start = if with_auction {
+                Start::Auction(Some(flow.price.clone()))
+            } else {
+                Start::Zero
+            };
+            flow = fresh(&scan, &mut stats, start);
+            rows = None;
+            rho.iter_mut().for_each(|r| *r = None);
+            continue;
+        }
+        for (i, lp) in last_profit.iter_mut().enumerate() {
+            *lp = flow.profit(i);
+        }
+        let graph = Graph::build(&scan.cands, &vals);
+        stats.candidate_edges = graph.mentor.len();
+        flow.replace(graph, &out);
+        let mut next: Vec<usize> = (0..n).filter(|&i| flow.profit(i) < last_profit[i]).collect();
+        next.extend_from_slice(&out);
+        next.sort_unstable();
+        next.dedup();
+        rows = Some(next);
+    }
+    let assignment: Vec<Option<usize>> = flow.assign[..n]
+        .iter()
+        .map(|&a| {
+            if a == FREE || a == UNPLACED {
+                None
+            } else {
+                Some(a as usize)
+            }
+        })
+        .collect();
+    if debug {
+        eprintln!("match: loop done at {:.3}s", t0.elapsed().as_secs_f64());
+    }
+    drop(flow);
+    drop(cache);
+    if debug {
+        eprintln!("match: freed at {:.3}s", t0.elapsed().as_secs_f64());
+    }
+    let r = build_result(program, &scan, assignment, optimal, stats);
+    if debug {
+        eprintln!("match: result built at {:.3}s", t0.elapsed().as_secs_f64());
+    }
+    r
+}
+
+fn build_result(
+    program: &Program,
+    scan: &Scan,
+    assignment: Vec<Option<usize>>,
+    optimal: bool,
+    stats: SolveStats,
+) -> MatchResult {
+    let mut pairs = Vec::new();
+    let mut unmatched = Vec::new();
+    let mut total = Neumaier::default();
+    for (i, a) in assignment.iter().enumerate() {
+        match *a {
+            Some(j) => {
+                let ps = score_pair(program, i, j);
+                total.add(ps.score);
+                pairs.push(PairOut {
+                    mentee: program.mentees[i].id.clone(),
+                    mentor: program.mentors[j].id.clone(),
+                    score: ps.score,
+                    criteria: ps.criteria,
+                    reasons: pair_reasons(program, i, j, &ps),
+                });
+            }
+            None => unmatched.push(UnmatchedOut {
+                mentee: program.mentees[i].id.clone(),
+                reason: unmatched_reason(program, i, scan.n_allowed[i], scan.n_below[i]),
+            }),
+        }
+    }
+    MatchResult {
+        pairs,
+        unmatched,
+        total_score: total.sum(),
+        optimal,
+        stats,
+        assignment,
+    }
+}
+
+/// Compensated summation.
+#[derive(Default)]
+struct Neumaier {
+    sum: f64,
+    c: f64,
+}
+
+impl Neumaier {
+    fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        if self.sum.abs() >= x.abs() {
+            self.c += (self.sum - t) + x;
+        } else {
+            self.c += (x - t) + self.sum;
+        }
+        self.sum = t;
+    }
+    fn sum(&self) -> f64 {
+        self.sum + self.c
+    }
+}
+
+/// Integer pair values: `big + round(score * scale) + round(bonus * scale)`.
+struct Values {
+    big: i64,
+    scale: f64,
+    bonus: Vec<i64>,
+}
+
+impl Values {
+    fn new(p: &Program, bonus: &[f64]) -> Values {
+        let n = p.mentees.len().max(1) as f64;
+        let wsum: f64 = p.weights.iter().sum();
+        let maxb = bonus.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+        let per = wsum + 2.0 * maxb + 1.0;
+        // the largest power of two keeping big (about n * per * scale) below 2^56
+        let mut scale = 2f64.powi(40);
+        while scale > 1e-300 && n * per * scale > 2f64.powi(56) {
+            scale /= 2.0;
+        }
+        let big = (n * per * scale).ceil() as i64 + 4 * p.mentees.len() as i64 + 4;
+        Values {
+            big,
+            scale,
+            bonus: bonus.iter().map(|b| (b * scale).round() as i64).collect(),
+        }
+    }
+
+    #[inline]
+    fn rank(&self, s: f64) -> i64 {
+        (s * self.scale).round() as i64
+    }
+
+    #[inline]
+    fn value(&self, i: usize, s: f64) -> i64 {
+        self.big + self.rank(s) + self.bonus[i]
+    }
+}
+
+/// The pruned candidate graph and the bounds on what it left out.
+struct Scan {
+    /// Candidate mentors of each mentee, with the pair's score.
+    cands: Vec<Vec<(u32, f64)>>,
+    /// Every allowed pair (i, j) left out of mentee i's own top list scores at most theta[i]
+    /// (NEG_INFINITY: the list holds every allowed mentor).
+    theta: Vec<f64>,
+    /// The same bound for the pairs left out of mentor j's top list.
+    mentor_theta: Vec<f64>,
+    n_allowed: Vec<u32>,
+    n_below: Vec<u32>,
+}
+
+/// A top-k list ordered by (score descending, index ascending): a binary heap whose root is
+/// the worst item kept.
+#[derive(Clone)]
+struct TopK {
+    k: usize,
+    items: Vec<(f64, u32)>,
+}
+
+impl TopK {
+    fn new(k: usize) -> TopK {
+        TopK { k, items: Vec::new() }
+    }
+
+    #[inline]
+    fn better(a: (f64, u32), b: (f64, u32)) -> bool {
+        a.0 > b.0 || (a.0 == b.0 && a.1 < b.1)
+    }
+
+    /// Every item that a full list has left out scores at most this.
+    #[inline]
+    fn threshold(&self) -> f64 {
+        if self.k == 0 {
+            f64::INFINITY
+        } else if self.items.len() < self.k {
+            f64::NEG_INFINITY
+        } else {
+            self.items[0].0
+        }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, s: f64, idx: u32) {
+        if self.k == 0 {
+            return;
+        }
+        let x = (s, idx);
+        if self.items.len() < self.k {
+            // sift up: parents are worse than (or equal to) children
+            self.items.push(x);
+            let mut c = self.items.len() - 1;
+            while c > 0 {
+                let p = (c - 1) / 2;
+                if Self::better(self.items[p], self.items[c]) {
+                    self.items.swap(p, c);
+                    c = p;
+                } else {
+                    break;
+                }
+            }
+            return;
+        }
+        if !Self::better(x, self.items[0]) {
+            return;
+        }
+        // replace the worst and sift down
+        let n = self.items.len();
+        let mut c = 0;
+        self.items[0] = x;
+        loop {
+            let l = 2 * c + 1;
+            if l >= n {
+                break;
+            }
+            let r = l + 1;
+            let w = if r < n && Self::better(self.items[l], self.items[r]) {
+                r
+            } else {
+                l
+            };
+            if Self::better(self.items[c], self.items[w]) {
+                self.items.swap(c, w);
+                c = w;
+            } else {
+                break;
+            }
+        }
+    }
+}
+
+/// CPU seconds used by the process so far (Linux; for the MATCH_DEBUG trace only).
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+/// One thread's top lists of every mentor, as append buffers compacted to the best `k` when
+/// full: an append touches one cache line, where a heap per mentor would touch several.
+/// Rows come in increasing mentee order within a thread, so an equal score ranks lower.
+struct MentorBufs {
+    k: usize,
+    cap: usize,
+    items: Vec<(f64, u32)>,
+    len: Vec<u32>,
+    /// Whatever was dropped from mentor j's buffer scores at most thr[j].
+    thr: Vec<f64>,
+}
+
+impl MentorBufs {
+    fn new(k: usize, m: usize) -> MentorBufs {
+        let cap = k.max(1) + 8;
+        MentorBufs {
+            k,
+            cap,
+            items: vec![(0.0, 0); if k == 0 { 0 } else { m * cap }],
+            len: vec![0; m],
+            thr: vec![if k == 0 { f64::INFINITY } else { f64::NEG_INFINITY }; m],
+        }
+    }
+
+    #[inline(always)]
+    fn offer(&mut self, j: usize, s: f64, i: u32) {
+        if s > self.thr[j] {
+            let l = self.len[j] as usize;
+            self.items[j * self.cap + l] = (s, i);
+            self.len[j] += 1;
+            if l + 1 == self.cap {
+                self.compact(j);
+            }
+        }
+    }
+
+    fn order(a: &(f64, u32), b: &(f64, u32)) -> std::cmp::Ordering {
+        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+    }
+
+    #[inline(never)]
+    fn compact(&mut self, j: usize) {
+        let l = self.len[j] as usize;
+        let k = self.k;
+        let buf = &mut self.items[j * self.cap..j * self.cap + l];
+        buf.select_nth_unstable_by(k - 1, Self::order);
+        self.thr[j] = buf[k - 1].0;
+        self.len[j] = k as u32;
+    }
+
+    fn into_lists(self) -> Vec<Vec<(f64, u32)>> {
+        if self.k == 0 {
+            return vec![Vec::new(); self.len.len()];
+        }
+        (0..self.len.len())
+            .map(|j| {
+                let l = self.len[j] as usize;
+                let mut v = self.items[j * self.cap..j * self.cap + l].to_vec();
+                if v.len() > self.k {
+                    v.select_nth_unstable_by(self.k - 1, Self::order);
+                    v.truncate(self.k);
+                }
+                v
+            })
+            .collect()
+    }
+}
+
+fn threads() -> usize {
+    if let Some(t) = std::env::var("MATCH_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        return t.clamp(1, 64);
+    }
+    std::thread::available_parallelism()
+        .map(|x| x.get())
+        .unwrap_or(1)
+        .clamp(1, 8)
+}
+
+/// Row i's scores against every mentor, with not-allowed pairs set to NEG_INFINITY
+/// (forbidden pairs and zero-capacity mentors). Returns the number of pairs below min_score
+/// (set to NEG_INFINITY as well).
+fn row_scores(p: &Program, prep: &Prepared, i: usize, out: &mut [f64]) -> u32 {
+    prep.score_row(p, i, out);
+    mark_not_allowed(p, prep, i, out);
+    let mut below = 0;
+    if let Some(ms) = p.min_score {
+        let thr = ms - MIN_SCORE_EPS;
+        for o in out.iter_mut() {
+            if *o != f64::NEG_INFINITY && *o < thr {
+                *o = f64::NEG_INFINITY;
+                below += 1;
+            }
+        }
+    }
+    below
+}
+
+/// Sets the scores of forbidden pairs and zero-capacity mentors to NEG_INFINITY.
+fn mark_not_allowed(p: &Program, prep: &Prepared, i: usize, out: &mut [f64]) {
+    let lo = p.forbidden.partition_point(|&(a, _)| a < i);
+    for &(a, j) in &p.forbidden[lo..] {
+        if a != i {
+            break;
+        }
+        out[j] = f64::NEG_INFINITY;
+    }
+    for &j in &prep.zero_capacity {
+        out[j] = f64::NEG_INFINITY;
+    }
+}
+
+/// Largest mentees x mentors table of quantised scores kept for the proof (bytes).
+const MAX_CACHE: usize = 400_000_000;
+
+/// Quantised upper bounds of scores: one byte per pair, `q = ceil(score * 255 / W)`.
+struct QCache {
+    m: usize,
+    qscale: f64,
+    bytes: Vec<u8>,
+}
+
+impl QCache {
+    #[inline]
+    fn quantise(qscale: f64, s: f64) -> u8 {
+        if s <= 0.0 {
+            0
+        } else {
+            // truncating x + 1 is at least ceil(x): still an upper bound
+            (s * qscale + 1.0).min(255.0) as u8
+        }
+    }
+
+    /// For each byte value, an upper bound (in rank units) of the rank of any score with it.
+    fn rank_table(&self, vals: &Values) -> [i64; 256] {
+        let mut t = [0i64; 256];
+        for (q, x) in t.iter_mut().enumerate() {
+            let s = if self.qscale > 0.0 { q as f64 / self.qscale } else { 0.0 };
+            *x = (s * (1.0 + 1e-12) * vals.scale).ceil() as i64 + 2;
+        }
+        t
+    }
+}
+
+fn scan_all(p: &Program, prep: &Prepared, opts: &Options) -> (Scan, Option<QCache>) {
+    let n = p.mentees.len();
+    let m = p.mentors.len();
+    let wsum: f64 = p.weights.iter().sum();
+    let qscale = if wsum > 0.0 { 255.0 / wsum } else { 0.0 };
+    let use_cache = opts.cache && n.saturating_mul(m) <= MAX_CACHE && n > 0 && m > 0;
+    let mut cache_bytes = if use_cache { vec![0u8; n * m] } else { Vec::new() };
+    const CHUNK: usize = 16;
+    let blocks: Vec<Mutex<Option<&mut [u8]>>> = if use_cache {
+        cache_bytes.chunks_mut(CHUNK * m).map(|b| Mutex::new(Some(b))).collect()
+    } else {
+        Vec::new()
+    };
+    let next = AtomicUsize::new(0);
+    // scores below this are below min_score (NEG_INFINITY, not allowed, is below it too)
+    let min_thr = p.min_score.map(|ms| ms - MIN_SCORE_EPS).unwrap_or(f64::MIN);
+    type RowOut = (usize, Vec<(u32, f64)>, f64, u32, u32);
+    type MentorLists = Vec<Vec<(f64, u32)>>;
+    let results: Mutex<Vec<(Vec<RowOut>, MentorLists)>> = Mutex::new(Vec::new());
+    std::thread::scope(|sc| {
+        for _ in 0..threads() {
+            sc.spawn(|| {
+                let mut row = vec![0.0; m];
+                let mut mtop = MentorBufs::new(opts.k_mentor, m);
+                let mut rows: Vec<RowOut> = Vec::new();
+                loop {
+                    let blk = next.fetch_add(1, Ordering::Relaxed);
+                    let c0 = blk * CHUNK;
+                    if c0 >= n {
+                        break;
+                    }
+                    let mut block = if use_cache {
+                        blocks[blk].lock().unwrap().take()
+                    } else {
+                        None
+                    };
+                    for i in c0..(c0 + CHUNK).min(n) {
+                        prep.score_row(p, i, &mut row);
+                        mark_not_allowed(p, prep, i, &mut row);
+                        let mut top = TopK::new(opts.k_mentee);
+                        let mut thr = f64::NEG_INFINITY;
+                        let mut allowed = 0u32;
+                        let mut below = 0u32;
+                        if let Some(b) = block.as_deref_mut() {
+                            let qrow = &mut b[(i - c0) * m..(i - c0 + 1) * m];
+                            for (q, &s) in qrow.iter_mut().zip(row.iter()) {
+                                *q = QCache::quantise(qscale, s);
+                            }
+                        }
+                        // min_score and both top lists
+                        for (j, &s) in row.iter().enumerate() {
+                            if s < min_thr {
+                                below += (s != f64::NEG_INFINITY) as u32;
+                                continue;
+                            }
+                            allowed += 1;
+                            // strict: an equal score comes with a larger index, which ranks lower
+                            if s > thr {
+                                top.push(s, j as u32);
+                                thr = top.threshold();
+                            }
+                            mtop.offer(j, s, i as u32);
+                        }
+                        let theta = top.threshold();
+                        let cands = top.items.iter().map(|&(s, j)| (j, s)).collect();
+                        rows.push((i, cands, theta, allowed, below));
+                    }
+                }
+                results.lock().unwrap().push((rows, mtop.into_lists()));
+            });
+        }
+    });
+    drop(blocks);
+    let mut cands = vec![Vec::new(); n];
+    let mut theta = vec![f64::NEG_INFINITY; n];
+    let mut n_allowed = vec![0; n];
+    let mut n_below = vec![0; n];
+    let mut merged = vec![TopK::new(opts.k_mentor); m];
+    for (rows, mtop) in results.into_inner().unwrap() {
+        for (i, c, t, a, b) in rows {
+            cands[i] = c;
+            theta[i] = t;
+            n_allowed[i] = a;
+            n_below[i] = b;
+        }
+        for (j, t) in mtop.into_iter().enumerate() {
+            for (s, i) in t {
+                merged[j].push(s, i);
+            }
+        }
+    }
+    let mut mentor_theta = vec![f64::NEG_INFINITY; m];
+    for (j, t) in merged.iter().enumerate() {
+        // the merged list is the true top list of j, so whatever it left out scores at most
+        // its worst (when full)
+        mentor_theta[j] = t.threshold();
+        for &(s, i) in &t.items {
+            let list: &mut Vec<(u32, f64)> = &mut cands[i as usize];
+            if !list.iter().any(|&(jj, _)| jj == j as u32) {
+                list.push((j as u32, s));
+            }
+        }
+    }
+    for list in cands.iter_mut() {
+        list.sort_by_key(|a| a.0);
+    }
+    let cache = if use_cache {
+        Some(QCache {
+            m,
+            qscale,
+            bytes: cache_bytes,
+        })
+    } else {
+        None
+    };
+    (
+        Scan {
+            cands,
+            theta,
+            mentor_theta,
+            n_allowed,
+            n_below,
+        },
+        cache,
+    )
+}
+
+/// The proof over all pairs from the quantised table: only pairs whose bound does not hold
+/// are scored exactly. Same return values as [`verify_all`].
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
+fn verify_cached(
+    p: &Program,
+    prep: &Prepared,
+    scan: &Scan,
+    vals: &Values,
+    flow: &Flow,
+    cache: &QCache,
+    rows: &[usize],
+    stats: &mut SolveStats,
+) -> (Vec<(usize, Vec<(u32, f64)>)>, Vec<usize>) {
+    let n = rows.len();
+    let m = cache.m;
+    let table = cache.rank_table(vals);
+    // coarse prices: pb[j] = min(255, price[j] / unit), and table[q] <= q * unit + slack, so
+    // a violation (table[q] > pi + price[j]) implies q - pb[j] >= floor((pi - slack) / unit) + 1
+    let unit = if cache.qscale > 0.0 {
+        ((vals.scale / cache.qscale).floor() as i64).max(1)
+    } else {
+        1
+    };
+    let slack = (0..256).map(|q| table[q] - q as i64 * unit).max().unwrap_or(0);
+    let pb: Vec<u8> = flow.price.iter().map(|&x| (x.max(0) / unit).min(255) as u8).collect();
+    let next = AtomicUsize::new(0);
+    const CHUNK: usize = 64;
+    type RowOut = (usize, Vec<(u32, f64)>, bool, usize);
+    let out: Mutex<Vec<RowOut>> = Mutex::new(Vec::new());
+    std::thread::scope(|sc| {
+        for _ in 0..threads() {
+            sc.spawn(|| {
+                let mut mark = vec![false; m];
+                let mut local = Vec::new();
+                let mut found: Vec<(i64, u32, f64)> = Vec::new();
+                let mut chunks: Vec<u32> = Vec::new();
+                loop {
+                    let c0 = next.fetch_add(CHUNK, Ordering::Relaxed);
+                    if c0 >= n {
+                        break;
+                    }
+                    for &i in &rows[c0..(c0 + CHUNK).min(n)] {
+                        let pi = flow.profit(i) - vals.big - vals.bonus[i]; // rank units
+                        let qrow = &cache.bytes[i * m..(i + 1) * m];
+                        let mut flagged = 0usize;
+                        found.clear();
+                        let mut marked = false;
+                        let mut exact = |j: usize, q: u8, found: &mut Vec<(i64, u32, f64)>| {
+                            if table[q as usize] - flow.price[j] <= pi {
+                                return;
+                            }
+                            if !marked {
+                                for &(jj, _) in &scan.cands[i] {
+                                    mark[jj as usize] = true;
+                                }
+                                marked = true;
+                            }
+                            if mark[j] || !pair_allowed(p, i, j) {
+                                return;
+                            }
+                            flagged += 1;
+                            let s = prep.score(p, i, j).score;
+                            if p.min_score.is_some_and(|ms| s < ms - MIN_SCORE_EPS) {
+                                return;
+                            }
+                            found.push((vals.rank(s) - flow.price[j], j as u32, s));
+                        };
+                        // a violation needs q - pb[j] >= c (see coarse_prices)
+                        let c = (pi - slack).div_euclid(unit) + 1;
+                        if c > 255 {
+                            // no pair of this row can violate
+                        } else if c <= 0 {
+                            for (j, &q) in qrow.iter().enumerate() {
+                                exact(j, q, &mut found);
+                            }
+                        } else {
+                            let c = c as u8;
+                            const W: usize = CHUNK_BYTES;
+                            let full = m / W * W;
+                            chunks.clear();
+                            flagged_chunks(&qrow[..full], &pb[..full], c, &mut chunks);
+                            for &b in chunks.iter() {
+                                let b = b as usize;
+                                for (k, &q) in qrow[b * W..(b + 1) * W].iter().enumerate() {
+                                    exact(b * W + k, q, &mut found);
+                                }
+                            }
+                            for (j, &q) in qrow.iter().enumerate().skip(full) {
+                                exact(j, q, &mut found);
+                            }
+                        }
+                        if marked {
+                            for &(jj, _) in &scan.cands[i] {
+                                mark[jj as usize] = false;
+                            }
+                        }
+                        if found.is_empty() {
+                            if flagged > 0 {
+                                local.push((i, Vec::new(), false, flagged));
+                            }
+                            continue;
+                        }
+                        found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                        let violating = found.iter().filter(|x| x.0 > pi).count();
+                        let add = (violating.min(K_ADD) + K_NEAR).min(found.len());
+                        let list = found[..add].iter().map(|x| (x.1, x.2)).collect();
+                        local.push((i, list, violating > 0, flagged));
+                    }
+                }
+                out.lock().unwrap().extend(local);
+            });
+        }
+    });
+    let mut v = out.into_inner().unwrap();
+    v.sort_by_key(|x| x.0);
+    let mut adds = Vec::new();
+    let mut again = Vec::new();
+    stats.rescanned_rows += rows.len();
+    for (i, list, violated, flagged) in v {
+        stats.flagged_pairs += flagged;
+        if violated {
+            again.push(i);
+        }
+        if !list.is_empty() {
+            adds.push((i, list));
+        }
+    }
+    (adds, again)
+}
+
+const CHUNK_BYTES: usize = 64;
+
+/// Pushes to `out` the index of each `CHUNK_BYTES` chunk (of the whole chunks) where some
+/// `q[k] - p[k]` (saturating at 0) reaches `c`.
+fn flagged_chunks(q: &[u8], p: &[u8], c: u8, out: &mut Vec<u32>) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            unsafe { flagged_chunks_avx2(q, p, c, out) };
+            return;
+        }
+    }
+    flagged_chunks_plain(q, p, c, out)
+}
+
+#[inline(always)]
+fn flagged_chunks_plain(q: &[u8], p: &[u8], c: u8, out: &mut Vec<u32>) {
+    for (b, (qc, pc)) in q.chunks_exact(CHUNK_BYTES).zip(p.chunks_exact(CHUNK_BYTES)).enumerate() {
+        let qc: &[u8; CHUNK_BYTES] = qc.try_into().unwrap();
+        let pc: &[u8; CHUNK_BYTES] = pc.try_into().unwrap();
+        let mut mx = 0u8;
+        for k in 0..CHUNK_BYTES {
+            mx = mx.max(qc[k].saturating_sub(pc[k]));
+        }
+        if mx >= c {
+            out.push(b as u32);
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn flagged_chunks_avx2(q: &[u8], p: &[u8], c: u8, out: &mut Vec<u32>) {
+    flagged_chunks_plain(q, p, c, out)
+}
+
+/// The pair-level hard rules other than min_score: not forbidden, mentor with capacity.
+#[inline]
+fn pair_allowed(p: &Program, i: usize, j: usize) -> bool {
+    p.mentors[j].capacity > 0 && !p.is_forbidden(i, j)
+}
+
+/// The candidate graph in compressed rows, with integer pair values.
+struct Graph {
+    start: Vec<usize>,
+    mentor: Vec<u32>,
+    val: Vec<i64>,
+}
+
+impl Graph {
+    fn build(cands: &[Vec<(u32, f64)>], vals: &Values) -> Graph {
+        let mut start = Vec::with_capacity(cands.len() + 1);
+        let total: usize = cands.iter().map(|c| c.len()).sum();
+        let mut mentor = Vec::with_capacity(total);
+        let mut val = Vec::with_capacity(total);
+        start.push(0);
+        for (i, c) in cands.iter().enumerate() {
+            for &(j, s) in c {
+                mentor.push(j);
+                val.push(vals.value(i, s));
+            }
+            start.push(mentor.len());
+        }
+        Graph { start, mentor, val }
+    }
+}
+
+/// Seats per mentor tracked by the auction (a larger capacity keeps price 0 there).
+const AUCTION_SEATS: u32 = 64;
+
+/// Starting prices from a forward auction with epsilon scaling on the candidate graph (seats
+/// as objects). Only a warm start for [`Flow`]: the exact solve and its proof do not depend on
+/// these prices, only its speed does. At most `max_bids` bids per phase.
+fn auction_prices(g: &Graph, cap: &[u32], scale: f64, max_bids: usize, init: Option<&[i64]>) -> Vec<i64> {
+    let n = g.start.len() - 1;
+    let m = cap.len();
+    const NONE: u32 = u32::MAX;
+    // per mentor: its seats as (price, holder), sorted by price ascending
+    let mut seats: Vec<Vec<(i64, u32)>> = cap
+        .iter()
+        .enumerate()
+        .map(|(j, &c)| vec![(init.map_or(0, |p| p[j].max(0)), NONE); c.min(AUCTION_SEATS) as usize])
+        .collect();
+    let mut queue: std::collections::VecDeque<u32> = std::collections::VecDeque::new();
+    let mut total = 0usize;
+    // from given (nearly right) prices, only the fine phases
+    let phases: &[f64] = if init.is_some() {
+        &[0.0008, 0.00016]
+    } else {
+        &[0.02, 0.004, 0.0008, 0.00016]
+    };
+    for &eps_score in phases {
+        let eps = ((eps_score * scale).round() as i64).max(1);
+        for list in seats.iter_mut() {
+            for x in list.iter_mut() {
+                x.1 = NONE;
+            }
+        }
+        queue.clear();
+        queue.extend(0..n as u32);
+        let mut bids = 0usize;
+        while let Some(i) = queue.pop_front() {
+            let i = i as usize;
+            if bids >= max_bids {
+                break;
+            }
+            bids += 1;
+            let (mut b1, mut v1, mut v2) = (usize::MAX, 0i64, 0i64); // 0: staying unplaced
+            let mut a1 = 0;
+            for e in g.start[i]..g.start[i + 1] {
+                let j = g.mentor[e] as usize;
+                let Some(&(l, _)) = seats[j].first() else {
+                    continue;
+                };
+                let v = g.val[e] - l;
+                if v > v1 {
+                    v2 = v1;
+                    v1 = v;
+                    b1 = j;
+                    a1 = g.val[e];
+                } else if v > v2 {
+                    v2 = v;
+                }
+            }
+            if b1 == usize::MAX {
+                continue; // unplaced
+            }
+            let list = &mut seats[b1];
+            if let Some(&(s2, _)) = list.get(1) {
+                v2 = v2.max(a1 - s2);
+            }
+            let q = list[0].0 + (v1 - v2) + eps;
+            let out = list[0].1;
+            if out != NONE {
+                queue.push_back(out);
+            }
+            list.remove(0);
+            let pos = list.partition_point(|x| x.0 <= q);
+            list.insert(pos, (q, i as u32));
+        }
+        total += bids;
+        if bids >= max_bids {
+            break;
+        }
+    }
+    if std::env::var_os("MATCH_DEBUG").is_some() {
+        eprintln!("match: auction {total} bids, {} left", queue.len());
+    }
+    (0..m)
+        .map(|j| {
+            if cap[j] > AUCTION_SEATS {
+                0
+            } else {
+                seats[j].first().map(|x| x.0).unwrap_or(0)
+            }
+        })
+        .collect()
+}
+
+/// Successive shortest paths with mentor prices (the dual of the capacity constraints).
+///
+/// Invariants: a placed mentee i at mentor j has profit `val(i,j) - price[j]`, at least
+/// `val(i,k) - price[k]` for each of its candidates k, and at least 0 (staying unplaced); an
+/// unplaced mentee has profit 0 and `val(i,k) <= price[k]`; a mentor that is not full has
+/// price 0. These are the optimality conditions of the candidate graph's assignment LP.
+///
+/// Warm start: when pairs are added, the mentees they concern are taken out and placed again.
+/// A seat they leave at a mentor with a positive price is held by a "phantom" (index >= n,
+/// no candidate edges, value = that price) so that the invariants keep holding; any real
+/// mentee may push a phantom out (it then goes unplaced). Prices never decrease.
+struct Flow {
+    g: Graph,
+    n: usize,
+    cap: Vec<u32>,
+    price: Vec<i64>,
+    assign: Vec<u32>,
+    assign_val: Vec<i64>,
+    members: Vec<Vec<u32>>,
+    dist: Vec<i64>,
+    pred: Vec<u32>,
+    pred_val: Vec<i64>,
+    settled: Vec<bool>,
+    touched: Vec<u32>,
+    settled_list: Vec<(u32, i64)>,
+    heap: BinaryHeap<Reverse<(i64, u32)>>,
+    buf: Vec<u32>,
+}
+
+impl Flow {
+    fn new(g: Graph, cap: &[u32]) -> Flow {
+        let n = g.start.len() - 1;
+        let m = cap.len();
+        Flow {
+            g,
+            n,
+            cap: cap.to_vec(),
+            price: vec![0; m],
+            assign: vec![FREE; n],
+            assign_val: vec![0; n],
+            members: vec![Vec::new(); m],
+            dist: vec![INF; m],
+            pred: vec![FREE; m],
+            pred_val: vec![0; m],
+            settled: vec![false; m],
+            touched: Vec::new(),
+            settled_list: Vec::new(),
+            heap: BinaryHeap::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// A start from given prices: each mentor with a positive price is filled with phantoms
+    /// (value = its price) that real mentees push out.
+    fn with_prices(g: Graph, cap: &[u32], prices: &[i64]) -> Flow {
+        let mut f = Flow::new(g, cap);
+        for (j, &p) in prices.iter().enumerate() {
+            if p > 0 && f.cap[j] > 0 {
+                f.price[j] = p;
+                for _ in 0..f.cap[j] {
+                    let ph = f.assign.len() as u32;
+                    f.assign.push(j as u32);
+                    f.assign_val.push(p);
+                    f.members[j].push(ph);
+                }
+            }
+        }
+        f
+    }
+
+    fn profit(&self, i: usize) -> i64 {
+        match self.assign[i] {
+            FREE | UNPLACED => 0,
+            j => self.assign_val[i] - self.price[j as usize],
+        }
+    }
+
+    fn edges(&self, i: usize) -> std::ops::Range<usize> {
+        if i < self.n {
+            self.g.start[i]..self.g.start[i + 1]
+        } else {
+            0..0 // a phantom has no candidate edges
+        }
+    }
+
+    /// Relaxes the candidate edges of mentee i, reached at distance d with profit pi.
+    #[inline]
+    fn scan(&mut self, i: usize, d: i64, pi: i64) {
+        for e in self.edges(i) {
+            let j = self.g.mentor[e] as usize;
+            if self.settled[j] {
+                continue;
+            }
+            let nd = d + pi + self.price[j] - self.g.val[e];
+            if nd < self.dist[j] {
+                if self.dist[j] == INF {
+                    self.touched.push(j as u32);
+                }
+                self.dist[j] = nd;
+                self.pred[j] = i as u32;
+                self.pred_val[j] = self.g.val[e];
+                self.heap.push(Reverse((nd, j as u32)));
+            }
+        }
+    }
+
+    /// Places mentee i0 (or leaves someone unplaced) along a shortest augmenting path.
+    fn augment(&mut self, i0: usize) {
+        let mut pi0 = 0;
+        for e in self.edges(i0) {
+            pi0 = pi0.max(self.g.val[e] - self.price[self.g.mentor[e] as usize]);
+        }
+        // the best path ending in "leave this mentee unplaced": (distance, mentee)
+        let mut dummy = (pi0, i0);
+        self.scan(i0, 0, pi0);
+        let mut terminal: Option<usize> = None;
+        let dist_final;
+        loop {
+            let Some(&Reverse((d, j))) = self.heap.peek() else {
+                dist_final = dummy.0;
+                break;
+            };
+            if d > dummy.0 {
+                dist_final = dummy.0;
+                break;
+            }
+            self.heap.pop();
+            let j = j as usize;
+            if self.settled[j] || d > self.dist[j] {
+                continue;
+            }
+            self.settled[j] = true;
+            self.settled_list.push((j as u32, d));
+            if (self.members[j].len() as u32) < self.cap[j] {
+                terminal = Some(j);
+                dist_final = d;
+                break;
+            }
+            self.buf.clear();
+            self.buf.extend_from_slice(&self.members[j]);
+            for k in 0..self.buf.len() {
+                let i = self.buf[k] as usize;
+                let pi = self.assign_val[i] - self.price[j];
+                if d + pi < dummy.0 {
+                    dummy = (d + pi, i);
+                }
+                self.scan(i, d, pi);
+            }
+        }
+        for &(j, dj) in &self.settled_list {
+            if dj < dist_final {
+                self.price[j as usize] += dist_final - dj;
+            }
+        }
+        // augment
+        let mut cur = match terminal {
+            Some(j) => j,
+            None => {
+                let (_, id) = dummy;
+                let old = self.assign[id];
+                self.assign[id] = UNPLACED;
+                if id == i0 || old == FREE || old == UNPLACED {
+                    self.reset();
+                    return;
+                }
+                let old = old as usize;
+                self.members[old].retain(|&x| x as usize != id);
+                old
+            }
+        };
+        loop {
+            let i = self.pred[cur] as usize;
+            let old = self.assign[i];
+            self.assign[i] = cur as u32;
+            self.assign_val[i] = self.pred_val[cur];
+            self.members[cur].push(i as u32);
+            if i == i0 {
+                break;
+            }
+            let old = old as usize;
+            self.members[old].retain(|&x| x as usize != i);
+            cur = old;
+        }
+        self.reset();
+    }
+
+    fn reset(&mut self) {
+        for &j in &self.touched {
+            self.dist[j as usize] = INF;
+            self.settled[j as usize] = false;
+        }
+        self.touched.clear();
+        self.settled_list.clear();
+        self.heap.clear();
+    }
+
+    /// Takes mentees out (their new candidate pairs break the invariants) and places them
+    /// again on the new graph, keeping every other assignment and every price.
+    fn replace(&mut self, g: Graph, out: &[usize]) {
+        self.g = g;
+        for &i in out {
+            let a = self.assign[i];
+            if a != FREE && a != UNPLACED {
+                let j = a as usize;
+                self.members[j].retain(|&x| x as usize != i);
+                if self.price[j] > 0 {
+                    let ph = self.assign.len() as u32;
+                    self.assign.push(j as u32);
+                    self.assign_val.push(self.price[j]);
+                    self.members[j].push(ph);
+                }
+            }
+            self.assign[i] = FREE;
+        }
+        for &i in out {
+            self.augment(i);
+        }
+    }
+
+    /// Complementary slackness and dual feasibility on the candidate graph (for the real
+    /// problem: a phantom still holding a seat fails it).
+    fn slackness_holds(&self) -> bool {
+        if self.assign[self.n..].iter().any(|&a| a != UNPLACED) {
+            return false;
+        }
+        for (j, &p) in self.price.iter().enumerate() {
+            if p < 0 || (p > 0 && (self.members[j].len() as u32) < self.cap[j]) {
+                return false;
+            }
+        }
+        for i in 0..self.n {
+            if self.assign[i] == FREE {
+                return false;
+            }
+            let pi = self.profit(i);
+            if pi < 0 {
+                return false;
+            }
+            for e in self.edges(i) {
+                if self.g.val[e] - self.price[self.g.mentor[e] as usize] > pi {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Checks dual feasibility over all allowed pairs. Returns the pairs to add per mentee (the
+/// violating ones, at most [`K_ADD`], plus a few nearly tight ones) and the mentees that must
+/// be placed again (those with a violating pair); both empty when the proof holds.
+#[allow(clippy::type_complexity)]
+fn verify_all(
+    p: &Program,
+    prep: &Prepared,
+    scan: &Scan,
+    vals: &Values,
+    flow: &Flow,
+    rho: &mut [Option<i64>],
+    stats: &mut SolveStats,
+) -> (Vec<(usize, Vec<(u32, f64)>)>, Vec<usize>) {
+    let n = p.mentees.len();
+    let m = p.mentors.len();
+    let mut p_min = i64::MAX;
+    let mut phi = i64::MIN;
+    for j in 0..m {
+        if p.mentors[j].capacity == 0 {
+            continue;
+        }
+        p_min = p_min.min(flow.price[j]);
+        if scan.mentor_theta[j] != f64::NEG_INFINITY {
+            phi = phi.max(vals.rank(scan.mentor_theta[j]).saturating_sub(flow.price[j]));
+        }
+    }
+    let mut todo = Vec::new();
+    for (i, r) in rho.iter().enumerate().take(n) {
+        if scan.theta[i] == f64::NEG_INFINITY || p_min == i64::MAX {
+            continue; // every allowed mentor of i is a candidate
+        }
+        let mut own = vals.rank(scan.theta[i]).saturating_sub(p_min).min(phi);
+        if let Some(r) = *r {
+            own = own.min(r);
+        }
+        let bound = vals.big.saturating_add(vals.bonus[i]).saturating_add(own);
+        if bound > flow.profit(i) {
+            todo.push(i);
+        }
+    }
+    stats.rescanned_rows += todo.len();
+    if todo.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let next = AtomicUsize::new(0);
+    type RowOut = (usize, Vec<(u32, f64)>, i64, bool);
+    let out: Mutex<Vec<RowOut>> = Mutex::new(Vec::new());
+    std::thread::scope(|sc| {
+        for _ in 0..threads().min(todo.len()) {
+            sc.spawn(|| {
+                let mut row = vec![0.0; m];
+                let mut mark = vec![false; m];
+                let mut local = Vec::new();
+                let mut all: Vec<(i64, u32, f64)> = Vec::new();
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= todo.len() {
+                        break;
+                    }
+                    let i = todo[k];
+                    row_scores(p, prep, i, &mut row);
+                    for &(j, _) in &scan.cands[i] {
+                        mark[j as usize] = true;
+                    }
+                    all.clear();
+                    for (j, &s) in row.iter().enumerate() {
+                        if s == f64::NEG_INFINITY || mark[j] {
+                            continue;
+                        }
+                        all.push((vals.rank(s) - flow.price[j], j as u32, s));
+                    }
+                    for &(j, _) in &scan.cands[i] {
+                        mark[j as usize] = false;
+                    }
+                    let limit = vals.big + vals.bonus[i];
+                    let pi = flow.profit(i) - limit; // in rank units
+                    let take = K_ADD + K_NEAR;
+                    if all.len() > take {
+                        all.select_nth_unstable_by(take, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                    }
+                    let head = all.len().min(take);
+                    all[..head].sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                    let violating = all[..head].iter().filter(|x| x.0 > pi).count();
+                    let add = violating.min(K_ADD) + K_NEAR;
+                    let add = add.min(all.len());
+                    let rest = all[add..].iter().map(|x| x.0).max().unwrap_or(i64::MIN / 4);
+                    let list = all[..add].iter().map(|x| (x.1, x.2)).collect();
+                    local.push((i, list, rest, violating > 0));
+                }
+                out.lock().unwrap().extend(local);
+            });
+        }
+    });
+    let mut v = out.into_inner().unwrap();
+    v.sort_by_key(|x| x.0);
+    let mut adds = Vec::new();
+    let mut again = Vec::new();
+    for (i, list, rest, violated) in v {
+        rho[i] = Some(rest);
+        if violated {
+            again.push(i);
+        }
+        if !list.is_empty() {
+            adds.push((i, list));
+        }
+    }
+    (adds, again)
+}

@@ -1,0 +1,135 @@
+//! The real bot against the Discord stand-in: a stand-in per test, the bot on the test's own
+//! database and clock.
+use std::sync::Arc;
+use std::time::Duration;
+
+use fake_discord::{FakeConfig, FakeDiscord, FakeGuild, FakeRole, FakeUser, InteractionHandle, Place, SlashCommand};
+use mentorbot::app::App;
+use mentorbot::config::{Secret, Settings};
+use mentorbot::discord::bot::Bot;
+use mentorbot::discord::{start, BotHandle, DiscordOptions};
+
+use super::fixtures::*;
+use super::World;
+
+pub const OWNER: u64 = 900_000_000_000_000_050;
+pub const COORDINATOR_ROLE: u64 = 1_000_000_000_000_777;
+pub const A_BOT: u64 = 900_000_000_000_000_060;
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub struct Harness {
+    pub fake: FakeDiscord,
+    pub world: World,
+    pub bot: Arc<Bot>,
+    pub app: App,
+    handle: Option<BotHandle>,
+}
+
+pub fn channel() -> u64 {
+    GUILD.0 + 1
+}
+
+pub fn here() -> Place {
+    Place::Guild {
+        guild_id: GUILD.0,
+        channel_id: channel(),
+    }
+}
+
+impl Harness {
+    pub async fn start(world: World) -> Harness {
+        Self::start_with(world, FakeConfig::default()).await
+    }
+
+    pub async fn start_with(world: World, config: FakeConfig) -> Harness {
+        let fake = FakeDiscord::start(config).await;
+        let mut guild = FakeGuild::new(GUILD.0, "Mentors", OWNER);
+        guild.roles.push(FakeRole::new(COORDINATOR_ROLE, "coordinators", 0));
+        fake.add_guild(guild);
+        for (id, name) in [
+            (OWNER, "owner"),
+            (MENTOR.0, "ada"),
+            (MENTEE.0, "grace"),
+            (PEER3.0, "linus"),
+            (PEER4.0, "margaret"),
+            (STRANGER.0, "mallory"),
+        ] {
+            fake.add_member(GUILD.0, FakeUser::new(id, name));
+        }
+        fake.add_member(GUILD.0, FakeUser::bot(A_BOT, "otherbot"));
+        let mut settings = Settings::defaults();
+        settings.discord.token = Secret::new(fake.bot_token());
+        let app = App::with_store(settings, world.store.clone(), world.clock.clone());
+        let handle = start(
+            &app,
+            DiscordOptions {
+                http_client: Some(fake.http_client()),
+                background_sweeps: false,
+            },
+        )
+        .await
+        .expect("the bot starts");
+        fake.wait_ready(WAIT).await;
+        let bot = tokio::time::timeout(WAIT, handle.bot())
+            .await
+            .expect("the bot finished its setup");
+        Harness {
+            fake,
+            world,
+            bot,
+            app,
+            handle: Some(handle),
+        }
+    }
+
+    pub fn slash(&self, user: mentorbot::domain::UserId, command: SlashCommand) -> InteractionHandle {
+        self.fake.interaction_slash(here(), user.0, command)
+    }
+
+    /// Runs a slash command and returns the text of its (ephemeral) answer.
+    pub async fn say(&self, user: mentorbot::domain::UserId, command: SlashCommand) -> String {
+        let handle = self.slash(user, command);
+        let response = handle.wait_response().await;
+        assert!(
+            response.is_ephemeral(),
+            "answers about one's own data are ephemeral: {response:?}"
+        );
+        response.content().unwrap_or_default().to_string()
+    }
+
+    /// Runs a slash command that opens a form, fills it in, and returns the form's answer.
+    pub async fn form(
+        &self,
+        user: mentorbot::domain::UserId,
+        command: SlashCommand,
+        fields: &[(&str, &str)],
+    ) -> String {
+        let handle = self.slash(user, command);
+        let response = handle.wait_response().await;
+        assert!(response.is_modal(), "expected a form, got {:?}", response.content());
+        let submitted = self.fake.submit_modal(&handle, fields);
+        let answer = submitted.wait_response().await;
+        assert!(answer.is_ephemeral(), "{answer:?}");
+        answer.content().unwrap_or_default().to_string()
+    }
+
+    /// Presses a button of a message, as `user`; returns the answer.
+    pub async fn press(
+        &self,
+        message_id: u64,
+        user: mentorbot::domain::UserId,
+        custom_id: &str,
+    ) -> fake_discord::InteractionResponse {
+        self.fake
+            .interaction_button(message_id, user.0, custom_id)
+            .wait_response()
+            .await
+    }
+
+    pub async fn shutdown(mut self) {
+        self.fake.assert_no_violations();
+        if let Some(h) = self.handle.take() {
+            h.shutdown().await;
+        }
+    }
+}
