@@ -2,36 +2,11 @@
 //! limiter, every request checked against Discord's OpenAPI description.
 mod common;
 
-use common::discord::{channel, Harness, OWNER, WAIT};
+use common::discord::{button, channel, cmd, Harness, OWNER, WAIT};
 use common::fixtures::*;
 use common::World;
-use fake_discord::SlashCommand;
 use mentorbot::domain::relationship::State;
 use mentorbot::domain::RelationshipId;
-
-fn cmd(path: &str) -> SlashCommand {
-    let mut parts = path.split(' ');
-    let mut c = SlashCommand::new(parts.next().unwrap());
-    for p in parts {
-        c = c.subcommand(p);
-    }
-    c
-}
-
-/// The last DM to `user` with a button whose custom id starts with `prefix`: (message id, custom id).
-fn button(h: &Harness, user: mentorbot::domain::UserId, prefix: &str) -> (u64, String) {
-    h.fake
-        .dms_to(user.0)
-        .iter()
-        .rev()
-        .find_map(|m| {
-            m.custom_ids()
-                .into_iter()
-                .find(|c| c.starts_with(prefix))
-                .map(|c| (m.id, c))
-        })
-        .unwrap_or_else(|| panic!("no DM to {user} with a {prefix} button: {:#?}", h.fake.dms_to(user.0)))
-}
 
 async fn classic_pair_through_discord(w: World) {
     let h = Harness::start(w).await;

@@ -15,6 +15,8 @@ use super::World;
 pub const OWNER: u64 = 900_000_000_000_000_050;
 pub const COORDINATOR_ROLE: u64 = 1_000_000_000_000_777;
 pub const A_BOT: u64 = 900_000_000_000_000_060;
+/// A member with the coordinator role and no admin rights.
+pub const COORDINATOR: u64 = 900_000_000_000_000_070;
 pub const WAIT: Duration = Duration::from_secs(20);
 
 pub struct Harness {
@@ -57,6 +59,7 @@ impl Harness {
             fake.add_member(GUILD.0, FakeUser::new(id, name));
         }
         fake.add_member(GUILD.0, FakeUser::bot(A_BOT, "otherbot"));
+        fake.add_member_with_roles(GUILD.0, FakeUser::new(COORDINATOR, "cora"), vec![COORDINATOR_ROLE]);
         let mut settings = Settings::defaults();
         settings.discord.token = Secret::new(fake.bot_token());
         let app = App::with_store(settings, world.store.clone(), world.clock.clone());
@@ -131,5 +134,36 @@ impl Harness {
         if let Some(h) = self.handle.take() {
             h.shutdown().await;
         }
+    }
+}
+
+pub fn cmd(path: &str) -> SlashCommand {
+    let mut parts = path.split(' ');
+    let mut c = SlashCommand::new(parts.next().unwrap());
+    for p in parts {
+        c = c.subcommand(p);
+    }
+    c
+}
+
+/// The last DM to `user` with a button whose custom id starts with `prefix`: (message id, custom id).
+pub fn button(h: &Harness, user: mentorbot::domain::UserId, prefix: &str) -> (u64, String) {
+    h.fake
+        .dms_to(user.0)
+        .iter()
+        .rev()
+        .find_map(|m| {
+            m.custom_ids()
+                .into_iter()
+                .find(|c| c.starts_with(prefix))
+                .map(|c| (m.id, c))
+        })
+        .unwrap_or_else(|| panic!("no DM to {user} with a {prefix} button: {:#?}", h.fake.dms_to(user.0)))
+}
+
+impl Harness {
+    /// Waits until `user` has received at least `count` DMs.
+    pub async fn dms(&self, user: mentorbot::domain::UserId, count: usize) -> Vec<fake_discord::SentMessage> {
+        self.fake.wait_for_dms(user.0, count, WAIT).await
     }
 }
