@@ -477,7 +477,68 @@ async fn a_dropped_connection_mid_conversation_is_resumed(w: World) {
     h.shutdown().await;
 }
 
+async fn the_smaller_commands(w: World) {
+    let h = Harness::start(w).await;
+    let engine = h.world.engine.clone();
+    // Time zones are completed as people type.
+    let choices = h
+        .fake
+        .interaction_autocomplete(common::discord::here(), MENTEE.0, cmd("mentor profile").focus("timezone", "berl"))
+        .wait_response()
+        .await
+        .choices();
+    assert_eq!(choices.first().map(|c| c.0.as_str()), Some("Europe/Berlin"), "{choices:?}");
+
+    h.say(MENTEE, cmd("mentor profile").str("timezone", "Europe/Berlin")).await;
+    let text = h.say(MENTEE, cmd("mentor pause").str("until", "2026-04-01")).await;
+    assert!(text.contains("Paused until 2026-04-01"), "{text}");
+    assert!(engine.profile(GUILD, MENTEE).await.unwrap().unwrap().paused_until.is_some());
+    let text = h.say(MENTEE, cmd("mentor resume")).await;
+    assert!(text.contains("Welcome back"), "{text}");
+    assert!(engine.profile(GUILD, MENTEE).await.unwrap().unwrap().paused_until.is_none());
+
+    h.form(MENTOR, cmd("mentor offer").str("topics", "rust").int("capacity", 2), &[("purpose", "Help")]).await;
+    let text = h.say(MENTOR, cmd("mentor withdraw").int("what", 0 /* offer */)).await;
+    assert!(text.contains("(open)") && text.contains("rust"), "{text}");
+    let offer = engine.offers_of(GUILD, MENTOR).await.unwrap()[0].id;
+    let text = h.say(STRANGER, cmd("mentor withdraw").int("what", 0).int("id", offer.0)).await;
+    assert!(text.contains("not found"), "someone else's offer: {text}");
+    let text = h.say(MENTOR, cmd("mentor withdraw").int("what", 0).int("id", offer.0)).await;
+    assert!(text.contains("withdrawn"), "{text}");
+    assert!(engine.open_offers(GUILD).await.unwrap().is_empty());
+
+    let rel = engine.propose_direct(GUILD, MENTEE, MENTOR, Kind::Classic, Direction::Request, "Rust").await.unwrap();
+    engine.accept(GUILD, rel.id, MENTOR).await.unwrap();
+    engine.propose_agreement(GUILD, rel.id, MENTEE, &agreement()).await.unwrap();
+    engine.confirm_agreement(GUILD, rel.id, MENTOR, 1).await.unwrap();
+    let text = h.say(MENTOR, cmd("mentorship checkin").int("mentorship", rel.id.0).bool("met", false)).await;
+    assert!(text.contains("no meeting"), "{text}");
+    let text = h
+        .form(MENTOR, cmd("mentorship journal write").int("mentorship", rel.id.0), &[("q0", "Steady"), ("q1", "Lifetimes")])
+        .await;
+    assert!(text.contains("private journal"), "{text}");
+    let entries = engine.journal(GUILD, MENTOR, None).await.unwrap();
+    assert_eq!(entries[0].answers[0].question, "How are the pace and progress?", "the mentor's questions");
+    assert_eq!(entries[0].answers[0].answer, "Steady");
+    let text = h.say(MENTOR, cmd("mentorship list")).await;
+    assert!(text.contains(&format!("#{}", rel.id)) && text.contains("active"), "{text}");
+    h.shutdown().await;
+}
+
+async fn failed_dms_are_retried(w: World) {
+    let h = Harness::start(w).await;
+    h.fake.fail_next_n(Some("POST"), "/channels/", 502, 2);
+    h.form(MENTEE, cmd("mentor request").user("user", MENTOR.0), &[("purpose", "Rust")]).await;
+    let dms = h.dms(MENTOR, 1).await;
+    assert_eq!(dms.len(), 1, "delivered once after the failures");
+    let failed = h.fake.requests().iter().filter(|r| r.status == 502).count();
+    assert_eq!(failed, 2);
+    h.shutdown().await;
+}
+
 on_both_backends!(
+    the_smaller_commands,
+    failed_dms_are_retried,
     reverse_pair_and_peer_group,
     bad_inputs_get_a_clear_answer_and_change_nothing,
     only_organisers_set_up_the_program,

@@ -133,3 +133,27 @@ impl Answerable<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::relationship::RelationshipError;
+    use crate::store::StoreError;
+
+    #[test]
+    fn our_failures_become_an_apology_and_user_errors_say_what_to_fix() {
+        let internal = BotError::Engine(engine::Error::Internal(StoreError::Database(
+            "connection refused at db.internal:5432 (password=hunter2)".into(),
+        )));
+        let text = internal.reply_text("/mentor seek");
+        assert_eq!(text, APOLOGY);
+        assert!(!text.contains("hunter2") && !text.contains("db.internal"));
+        let user = BotError::Engine(engine::Error::Relationship(RelationshipError::NotMember));
+        assert_eq!(user.reply_text("/mentorship end"), "You are not a member of this mentorship.");
+        let invalid = BotError::Engine(engine::Error::Invalid(crate::domain::validate::ValidationError::new(
+            "time zone",
+            "\"Mars\" is not a known time zone.",
+        )));
+        assert_eq!(invalid.reply_text("x"), "Please fix the time zone: \"Mars\" is not a known time zone.");
+    }
+}
