@@ -327,55 +327,25 @@ pub async fn withdraw(
             say(ctx, format!("Request #{id} withdrawn.")).await
         }
         (ListingChoice::Offer, None) => {
-            let lines: Vec<String> = engine
-                .offers_of(g, me)
-                .await?
-                .iter()
-                .map(|o| {
-                    format!(
-                        "#{} ({}): {} [{}]",
-                        o.id,
-                        o.status.as_str(),
-                        o.topics.join(", "),
-                        o.purpose
-                    )
-                })
-                .collect();
-            say(
-                ctx,
-                if lines.is_empty() {
-                    "You have no offers.".into()
-                } else {
-                    lines.join("\n")
-                },
-            )
-            .await
+            let offers = engine.offers_of(g, me).await?;
+            let rows = offers.iter().map(|o| (o.id.0, o.status.as_str(), o.topics.join(", "), o.purpose.as_str()));
+            say(ctx, listing_lines("offers", rows)).await
         }
         (ListingChoice::Request, None) => {
-            let lines: Vec<String> = engine
-                .requests_of(g, me)
-                .await?
-                .iter()
-                .map(|r| {
-                    format!(
-                        "#{} ({}): {} [{}]",
-                        r.id,
-                        r.status.as_str(),
-                        r.goals.join(", "),
-                        r.purpose
-                    )
-                })
-                .collect();
-            say(
-                ctx,
-                if lines.is_empty() {
-                    "You have no requests.".into()
-                } else {
-                    lines.join("\n")
-                },
-            )
-            .await
+            let requests = engine.requests_of(g, me).await?;
+            let rows = requests.iter().map(|r| (r.id.0, r.status.as_str(), r.goals.join(", "), r.purpose.as_str()));
+            say(ctx, listing_lines("requests", rows)).await
         }
+    }
+}
+
+/// One line per offer or request: number, status, topics, purpose.
+fn listing_lines<'a>(what: &str, rows: impl Iterator<Item = (i64, &'a str, String, &'a str)>) -> String {
+    let lines: Vec<String> = rows.map(|(id, status, topics, purpose)| format!("#{id} ({status}): {topics} [{purpose}]")).collect();
+    if lines.is_empty() {
+        format!("You have no {what}.")
+    } else {
+        lines.join("\n")
     }
 }
 
