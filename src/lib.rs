@@ -9,5 +9,6 @@ pub mod config;
 pub mod discord;
 pub mod domain;
 pub mod engine;
+pub mod jobs;
 pub mod schedule;
 pub mod store;

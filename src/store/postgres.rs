@@ -34,4 +34,12 @@ impl PgStore {
     }
 }
 
+// Claimers in several processes lock disjoint candidate rows and never wait for each other.
+macro_rules! skip_locked {
+    () => {
+        " FOR UPDATE SKIP LOCKED"
+    };
+}
+
 include!("shared_sql.rs");
+include!("jobs_sql.rs");

@@ -42,4 +42,12 @@ impl SqliteStore {
     }
 }
 
+// One writer at a time: the claim is a single UPDATE, so it needs no row locks.
+macro_rules! skip_locked {
+    () => {
+        ""
+    };
+}
+
 include!("shared_sql.rs");
+include!("jobs_sql.rs");
