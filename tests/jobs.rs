@@ -602,7 +602,68 @@ async fn concurrent_workers_in_one_process(w: World) {
     assert_eq!(w.jobs.counts(None).await.unwrap().done, 300);
 }
 
+/// Works past its lease, in two steps of 50 s on the manual clock, and checks in between that
+/// the worker extended the lease (its heartbeat) so nobody else could claim the job.
+struct SlowJob {
+    jobs: Arc<dyn JobStore>,
+    clock: Arc<mentorbot::clock::ManualClock>,
+    stolen: Mutex<Option<usize>>,
+}
+
+#[async_trait]
+impl JobHandler for SlowJob {
+    async fn handle(&self, job: &Job) -> Outcome {
+        let first_lease = job.lease_until.unwrap();
+        self.clock.advance(secs(50));
+        // Wait for the heartbeat (every millisecond here) to move the lease on.
+        loop {
+            let now_held = self.jobs.job(job.id).await.unwrap().unwrap().lease_until.unwrap();
+            if now_held > first_lease {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        self.clock.advance(secs(50)); // past the first lease
+        let stolen = self.jobs.claim("thief", self.clock.now(), LEASE, 10).await.unwrap();
+        *self.stolen.lock().unwrap() = Some(stolen.len());
+        Outcome::Done
+    }
+}
+
+async fn a_long_job_keeps_its_lease(w: World) {
+    enqueue(&w, "slow", w.clock.now()).await;
+    let handler = Arc::new(SlowJob {
+        jobs: w.jobs.clone(),
+        clock: w.clock.clone(),
+        stolen: Mutex::new(None),
+    });
+    let wk = worker(&w, "a", handler.clone()).with_heartbeat(Duration::from_millis(1));
+    let report = wk.tick().await.unwrap();
+    assert_eq!((report.done, report.lost), (1, 0));
+    assert_eq!(
+        *handler.stolen.lock().unwrap(),
+        Some(0),
+        "nobody else got the job while it ran"
+    );
+}
+
+/// A handler that panics (a bug): the job is neither acknowledged nor lost; it runs again when
+/// the lease runs out.
+async fn a_panicking_handler_leaves_the_job_to_its_lease(w: World) {
+    let id = enqueue(&w, "buggy", w.clock.now()).await;
+    let wk = worker(&w, "a", Recorder::new(|_| panic!("handler bug (expected by the test)")));
+    let report = wk.tick().await.unwrap();
+    assert_eq!((report.claimed, report.errors), (1, 1));
+    assert_eq!(state(&w, id).await.state, JobState::Running);
+    w.clock.advance(secs(60));
+    let fixed = Recorder::done();
+    assert_eq!(worker(&w, "b", fixed.clone()).tick().await.unwrap().done, 1);
+    assert_eq!(fixed.ids(), vec![id]);
+}
+
 on_both_backends!(
+    a_long_job_keeps_its_lease,
+    a_panicking_handler_leaves_the_job_to_its_lease,
     enqueue_dedupes,
     claim_takes_only_due_jobs,
     expired_lease_is_reclaimed,

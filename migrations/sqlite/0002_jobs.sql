@@ -25,8 +25,10 @@ CREATE TABLE jobs (
     finished_at      INTEGER,
     CHECK (state <> 'running' OR (lease_owner IS NOT NULL AND lease_until IS NOT NULL))
 );
--- Claiming: due pending jobs in run_at order, and running jobs whose lease ran out.
-CREATE INDEX jobs_claim ON jobs (state, run_at, id);
-CREATE INDEX jobs_lease ON jobs (state, lease_until);
+-- Claiming: due pending jobs in run_at order, and running jobs whose lease ran out. Partial
+-- indexes on the state stay small (finished jobs are not in them), and a job moving on to done
+-- adds no entry to either.
+CREATE INDEX jobs_due ON jobs (run_at, id) WHERE state = 'pending';
+CREATE INDEX jobs_leased ON jobs (lease_until, id) WHERE state = 'running';
 -- Cancelling and listing the jobs of one relationship.
 CREATE INDEX jobs_by_relationship ON jobs (guild_id, relationship_id, run_at);

@@ -104,6 +104,7 @@ struct Inner {
     lease: Duration,
     handler: Arc<dyn JobHandler>,
     retry: RetryPolicy,
+    heartbeat: Duration,
 }
 
 /// Claims and handles jobs for one owner.
@@ -133,6 +134,7 @@ impl Worker {
                 lease,
                 handler,
                 retry: RetryPolicy::default(),
+                heartbeat: (lease / 3).max(Duration::from_millis(10)),
             }),
             batch: batch.max(1),
             concurrency: 8,
@@ -142,6 +144,12 @@ impl Worker {
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Worker {
         Arc::get_mut(&mut self.inner).expect("configured before use").retry = retry;
+        self
+    }
+
+    /// How often the lease of a job being handled is extended (default: a third of the lease).
+    pub fn with_heartbeat(mut self, every: Duration) -> Worker {
+        Arc::get_mut(&mut self.inner).expect("configured before use").heartbeat = every.max(Duration::from_millis(1));
         self
     }
 
@@ -279,11 +287,11 @@ impl Inner {
         self.store_outcome(&job, outcome).await
     }
 
-    /// Runs the handler, extending the lease every third of it while the handler works.
+    /// Runs the handler, extending the lease every heartbeat while the handler works.
     async fn handle_holding_lease(&self, job: &Job) -> Outcome {
         let handling = self.handler.handle(job);
         tokio::pin!(handling);
-        let mut beat = tokio::time::interval((self.lease / 3).max(Duration::from_millis(10)));
+        let mut beat = tokio::time::interval(self.heartbeat);
         beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         beat.tick().await; // the first tick is immediate
         loop {

@@ -1,8 +1,11 @@
 // The job queue's SQL, written once for both backends. Each backend module includes this file
 // (after `shared_sql.rs`) having defined `Db`, `Backend` (with its `pool`) and the macro
-// `skip_locked!()`: the locking clause of the claim's candidate selects, empty on SQLite (one
-// writer at a time, and the claim is a single UPDATE statement) and `FOR UPDATE SKIP LOCKED` on
-// PostgreSQL (claimers in several processes lock disjoint rows and never wait for each other).
+// two macros: `skip_locked!()`, the locking clause of the claim's candidate selects, empty on
+// SQLite (one writer at a time, and the claim is a single UPDATE statement) and
+// `FOR UPDATE SKIP LOCKED` on PostgreSQL (claimers in several processes lock disjoint rows and
+// never wait for each other); and `id_in_json!("$N")`, the condition that `id` is one of the
+// integers of the JSON array bound at `$N` (`json_each` on SQLite; a `BIGINT[]` on PostgreSQL,
+// so the primary key index drives the update).
 // Placeholders are `$N`, which SQLite and PostgreSQL both accept.
 
 mod jobs_impl {
@@ -56,8 +59,6 @@ mod jobs_impl {
          RETURNING ",
         job_columns!()
     );
-
-    const ACK_CHUNK: usize = 1000;
 
     #[derive(sqlx::FromRow)]
     struct JobRow {
@@ -190,27 +191,24 @@ mod jobs_impl {
         }
 
         async fn ack_many(&self, ids: &[JobId], owner: &str, now: DateTime<Utc>) -> StoreResult<Vec<JobId>> {
-            let mut acked = Vec::with_capacity(ids.len());
-            for chunk in ids.chunks(ACK_CHUNK) {
-                let mut sql = String::from(
-                    "UPDATE jobs SET state = 'done', updated_at = $1, finished_at = $1 \
-                     WHERE state = 'running' AND lease_owner = $2 AND id IN (",
-                );
-                for i in 0..chunk.len() {
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push_str(&format!("${}", i + 3));
-                }
-                sql.push_str(") RETURNING id");
-                // Only placeholders are added to the text; the values are bound.
-                let mut query = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql)).bind(ms(now)).bind(owner);
-                for id in chunk {
-                    query = query.bind(id.0);
-                }
-                let rows = query.fetch_all(&self.pool).await.map_err(db)?;
-                acked.extend(rows.into_iter().map(|(id,)| JobId(id)));
+            if ids.is_empty() {
+                return Ok(Vec::new());
             }
+            // The ids travel as one JSON array, so the statement text never changes.
+            let list = json(&ids.iter().map(|id| id.0).collect::<Vec<i64>>());
+            let rows: Vec<(i64,)> = sqlx::query_as(concat!(
+                "UPDATE jobs SET state = 'done', updated_at = $1, finished_at = $1 ",
+                "WHERE state = 'running' AND lease_owner = $2 AND ",
+                id_in_json!("$3"),
+                " RETURNING id"
+            ))
+            .bind(ms(now))
+            .bind(owner)
+            .bind(list)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+            let mut acked: Vec<JobId> = rows.into_iter().map(|(id,)| JobId(id)).collect();
             acked.sort();
             Ok(acked)
         }

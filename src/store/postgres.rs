@@ -41,5 +41,12 @@ macro_rules! skip_locked {
     };
 }
 
+// `id` is one of the integers of a JSON array parameter: `[1,2,3]` read as the array `{1,2,3}`.
+macro_rules! id_in_json {
+    ($param:literal) => {
+        concat!("id = ANY(CAST(translate(", $param, ", '[]', '{}') AS BIGINT[]))")
+    };
+}
+
 include!("shared_sql.rs");
 include!("jobs_sql.rs");

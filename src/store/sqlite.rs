@@ -49,5 +49,12 @@ macro_rules! skip_locked {
     };
 }
 
+// `id` is one of the integers of a JSON array parameter.
+macro_rules! id_in_json {
+    ($param:literal) => {
+        concat!("id IN (SELECT value FROM json_each(", $param, "))")
+    };
+}
+
 include!("shared_sql.rs");
 include!("jobs_sql.rs");
