@@ -10,6 +10,7 @@ RUN mkdir src && echo 'fn main() {}' > src/main.rs && echo '' > src/lib.rs \
     && cargo build --release --locked --bin mentorbot \
     && rm -rf src target/release/.fingerprint/mentorbot-* target/release/deps/mentorbot-* target/release/deps/libmentorbot-*
 # The same build command CI runs (.ci/run).
+COPY build.rs build.rs
 COPY src src
 COPY migrations migrations
 COPY config config

@@ -9,6 +9,7 @@ pub mod config;
 pub mod discord;
 pub mod domain;
 pub mod engine;
+pub mod jobs;
 pub mod matching;
 pub mod schedule;
 pub mod store;

@@ -15,6 +15,7 @@ use crate::domain::program::ProgramSettings;
 use crate::domain::relationship::Relationship;
 use crate::domain::retrospective::Retrospective;
 
+pub mod jobs;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
@@ -130,6 +131,22 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Arc<dyn 
         Ok(Arc::new(sqlite::SqliteStore::connect(url, max_connections).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Ok(Arc::new(postgres::PgStore::connect(url, max_connections).await?))
+    } else {
+        anyhow::bail!("database.url must start with sqlite: or postgres:")
+    }
+}
+
+/// Like [`connect`], and the job queue on the same pool.
+pub async fn connect_with_jobs(
+    url: &str,
+    max_connections: u32,
+) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn jobs::JobStore>)> {
+    if url.starts_with("sqlite:") {
+        let store = Arc::new(sqlite::SqliteStore::connect(url, max_connections).await?);
+        Ok((store.clone(), store))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let store = Arc::new(postgres::PgStore::connect(url, max_connections).await?);
+        Ok((store.clone(), store))
     } else {
         anyhow::bail!("database.url must start with sqlite: or postgres:")
     }

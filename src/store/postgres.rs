@@ -34,4 +34,19 @@ impl PgStore {
     }
 }
 
+// Claimers in several processes lock disjoint candidate rows and never wait for each other.
+macro_rules! skip_locked {
+    () => {
+        " FOR UPDATE SKIP LOCKED"
+    };
+}
+
+// `id` is one of the integers of a JSON array parameter: `[1,2,3]` read as the array `{1,2,3}`.
+macro_rules! id_in_json {
+    ($param:literal) => {
+        concat!("id = ANY(CAST(translate(", $param, ", '[]', '{}') AS BIGINT[]))")
+    };
+}
+
 include!("shared_sql.rs");
+include!("jobs_sql.rs");

@@ -42,4 +42,19 @@ impl SqliteStore {
     }
 }
 
+// One writer at a time: the claim is a single UPDATE, so it needs no row locks.
+macro_rules! skip_locked {
+    () => {
+        ""
+    };
+}
+
+// `id` is one of the integers of a JSON array parameter.
+macro_rules! id_in_json {
+    ($param:literal) => {
+        concat!("id IN (SELECT value FROM json_each(", $param, "))")
+    };
+}
+
 include!("shared_sql.rs");
+include!("jobs_sql.rs");

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use mentorbot::clock::ManualClock;
 use mentorbot::engine::{Engine, ProgramRules};
+use mentorbot::store::jobs::JobStore;
 use mentorbot::store::postgres::PgStore;
 use mentorbot::store::sqlite::SqliteStore;
 use mentorbot::store::Store;
@@ -20,7 +21,11 @@ pub const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
 pub struct World {
     pub engine: Engine,
     pub store: Arc<dyn Store>,
+    /// The job queue, on the same database as `store`.
+    pub jobs: Arc<dyn JobStore>,
     pub clock: Arc<ManualClock>,
+    /// PostgreSQL only: options that open more pools on the same schema (another "process").
+    pub pg_options: Option<PgConnectOptions>,
     _cleanup: Cleanup,
 }
 
@@ -98,26 +103,38 @@ impl World {
         let url = format!("sqlite://{}/nested/mentorbot.db", dir.path().display());
         let store = SqliteStore::connect(&url, 4).await.unwrap();
         store.migrate().await.unwrap();
-        Self::around(Arc::new(store), Cleanup::Dir(dir))
+        Self::around(Arc::new(store), None, Cleanup::Dir(dir))
     }
 
     pub async fn postgres() -> Option<World> {
         let url = pg_url()?;
         let (options, schema) = fresh_pg_schema(&url).await;
-        let store = PgStore::connect_with(options, 4).await.unwrap();
+        let store = PgStore::connect_with(options.clone(), 4).await.unwrap();
         store.migrate().await.unwrap();
-        Some(Self::around(Arc::new(store), Cleanup::Schema { url, schema }))
+        Some(Self::around(
+            Arc::new(store),
+            Some(options),
+            Cleanup::Schema { url, schema },
+        ))
     }
 
-    fn around(store: Arc<dyn Store>, cleanup: Cleanup) -> World {
+    fn around<S: Store + JobStore>(store: Arc<S>, pg_options: Option<PgConnectOptions>, cleanup: Cleanup) -> World {
         let clock = Arc::new(ManualClock::new(start_time()));
+        let jobs: Arc<dyn JobStore> = store.clone();
+        let store: Arc<dyn Store> = store;
         let engine = Engine::new(store.clone(), clock.clone(), ProgramRules::default());
         World {
             engine,
             store,
+            jobs,
             clock,
+            pg_options,
             _cleanup: cleanup,
         }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg_options.is_some()
     }
 }
 

@@ -1,0 +1,372 @@
+// The job queue's SQL, written once for both backends. Each backend module includes this file
+// (after `shared_sql.rs`) having defined `Db`, `Backend` (with its `pool`) and the macro
+// two macros: `skip_locked!()`, the locking clause of the claim's candidate selects, empty on
+// SQLite (one writer at a time, and the claim is a single UPDATE statement) and
+// `FOR UPDATE SKIP LOCKED` on PostgreSQL (claimers in several processes lock disjoint rows and
+// never wait for each other); and `id_in_json!("$N")`, the condition that `id` is one of the
+// integers of the JSON array bound at `$N` (`json_each` on SQLite; a `BIGINT[]` on PostgreSQL,
+// so the primary key index drives the update).
+// Placeholders are `$N`, which SQLite and PostgreSQL both accept.
+
+mod jobs_impl {
+    use std::collections::HashSet;
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use chrono::{DateTime, Utc};
+
+    use super::{db, Backend};
+    use crate::domain::ids::{GuildId, RelationshipId};
+    use crate::store::jobs::{Job, JobCounts, JobId, JobState, JobStore, NewJob};
+    use crate::store::rows::{corrupt, from_json, json, ms, sf, time, time_opt, usf};
+    use crate::store::StoreResult;
+
+    macro_rules! job_columns {
+        () => {
+            "id, guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, attempts, \
+             lease_owner, lease_until, last_error, created_at, updated_at, finished_at"
+        };
+    }
+
+    /// A new job, or a cancelled one revived with the new values; nothing when the key is live,
+    /// done or failed (then no row comes back).
+    const ENQUEUE: &str = "INSERT INTO jobs (guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, \
+           attempts, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7) \
+         ON CONFLICT (dedupe_key) DO UPDATE SET guild_id = excluded.guild_id, \
+           relationship_id = excluded.relationship_id, kind = excluded.kind, payload = excluded.payload, \
+           run_at = excluded.run_at, state = 'pending', attempts = 0, lease_owner = NULL, lease_until = NULL, \
+           last_error = NULL, updated_at = excluded.updated_at, finished_at = NULL \
+         WHERE jobs.state = 'cancelled' \
+         RETURNING id";
+
+    /// Candidates are taken from two index ranges (expired leases, due pending jobs), each
+    /// already in order and limited, so a claim reads about `limit` rows however long the queue.
+    const CLAIM: &str = concat!(
+        "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1, \
+           updated_at = $3 \
+         WHERE id IN (SELECT id FROM ( \
+             SELECT id, run_at FROM (SELECT id, run_at FROM jobs \
+               WHERE state = 'running' AND lease_until <= $3 ORDER BY lease_until, id LIMIT $4",
+        skip_locked!(),
+        ") AS expired \
+             UNION ALL \
+             SELECT id, run_at FROM (SELECT id, run_at FROM jobs \
+               WHERE state = 'pending' AND run_at <= $3 ORDER BY run_at, id LIMIT $4",
+        skip_locked!(),
+        ") AS due \
+           ) AS candidates ORDER BY run_at, id LIMIT $4) \
+         RETURNING ",
+        job_columns!()
+    );
+
+    #[derive(sqlx::FromRow)]
+    struct JobRow {
+        id: i64,
+        guild_id: i64,
+        relationship_id: Option<i64>,
+        kind: String,
+        dedupe_key: String,
+        payload: String,
+        run_at: i64,
+        state: String,
+        attempts: i64,
+        lease_owner: Option<String>,
+        lease_until: Option<i64>,
+        last_error: Option<String>,
+        created_at: i64,
+        updated_at: i64,
+        finished_at: Option<i64>,
+    }
+
+    impl TryFrom<JobRow> for Job {
+        type Error = crate::store::StoreError;
+
+        fn try_from(r: JobRow) -> StoreResult<Job> {
+            Ok(Job {
+                id: JobId(r.id),
+                guild: GuildId(usf(r.guild_id)),
+                relationship: r.relationship_id.map(RelationshipId),
+                kind: r.kind,
+                dedupe_key: r.dedupe_key,
+                payload: from_json(&r.payload)?,
+                run_at: time(r.run_at)?,
+                state: JobState::parse(&r.state).ok_or_else(|| corrupt(format!("job state {:?}", r.state)))?,
+                attempts: u32::try_from(r.attempts).map_err(|_| corrupt(format!("job attempts {}", r.attempts)))?,
+                lease_owner: r.lease_owner,
+                lease_until: time_opt(r.lease_until)?,
+                last_error: r.last_error,
+                created_at: time(r.created_at)?,
+                updated_at: time(r.updated_at)?,
+                finished_at: time_opt(r.finished_at)?,
+            })
+        }
+    }
+
+    fn jobs(rows: Vec<JobRow>) -> StoreResult<Vec<Job>> {
+        rows.into_iter().map(Job::try_from).collect()
+    }
+
+    fn until(now: DateTime<Utc>, lease: Duration) -> i64 {
+        ms(now).saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
+    }
+
+    /// Error texts are kept short: they are for people reading the table, not a log.
+    fn short(error: &str) -> &str {
+        match error.char_indices().nth(2000) {
+            Some((i, _)) => &error[..i],
+            None => error,
+        }
+    }
+
+    async fn insert<'e, E>(exec: E, job: &NewJob, now: DateTime<Utc>) -> StoreResult<Option<JobId>>
+    where
+        E: sqlx::Executor<'e, Database = super::Db>,
+    {
+        let id: Option<(i64,)> = sqlx::query_as(ENQUEUE)
+            .bind(sf(job.guild.0))
+            .bind(job.relationship.map(|r| r.0))
+            .bind(&job.kind)
+            .bind(&job.dedupe_key)
+            .bind(json(&job.payload))
+            .bind(ms(job.run_at))
+            .bind(ms(now))
+            .fetch_optional(exec)
+            .await
+            .map_err(db)?;
+        Ok(id.map(|(id,)| JobId(id)))
+    }
+
+    #[async_trait]
+    impl JobStore for Backend {
+        async fn enqueue(&self, job: &NewJob, now: DateTime<Utc>) -> StoreResult<Option<JobId>> {
+            insert(&self.pool, job, now).await
+        }
+
+        async fn enqueue_many(&self, jobs: &[NewJob], now: DateTime<Utc>) -> StoreResult<Vec<Option<JobId>>> {
+            let mut seen = HashSet::with_capacity(jobs.len());
+            let mut out = Vec::with_capacity(jobs.len());
+            let mut tx = self.pool.begin().await.map_err(db)?;
+            for job in jobs {
+                if seen.insert(job.dedupe_key.as_str()) {
+                    out.push(insert(&mut *tx, job, now).await?);
+                } else {
+                    out.push(None);
+                }
+            }
+            tx.commit().await.map_err(db)?;
+            Ok(out)
+        }
+
+        async fn claim(&self, owner: &str, now: DateTime<Utc>, lease: Duration, limit: u32) -> StoreResult<Vec<Job>> {
+            if limit == 0 {
+                return Ok(Vec::new());
+            }
+            let rows: Vec<JobRow> = sqlx::query_as(CLAIM)
+                .bind(owner)
+                .bind(until(now, lease))
+                .bind(ms(now))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+            let mut claimed = jobs(rows)?;
+            // RETURNING promises no order.
+            claimed.sort_by_key(|j| (j.run_at, j.id));
+            Ok(claimed)
+        }
+
+        async fn ack(&self, id: JobId, owner: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+            let done = sqlx::query(concat!(
+                "UPDATE jobs SET state = 'done', updated_at = $3, finished_at = $3 ",
+                "WHERE id = $1 AND state = 'running' AND lease_owner = $2"
+            ))
+            .bind(id.0)
+            .bind(owner)
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        async fn ack_many(&self, ids: &[JobId], owner: &str, now: DateTime<Utc>) -> StoreResult<Vec<JobId>> {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            // The ids travel as one JSON array, so the statement text never changes.
+            let list = json(&ids.iter().map(|id| id.0).collect::<Vec<i64>>());
+            let rows: Vec<(i64,)> = sqlx::query_as(concat!(
+                "UPDATE jobs SET state = 'done', updated_at = $1, finished_at = $1 ",
+                "WHERE state = 'running' AND lease_owner = $2 AND ",
+                id_in_json!("$3"),
+                " RETURNING id"
+            ))
+            .bind(ms(now))
+            .bind(owner)
+            .bind(list)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+            let mut acked: Vec<JobId> = rows.into_iter().map(|(id,)| JobId(id)).collect();
+            acked.sort();
+            Ok(acked)
+        }
+
+        async fn retry(
+            &self,
+            id: JobId,
+            owner: &str,
+            run_at: DateTime<Utc>,
+            error: &str,
+            now: DateTime<Utc>,
+        ) -> StoreResult<bool> {
+            let done = sqlx::query(concat!(
+                "UPDATE jobs SET state = 'pending', run_at = $3, last_error = $4, lease_until = NULL, ",
+                "updated_at = $5 WHERE id = $1 AND state = 'running' AND lease_owner = $2"
+            ))
+            .bind(id.0)
+            .bind(owner)
+            .bind(ms(run_at))
+            .bind(short(error))
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        async fn fail(&self, id: JobId, owner: &str, error: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+            let done = sqlx::query(concat!(
+                "UPDATE jobs SET state = 'failed', last_error = $3, lease_until = NULL, updated_at = $4, ",
+                "finished_at = $4 WHERE id = $1 AND state = 'running' AND lease_owner = $2"
+            ))
+            .bind(id.0)
+            .bind(owner)
+            .bind(short(error))
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        async fn extend_lease(&self, id: JobId, owner: &str, now: DateTime<Utc>, lease: Duration) -> StoreResult<bool> {
+            let done = sqlx::query(concat!(
+                "UPDATE jobs SET lease_until = $3, updated_at = $4 ",
+                "WHERE id = $1 AND state = 'running' AND lease_owner = $2"
+            ))
+            .bind(id.0)
+            .bind(owner)
+            .bind(until(now, lease))
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        async fn release(&self, owner: &str, now: DateTime<Utc>) -> StoreResult<u64> {
+            let done = sqlx::query(
+                "UPDATE jobs SET state = 'pending', lease_until = NULL, \
+                   attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = $1 \
+                 WHERE state = 'running' AND lease_owner = $2",
+            )
+            .bind(ms(now))
+            .bind(owner)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+            Ok(done.rows_affected())
+        }
+
+        async fn cancel_pending_for_relationship(
+            &self,
+            guild: GuildId,
+            rel: RelationshipId,
+            now: DateTime<Utc>,
+        ) -> StoreResult<u64> {
+            let done = sqlx::query(
+                "UPDATE jobs SET state = 'cancelled', updated_at = $3, finished_at = $3 \
+                 WHERE guild_id = $1 AND relationship_id = $2 AND state = 'pending'",
+            )
+            .bind(sf(guild.0))
+            .bind(rel.0)
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+            Ok(done.rows_affected())
+        }
+
+        async fn cancel_pending_after(
+            &self,
+            guild: GuildId,
+            rel: RelationshipId,
+            kind_prefix: Option<&str>,
+            after: DateTime<Utc>,
+            now: DateTime<Utc>,
+        ) -> StoreResult<u64> {
+            let done = sqlx::query(
+                "UPDATE jobs SET state = 'cancelled', updated_at = $3, finished_at = $3 \
+                 WHERE guild_id = $1 AND relationship_id = $2 AND state = 'pending' AND run_at >= $4 \
+                   AND ($5 IS NULL OR substr(kind, 1, length($5)) = $5)",
+            )
+            .bind(sf(guild.0))
+            .bind(rel.0)
+            .bind(ms(now))
+            .bind(ms(after))
+            .bind(kind_prefix)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+            Ok(done.rows_affected())
+        }
+
+        async fn job(&self, id: JobId) -> StoreResult<Option<Job>> {
+            let row: Option<JobRow> = sqlx::query_as(concat!("SELECT ", job_columns!(), " FROM jobs WHERE id = $1"))
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+            row.map(Job::try_from).transpose()
+        }
+
+        async fn jobs_for_relationship(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<Job>> {
+            let rows: Vec<JobRow> = sqlx::query_as(concat!(
+                "SELECT ",
+                job_columns!(),
+                " FROM jobs WHERE guild_id = $1 AND relationship_id = $2 ORDER BY run_at, id"
+            ))
+            .bind(sf(guild.0))
+            .bind(rel.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+            jobs(rows)
+        }
+
+        async fn counts(&self, guild: Option<GuildId>) -> StoreResult<JobCounts> {
+            let rows: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT state, COUNT(*) FROM jobs WHERE ($1 IS NULL OR guild_id = $1) GROUP BY state",
+            )
+            .bind(guild.map(|g| sf(g.0)))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+            let mut counts = JobCounts::default();
+            for (state, n) in rows {
+                let n = u64::try_from(n).unwrap_or(0);
+                match JobState::parse(&state) {
+                    Some(JobState::Pending) => counts.pending = n,
+                    Some(JobState::Running) => counts.running = n,
+                    Some(JobState::Done) => counts.done = n,
+                    Some(JobState::Failed) => counts.failed = n,
+                    Some(JobState::Cancelled) => counts.cancelled = n,
+                    None => return Err(corrupt(format!("job state {state:?}"))),
+                }
+            }
+            Ok(counts)
+        }
+    }
+}
