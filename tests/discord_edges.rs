@@ -3,7 +3,7 @@
 mod common;
 
 use chrono::Duration;
-use common::discord::{button, channel, cmd, Harness, A_BOT, COORDINATOR, OWNER, WAIT};
+use common::discord::{channel, cmd, Harness, A_BOT, COORDINATOR, OWNER, WAIT};
 use common::fixtures::*;
 use common::{snapshot, World};
 use mentorbot::domain::listing::Kind;
@@ -38,7 +38,7 @@ async fn reverse_pair_and_peer_group(w: World) {
     let rel = engine.relationships(GUILD, MENTOR).await.unwrap().remove(0);
     assert_eq!((rel.kind, rel.mentor()), (Kind::Reverse, Some(MENTOR)));
     h.dms(MENTEE, 1).await;
-    let (msg, accept) = button(&h, MENTEE, "mb:acc:");
+    let (msg, accept) = h.wait_button(MENTEE, "mb:acc:").await;
     assert!(h
         .press(msg, MENTEE, &accept)
         .await
@@ -60,7 +60,7 @@ async fn reverse_pair_and_peer_group(w: World) {
     )
     .await;
     h.dms(MENTEE, 2).await;
-    let (msg, confirm) = button(&h, MENTEE, "mb:conf:");
+    let (msg, confirm) = h.wait_button(MENTEE, "mb:conf:").await;
     assert!(h
         .press(msg, MENTEE, &confirm)
         .await
@@ -92,7 +92,7 @@ async fn reverse_pair_and_peer_group(w: World) {
     assert_eq!(group.kind, Kind::Peer);
     for (i, peer) in [MENTEE, PEER3].into_iter().enumerate() {
         h.dms(peer, if peer == MENTEE { 4 } else { 1 }).await;
-        let (msg, accept) = button(&h, peer, "mb:acc:");
+        let (msg, accept) = h.wait_button(peer, "mb:acc:").await;
         let answer = h.press(msg, peer, &accept).await;
         let expected = if i == 0 {
             "waiting for the others"
@@ -109,7 +109,7 @@ async fn reverse_pair_and_peer_group(w: World) {
             WAIT,
         )
         .await;
-    let (msg, accept) = button(&h, PEER4, "mb:acc:");
+    let (msg, accept) = h.wait_button(PEER4, "mb:acc:").await;
     h.press(msg, PEER4, &accept).await;
     let group = engine.relationship_for(GUILD, group.id, MENTOR).await.unwrap();
     assert_eq!(group.member(PEER4).unwrap().status, MemberStatus::Joined);
@@ -330,7 +330,7 @@ async fn closed_dms_fall_back_to_the_thread(w: World) {
     )
     .await;
     h.dms(MENTOR, 1).await;
-    let (msg, accept) = button(&h, MENTOR, "mb:acc:");
+    let (msg, accept) = h.wait_button(MENTOR, "mb:acc:").await;
     h.press(msg, MENTOR, &accept).await;
     let rel = engine.relationships(GUILD, MENTEE).await.unwrap().remove(0);
     h.fake
@@ -447,7 +447,7 @@ async fn unanswered_invitations_lapse_and_the_sender_is_told(w: World) {
     let dms = h.dms(MENTEE, 1).await;
     assert!(dms.iter().any(|m| m.content.contains("lapsed")), "{dms:#?}");
     // Pressing Accept afterwards changes nothing.
-    let (msg, accept) = button(&h, MENTOR, "mb:acc:");
+    let (msg, accept) = h.wait_button(MENTOR, "mb:acc:").await;
     let answer = h.press(msg, MENTOR, &accept).await;
     assert!(answer.content().unwrap().contains("expired"), "{:?}", answer.content());
     h.shutdown().await;
@@ -483,52 +483,108 @@ async fn the_smaller_commands(w: World) {
     // Time zones are completed as people type.
     let choices = h
         .fake
-        .interaction_autocomplete(common::discord::here(), MENTEE.0, cmd("mentor profile").focus("timezone", "berl"))
+        .interaction_autocomplete(
+            common::discord::here(),
+            MENTEE.0,
+            cmd("mentor profile").focus("timezone", "berl"),
+        )
         .wait_response()
         .await
         .choices();
-    assert_eq!(choices.first().map(|c| c.0.as_str()), Some("Europe/Berlin"), "{choices:?}");
+    assert_eq!(
+        choices.first().map(|c| c.0.as_str()),
+        Some("Europe/Berlin"),
+        "{choices:?}"
+    );
 
-    h.say(MENTEE, cmd("mentor profile").str("timezone", "Europe/Berlin")).await;
+    h.say(MENTEE, cmd("mentor profile").str("timezone", "Europe/Berlin"))
+        .await;
     let text = h.say(MENTEE, cmd("mentor pause").str("until", "2026-04-01")).await;
     assert!(text.contains("Paused until 2026-04-01"), "{text}");
-    assert!(engine.profile(GUILD, MENTEE).await.unwrap().unwrap().paused_until.is_some());
+    assert!(engine
+        .profile(GUILD, MENTEE)
+        .await
+        .unwrap()
+        .unwrap()
+        .paused_until
+        .is_some());
     let text = h.say(MENTEE, cmd("mentor resume")).await;
     assert!(text.contains("Welcome back"), "{text}");
-    assert!(engine.profile(GUILD, MENTEE).await.unwrap().unwrap().paused_until.is_none());
+    assert!(engine
+        .profile(GUILD, MENTEE)
+        .await
+        .unwrap()
+        .unwrap()
+        .paused_until
+        .is_none());
 
-    h.form(MENTOR, cmd("mentor offer").str("topics", "rust").int("capacity", 2), &[("purpose", "Help")]).await;
+    h.form(
+        MENTOR,
+        cmd("mentor offer").str("topics", "rust").int("capacity", 2),
+        &[("purpose", "Help")],
+    )
+    .await;
     let text = h.say(MENTOR, cmd("mentor withdraw").int("what", 0 /* offer */)).await;
     assert!(text.contains("(open)") && text.contains("rust"), "{text}");
     let offer = engine.offers_of(GUILD, MENTOR).await.unwrap()[0].id;
-    let text = h.say(STRANGER, cmd("mentor withdraw").int("what", 0).int("id", offer.0)).await;
+    let text = h
+        .say(STRANGER, cmd("mentor withdraw").int("what", 0).int("id", offer.0))
+        .await;
     assert!(text.contains("not found"), "someone else's offer: {text}");
-    let text = h.say(MENTOR, cmd("mentor withdraw").int("what", 0).int("id", offer.0)).await;
+    let text = h
+        .say(MENTOR, cmd("mentor withdraw").int("what", 0).int("id", offer.0))
+        .await;
     assert!(text.contains("withdrawn"), "{text}");
     assert!(engine.open_offers(GUILD).await.unwrap().is_empty());
 
-    let rel = engine.propose_direct(GUILD, MENTEE, MENTOR, Kind::Classic, Direction::Request, "Rust").await.unwrap();
+    let rel = engine
+        .propose_direct(GUILD, MENTEE, MENTOR, Kind::Classic, Direction::Request, "Rust")
+        .await
+        .unwrap();
     engine.accept(GUILD, rel.id, MENTOR).await.unwrap();
-    engine.propose_agreement(GUILD, rel.id, MENTEE, &agreement()).await.unwrap();
+    engine
+        .propose_agreement(GUILD, rel.id, MENTEE, &agreement())
+        .await
+        .unwrap();
     engine.confirm_agreement(GUILD, rel.id, MENTOR, 1).await.unwrap();
-    let text = h.say(MENTOR, cmd("mentorship checkin").int("mentorship", rel.id.0).bool("met", false)).await;
+    let text = h
+        .say(
+            MENTOR,
+            cmd("mentorship checkin").int("mentorship", rel.id.0).bool("met", false),
+        )
+        .await;
     assert!(text.contains("no meeting"), "{text}");
     let text = h
-        .form(MENTOR, cmd("mentorship journal write").int("mentorship", rel.id.0), &[("q0", "Steady"), ("q1", "Lifetimes")])
+        .form(
+            MENTOR,
+            cmd("mentorship journal write").int("mentorship", rel.id.0),
+            &[("q0", "Steady"), ("q1", "Lifetimes")],
+        )
         .await;
     assert!(text.contains("private journal"), "{text}");
     let entries = engine.journal(GUILD, MENTOR, None).await.unwrap();
-    assert_eq!(entries[0].answers[0].question, "How are the pace and progress?", "the mentor's questions");
+    assert_eq!(
+        entries[0].answers[0].question, "How are the pace and progress?",
+        "the mentor's questions"
+    );
     assert_eq!(entries[0].answers[0].answer, "Steady");
     let text = h.say(MENTOR, cmd("mentorship list")).await;
-    assert!(text.contains(&format!("#{}", rel.id)) && text.contains("active"), "{text}");
+    assert!(
+        text.contains(&format!("#{}", rel.id)) && text.contains("active"),
+        "{text}"
+    );
     h.shutdown().await;
 }
 
 async fn failed_dms_are_retried(w: World) {
     let h = Harness::start(w).await;
     h.fake.fail_next_n(Some("POST"), "/channels/", 502, 2);
-    h.form(MENTEE, cmd("mentor request").user("user", MENTOR.0), &[("purpose", "Rust")]).await;
+    h.form(
+        MENTEE,
+        cmd("mentor request").user("user", MENTOR.0),
+        &[("purpose", "Rust")],
+    )
+    .await;
     let dms = h.dms(MENTOR, 1).await;
     assert_eq!(dms.len(), 1, "delivered once after the failures");
     let failed = h.fake.requests().iter().filter(|r| r.status == 502).count();

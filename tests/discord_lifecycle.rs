@@ -2,7 +2,7 @@
 //! limiter, every request checked against Discord's OpenAPI description.
 mod common;
 
-use common::discord::{button, channel, cmd, Harness, OWNER, WAIT};
+use common::discord::{channel, cmd, Harness, OWNER, WAIT};
 use common::fixtures::*;
 use common::World;
 use mentorbot::domain::relationship::State;
@@ -63,7 +63,7 @@ async fn classic_pair_through_discord(w: World) {
     let rel = engine.relationships(GUILD, MENTEE).await.unwrap().remove(0);
     assert_eq!(rel.state, State::Proposed);
     h.fake.wait_for_dms(MENTOR.0, 1, WAIT).await;
-    let (invite, accept) = button(&h, MENTOR, "mb:acc:");
+    let (invite, accept) = h.wait_button(MENTOR, "mb:acc:").await;
     assert!(
         h.fake
             .message(invite)
@@ -141,7 +141,7 @@ async fn classic_pair_through_discord(w: World) {
         .await;
     assert!(text.contains("Version 1"), "{text}");
     h.fake.wait_for_dms(MENTOR.0, 2, WAIT).await;
-    let (msg, confirm) = button(&h, MENTOR, "mb:conf:");
+    let (msg, confirm) = h.wait_button(MENTOR, "mb:conf:").await;
     assert!(h
         .fake
         .message(msg)
@@ -241,7 +241,7 @@ async fn classic_pair_through_discord(w: World) {
         .await;
     assert!(text.contains("has ended"), "{text}");
     for member in [MENTEE, MENTOR] {
-        let (msg, retro) = button(&h, member, "mb:retro:");
+        let (msg, retro) = h.wait_button(member, "mb:retro:").await;
         let handle = h.fake.interaction_button(msg, member.0, &retro);
         assert!(handle.wait_response().await.is_modal());
         let answer = h

@@ -34,12 +34,6 @@ pub enum Draft {
         rel: RelationshipId,
         input: AgreementInput,
     },
-    Checkin {
-        rel: RelationshipId,
-    },
-    Journal {
-        rel: RelationshipId,
-    },
 }
 
 #[derive(Debug, Clone)]

@@ -15,7 +15,7 @@ use super::ids::{Action, CustomId};
 use super::reply::{Answerable, BotError};
 use crate::domain::ids::{CheckinId, GuildId, RelationshipId, UserId};
 use crate::domain::journal::reflection_questions;
-use crate::domain::relationship::State;
+use crate::domain::relationship::{Relationship, State};
 use crate::domain::retrospective::RetrospectiveInput;
 use crate::engine::Error;
 
@@ -180,8 +180,14 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
             if owner != user {
                 return Err(BotError::user("This form belongs to someone else."));
             }
-            let text = submit_draft(bot, guild, user, draft, &field).await?;
+            let (text, then) = submit_draft(bot, guild, user, draft, &field).await?;
+            // Answer first: telling the others may take longer than Discord waits for an answer.
             answer.ephemeral(ctx, text).await?;
+            match then {
+                Some(Then::Invite(rel)) => bot.on_proposed(&rel).await,
+                Some(Then::Agreement(rel)) => bot.on_agreement(&rel).await,
+                None => {}
+            }
         }
         Action::ReflectForm | Action::JournalForm => {
             let (g, r) = target(&id)?;
@@ -228,57 +234,71 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
     Ok(())
 }
 
+/// What the others are told once the person has their answer.
+enum Then {
+    Invite(Relationship),
+    Agreement(Relationship),
+}
+
 async fn submit_draft(
     bot: &Bot,
     guild: GuildId,
     user: UserId,
     draft: Draft,
     field: &(dyn Fn(&str) -> String + Sync),
-) -> Result<String, BotError> {
+) -> Result<(String, Option<Then>), BotError> {
     let engine = &bot.engine;
     Ok(match draft {
         Draft::Offer(mut input) => {
             input.purpose = field("purpose");
             let offer = engine.create_offer(guild, user, &input).await?;
-            format!(
-                "Your offer #{} is open: {} mentee(s) on {}.",
-                offer.id,
-                offer.capacity,
-                offer.topics.join(", ")
+            let topics = offer.topics.join(", ");
+            (
+                format!(
+                    "Your offer #{} is open: {} mentee(s) on {topics}.",
+                    offer.id, offer.capacity
+                ),
+                None,
             )
         }
         Draft::Seek(mut input) => {
             input.purpose = field("purpose");
             let request = engine.create_request(guild, user, &input).await?;
-            format!("Your request #{} is open: {}. Organisers can now match you, or ask someone directly with /mentor request.", request.id, request.goals.join(", "))
+            let goals = request.goals.join(", ");
+            let text = format!(
+                "Your request #{} is open: {goals}. Organisers can now match you, or ask someone directly with /mentor request.",
+                request.id
+            );
+            (text, None)
         }
         Draft::Direct { to, kind, direction } => {
             let rel = engine
                 .propose_direct(guild, user, to, kind, direction, &field("purpose"))
                 .await?;
-            bot.on_proposed(&rel).await;
-            format!(
+            let text = format!(
                 "Invitation sent to <@{}> (mentorship #{}). You will hear their answer.",
                 to.0, rel.id
-            )
+            );
+            (text, Some(Then::Invite(rel)))
         }
         Draft::Peer { invitees } => {
             let rel = engine
                 .invite_peer_group(guild, user, &invitees, &field("purpose"))
                 .await?;
-            bot.on_proposed(&rel).await;
-            format!(
+            let text = format!(
                 "Invitations sent for peer group #{}. It forms once two have accepted.",
                 rel.id
-            )
+            );
+            (text, Some(Then::Invite(rel)))
         }
         Draft::Agreement { rel, mut input } => {
             input.expectations = field("expectations");
             input.issue_handling = field("issue_handling");
             let (rel, version) = engine.propose_agreement(guild, rel, user, &input).await?;
-            bot.on_agreement(&rel).await;
-            format!("Version {version} of the agreement is sent to everyone to confirm.")
+            (
+                format!("Version {version} of the agreement is sent to everyone to confirm."),
+                Some(Then::Agreement(rel)),
+            )
         }
-        Draft::Checkin { .. } | Draft::Journal { .. } => "Saved.".into(),
     })
 }

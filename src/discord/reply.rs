@@ -149,11 +149,17 @@ mod tests {
         assert_eq!(text, APOLOGY);
         assert!(!text.contains("hunter2") && !text.contains("db.internal"));
         let user = BotError::Engine(engine::Error::Relationship(RelationshipError::NotMember));
-        assert_eq!(user.reply_text("/mentorship end"), "You are not a member of this mentorship.");
+        assert_eq!(
+            user.reply_text("/mentorship end"),
+            "You are not a member of this mentorship."
+        );
         let invalid = BotError::Engine(engine::Error::Invalid(crate::domain::validate::ValidationError::new(
             "time zone",
             "\"Mars\" is not a known time zone.",
         )));
-        assert_eq!(invalid.reply_text("x"), "Please fix the time zone: \"Mars\" is not a known time zone.");
+        assert_eq!(
+            invalid.reply_text("x"),
+            "Please fix the time zone: \"Mars\" is not a known time zone."
+        );
     }
 }

@@ -162,6 +162,21 @@ pub fn button(h: &Harness, user: mentorbot::domain::UserId, prefix: &str) -> (u6
 }
 
 impl Harness {
+    /// Waits for a DM to `user` with a button whose custom id starts with `prefix`.
+    pub async fn wait_button(&self, user: mentorbot::domain::UserId, prefix: &str) -> (u64, String) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let dms = self.fake.dms_to(user.0);
+            if dms.iter().any(|m| m.custom_ids().iter().any(|c| c.starts_with(prefix))) {
+                return button(self, user, prefix);
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            assert!(!left.is_zero(), "no DM to {user} with a {prefix} button: {dms:#?}");
+            // Returns as soon as one more DM arrives.
+            self.fake.wait_for_dms(user.0, dms.len() + 1, left).await;
+        }
+    }
+
     /// Waits until `user` has received at least `count` DMs.
     pub async fn dms(&self, user: mentorbot::domain::UserId, count: usize) -> Vec<fake_discord::SentMessage> {
         self.fake.wait_for_dms(user.0, count, WAIT).await

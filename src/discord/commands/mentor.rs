@@ -118,8 +118,8 @@ pub async fn profile(
                         if windows.is_empty() { "not given".into() } else { windows.join(", ") },
                         if methods.is_empty() { "any".into() } else { methods.join(", ") },
                         p.experience.as_deref().unwrap_or("not given"),
-                        p.mentoring_styles.join(", "),
-                        p.learning_styles.join(", "),
+                        if p.mentoring_styles.is_empty() { "not given".into() } else { p.mentoring_styles.join(", ") },
+                        if p.learning_styles.is_empty() { "not given".into() } else { p.learning_styles.join(", ") },
                     ),
                 )
                 .await
@@ -328,12 +328,16 @@ pub async fn withdraw(
         }
         (ListingChoice::Offer, None) => {
             let offers = engine.offers_of(g, me).await?;
-            let rows = offers.iter().map(|o| (o.id.0, o.status.as_str(), o.topics.join(", "), o.purpose.as_str()));
+            let rows = offers
+                .iter()
+                .map(|o| (o.id.0, o.status.as_str(), o.topics.join(", "), o.purpose.as_str()));
             say(ctx, listing_lines("offers", rows)).await
         }
         (ListingChoice::Request, None) => {
             let requests = engine.requests_of(g, me).await?;
-            let rows = requests.iter().map(|r| (r.id.0, r.status.as_str(), r.goals.join(", "), r.purpose.as_str()));
+            let rows = requests
+                .iter()
+                .map(|r| (r.id.0, r.status.as_str(), r.goals.join(", "), r.purpose.as_str()));
             say(ctx, listing_lines("requests", rows)).await
         }
     }
@@ -341,7 +345,9 @@ pub async fn withdraw(
 
 /// One line per offer or request: number, status, topics, purpose.
 fn listing_lines<'a>(what: &str, rows: impl Iterator<Item = (i64, &'a str, String, &'a str)>) -> String {
-    let lines: Vec<String> = rows.map(|(id, status, topics, purpose)| format!("#{id} ({status}): {topics} [{purpose}]")).collect();
+    let lines: Vec<String> = rows
+        .map(|(id, status, topics, purpose)| format!("#{id} ({status}): {topics} [{purpose}]"))
+        .collect();
     if lines.is_empty() {
         format!("You have no {what}.")
     } else {

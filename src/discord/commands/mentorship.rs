@@ -422,7 +422,6 @@ pub async fn end(
         .engine
         .end(guild(ctx)?, RelationshipId(mentorship), caller(ctx), reason.into())
         .await?;
-    ctx.data().on_ended(&rel).await;
     say(
         ctx,
         format!(
@@ -430,5 +429,7 @@ pub async fn end(
             rel.id
         ),
     )
-    .await
+    .await?;
+    ctx.data().on_ended(&rel).await;
+    Ok(())
 }

@@ -1,0 +1,937 @@
+//! One whole mentorship, from offer to retrospective, told as a transcript.
+//!
+//! ```text
+//! cargo run --example walkthrough
+//! ```
+//!
+//! The real bot (serenity, poise, the engine, SQLite in a temporary file) runs against
+//! `fake-discord`, the stand-in for Discord's REST API and gateway that the end-to-end tests use.
+//! People's commands, button presses and forms are injected as Discord would send them; every
+//! answer printed below is what the bot really sent, read back from what the stand-in recorded.
+//! Nothing needs a Discord account or a network. `RUST_LOG=info` shows the bot's logs on stderr.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context as _};
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use fake_discord::{
+    ChannelKind, FakeChannel, FakeConfig, FakeDiscord, FakeGuild, FakeRole, FakeUser, InteractionHandle,
+    InteractionResponse, MessageSource, Place, SentMessage, SlashCommand,
+};
+use mentorbot::app::App;
+use mentorbot::clock::ManualClock;
+use mentorbot::config::{Secret, Settings};
+use mentorbot::discord::{start, DiscordOptions};
+use mentorbot::domain::{GuildId, UserId};
+use mentorbot::engine::Engine;
+use mentorbot::store::sqlite::SqliteStore;
+use mentorbot::store::Store;
+use serde_json::Value;
+
+// ----- the cast and the place --------------------------------------------------------------
+
+const GUILD: u64 = 1_000_000_000_000_001;
+/// Where people type their commands (the stand-in's default channel, `GUILD + 1`).
+const GENERAL: u64 = GUILD + 1;
+/// The program's channel: each mentorship gets a private thread under it.
+const MENTORING: u64 = GUILD + 2;
+const COORDINATORS: u64 = 1_000_000_000_000_777;
+
+/// The organiser, who owns the server.
+const OLIVIA: u64 = 900_000_000_000_000_050;
+/// The mentor, in Berlin.
+const ADA: u64 = 900_000_000_000_000_001;
+/// The mentee, in New York.
+const GRACE: u64 = 900_000_000_000_000_002;
+
+const WAIT: Duration = Duration::from_secs(20);
+/// The bot is done with a step when it has made no request for this long.
+const QUIET: Duration = Duration::from_millis(250);
+
+fn person(id: u64) -> Option<&'static str> {
+    match id {
+        OLIVIA => Some("Olivia"),
+        ADA => Some("Ada"),
+        GRACE => Some("Grace"),
+        _ => None,
+    }
+}
+
+/// Each person's own time zone: Discord shows timestamps to each reader in theirs.
+fn zone(id: u64) -> Option<Tz> {
+    match id {
+        OLIVIA => Some(chrono_tz::Europe::London),
+        ADA => Some(chrono_tz::Europe::Berlin),
+        GRACE => Some(chrono_tz::America::New_York),
+        _ => None,
+    }
+}
+
+fn start_time() -> DateTime<Utc> {
+    // Monday 2 March 2026, 10:00 in Berlin, 04:00 in New York.
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
+}
+
+// ----- a slash command, as the person types it ---------------------------------------------
+
+/// A slash command for the stand-in, and how it looks in Discord's message box.
+struct Cmd {
+    slash: SlashCommand,
+    shown: String,
+}
+
+fn cmd(path: &str) -> Cmd {
+    let mut parts = path.split(' ');
+    let mut slash = SlashCommand::new(parts.next().unwrap_or_default());
+    for p in parts {
+        slash = slash.subcommand(p);
+    }
+    Cmd {
+        slash,
+        shown: format!("/{path}"),
+    }
+}
+
+impl Cmd {
+    fn shown(mut self, name: &str, value: &str) -> Self {
+        self.shown += &format!(" {name}:{value}");
+        self
+    }
+
+    fn str(mut self, name: &str, value: &str) -> Self {
+        self.slash = self.slash.str(name, value);
+        self.shown(name, value)
+    }
+
+    fn int(mut self, name: &str, value: i64) -> Self {
+        self.slash = self.slash.int(name, value);
+        self.shown(name, &value.to_string())
+    }
+
+    fn bool(mut self, name: &str, value: bool) -> Self {
+        self.slash = self.slash.bool(name, value);
+        self.shown(name, &value.to_string())
+    }
+
+    fn user(mut self, name: &str, id: u64) -> Self {
+        self.slash = self.slash.user(name, id);
+        self.shown(name, &format!("@{}", person(id).unwrap_or("someone")))
+    }
+
+    fn channel(mut self, name: &str, id: u64, label: &str) -> Self {
+        self.slash = self.slash.channel(name, id);
+        self.shown(name, &format!("#{label}"))
+    }
+
+    fn role(mut self, name: &str, id: u64, label: &str) -> Self {
+        self.slash = self.slash.role(name, id);
+        self.shown(name, &format!("@{label}"))
+    }
+
+    /// A choice option: Discord sends the choice's index, the person picks it by its name.
+    fn choice(mut self, name: &str, index: i64, label: &str) -> Self {
+        self.slash = self.slash.int(name, index);
+        self.shown(name, label)
+    }
+}
+
+// ----- the walkthrough ---------------------------------------------------------------------
+
+struct Walk {
+    fake: FakeDiscord,
+    engine: Engine,
+    clock: Arc<ManualClock>,
+    /// Messages already shown (an index into the stand-in's record).
+    seen_messages: usize,
+    /// Threads already shown.
+    seen_threads: Vec<u64>,
+}
+
+fn name(id: u64) -> String {
+    person(id).map(str::to_string).unwrap_or_else(|| format!("user {id}"))
+}
+
+fn heading(number: u32, title: &str, what: &str) {
+    let line = "=".repeat(78);
+    println!("\n{line}\n Phase {number}: {title}\n {what}\n{line}");
+}
+
+fn quote(text: &str) {
+    for line in text.lines() {
+        println!("      | {line}");
+    }
+}
+
+/// The labels of the buttons in a components tree, depth first.
+fn button_labels(components: &Value) -> Vec<String> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            Value::Object(m) => {
+                if m.get("type").and_then(Value::as_u64) == Some(2) {
+                    if let Some(label) = m.get("label").and_then(Value::as_str) {
+                        out.push(label.to_string());
+                    }
+                }
+                if let Some(c) = m.get("components") {
+                    walk(c, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(components, &mut out);
+    out
+}
+
+fn button_label(components: &Value, custom_id: &str) -> Option<String> {
+    fn walk(v: &Value, id: &str) -> Option<String> {
+        match v {
+            Value::Array(a) => a.iter().find_map(|x| walk(x, id)),
+            Value::Object(m) => {
+                if m.get("custom_id").and_then(Value::as_str) == Some(id) {
+                    return m.get("label").and_then(Value::as_str).map(str::to_string);
+                }
+                m.get("components").and_then(|c| walk(c, id))
+            }
+            _ => None,
+        }
+    }
+    walk(components, custom_id)
+}
+
+/// A form's text fields: (custom id, label, prefilled value).
+fn form_fields(response: &InteractionResponse) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for row in response.components().as_array().into_iter().flatten() {
+        for c in row.get("components").and_then(Value::as_array).into_iter().flatten() {
+            let get = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+            out.push((get("custom_id"), get("label"), get("value")));
+        }
+    }
+    out
+}
+
+impl Walk {
+    /// The bot's text as a Discord client shows it to `reader`: mentions as names, timestamps
+    /// in the reader's time zone, bold markers dropped.
+    fn show(&self, text: &str, reader: Option<u64>) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(open) = rest.find('<') {
+            out.push_str(&rest[..open]);
+            let tail = &rest[open..];
+            match tail
+                .find('>')
+                .and_then(|close| Some((self.markup(&tail[1..close], reader)?, close)))
+            {
+                Some((shown, close)) => {
+                    out.push_str(&shown);
+                    rest = &tail[close + 1..];
+                }
+                None => {
+                    out.push('<');
+                    rest = &tail[1..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out.replace("**", "")
+    }
+
+    fn markup(&self, inner: &str, reader: Option<u64>) -> Option<String> {
+        if let Some(id) = inner.strip_prefix("@&") {
+            let id: u64 = id.parse().ok()?;
+            return Some(if id == COORDINATORS {
+                "@coordinators".into()
+            } else {
+                format!("@role {id}")
+            });
+        }
+        if let Some(id) = inner.strip_prefix("@!").or_else(|| inner.strip_prefix('@')) {
+            return Some(format!("@{}", name(id.parse().ok()?)));
+        }
+        if let Some(id) = inner.strip_prefix('#') {
+            let channel = self.fake.channel(id.parse().ok()?)?;
+            return Some(format!("#{}", channel.name));
+        }
+        if let Some(t) = inner.strip_prefix("t:") {
+            let secs: i64 = t.split(':').next()?.parse().ok()?;
+            let at = DateTime::from_timestamp(secs, 0)?;
+            let tz = reader.and_then(zone).unwrap_or(Tz::UTC);
+            return Some(format!(
+                "{} ({})",
+                at.with_timezone(&tz).format("%A %-d %B %Y, %H:%M"),
+                tz.name()
+            ));
+        }
+        None
+    }
+
+    fn now_for(&self, who: u64) -> String {
+        let tz = zone(who).unwrap_or(Tz::UTC);
+        let now: DateTime<Utc> = mentorbot::clock::Clock::now(self.clock.as_ref());
+        let city = tz.name().rsplit('/').next().unwrap_or_default().replace('_', " ");
+        format!(
+            "{} in {city} ({})",
+            now.with_timezone(&tz).format("%a %-d %b, %H:%M"),
+            name(who)
+        )
+    }
+
+    /// Time passes (the bot's clock is a manual one).
+    fn pass_time(&self, to: DateTime<Utc>, what: &str) {
+        self.clock.set(to);
+        println!(
+            "\n  ... time passes: it is now {} and {}. {what}",
+            self.now_for(ADA),
+            self.now_for(GRACE)
+        );
+    }
+
+    fn narrate(&self, text: &str) {
+        println!("\n  ({text})");
+    }
+
+    fn slash(&self, who: u64, cmd: Cmd) -> InteractionHandle {
+        println!("\n{} types in #general:  {}", name(who), cmd.shown);
+        let place = Place::Guild {
+            guild_id: GUILD,
+            channel_id: GENERAL,
+        };
+        self.fake.interaction_slash(place, who, cmd.slash)
+    }
+
+    async fn response(&self, handle: &InteractionHandle) -> anyhow::Result<InteractionResponse> {
+        handle.try_wait_response(WAIT).await.ok_or_else(|| {
+            anyhow!(
+                "the bot did not answer interaction {} within {WAIT:?}; requests: {:#?}",
+                handle.id,
+                self.fake
+                    .requests()
+                    .iter()
+                    .map(|r| format!("{} {} -> {}", r.method, r.path, r.status))
+                    .collect::<Vec<_>>()
+            )
+        })
+    }
+
+    /// Prints the bot's answer to an interaction (not a form).
+    async fn print_answer(&self, who: u64, handle: &InteractionHandle, response: &InteractionResponse) {
+        let mut text = response.content().unwrap_or_default().to_string();
+        if response.is_deferred() {
+            if let Some(m) = handle.wait_original(|m| !m.text().is_empty(), WAIT).await {
+                text = m.text();
+            }
+        }
+        let audience = if response.is_ephemeral() {
+            format!("only {} sees this", name(who))
+        } else {
+            "everyone in the channel sees this".into()
+        };
+        println!("  mentorbot answers ({audience}):");
+        quote(&self.show(&text, Some(who)));
+        let buttons = button_labels(response.components());
+        if !buttons.is_empty() {
+            println!("      buttons: [{}]", buttons.join("] ["));
+        }
+    }
+
+    /// A command that the bot answers with a message.
+    async fn say(&mut self, who: u64, cmd: Cmd, expect_messages: usize) -> anyhow::Result<()> {
+        let handle = self.slash(who, cmd);
+        let response = self.response(&handle).await?;
+        if response.is_modal() {
+            bail!("expected an answer, the bot opened a form");
+        }
+        self.print_answer(who, &handle, &response).await;
+        self.aftermath(expect_messages).await
+    }
+
+    /// A command that opens a form; `answers` are what the person types, by field id.
+    async fn form(
+        &mut self,
+        who: u64,
+        cmd: Cmd,
+        answers: &[(&str, &str)],
+        expect_messages: usize,
+    ) -> anyhow::Result<()> {
+        let handle = self.slash(who, cmd);
+        let response = self.response(&handle).await?;
+        self.fill(who, &handle, &response, answers, expect_messages).await
+    }
+
+    async fn fill(
+        &mut self,
+        who: u64,
+        handle: &InteractionHandle,
+        response: &InteractionResponse,
+        answers: &[(&str, &str)],
+        expect_messages: usize,
+    ) -> anyhow::Result<()> {
+        if !response.is_modal() {
+            self.print_answer(who, handle, response).await;
+            bail!("expected a form, the bot answered with a message");
+        }
+        let title = response.data.get("title").and_then(Value::as_str).unwrap_or_default();
+        println!("  mentorbot opens a form, \"{title}\" (only {} sees it).", name(who));
+        println!("  {} fills it in and presses Submit:", name(who));
+        let mut submitted: Vec<(String, String)> = Vec::new();
+        for (id, label, prefilled) in form_fields(response) {
+            let value = answers
+                .iter()
+                .find(|(k, _)| *k == id)
+                .map(|(_, v)| v.to_string())
+                .unwrap_or(prefilled);
+            println!("      {label}");
+            if value.is_empty() {
+                println!("        (left empty)");
+            } else {
+                println!("        > {value}");
+            }
+            submitted.push((id, value));
+        }
+        let fields: Vec<(&str, &str)> = submitted.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let submit = self.fake.submit_modal(handle, &fields);
+        let answer = self.response(&submit).await?;
+        self.print_answer(who, &submit, &answer).await;
+        self.aftermath(expect_messages).await
+    }
+
+    /// The latest DM to `who` with a button whose custom id starts with `prefix`.
+    fn dm_with_button(&self, who: u64, prefix: &str) -> anyhow::Result<(SentMessage, String)> {
+        self.fake
+            .dms_to(who)
+            .into_iter()
+            .rev()
+            .find_map(|m| {
+                let id = m.custom_ids().into_iter().find(|c| c.starts_with(prefix))?;
+                Some((m, id))
+            })
+            .ok_or_else(|| anyhow!("no DM to {} has a {prefix} button", name(who)))
+    }
+
+    /// Presses a button of the bot's latest DM that has one of this kind; a form it opens is
+    /// filled in with `answers`.
+    async fn press(
+        &mut self,
+        who: u64,
+        prefix: &str,
+        answers: &[(&str, &str)],
+        expect_messages: usize,
+    ) -> anyhow::Result<()> {
+        let (message, custom_id) = self.dm_with_button(who, prefix)?;
+        let label = button_label(&message.components, &custom_id).unwrap_or_else(|| custom_id.clone());
+        println!("\n{} presses [{label}] on the bot's DM.", name(who));
+        let handle = self.fake.interaction_button(message.id, who, &custom_id);
+        let response = self.response(&handle).await?;
+        if response.is_modal() {
+            self.fill(who, &handle, &response, answers, expect_messages).await
+        } else {
+            self.print_answer(who, &handle, &response).await;
+            self.aftermath(expect_messages).await
+        }
+    }
+
+    /// Everything else the bot did after a step: threads it opened, DMs and posts it sent.
+    async fn aftermath(&mut self, expect_messages: usize) -> anyhow::Result<()> {
+        let seen = self.seen_messages;
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let new = self
+                .fake
+                .messages()
+                .iter()
+                .skip(seen)
+                .filter(|m| m.source != MessageSource::Test)
+                .count();
+            if new >= expect_messages {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("the bot sent {new} message(s) after this step, fewer than the {expect_messages} expected");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Then wait until the bot is quiet.
+        loop {
+            let before = self.fake.requests().len();
+            tokio::time::sleep(QUIET).await;
+            if self.fake.requests().len() == before {
+                break;
+            }
+        }
+        for thread in self.fake.threads_in(MENTORING) {
+            if self.seen_threads.contains(&thread.id) {
+                continue;
+            }
+            self.seen_threads.push(thread.id);
+            let members: Vec<String> = thread
+                .thread_members
+                .iter()
+                .filter(|u| person(**u).is_some())
+                .map(|u| name(*u))
+                .collect();
+            let private = if thread.kind == ChannelKind::PrivateThread {
+                "a private"
+            } else {
+                "a"
+            };
+            println!(
+                "  mentorbot opens {private} thread #{} under #mentoring and adds {}.",
+                thread.name,
+                members.join(" and ")
+            );
+        }
+        let all = self.fake.messages();
+        self.seen_messages = all.len();
+        for m in all.iter().skip(seen) {
+            self.print_message(m);
+        }
+        Ok(())
+    }
+
+    fn print_message(&self, m: &SentMessage) {
+        let channel = self.fake.channel(m.channel_id);
+        match (m.source, &channel) {
+            (MessageSource::InteractionResponse { .. } | MessageSource::Test, _) => return,
+            (MessageSource::Followup { .. }, _) => {
+                let audience = if m.is_ephemeral() {
+                    "only the person sees this"
+                } else {
+                    "public"
+                };
+                println!("  mentorbot adds ({audience}):");
+                quote(&self.show(&m.text(), None));
+            }
+            (MessageSource::Channel, Some(c)) if c.kind == ChannelKind::Dm => {
+                let to = c.recipient_id.unwrap_or_default();
+                println!("  mentorbot sends {} a DM:", name(to));
+                quote(&self.show(&m.text(), Some(to)));
+            }
+            (MessageSource::Channel, Some(c)) if c.kind.is_thread() => {
+                println!("  mentorbot posts in the thread #{}:", c.name);
+                quote(&self.show(&m.text(), None));
+            }
+            (MessageSource::Channel, c) => {
+                let where_ = c
+                    .as_ref()
+                    .map(|c| c.name.clone())
+                    .unwrap_or_else(|| m.channel_id.to_string());
+                println!("  mentorbot posts in #{where_}:");
+                quote(&self.show(&m.text(), None));
+            }
+        }
+        let buttons = button_labels(&m.components);
+        if !buttons.is_empty() {
+            println!("      buttons: [{}]", buttons.join("] ["));
+        }
+        for a in &m.attachments {
+            println!("      attached file: {} ({} bytes):", a.filename, a.data.len());
+            let text = String::from_utf8_lossy(&a.data);
+            for line in text.lines().take(24) {
+                println!("        : {line}");
+            }
+            if text.lines().count() > 24 {
+                println!("        : ...");
+            }
+        }
+    }
+}
+
+async fn walkthrough() -> anyhow::Result<()> {
+    let started = Instant::now();
+
+    // The stand-in: one server with #general, #mentoring and a coordinators role.
+    let fake = FakeDiscord::start(FakeConfig::default()).await;
+    let mut guild = FakeGuild::new(GUILD, "Rust Learners", OLIVIA);
+    guild.channels.push(FakeChannel::text(MENTORING, GUILD, "mentoring"));
+    guild.roles.push(FakeRole::new(COORDINATORS, "coordinators", 0));
+    fake.add_guild(guild);
+    for id in [OLIVIA, ADA, GRACE] {
+        fake.add_member(GUILD, FakeUser::new(id, name(id)));
+    }
+
+    // The real bot, on a fresh SQLite database and a clock that moves only when told to.
+    let dir = tempfile::tempdir().context("cannot make a temporary directory")?;
+    let url = format!("sqlite://{}/walkthrough.db", dir.path().display());
+    let store = SqliteStore::connect(&url, 4).await?;
+    store.migrate().await?;
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let mut settings = Settings::defaults();
+    settings.discord.token = Secret::new(fake.bot_token());
+    let app = App::with_store(settings, Arc::new(store), clock.clone());
+    let handle = start(
+        &app,
+        DiscordOptions {
+            http_client: Some(fake.http_client()),
+            background_sweeps: false,
+        },
+    )
+    .await?;
+    fake.wait_ready(WAIT).await;
+    tokio::time::timeout(WAIT, handle.bot())
+        .await
+        .context("the bot did not finish its setup")?;
+
+    let commands: Vec<String> = fake
+        .global_commands()
+        .iter()
+        .filter_map(|c| c.get("name").and_then(Value::as_str).map(|n| format!("/{n}")))
+        .collect();
+    println!("mentorbot walkthrough: one whole mentorship, from offer to retrospective");
+    println!();
+    println!("The real bot runs here against a stand-in for Discord. Every answer below is what the bot");
+    println!("really sent; mentions and timestamps are shown as Discord would show them to the reader.");
+    println!();
+    println!("Server: \"Rust Learners\", with the channels #general and #mentoring.");
+    println!("People: Olivia, who organises the program (she owns the server);");
+    println!("        Ada, an experienced engineer in Berlin (Europe/Berlin), who will mentor;");
+    println!("        Grace, a platform engineer in New York (America/New_York), who wants a mentor.");
+    println!(
+        "The bot connected to the gateway and registered its commands: {}.",
+        commands.join(", ")
+    );
+
+    let mut walk = Walk {
+        fake: fake.clone(),
+        engine: app.engine.clone(),
+        clock,
+        seen_messages: fake.messages().len(),
+        seen_threads: Vec::new(),
+    };
+    let g = GuildId(GUILD);
+
+    // ----- 1 ------------------------------------------------------------------------------
+    heading(
+        1,
+        "Purpose",
+        "The program is set up; each person says who they are and why they take part.",
+    );
+    walk.say(
+        OLIVIA,
+        cmd("program setup").channel("channel", MENTORING, "mentoring").role(
+            "coordinator_role",
+            COORDINATORS,
+            "coordinators",
+        ),
+        0,
+    )
+    .await?;
+    walk.say(
+        ADA,
+        cmd("mentor profile")
+            .str("timezone", "Europe/Berlin")
+            .str("availability", "tue 18:00-20:00, sat 10:00-14:00")
+            .str("methods", "video, voice")
+            .str("role", "backend engineer")
+            .str("experience", "8 years of Rust and databases")
+            .str("mentoring_styles", "coaching"),
+        0,
+    )
+    .await?;
+    walk.say(
+        GRACE,
+        cmd("mentor profile")
+            .str("timezone", "America/New_York")
+            .str("availability", "tue 12:00-15:00")
+            .str("methods", "video")
+            .str("role", "platform engineer")
+            .str("learning_styles", "hands-on"),
+        0,
+    )
+    .await?;
+    walk.say(GRACE, cmd("mentor profile"), 0).await?;
+    walk.form(
+        ADA,
+        cmd("mentor offer")
+            .str("topics", "rust, career")
+            .int("capacity", 1)
+            .str("skills", "code review")
+            .str("hopes_to_learn", "How newcomers see our tooling"),
+        &[("purpose", "Help newer engineers grow into confident Rust developers.")],
+        0,
+    )
+    .await?;
+    walk.form(
+        GRACE,
+        cmd("mentor seek")
+            .str("goals", "rust, leadership")
+            .str("styles", "coaching"),
+        &[(
+            "purpose",
+            "I want to lead the migration of our services to Rust within a year.",
+        )],
+        0,
+    )
+    .await?;
+
+    // ----- 2 ------------------------------------------------------------------------------
+    heading(
+        2,
+        "Find the right relationship",
+        "Grace asks Ada directly; Ada accepts, and the pair gets a private thread.",
+    );
+    walk.form(
+        GRACE,
+        cmd("mentor request").user("user", ADA),
+        &[(
+            "purpose",
+            "Learn Rust well enough to lead our migration, with someone who has done it.",
+        )],
+        1,
+    )
+    .await?;
+    let rel = walk
+        .engine
+        .relationships(g, UserId(GRACE))
+        .await?
+        .first()
+        .map(|r| r.id)
+        .ok_or_else(|| anyhow!("the request made no mentorship"))?;
+    walk.press(ADA, "mb:acc:", &[], 2).await?;
+
+    // ----- 3 ------------------------------------------------------------------------------
+    heading(
+        3,
+        "Define the scope",
+        "The pair agrees on expectations, issue handling and meetings, then on a plan.",
+    );
+    walk.say(GRACE, cmd("mentorship list"), 0).await?;
+    walk.form(
+        GRACE,
+        cmd("mentorship agreement")
+            .int("mentorship", rel.0)
+            .str("frequency", "every 2 weeks")
+            .str("time", "18:30")
+            .str("timezone", "Europe/Berlin")
+            .str("start", "2026-03-03")
+            .int("length", 45)
+            .str("method", "video")
+            .str("day", "tue")
+            .str("end", "2026-09-01"),
+        &[
+            (
+                "expectations",
+                "I come with one question per meeting and try things out between meetings; Ada answers messages \
+                 within two days.",
+            ),
+            (
+                "issue_handling",
+                "If we miss two meetings in a row, we talk openly about the pace, or end kindly.",
+            ),
+        ],
+        2,
+    )
+    .await?;
+    walk.press(ADA, "mb:conf:", &[], 1).await?;
+    walk.say(
+        GRACE,
+        cmd("mentorship plan add")
+            .int("mentorship", rel.0)
+            .str("goal", "Ship a small Rust service to production"),
+        0,
+    )
+    .await?;
+    let goal = walk
+        .engine
+        .plan(g, rel, UserId(GRACE))
+        .await?
+        .first()
+        .map(|goal| goal.id)
+        .ok_or_else(|| anyhow!("the plan has no goal"))?;
+    walk.say(
+        ADA,
+        cmd("mentorship plan step")
+            .int("mentorship", rel.0)
+            .int("goal", goal.0)
+            .str("step", "Pick the service and sketch its design")
+            .user("owner", GRACE)
+            .str("due", "2026-03-17"),
+        0,
+    )
+    .await?;
+    walk.say(
+        ADA,
+        cmd("mentorship plan step")
+            .int("mentorship", rel.0)
+            .int("goal", goal.0)
+            .str("step", "Review the first pull request together")
+            .user("owner", ADA),
+        0,
+    )
+    .await?;
+
+    // ----- 4 ------------------------------------------------------------------------------
+    heading(
+        4,
+        "Implement and evaluate",
+        "The pair meets, keeps the plan up to date and reflects in a private journal.",
+    );
+
+    // ==== SCHEDULE (issue 5) ===================================================================
+    // Not built yet. When the schedule exists, this is where the walkthrough moves the clock to
+    // just before the first meeting and shows the reminder DMs (24 h and 1 h before, with the
+    // open steps as the agenda and Reschedule / Skip buttons), then past its end and shows the
+    // "Did you meet?" DM, whose "We met" button opens the reflection form below. Until then the
+    // clock only moves to after the first meeting and Grace checks in by hand.
+    // ===========================================================================================
+    let first_meeting_over = Utc.with_ymd_and_hms(2026, 3, 3, 18, 15, 0).unwrap();
+    walk.pass_time(
+        first_meeting_over,
+        "Ada and Grace have just had their first video call.",
+    );
+    walk.narrate(
+        "Not shown yet: the reminders before each meeting and the \"Did you meet?\" prompt after it, which \
+         come with the schedule. Until then, Grace checks in by hand.",
+    );
+
+    let steps = walk
+        .engine
+        .plan(g, rel, UserId(GRACE))
+        .await?
+        .into_iter()
+        .flat_map(|goal| goal.steps)
+        .map(|s| s.id)
+        .collect::<Vec<_>>();
+    let first_step = *steps.first().ok_or_else(|| anyhow!("the plan has no step"))?;
+    walk.form(
+        GRACE,
+        cmd("mentorship checkin")
+            .int("mentorship", rel.0)
+            .bool("met", true)
+            .str("note", "First call: ownership and borrowing"),
+        &[
+            ("q0", "Ownership finally clicked when Ada drew who owns each buffer."),
+            ("q1", "Write a small CLI that parses our service logs."),
+            ("q2", "Picked the service; the borrow checker still slows me down."),
+            ("q3", "How do we share a database pool across tasks?"),
+        ],
+        0,
+    )
+    .await?;
+    walk.say(
+        GRACE,
+        cmd("mentorship plan done")
+            .int("mentorship", rel.0)
+            .int("step", first_step.0),
+        0,
+    )
+    .await?;
+    walk.say(ADA, cmd("mentorship plan list").int("mentorship", rel.0), 0)
+        .await?;
+    walk.say(ADA, cmd("mentorship journal list").int("mentorship", rel.0), 0)
+        .await?;
+    let entry = walk
+        .engine
+        .journal(g, UserId(GRACE), Some(rel))
+        .await?
+        .into_iter()
+        .find(|e| e.author == UserId(GRACE))
+        .map(|e| e.id)
+        .ok_or_else(|| anyhow!("Grace's reflection is not in her journal"))?;
+    walk.say(GRACE, cmd("mentorship journal share").int("entry", entry.0), 0)
+        .await?;
+    walk.say(ADA, cmd("mentorship journal list").int("mentorship", rel.0), 0)
+        .await?;
+    walk.say(GRACE, cmd("mentorship journal export"), 1).await?;
+
+    // ----- 5 ------------------------------------------------------------------------------
+    heading(
+        5,
+        "End",
+        "Grace's goal is met: the mentorship ends and each of them looks back.",
+    );
+    walk.pass_time(
+        Utc.with_ymd_and_hms(2026, 8, 25, 17, 30, 0).unwrap(),
+        "Grace's service has been in production since June.",
+    );
+    walk.say(
+        GRACE,
+        cmd("mentorship end")
+            .int("mentorship", rel.0)
+            .choice("reason", 0, "goals met"),
+        2,
+    )
+    .await?;
+    walk.press(
+        GRACE,
+        "mb:retro:",
+        &[
+            (
+                "learned",
+                "To design around ownership instead of fighting it, and to ask early.",
+            ),
+            ("differently", "Start pairing on real code from the first meeting."),
+            ("celebrate", "Our first Rust service went live in June."),
+            ("public", "yes"),
+        ],
+        0,
+    )
+    .await?;
+    walk.press(
+        ADA,
+        "mb:retro:",
+        &[
+            ("learned", "How confusing our build tooling looks to a newcomer."),
+            ("differently", "Write the agenda into the plan before each meeting."),
+            ("celebrate", "Grace now reviews Rust code for her whole team."),
+        ],
+        0,
+    )
+    .await?;
+    walk.say(GRACE, cmd("mentorship list"), 0).await?;
+
+    // ----- summary ------------------------------------------------------------------------
+    handle.shutdown().await;
+    let requests = fake.requests();
+    let mut by_route: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &requests {
+        let route = r.route.clone().unwrap_or_else(|| r.path.clone());
+        *by_route.entry(format!("{} {route}", r.method)).or_default() += 1;
+    }
+    let line = "=".repeat(78);
+    println!("\n{line}\n Summary\n{line}");
+    println!("The bot made {} REST requests to the stand-in:", requests.len());
+    let mut routes: Vec<(String, usize)> = by_route.into_iter().collect();
+    routes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    for (route, n) in routes {
+        println!("  {n:>4}  {route}");
+    }
+    let violations = fake.spec_violations();
+    if !violations.is_empty() {
+        println!("{} request(s) broke Discord's OpenAPI description:", violations.len());
+        for v in &violations {
+            println!("  - {v}");
+        }
+        bail!("{} request(s) broke Discord's OpenAPI description", violations.len());
+    }
+    if fake.validates() {
+        println!("0 requests broke Discord's OpenAPI description.");
+    } else {
+        println!(
+            "Requests were NOT checked against Discord's OpenAPI description: the file was not found (see the \
+             warning above)."
+        );
+    }
+    println!("Done in {:.1} s.", started.elapsed().as_secs_f64());
+    drop(dir);
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    if let Err(e) = walkthrough().await {
+        eprintln!("walkthrough failed: {e:#}");
+        std::process::exit(1);
+    }
+}
