@@ -80,6 +80,8 @@ async fn reverse_pair_and_peer_group(w: World) {
         engine.relationship_for(GUILD, rel.id, MENTOR).await.unwrap().state,
         State::Ended
     );
+    h.retrospective(MENTOR, rel.id).await;
+    h.retrospective(MENTEE, rel.id).await;
 
     // A peer group of three forms when two accept; the fourth may still join.
     let peers = cmd("mentor peer-group")
@@ -114,6 +116,58 @@ async fn reverse_pair_and_peer_group(w: World) {
     let group = engine.relationship_for(GUILD, group.id, MENTOR).await.unwrap();
     assert_eq!(group.member(PEER4).unwrap().status, MemberStatus::Joined);
     assert_eq!(group.state, State::Accepted);
+
+    // The group agrees, meets, reflects and ends, all through Discord.
+    let agreement = cmd("mentorship agreement")
+        .int("mentorship", group.id.0)
+        .str("frequency", "monthly")
+        .str("time", "17:00")
+        .str("timezone", "Europe/London")
+        .str("start", "2026-03-10")
+        .int("length", 60)
+        .str("method", "video");
+    h.form(
+        PEER3,
+        agreement,
+        &[("expectations", "Mock interviews"), ("issue_handling", "Rotate hosts")],
+    )
+    .await;
+    for peer in [MENTOR, MENTEE, PEER4] {
+        let (msg, confirm) = h
+            .wait_button(peer, &format!("mb:conf:{}:{}:1", GUILD.0, group.id))
+            .await;
+        h.press(msg, peer, &confirm).await;
+    }
+    assert_eq!(
+        engine.relationship_for(GUILD, group.id, MENTOR).await.unwrap().state,
+        State::Active
+    );
+    let text = h
+        .form(
+            PEER4,
+            cmd("mentorship checkin")
+                .int("mentorship", group.id.0)
+                .bool("met", true),
+            &[("q0", "STAR answers")],
+        )
+        .await;
+    assert!(text.contains("private journal"), "{text}");
+    assert_eq!(
+        engine.journal(GUILD, PEER4, None).await.unwrap()[0].answers[0].question,
+        "What did you learn?"
+    );
+    let text = h
+        .say(
+            MENTOR,
+            cmd("mentorship end")
+                .int("mentorship", group.id.0)
+                .int("reason", 2 /* planned end */),
+        )
+        .await;
+    assert!(text.contains("has ended"), "{text}");
+    for peer in [MENTOR, MENTEE, PEER3, PEER4] {
+        h.retrospective(peer, group.id).await;
+    }
     h.shutdown().await;
 }
 

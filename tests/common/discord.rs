@@ -177,6 +177,33 @@ impl Harness {
         }
     }
 
+    /// Presses the retrospective button `user` got for `rel` and fills in the form.
+    pub async fn retrospective(&self, user: mentorbot::domain::UserId, rel: mentorbot::domain::RelationshipId) {
+        let (msg, id) = self.wait_button(user, &format!("mb:retro:{}:{}", GUILD.0, rel.0)).await;
+        let handle = self.fake.interaction_button(msg, user.0, &id);
+        assert!(handle.wait_response().await.is_modal());
+        let fields = [
+            ("learned", "Practice"),
+            ("differently", "Start sooner"),
+            ("celebrate", "We shipped"),
+            ("public", "no"),
+        ];
+        let answer = self.fake.submit_modal(&handle, &fields).wait_response().await;
+        assert!(
+            answer.content().unwrap().contains("Thank you"),
+            "{:?}",
+            answer.content()
+        );
+        let retro = self
+            .world
+            .engine
+            .my_retrospective(GUILD, rel, user)
+            .await
+            .unwrap()
+            .expect("stored");
+        assert_eq!(retro.learned, "Practice");
+    }
+
     /// Waits until `user` has received at least `count` DMs.
     pub async fn dms(&self, user: mentorbot::domain::UserId, count: usize) -> Vec<fake_discord::SentMessage> {
         self.fake.wait_for_dms(user.0, count, WAIT).await
