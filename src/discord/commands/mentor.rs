@@ -1,9 +1,8 @@
 //! `/mentor`: a person's profile, offers and requests, and direct proposals.
 use serenity::all::User;
 
-use super::{caller, guild, open_form, other_person, purpose_form, say};
-use crate::discord::bot::{Draft, DraftEntry};
-use crate::discord::ids::{Action, CustomId};
+use super::{caller, guild, open_draft_form, other_person, purpose_form, say};
+use crate::discord::bot::Draft;
 use crate::discord::reply::{BotError, Ctx};
 use crate::domain::listing::{Kind, OfferInput, RequestInput};
 use crate::domain::profile::ProfileInput;
@@ -248,22 +247,9 @@ pub async fn offer(
     // Check the options before the form opens, so nobody types a purpose in vain.
     crate::domain::listing::Offer::new(g, caller(ctx), &input, ctx.data().engine.now())
         .map_err(crate::engine::Error::from)?;
-    let key = ctx.interaction.id.get();
-    ctx.data()
-        .put_draft(
-            key,
-            DraftEntry {
-                guild: g,
-                user: caller(ctx),
-                draft: Draft::Offer(input),
-            },
-        )
-        .await;
-    let id = CustomId::new(Action::DraftForm, &[key]).encode();
-    open_form(
-        ctx,
-        purpose_form(id, "Your offer to mentor", "Why do you offer mentoring? (your purpose)"),
-    )
+    open_draft_form(ctx, g, Draft::Offer(input), |id| {
+        purpose_form(id, "Your offer to mentor", "Why do you offer mentoring? (your purpose)")
+    })
     .await
 }
 
@@ -284,26 +270,13 @@ pub async fn seek(
     };
     crate::domain::listing::Request::new(g, caller(ctx), &input, ctx.data().engine.now())
         .map_err(crate::engine::Error::from)?;
-    let key = ctx.interaction.id.get();
-    ctx.data()
-        .put_draft(
-            key,
-            DraftEntry {
-                guild: g,
-                user: caller(ctx),
-                draft: Draft::Seek(input),
-            },
-        )
-        .await;
-    let id = CustomId::new(Action::DraftForm, &[key]).encode();
-    open_form(
-        ctx,
+    open_draft_form(ctx, g, Draft::Seek(input), |id| {
         purpose_form(
             id,
             "Your request for a mentor",
             "Your career goal: why you seek a mentor",
-        ),
-    )
+        )
+    })
     .await
 }
 
@@ -359,23 +332,14 @@ async fn direct(ctx: Ctx<'_>, user: User, kind: Option<KindChoice>, direction: D
     let g = guild(ctx)?;
     let to = other_person(ctx, &user)?;
     let kind: Kind = kind.unwrap_or(KindChoice::Classic).into();
-    let key = ctx.interaction.id.get();
-    ctx.data()
-        .put_draft(
-            key,
-            DraftEntry {
-                guild: g,
-                user: caller(ctx),
-                draft: Draft::Direct { to, kind, direction },
-            },
-        )
-        .await;
-    let id = CustomId::new(Action::DraftForm, &[key]).encode();
     let (title, hint) = match direction {
         Direction::Request => ("Ask for mentoring", "What do you hope to achieve with their help?"),
         Direction::Offer => ("Offer mentoring", "What would you like to help them achieve?"),
     };
-    open_form(ctx, purpose_form(id, title, hint)).await
+    open_draft_form(ctx, g, Draft::Direct { to, kind, direction }, |id| {
+        purpose_form(id, title, hint)
+    })
+    .await
 }
 
 /// Ask someone to mentor you.
@@ -426,21 +390,8 @@ pub async fn peer_group(
         }
         invitees.push(id);
     }
-    let key = ctx.interaction.id.get();
-    ctx.data()
-        .put_draft(
-            key,
-            DraftEntry {
-                guild: g,
-                user: caller(ctx),
-                draft: Draft::Peer { invitees },
-            },
-        )
-        .await;
-    let id = CustomId::new(Action::DraftForm, &[key]).encode();
-    open_form(
-        ctx,
-        purpose_form(id, "A peer mentoring group", "What will the group work on together?"),
-    )
+    open_draft_form(ctx, g, Draft::Peer { invitees }, |id| {
+        purpose_form(id, "A peer mentoring group", "What will the group work on together?")
+    })
     .await
 }

@@ -2,8 +2,8 @@
 use chrono::NaiveDate;
 use serenity::all::{CreateAttachment, CreateMessage, CreateModal, User};
 
-use super::{caller, guild, open_form, other_person, say, text_field};
-use crate::discord::bot::{Draft, DraftEntry};
+use super::{caller, guild, open_draft_form, open_form, other_person, say, text_field};
+use crate::discord::bot::Draft;
 use crate::discord::ids::{Action, CustomId};
 use crate::discord::render;
 use crate::discord::reply::{BotError, Ctx};
@@ -110,40 +110,28 @@ pub async fn agreement(
             .map(|e| e.text.clone())
     });
     let handling = rel.latest_agreement().map(|a| a.terms.issue_handling.clone());
-    let key = ctx.interaction.id.get();
-    ctx.data()
-        .put_draft(
-            key,
-            DraftEntry {
-                guild: g,
-                user: me,
-                draft: Draft::Agreement { rel: rel.id, input },
-            },
-        )
-        .await;
-    let modal = CreateModal::new(
-        CustomId::new(Action::DraftForm, &[key]).encode(),
-        format!("Agreement for mentorship #{}", rel.id),
-    )
-    .components(vec![
-        text_field(
-            "expectations",
-            "What do you expect (of both of you)?",
-            true,
-            true,
-            1000,
-            mine.as_deref(),
-        ),
-        text_field(
-            "issue_handling",
-            "How will you handle issues?",
-            true,
-            true,
-            1000,
-            handling.as_deref(),
-        ),
-    ]);
-    open_form(ctx, modal).await
+    let draft = Draft::Agreement { rel: rel.id, input };
+    open_draft_form(ctx, g, draft, |id| {
+        CreateModal::new(id, format!("Agreement for mentorship #{}", rel.id)).components(vec![
+            text_field(
+                "expectations",
+                "What do you expect (of both of you)?",
+                true,
+                true,
+                1000,
+                mine.as_deref(),
+            ),
+            text_field(
+                "issue_handling",
+                "How will you handle issues?",
+                true,
+                true,
+                1000,
+                handling.as_deref(),
+            ),
+        ])
+    })
+    .await
 }
 
 /// The action plan: goals and steps.

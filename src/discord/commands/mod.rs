@@ -5,6 +5,8 @@ use serenity::all::{
     CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal, InputTextStyle, Permissions, User,
 };
 
+use super::bot::{Draft, DraftEntry};
+use super::ids::{Action, CustomId};
 use super::reply::{BotError, Ctx};
 use crate::domain::ids::{GuildId, UserId};
 
@@ -70,6 +72,28 @@ pub async fn open_form(ctx: Ctx<'_>, modal: CreateModal) -> Result<(), BotError>
         .await?;
     ctx.has_sent_initial_response.store(true, Ordering::SeqCst);
     Ok(())
+}
+
+/// Keeps a command's options while the person fills in the form that `modal` builds (given the
+/// form's custom id), then opens it.
+pub async fn open_draft_form(
+    ctx: Ctx<'_>,
+    guild: GuildId,
+    draft: Draft,
+    modal: impl FnOnce(String) -> CreateModal,
+) -> Result<(), BotError> {
+    let key = ctx.interaction.id.get();
+    ctx.data()
+        .put_draft(
+            key,
+            DraftEntry {
+                guild,
+                user: caller(ctx),
+                draft,
+            },
+        )
+        .await;
+    open_form(ctx, modal(CustomId::new(Action::DraftForm, &[key]).encode())).await
 }
 
 pub fn text_field(id: &str, label: &str, long: bool, required: bool, max: u16, value: Option<&str>) -> CreateActionRow {
