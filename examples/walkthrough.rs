@@ -569,6 +569,7 @@ async fn walkthrough() -> anyhow::Result<()> {
         DiscordOptions {
             http_client: Some(fake.http_client()),
             background_sweeps: false,
+            job_poll: None,
         },
     )
     .await?;

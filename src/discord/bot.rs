@@ -235,22 +235,9 @@ impl Bot {
 
     /// The end: every member gets the retrospective form and the way to their next relationship.
     pub async fn on_ended(&self, rel: &Relationship) {
-        let by = rel.ended_by.map(mention).unwrap_or_else(|| "the bot".into());
+        let (text, rows) = ended_message(rel);
         for m in rel.joined() {
-            let text = format!(
-                "Mentorship #{} ({}) has ended ({}, by {by}). Take a moment to look back: what did you learn, what would \
-                 you do differently, what should be celebrated?\nWhen you are ready for the next one, use /mentor seek or \
-                 /mentor offer.",
-                rel.id,
-                rel.purpose,
-                rel.end_reason.map(|r| r.to_string().replace('_', " ")).unwrap_or_default()
-            );
-            let button = CreateButton::new(CustomId::on(Action::Retro, rel.guild, rel.id).encode())
-                .label("Write my retrospective")
-                .style(ButtonStyle::Primary);
-            let message = CreateMessage::new()
-                .content(text)
-                .components(vec![CreateActionRow::Buttons(vec![button])]);
+            let message = CreateMessage::new().content(text.clone()).components(rows.clone());
             self.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
         }
     }
@@ -307,3 +294,22 @@ impl Bot {
 }
 
 pub type SharedBot = Arc<Bot>;
+
+/// The message at the end: the retrospective prompt and the way to the next mentorship.
+pub fn ended_message(rel: &Relationship) -> (String, Vec<CreateActionRow>) {
+    let by = rel.ended_by.map(mention).unwrap_or_else(|| "the bot".into());
+    let text = format!(
+        "Mentorship #{} ({}) has ended ({}, by {by}). Take a moment to look back: what did you learn, what would \
+         you do differently, what should be celebrated?\nWhen you are ready for the next one, use /mentor seek or \
+         /mentor offer.",
+        rel.id,
+        rel.purpose,
+        rel.end_reason
+            .map(|r| r.to_string().replace('_', " "))
+            .unwrap_or_default()
+    );
+    let button = CreateButton::new(CustomId::on(Action::Retro, rel.guild, rel.id).encode())
+        .label("Write my retrospective")
+        .style(ButtonStyle::Primary);
+    (text, vec![CreateActionRow::Buttons(vec![button])])
+}

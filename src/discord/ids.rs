@@ -21,6 +21,22 @@ pub enum Action {
     JournalForm,
     /// A slash command's form whose options wait in a draft.
     DraftForm,
+    // The schedule's buttons: guild, relationship, check-in.
+    /// Skip a planned check-in.
+    Skip,
+    /// Move one check-in (opens the form).
+    Reschedule,
+    /// "We met" after a check-in (records it as held, opens the reflection form).
+    Met,
+    /// "Not this time" after a check-in.
+    NotMet,
+    RescheduleForm,
+    // The issue-handling prompt's buttons: guild, relationship.
+    /// Change the frequency (opens the form).
+    ChangeFrequency,
+    PauseRel,
+    EndRel,
+    FrequencyForm,
 }
 
 impl Action {
@@ -37,10 +53,19 @@ impl Action {
             Action::ReflectForm => "frefl",
             Action::JournalForm => "fjour",
             Action::DraftForm => "fdraft",
+            Action::Skip => "skip",
+            Action::Reschedule => "resch",
+            Action::Met => "met",
+            Action::NotMet => "notmet",
+            Action::RescheduleForm => "fresch",
+            Action::ChangeFrequency => "freq",
+            Action::PauseRel => "pause",
+            Action::EndRel => "end",
+            Action::FrequencyForm => "ffreq",
         }
     }
 
-    const ALL: [Action; 11] = [
+    const ALL: [Action; 20] = [
         Action::Accept,
         Action::Decline,
         Action::Confirm,
@@ -52,6 +77,15 @@ impl Action {
         Action::ReflectForm,
         Action::JournalForm,
         Action::DraftForm,
+        Action::Skip,
+        Action::Reschedule,
+        Action::Met,
+        Action::NotMet,
+        Action::RescheduleForm,
+        Action::ChangeFrequency,
+        Action::PauseRel,
+        Action::EndRel,
+        Action::FrequencyForm,
     ];
 }
 

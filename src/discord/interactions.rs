@@ -12,12 +12,14 @@ use super::bot::{Bot, Draft, DraftEntry};
 use super::commands::mentorship::reflection_form;
 use super::commands::text_field;
 use super::ids::{Action, CustomId};
+use super::render::{mention, when};
 use super::reply::{Answerable, BotError};
+use super::schedule::{checkin_target, tell_others};
 use crate::domain::ids::{CheckinId, GuildId, RelationshipId, UserId};
 use crate::domain::journal::reflection_questions;
-use crate::domain::relationship::{Relationship, State};
+use crate::domain::relationship::{EndReason, Relationship, State};
 use crate::domain::retrospective::RetrospectiveInput;
-use crate::engine::Error;
+use crate::engine::{Error, MeetingAnswer};
 
 pub async fn handle(ctx: &Context, bot: &Bot, interaction: &Interaction) {
     match interaction {
@@ -140,6 +142,146 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
             )
             .await?;
         }
+        Action::Skip | Action::Met | Action::NotMet | Action::Reschedule => {
+            let (g, r, checkin) =
+                checkin_target(&id).ok_or_else(|| BotError::user("This button is no longer valid."))?;
+            checkin_button(ctx, bot, c, id.action, g, r, checkin, user).await?;
+        }
+        Action::ChangeFrequency => {
+            let rel = bot.engine.relationship_for(g, r, user).await?;
+            rel.require_joined(user).map_err(Error::from)?;
+            let current = rel
+                .agreement_in_force()
+                .map(|a| a.terms.frequency.to_string())
+                .unwrap_or_default();
+            let modal = CreateModal::new(
+                CustomId::on(Action::FrequencyForm, g, r).encode(),
+                format!("How often should #{r} meet?"),
+            )
+            .components(vec![text_field(
+                "frequency",
+                "e.g. weekly, every 2 weeks, monthly",
+                false,
+                true,
+                100,
+                Some(&current),
+            )]);
+            c.create_response(&ctx.http, CreateInteractionResponse::Modal(modal))
+                .await?;
+        }
+        Action::PauseRel => {
+            let rel = bot.engine.pause(g, r, user).await?;
+            answer
+                .ephemeral(
+                    ctx,
+                    format!(
+                        "Mentorship #{r} is paused; no reminders until one of you resumes it with /mentorship resume."
+                    ),
+                )
+                .await?;
+            let text = format!("{} paused mentorship #{r}.", super::render::mention(user));
+            tell_others(bot, g, &rel, user, &text).await;
+        }
+        Action::EndRel => {
+            let rel = bot.engine.end(g, r, user, EndReason::Other).await?;
+            answer.ephemeral(ctx, format!("Mentorship #{r} has ended.")).await?;
+            bot.on_ended(&rel).await;
+        }
+        _ => return Err(BotError::user("This button is no longer valid.")),
+    }
+    Ok(())
+}
+
+/// The schedule's buttons on one check-in.
+#[allow(clippy::too_many_arguments)]
+async fn checkin_button(
+    ctx: &Context,
+    bot: &Bot,
+    c: &ComponentInteraction,
+    action: Action,
+    g: GuildId,
+    r: RelationshipId,
+    checkin: CheckinId,
+    user: UserId,
+) -> Result<(), BotError> {
+    let answer = Answerable::Component(c);
+    match action {
+        Action::Skip => {
+            let (rel, skipped) = bot.engine.skip_checkin(g, r, checkin, user).await?;
+            let at = when(skipped.scheduled_at);
+            answer
+                .ephemeral(
+                    ctx,
+                    format!("Skipped the check-in of mentorship #{r} on {at}. The others are told."),
+                )
+                .await?;
+            let text = format!("{} skipped the check-in of mentorship #{r} on {at}.", mention(user));
+            tell_others(bot, g, &rel, user, &text).await;
+        }
+        Action::Met => {
+            let (rel, _) = bot
+                .engine
+                .answer_meeting(g, r, checkin, user, MeetingAnswer::Met)
+                .await?;
+            let role = rel.require_joined(user).map_err(Error::from)?.role;
+            let form = CustomId::new(Action::ReflectForm, &[g.0, r.0 as u64, checkin.0 as u64]).encode();
+            c.create_response(
+                &ctx.http,
+                CreateInteractionResponse::Modal(reflection_form(form, "Reflect on your meeting".into(), role)),
+            )
+            .await?;
+        }
+        Action::NotMet => {
+            bot.engine
+                .answer_meeting(g, r, checkin, user, MeetingAnswer::NotThisTime)
+                .await?;
+            answer
+                .ephemeral(
+                    ctx,
+                    format!("Noted: mentorship #{r} did not meet this time. See you at the next check-in."),
+                )
+                .await?;
+        }
+        Action::Reschedule => {
+            let rel = bot.engine.relationship_for(g, r, user).await?;
+            rel.require_joined(user).map_err(Error::from)?;
+            let tz = rel
+                .agreement_in_force()
+                .map(|a| a.terms.timezone)
+                .ok_or_else(|| BotError::user("This mentorship has no agreement in force."))?;
+            let current = bot
+                .engine
+                .checkins(g, r, user)
+                .await?
+                .into_iter()
+                .find(|x| x.id == checkin)
+                .ok_or_else(|| BotError::user("That check-in no longer exists."))?;
+            let local = current.scheduled_at.with_timezone(&tz);
+            let modal = CreateModal::new(
+                CustomId::new(Action::RescheduleForm, &[g.0, r.0 as u64, checkin.0 as u64]).encode(),
+                format!("Move a check-in of #{r}"),
+            )
+            .components(vec![
+                text_field(
+                    "date",
+                    "New date (YYYY-MM-DD)",
+                    false,
+                    true,
+                    10,
+                    Some(&local.format("%Y-%m-%d").to_string()),
+                ),
+                text_field(
+                    "time",
+                    &format!("New time, HH:MM in {}", tz.name()),
+                    false,
+                    true,
+                    5,
+                    Some(&local.format("%H:%M").to_string()),
+                ),
+            ]);
+            c.create_response(&ctx.http, CreateInteractionResponse::Modal(modal))
+                .await?;
+        }
         _ => return Err(BotError::user("This button is no longer valid.")),
     }
     Ok(())
@@ -228,6 +370,38 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
             answer
                 .ephemeral(ctx, "Thank you for looking back. When you are ready, /mentor seek or /mentor offer starts your next mentorship.")
                 .await?;
+        }
+        Action::RescheduleForm => {
+            let (g, r, checkin) = checkin_target(&id).ok_or_else(|| BotError::user("This form is no longer valid."))?;
+            let moved = bot
+                .engine
+                .reschedule_checkin(g, r, checkin, user, &field("date"), &field("time"))
+                .await?;
+            let (from, to) = (when(moved.old.scheduled_at), when(moved.new.scheduled_at));
+            answer
+                .ephemeral(
+                    ctx,
+                    format!("Moved the check-in of mentorship #{r} to {to}. The others are told."),
+                )
+                .await?;
+            let text = format!(
+                "{} moved the check-in of mentorship #{r} from {from} to {to}.",
+                mention(user)
+            );
+            tell_others(bot, g, &moved.rel, user, &text).await;
+        }
+        Action::FrequencyForm => {
+            let (g, r) = target(&id)?;
+            let (rel, version) = bot.engine.propose_frequency(g, r, user, &field("frequency")).await?;
+            answer
+                .ephemeral(
+                    ctx,
+                    format!(
+                        "Version {version} of the agreement, with the new frequency, is sent to everyone to confirm."
+                    ),
+                )
+                .await?;
+            bot.on_agreement(&rel).await;
         }
         _ => return Err(BotError::user("This form is no longer valid.")),
     }

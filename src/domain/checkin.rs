@@ -16,6 +16,16 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// Who put the check-in on the calendar: a member recording a meeting, the schedule from
+    /// the agreement, or a member moving a planned one.
+    CheckinSource {
+        Manual => "manual",
+        Schedule => "schedule",
+        Moved => "moved",
+    }
+);
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checkin {
     pub id: CheckinId,
@@ -26,6 +36,7 @@ pub struct Checkin {
     pub reported_by: Option<UserId>,
     pub reported_at: Option<DateTime<Utc>>,
     pub note: Option<String>,
+    pub source: CheckinSource,
 }
 
 fn require_active(rel: &Relationship, action: &'static str) -> Result<(), RelationshipError> {
@@ -41,6 +52,15 @@ fn require_active(rel: &Relationship, action: &'static str) -> Result<(), Relati
 impl Checkin {
     /// A meeting the schedule plans.
     pub fn planned(rel: &Relationship, at: DateTime<Utc>) -> Result<Checkin, RelationshipError> {
+        Self::planned_from(rel, at, CheckinSource::Schedule)
+    }
+
+    /// A planned meeting, from the schedule or moved there by a member.
+    pub fn planned_from(
+        rel: &Relationship,
+        at: DateTime<Utc>,
+        source: CheckinSource,
+    ) -> Result<Checkin, RelationshipError> {
         require_active(rel, "plan a check-in for")?;
         Ok(Checkin {
             id: CheckinId(0),
@@ -51,6 +71,7 @@ impl Checkin {
             reported_by: None,
             reported_at: None,
             note: None,
+            source,
         })
     }
 
@@ -77,6 +98,7 @@ impl Checkin {
             reported_by: Some(actor),
             reported_at: Some(now),
             note: validate::optional_text("note", note, MAX_LONG_TEXT)?,
+            source: CheckinSource::Manual,
         })
     }
 

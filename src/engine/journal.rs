@@ -110,7 +110,10 @@ impl Engine {
             .any(|r| r.author == actor);
         let retro = Retrospective::write(&relationship, actor, written, input, self.now())?;
         match self.store.insert_retrospective(&retro).await {
-            Ok(()) => Ok(retro),
+            Ok(()) => {
+                self.after_retrospective(guild, &relationship).await?;
+                Ok(retro)
+            }
             Err(crate::store::StoreError::AlreadyExists) => Err(Error::Relationship(RelationshipError::Invalid(
                 crate::domain::validate::ValidationError::new(
                     "retrospective",

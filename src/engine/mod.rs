@@ -17,9 +17,11 @@ mod plan;
 mod profiles;
 mod program;
 mod relationships;
+pub mod schedule;
 
 pub use program::ProgramSetup;
 pub use relationships::Direction;
+pub use schedule::{MeetingAnswer, Moved};
 
 /// Program-wide rules the engine applies.
 #[derive(Debug, Clone)]

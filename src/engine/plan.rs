@@ -95,6 +95,7 @@ impl Engine {
         let relationship = self.load(guild, rel).await?;
         let mut checkin = Checkin::record(&relationship, actor, held, note, self.now())?;
         checkin.id = self.store.insert_checkin(&checkin).await?;
+        self.after_report(&relationship, &checkin).await?;
         Ok(checkin)
     }
 
@@ -128,6 +129,7 @@ impl Engine {
         let relationship = self.relationship_for(guild, checkin.relationship, actor).await?;
         checkin.report(&relationship, actor, status, note, self.now())?;
         self.store.update_checkin(&checkin).await?;
+        self.after_report(&relationship, &checkin).await?;
         Ok(checkin)
     }
 

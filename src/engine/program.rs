@@ -91,6 +91,7 @@ impl Engine {
                 Err(e) => return Err(e.into()),
             }
             self.store.save_relationship(&mut rel, None).await?;
+            self.resync(&rel).await;
             changed.push(rel);
         }
         Ok(changed)

@@ -266,8 +266,13 @@ impl Engine {
         f: impl FnOnce(&mut Relationship, DateTime<Utc>) -> std::result::Result<(), RelationshipError>,
     ) -> Result<Relationship> {
         let mut rel = self.load(guild, id).await?;
+        let before = rel.state;
         f(&mut rel, self.now())?;
         self.store.save_relationship(&mut rel, None).await?;
+        // A change of state or of the agreement in force changes the schedule.
+        if before != rel.state || rel.state == State::Active {
+            self.resync(&rel).await;
+        }
         Ok(rel)
     }
 

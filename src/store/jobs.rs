@@ -253,6 +253,16 @@ pub trait JobStore: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
 
+    /// Cancels the pending jobs of a relationship whose dedupe key starts with `key_prefix` (the
+    /// jobs of one check-in, say). Returns how many.
+    async fn cancel_pending_with_key_prefix(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        key_prefix: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
     async fn job(&self, id: JobId) -> StoreResult<Option<Job>>;
 
     /// Every job of a relationship, by `run_at` then id.

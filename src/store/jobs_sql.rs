@@ -323,6 +323,28 @@ mod jobs_impl {
             Ok(done.rows_affected())
         }
 
+        async fn cancel_pending_with_key_prefix(
+            &self,
+            guild: GuildId,
+            rel: RelationshipId,
+            key_prefix: &str,
+            now: DateTime<Utc>,
+        ) -> StoreResult<u64> {
+            let done = sqlx::query(
+                "UPDATE jobs SET state = 'cancelled', updated_at = $3, finished_at = $3 \
+                 WHERE guild_id = $1 AND relationship_id = $2 AND state = 'pending' \
+                   AND substr(dedupe_key, 1, length($4)) = $4",
+            )
+            .bind(sf(guild.0))
+            .bind(rel.0)
+            .bind(ms(now))
+            .bind(key_prefix)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+            Ok(done.rows_affected())
+        }
+
         async fn job(&self, id: JobId) -> StoreResult<Option<Job>> {
             let row: Option<JobRow> = sqlx::query_as(concat!("SELECT ", job_columns!(), " FROM jobs WHERE id = $1"))
                 .bind(id.0)

@@ -54,9 +54,23 @@ pub struct SeatGuard {
     pub capacity: u8,
 }
 
+/// What the schedule of a relationship was planned from (see `engine::schedule`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleState {
+    pub guild: GuildId,
+    pub relationship: RelationshipId,
+    /// The agreement version in force when it was planned.
+    pub agreement_version: u32,
+    /// When planning (re)started: the confirmation, the resume, the edit.
+    pub planned_from: DateTime<Utc>,
+    /// The last occurrence planned so far.
+    pub planned_until: Option<DateTime<Utc>>,
+}
+
 /// What the program needs from a database. Every read and write is scoped to one guild.
+/// The job queue lives in the same database, so a store is a job store too.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: jobs::JobStore + Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
@@ -122,6 +136,22 @@ pub trait Store: Send + Sync + 'static {
     async fn thread_of(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Option<u64>>;
     async fn set_thread(&self, guild: GuildId, rel: RelationshipId, channel: u64) -> StoreResult<()>;
     async fn retrospectives(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<Retrospective>>;
+
+    /// Plans a check-in of the schedule; the same relationship and instant twice keep one row.
+    async fn insert_scheduled_checkin(&self, checkin: &Checkin) -> StoreResult<CheckinId>;
+    /// Removes the planned, unreported check-ins the bot put on the calendar (not ones members
+    /// recorded) from `from` on, when the plan changes. Returns how many.
+    async fn delete_planned_checkins(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        from: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+    async fn schedule_state(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Option<ScheduleState>>;
+    async fn save_schedule_state(&self, state: &ScheduleState) -> StoreResult<()>;
+    async fn delete_schedule_state(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<()>;
+    /// Every active relationship in every guild (the catch-up on start).
+    async fn active_relationships(&self) -> StoreResult<Vec<(GuildId, RelationshipId)>>;
 }
 
 /// Opens the database a URL names (`sqlite:` or `postgres:`), creating a SQLite file and its

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::StoreError;
 use crate::domain::agreement::Agreement;
-use crate::domain::checkin::{Checkin, CheckinStatus};
+use crate::domain::checkin::{Checkin, CheckinSource, CheckinStatus};
 use crate::domain::ids::*;
 use crate::domain::journal::JournalEntry;
 use crate::domain::listing::{Kind, ListingStatus, Offer, Request};
@@ -343,6 +343,7 @@ pub(super) struct CheckinRow {
     reported_by: Option<i64>,
     reported_at: Option<i64>,
     note: Option<String>,
+    source: String,
 }
 
 impl TryFrom<CheckinRow> for Checkin {
@@ -357,6 +358,7 @@ impl TryFrom<CheckinRow> for Checkin {
             reported_by: r.reported_by.map(|u| UserId(usf(u))),
             reported_at: time_opt(r.reported_at)?,
             note: r.note,
+            source: parse("check-in source", &r.source, CheckinSource::parse)?,
         })
     }
 }

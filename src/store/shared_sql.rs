@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Pool, Transaction};
 
 use super::rows::{self, *};
-use super::{OfferLoad, SeatGuard, Store, StoreError, StoreResult};
+use super::{OfferLoad, ScheduleState, SeatGuard, Store, StoreError, StoreResult};
 use crate::domain::checkin::Checkin;
 use crate::domain::ids::*;
 use crate::domain::journal::JournalEntry;
@@ -537,8 +537,8 @@ impl Store for Backend {
 
     async fn insert_checkin(&self, c: &Checkin) -> StoreResult<CheckinId> {
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO checkins (guild_id, relationship_id, scheduled_at, status, reported_by, reported_at, note) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO checkins (guild_id, relationship_id, scheduled_at, status, reported_by, reported_at, note, source) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(sf(c.guild.0))
         .bind(c.relationship.0)
@@ -547,6 +547,7 @@ impl Store for Backend {
         .bind(c.reported_by.map(|u| sf(u.0)))
         .bind(ms_opt(c.reported_at))
         .bind(&c.note)
+        .bind(c.source.as_str())
         .fetch_one(&self.pool)
         .await
         .map_err(db)?;
@@ -754,5 +755,107 @@ impl Store for Backend {
         .await
         .map_err(db)?;
         rows.into_iter().map(Retrospective::try_from).collect()
+    }
+
+    async fn insert_scheduled_checkin(&self, c: &Checkin) -> StoreResult<CheckinId> {
+        let inserted: Option<(i64,)> = sqlx::query_as(
+            "INSERT INTO checkins (guild_id, relationship_id, scheduled_at, status, source) \
+             VALUES ($1, $2, $3, 'planned', 'schedule') \
+             ON CONFLICT (relationship_id, scheduled_at) WHERE source = 'schedule' DO NOTHING RETURNING id",
+        )
+        .bind(sf(c.guild.0))
+        .bind(c.relationship.0)
+        .bind(ms(c.scheduled_at))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        if let Some((id,)) = inserted {
+            return Ok(CheckinId(id));
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "SELECT id FROM checkins WHERE guild_id = $1 AND relationship_id = $2 AND scheduled_at = $3 \
+             AND source = 'schedule'",
+        )
+        .bind(sf(c.guild.0))
+        .bind(c.relationship.0)
+        .bind(ms(c.scheduled_at))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(CheckinId(id))
+    }
+
+    async fn delete_planned_checkins(&self, guild: GuildId, rel: RelationshipId, from: DateTime<Utc>) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM checkins WHERE guild_id = $1 AND relationship_id = $2 AND status = 'planned' \
+             AND source <> 'manual' AND scheduled_at >= $3 \
+             AND NOT EXISTS (SELECT 1 FROM journal_entries j WHERE j.checkin_id = checkins.id)",
+        )
+        .bind(sf(guild.0))
+        .bind(rel.0)
+        .bind(ms(from))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn schedule_state(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Option<ScheduleState>> {
+        let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT agreement_version, planned_from, planned_until FROM schedules \
+             WHERE guild_id = $1 AND relationship_id = $2",
+        )
+        .bind(sf(guild.0))
+        .bind(rel.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|(version, from, until)| {
+            Ok(ScheduleState {
+                guild,
+                relationship: rel,
+                agreement_version: version as u32,
+                planned_from: rows::time(from)?,
+                planned_until: rows::time_opt(until)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_schedule_state(&self, st: &ScheduleState) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO schedules (relationship_id, guild_id, agreement_version, planned_from, planned_until) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (relationship_id) DO UPDATE SET \
+             agreement_version = excluded.agreement_version, planned_from = excluded.planned_from, \
+             planned_until = excluded.planned_until",
+        )
+        .bind(st.relationship.0)
+        .bind(sf(st.guild.0))
+        .bind(i64::from(st.agreement_version))
+        .bind(ms(st.planned_from))
+        .bind(ms_opt(st.planned_until))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn delete_schedule_state(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<()> {
+        sqlx::query("DELETE FROM schedules WHERE guild_id = $1 AND relationship_id = $2")
+            .bind(sf(guild.0))
+            .bind(rel.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn active_relationships(&self) -> StoreResult<Vec<(GuildId, RelationshipId)>> {
+        let rows: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT guild_id, id FROM relationships WHERE state = 'active' ORDER BY id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(rows.into_iter().map(|(g, r)| (GuildId(usf(g)), RelationshipId(r))).collect())
     }
 }

@@ -60,22 +60,7 @@ impl Harness {
         }
         fake.add_member(GUILD.0, FakeUser::bot(A_BOT, "otherbot"));
         fake.add_member_with_roles(GUILD.0, FakeUser::new(COORDINATOR, "cora"), vec![COORDINATOR_ROLE]);
-        let mut settings = Settings::defaults();
-        settings.discord.token = Secret::new(fake.bot_token());
-        let app = App::with_store(settings, world.store.clone(), world.clock.clone());
-        let handle = start(
-            &app,
-            DiscordOptions {
-                http_client: Some(fake.http_client()),
-                background_sweeps: false,
-            },
-        )
-        .await
-        .expect("the bot starts");
-        fake.wait_ready(WAIT).await;
-        let bot = tokio::time::timeout(WAIT, handle.bot())
-            .await
-            .expect("the bot finished its setup");
+        let (app, handle, bot) = Self::boot(&fake, &world, 0).await;
         Harness {
             fake,
             world,
@@ -83,6 +68,64 @@ impl Harness {
             app,
             handle: Some(handle),
         }
+    }
+
+    /// The bot's settings for this stand-in.
+    pub fn settings(fake: &FakeDiscord) -> Settings {
+        let mut settings = Settings::defaults();
+        settings.discord.token = Secret::new(fake.bot_token());
+        settings
+    }
+
+    async fn boot(fake: &FakeDiscord, world: &World, identified_before: u64) -> (App, BotHandle, Arc<Bot>) {
+        let app = App::with_store(Self::settings(fake), world.store.clone(), world.clock.clone());
+        let handle = start(
+            &app,
+            DiscordOptions {
+                http_client: Some(fake.http_client()),
+                background_sweeps: false,
+                job_poll: None,
+            },
+        )
+        .await
+        .expect("the bot starts");
+        assert!(
+            fake.wait_gateway(WAIT, |s| s.live && s.identifies > identified_before)
+                .await,
+            "the bot connected"
+        );
+        let bot = tokio::time::timeout(WAIT, handle.bot())
+            .await
+            .expect("the bot finished its setup");
+        (app, handle, bot)
+    }
+
+    /// Stops the bot (as a crash would with `crash`, else gracefully) and starts a new one on
+    /// the same database, clock and stand-in.
+    pub async fn restart(&mut self, crash: bool) {
+        let before = self.fake.gateway_stats().identifies;
+        if let Some(h) = self.handle.take() {
+            if crash {
+                h.kill().await;
+            } else {
+                h.shutdown().await;
+            }
+        }
+        let (app, handle, bot) = Self::boot(&self.fake, &self.world, before).await;
+        self.app = app;
+        self.bot = bot;
+        self.handle = Some(handle);
+    }
+
+    /// Runs every job due by the test's clock.
+    pub async fn run_jobs(&self) -> mentorbot::jobs::TickReport {
+        self.handle.as_ref().expect("running").run_jobs().await
+    }
+
+    /// Moves the clock on and runs what fell due.
+    pub async fn advance(&self, by: chrono::Duration) -> mentorbot::jobs::TickReport {
+        self.world.clock.advance(by);
+        self.run_jobs().await
     }
 
     pub fn slash(&self, user: mentorbot::domain::UserId, command: SlashCommand) -> InteractionHandle {

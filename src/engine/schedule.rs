@@ -1,0 +1,678 @@
+//! The schedule: from the agreement in force to check-ins and the jobs that remind, ask and
+//! prompt around them. Everything is rows (check-ins, jobs with dedupe keys), so planning is
+//! idempotent and a restart loses nothing; [`Engine::sync_schedule`] brings the rows in line with
+//! the relationship's state after every change, and again for every active relationship on start.
+//!
+//! The job handlers (in the Discord layer) ask the engine what is due (`due_*`): a job whose
+//! moment has gone (the meeting passed, the relationship paused) is dropped, not sent.
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use serde_json::json;
+
+use super::{Engine, Error, Result};
+use crate::domain::agreement::AgreementTerms;
+use crate::domain::checkin::{Checkin, CheckinSource, CheckinStatus};
+use crate::domain::ids::*;
+use crate::domain::plan::ItemStatus;
+use crate::domain::relationship::{EndReason, Relationship, State};
+use crate::domain::validate::ValidationError;
+use crate::schedule::{next_after, resolve_local, Frequency};
+use crate::store::jobs::{Job, NewJob};
+use crate::store::ScheduleState;
+
+/// The kinds of scheduled work.
+pub mod kind {
+    /// Plan the next occurrences (rolls the schedule forward).
+    pub const PLAN: &str = "plan";
+    pub const REMINDER: &str = "reminder";
+    pub const DID_YOU_MEET: &str = "did_you_meet";
+    pub const NUDGE: &str = "nudge";
+    pub const ISSUES: &str = "issue_prompt";
+    pub const MIDPOINT: &str = "midpoint";
+    pub const PLANNED_END: &str = "planned_end";
+    pub const RETRO_REMINDER: &str = "retro_reminder";
+    pub const CELEBRATE: &str = "celebrate";
+}
+
+/// Occurrences are planned this far beyond the longest reminder lead.
+const LOOKAHEAD_DAYS: i64 = 7;
+/// How long after the did-you-meet an unanswered one gets its one nudge.
+pub const NUDGE_AFTER_HOURS: i64 = 48;
+/// How long after the end an unwritten retrospective gets its reminder.
+pub const RETRO_REMINDER_DAYS: i64 = 3;
+
+/// What a member says after a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeetingAnswer {
+    Met,
+    NotThisTime,
+}
+
+/// A reminder to send now.
+#[derive(Debug, Clone)]
+pub struct ReminderDue {
+    pub rel: Relationship,
+    pub checkin: Checkin,
+    pub terms: AgreementTerms,
+    /// The open steps of the action plan: the meeting's agenda.
+    pub agenda: Vec<String>,
+}
+
+/// A prompt about one check-in (did you meet, the nudge).
+#[derive(Debug, Clone)]
+pub struct CheckinDue {
+    pub rel: Relationship,
+    pub checkin: Checkin,
+}
+
+/// The issue-handling prompt after missed meetings.
+#[derive(Debug, Clone)]
+pub struct IssuesDue {
+    pub rel: Relationship,
+    pub missed: u32,
+    pub issue_handling: String,
+    /// The program channel and coordinator role, when the server has both.
+    pub coordinator: Option<(u64, u64)>,
+}
+
+/// The celebration post, when every member agreed to it.
+#[derive(Debug, Clone)]
+pub struct CelebrationDue {
+    pub rel: Relationship,
+    pub channel: u64,
+    /// What each member wrote should be celebrated.
+    pub notes: Vec<(UserId, String)>,
+}
+
+/// A moved check-in: the old one and its replacement.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub rel: Relationship,
+    pub old: Checkin,
+    pub new: Checkin,
+}
+
+fn key(rel: RelationshipId, rest: impl std::fmt::Display) -> String {
+    format!("r{}:{rest}", rel.0)
+}
+
+/// The prefix of every job of one check-in.
+fn checkin_prefix(rel: RelationshipId, checkin: CheckinId) -> String {
+    key(rel, format!("c{}:", checkin.0))
+}
+
+fn payload_checkin(job: &Job) -> Result<CheckinId> {
+    job.payload
+        .get("checkin")
+        .and_then(|v| v.as_i64())
+        .map(CheckinId)
+        .ok_or(Error::NotFound("check-in of the job"))
+}
+
+/// The instant the agreement ends: the end of its end date, plus one meeting's length so the
+/// last meeting's did-you-meet comes first.
+pub fn planned_end(terms: &AgreementTerms) -> Option<DateTime<Utc>> {
+    let end = terms.end_date?;
+    let next_day = end.succ_opt()?.and_time(NaiveTime::MIN);
+    Some(resolve_local(terms.timezone, next_day).with_timezone(&Utc) + Duration::minutes(terms.meeting_minutes.into()))
+}
+
+impl Engine {
+    fn job(
+        &self,
+        rel: &Relationship,
+        kind: &str,
+        key: String,
+        payload: serde_json::Value,
+        at: DateTime<Utc>,
+    ) -> NewJob {
+        NewJob {
+            guild: rel.guild,
+            relationship: Some(rel.id),
+            kind: kind.to_string(),
+            dedupe_key: key,
+            payload,
+            run_at: at,
+        }
+    }
+
+    /// Brings the schedule's rows in line with the relationship: planned while active with an
+    /// agreement in force (replanned when the version in force changed), nothing pending while
+    /// paused, and after the end only the retrospective reminder. Safe to call any number of times.
+    pub async fn sync_schedule(&self, guild: GuildId, id: RelationshipId) -> Result<()> {
+        let rel = self.load(guild, id).await?;
+        let now = self.now();
+        match rel.state {
+            State::Active => {
+                let Some(agreement) = rel.agreement_in_force() else {
+                    return Ok(());
+                };
+                let state = self.store.schedule_state(guild, id).await?;
+                let state = match state {
+                    Some(s) if s.agreement_version == agreement.version => s,
+                    _ => {
+                        // A new plan (first confirmation, an edit, a resume): future check-ins the
+                        // bot planned go, past ones stay as they were.
+                        self.drop_future_plan(&rel, now).await?;
+                        let s = ScheduleState {
+                            guild,
+                            relationship: id,
+                            agreement_version: agreement.version,
+                            planned_from: now,
+                            planned_until: None,
+                        };
+                        self.store.save_schedule_state(&s).await?;
+                        s
+                    }
+                };
+                self.plan_ahead(&rel, &agreement.terms, state).await
+            }
+            State::Paused => {
+                self.store.cancel_pending_for_relationship(guild, id, now).await?;
+                self.store.delete_planned_checkins(guild, id, now).await?;
+                self.store.delete_schedule_state(guild, id).await?;
+                Ok(())
+            }
+            State::Ended => {
+                self.store.cancel_pending_for_relationship(guild, id, now).await?;
+                self.store.delete_planned_checkins(guild, id, now).await?;
+                self.store.delete_schedule_state(guild, id).await?;
+                let ended = rel.ended_at.unwrap_or(now);
+                let job = self.job(
+                    &rel,
+                    kind::RETRO_REMINDER,
+                    key(id, "retro_reminder"),
+                    json!({}),
+                    ended + Duration::days(RETRO_REMINDER_DAYS),
+                );
+                self.store.enqueue(&job, now).await?;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Keeps the schedule right after a change, without failing the change itself: what cannot
+    /// be planned now is planned by the catch-up on the next start.
+    pub(super) async fn resync(&self, rel: &Relationship) {
+        if let Err(e) = self.sync_schedule(rel.guild, rel.id).await {
+            tracing::warn!(rel = rel.id.0, error = %e, "could not update the schedule; the next start catches up");
+        }
+    }
+
+    /// Every active relationship's schedule, after a start (work missed while down is planned).
+    pub async fn catch_up(&self) -> Result<usize> {
+        let active = self.store.active_relationships().await?;
+        for (guild, id) in &active {
+            if let Err(e) = self.sync_schedule(*guild, *id).await {
+                tracing::warn!(rel = id.0, error = %e, "catch-up of a schedule failed");
+            }
+        }
+        Ok(active.len())
+    }
+
+    async fn drop_future_plan(&self, rel: &Relationship, now: DateTime<Utc>) -> Result<()> {
+        for c in self.store.checkins(rel.guild, rel.id).await? {
+            if c.status == CheckinStatus::Planned && c.source != CheckinSource::Manual && c.scheduled_at >= now {
+                self.store
+                    .cancel_pending_with_key_prefix(rel.guild, rel.id, &checkin_prefix(rel.id, c.id), now)
+                    .await?;
+            }
+        }
+        for k in [kind::PLAN, kind::MIDPOINT, kind::PLANNED_END] {
+            self.store
+                .cancel_pending_after(rel.guild, rel.id, Some(k), DateTime::UNIX_EPOCH, now)
+                .await?;
+        }
+        self.store.delete_planned_checkins(rel.guild, rel.id, now).await?;
+        Ok(())
+    }
+
+    /// Plans every occurrence up to the longest reminder lead plus a week ahead, and always the
+    /// next one, so its reminders can go out; then a job to roll forward when the next
+    /// unplanned occurrence comes into that window. For a given moment the result is the same
+    /// however often it runs.
+    async fn plan_ahead(&self, rel: &Relationship, terms: &AgreementTerms, mut state: ScheduleState) -> Result<()> {
+        let now = self.now();
+        let leads = self.program_settings(rel.guild).await?.reminder_leads;
+        let max_lead = Duration::minutes(leads.iter().copied().max().unwrap_or(0).into());
+        let ahead = max_lead + Duration::days(LOOKAHEAD_DAYS);
+        let first = terms.first_meeting();
+        let mut after = state
+            .planned_until
+            .unwrap_or(state.planned_from - Duration::milliseconds(1));
+        let mut has_future = state.planned_until.is_some_and(|t| t > now);
+        let mut jobs = Vec::new();
+        let mut changed = false;
+        while let Some(occ) = next_after(first, terms.timezone, &terms.frequency, after, terms.end_date) {
+            if has_future && occ.utc > now + ahead {
+                jobs.push(self.job(
+                    rel,
+                    kind::PLAN,
+                    key(rel.id, format!("plan:{}", occ.utc.timestamp_millis())),
+                    json!({}),
+                    (occ.utc - ahead).max(now),
+                ));
+                break;
+            }
+            after = occ.utc;
+            changed = true;
+            // After long downtime, meetings of more than a week ago are not asked about any more;
+            // recent ones are planned so their did-you-meet goes out late (their reminders,
+            // being past, are not planned).
+            if occ.utc < now - Duration::days(LOOKAHEAD_DAYS) {
+                continue;
+            }
+            let checkin = Checkin::planned(rel, occ.utc)?;
+            let id = self.store.insert_scheduled_checkin(&checkin).await?;
+            jobs.extend(self.checkin_jobs(rel, terms, id, occ.utc, &leads, now));
+            has_future |= occ.utc > now;
+        }
+        if changed {
+            state.planned_until = Some(after);
+            self.store.save_schedule_state(&state).await?;
+        }
+        if let Some(end) = planned_end(terms) {
+            let start = resolve_local(terms.timezone, first).with_timezone(&Utc);
+            let midpoint = start + (end - start) / 2;
+            if midpoint > state.planned_from {
+                jobs.push(self.job(rel, kind::MIDPOINT, key(rel.id, "midpoint"), json!({}), midpoint));
+            }
+            jobs.push(self.job(rel, kind::PLANNED_END, key(rel.id, "end"), json!({}), end));
+        }
+        self.store.enqueue_many(&jobs, now).await?;
+        Ok(())
+    }
+
+    /// The reminders at each lead still ahead, and the did-you-meet after the meeting.
+    fn checkin_jobs(
+        &self,
+        rel: &Relationship,
+        terms: &AgreementTerms,
+        checkin: CheckinId,
+        at: DateTime<Utc>,
+        leads: &[u32],
+        now: DateTime<Utc>,
+    ) -> Vec<NewJob> {
+        let prefix = checkin_prefix(rel.id, checkin);
+        let mut jobs = Vec::new();
+        for &lead in leads {
+            let run = at - Duration::minutes(lead.into());
+            if run >= now {
+                jobs.push(self.job(
+                    rel,
+                    kind::REMINDER,
+                    format!("{prefix}reminder:{lead}"),
+                    json!({"checkin": checkin.0, "lead": lead}),
+                    run,
+                ));
+            }
+        }
+        jobs.push(self.job(
+            rel,
+            kind::DID_YOU_MEET,
+            format!("{prefix}did_you_meet"),
+            json!({"checkin": checkin.0}),
+            at + Duration::minutes(terms.meeting_minutes.into()),
+        ));
+        jobs
+    }
+
+    async fn checkin_of_job(&self, job: &Job) -> Result<Option<(Relationship, Checkin)>> {
+        let id = payload_checkin(job)?;
+        let Some(rel) = self
+            .store
+            .relationship(job.guild, job.relationship.unwrap_or(RelationshipId(0)))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(checkin) = self.store.checkin(job.guild, id).await? else {
+            return Ok(None);
+        };
+        if checkin.relationship != rel.id {
+            return Ok(None);
+        }
+        Ok(Some((rel, checkin)))
+    }
+
+    /// The reminder of a job, if it is still wanted: the pair is active, the check-in still
+    /// planned and still ahead (a reminder for a meeting that has passed is dropped).
+    pub async fn due_reminder(&self, job: &Job) -> Result<Option<ReminderDue>> {
+        let Some((rel, checkin)) = self.checkin_of_job(job).await? else {
+            return Ok(None);
+        };
+        if rel.state != State::Active || checkin.status != CheckinStatus::Planned || checkin.scheduled_at <= self.now()
+        {
+            return Ok(None);
+        }
+        let Some(terms) = rel.agreement_in_force().map(|a| a.terms.clone()) else {
+            return Ok(None);
+        };
+        let agenda = self
+            .store
+            .goals(rel.guild, rel.id)
+            .await?
+            .into_iter()
+            .filter(|g| g.status == ItemStatus::Open)
+            .flat_map(|g| {
+                let title = g.title.clone();
+                g.steps
+                    .into_iter()
+                    .filter(|s| s.status == ItemStatus::Open)
+                    .map(move |s| format!("{} ({title})", s.text))
+            })
+            .collect();
+        Ok(Some(ReminderDue {
+            rel,
+            checkin,
+            terms,
+            agenda,
+        }))
+    }
+
+    /// The did-you-meet of a job, if nobody answered yet (sent late after downtime too). Plans
+    /// its one nudge.
+    pub async fn due_did_you_meet(&self, job: &Job) -> Result<Option<CheckinDue>> {
+        let Some((rel, checkin)) = self.checkin_of_job(job).await? else {
+            return Ok(None);
+        };
+        if rel.state != State::Active || checkin.status != CheckinStatus::Planned {
+            return Ok(None);
+        }
+        let nudge = self.job(
+            &rel,
+            kind::NUDGE,
+            format!("{}nudge", checkin_prefix(rel.id, checkin.id)),
+            json!({"checkin": checkin.id.0}),
+            self.now() + Duration::hours(NUDGE_AFTER_HOURS),
+        );
+        self.store.enqueue(&nudge, self.now()).await?;
+        Ok(Some(CheckinDue { rel, checkin }))
+    }
+
+    /// The nudge, if the did-you-meet is still unanswered.
+    pub async fn due_nudge(&self, job: &Job) -> Result<Option<CheckinDue>> {
+        let Some((rel, checkin)) = self.checkin_of_job(job).await? else {
+            return Ok(None);
+        };
+        if rel.state != State::Active || checkin.status != CheckinStatus::Planned {
+            return Ok(None);
+        }
+        Ok(Some(CheckinDue { rel, checkin }))
+    }
+
+    /// The relationship of a job, if it is still in one of `states`.
+    pub async fn due_relationship(&self, job: &Job, states: &[State]) -> Result<Option<Relationship>> {
+        let Some(id) = job.relationship else { return Ok(None) };
+        Ok(self
+            .store
+            .relationship(job.guild, id)
+            .await?
+            .filter(|r| states.contains(&r.state)))
+    }
+
+    /// The planned end: ends an active or paused relationship. `None` when it already ended.
+    pub async fn due_planned_end(&self, job: &Job) -> Result<Option<Relationship>> {
+        let Some(rel) = self.due_relationship(job, &[State::Active, State::Paused]).await? else {
+            return Ok(None);
+        };
+        let ended = self.end_by_bot(rel.guild, rel.id, EndReason::PlannedEnd).await?;
+        Ok(Some(ended))
+    }
+
+    /// The members who have not written their retrospective yet.
+    pub async fn due_retro_reminder(&self, job: &Job) -> Result<Option<(Relationship, Vec<UserId>)>> {
+        let Some(rel) = self.due_relationship(job, &[State::Ended]).await? else {
+            return Ok(None);
+        };
+        let written: Vec<UserId> = self
+            .store
+            .retrospectives(rel.guild, rel.id)
+            .await?
+            .into_iter()
+            .map(|r| r.author)
+            .collect();
+        let missing: Vec<UserId> = rel.joined().map(|m| m.user).filter(|u| !written.contains(u)).collect();
+        if missing.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((rel, missing)))
+    }
+
+    /// After a retrospective: when every member has written one and agreed to a celebration,
+    /// the celebration post is planned (once).
+    pub(super) async fn after_retrospective(&self, guild: GuildId, rel: &Relationship) -> Result<()> {
+        let retros = self.store.retrospectives(guild, rel.id).await?;
+        let all = rel
+            .joined()
+            .all(|m| retros.iter().any(|r| r.author == m.user && r.celebrate_publicly));
+        if all {
+            let job = self.job(rel, kind::CELEBRATE, key(rel.id, "celebrate"), json!({}), self.now());
+            self.store.enqueue(&job, self.now()).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn due_celebration(&self, job: &Job) -> Result<Option<CelebrationDue>> {
+        let Some(rel) = self.due_relationship(job, &[State::Ended]).await? else {
+            return Ok(None);
+        };
+        let Some(channel) = self.program_settings(rel.guild).await?.channel else {
+            return Ok(None);
+        };
+        let retros = self.store.retrospectives(rel.guild, rel.id).await?;
+        if !rel
+            .joined()
+            .all(|m| retros.iter().any(|r| r.author == m.user && r.celebrate_publicly))
+        {
+            return Ok(None);
+        }
+        let notes = retros
+            .into_iter()
+            .filter_map(|r| r.celebrate.filter(|c| !c.trim().is_empty()).map(|c| (r.author, c)))
+            .collect();
+        Ok(Some(CelebrationDue { rel, channel, notes }))
+    }
+
+    /// The issue-handling prompt, while the pair is active.
+    pub async fn due_issues(&self, job: &Job) -> Result<Option<IssuesDue>> {
+        let Some(rel) = self.due_relationship(job, &[State::Active]).await? else {
+            return Ok(None);
+        };
+        let Some(terms) = rel.agreement_in_force().map(|a| a.terms.clone()) else {
+            return Ok(None);
+        };
+        let settings = self.program_settings(rel.guild).await?;
+        let missed = job.payload.get("missed").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+        Ok(Some(IssuesDue {
+            rel,
+            missed,
+            issue_handling: terms.issue_handling,
+            coordinator: settings.channel.zip(settings.coordinator_role),
+        }))
+    }
+
+    /// After a check-in was reported missed: once the misses in a row reach the agreement's
+    /// number (and every such number again), both get the issue-handling prompt.
+    pub(super) async fn after_report(&self, rel: &Relationship, checkin: &Checkin) -> Result<()> {
+        if checkin.status != CheckinStatus::Missed {
+            return Ok(());
+        }
+        let Some(threshold) = rel
+            .agreement_in_force()
+            .map(|a| u32::from(a.terms.missed_before_prompt))
+        else {
+            return Ok(());
+        };
+        let mut missed = 0u32;
+        for c in self.store.checkins(rel.guild, rel.id).await?.iter().rev() {
+            match c.status {
+                CheckinStatus::Missed => missed += 1,
+                CheckinStatus::Held => break,
+                _ => {}
+            }
+        }
+        if threshold > 0 && missed > 0 && missed.is_multiple_of(threshold) {
+            let job = self.job(
+                rel,
+                kind::ISSUES,
+                key(rel.id, format!("issues:c{}", checkin.id.0)),
+                json!({"missed": missed}),
+                self.now(),
+            );
+            self.store.enqueue(&job, self.now()).await?;
+        }
+        Ok(())
+    }
+
+    /// A planned check-in of a member's relationship, checked: they are a member, it is still
+    /// planned (not yet reported).
+    async fn planned_checkin(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        checkin: CheckinId,
+        actor: UserId,
+    ) -> Result<(Relationship, Checkin)> {
+        let relationship = self.relationship_for(guild, rel, actor).await?;
+        relationship.require_joined(actor)?;
+        let found = self
+            .store
+            .checkin(guild, checkin)
+            .await?
+            .filter(|c| c.relationship == rel)
+            .ok_or(Error::NotFound("check-in"))?;
+        Ok((relationship, found))
+    }
+
+    /// A member answers the did-you-meet. "We met" from a second member of a check-in already
+    /// recorded as held is fine (they write their own reflection).
+    pub async fn answer_meeting(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        checkin: CheckinId,
+        actor: UserId,
+        answer: MeetingAnswer,
+    ) -> Result<(Relationship, Checkin)> {
+        let (relationship, mut c) = self.planned_checkin(guild, rel, checkin, actor).await?;
+        let status = match answer {
+            MeetingAnswer::Met => CheckinStatus::Held,
+            MeetingAnswer::NotThisTime => CheckinStatus::Missed,
+        };
+        if c.status == status {
+            return Ok((relationship, c));
+        }
+        c.report(&relationship, actor, status, None, self.now())?;
+        self.store.update_checkin(&c).await?;
+        self.store
+            .cancel_pending_with_key_prefix(guild, rel, &checkin_prefix(rel, c.id), self.now())
+            .await?;
+        self.after_report(&relationship, &c).await?;
+        Ok((relationship, c))
+    }
+
+    /// A member skips a planned check-in: its reminders and prompts are cancelled.
+    pub async fn skip_checkin(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        checkin: CheckinId,
+        actor: UserId,
+    ) -> Result<(Relationship, Checkin)> {
+        let (relationship, mut c) = self.planned_checkin(guild, rel, checkin, actor).await?;
+        c.report(&relationship, actor, CheckinStatus::Skipped, None, self.now())?;
+        self.store.update_checkin(&c).await?;
+        self.store
+            .cancel_pending_with_key_prefix(guild, rel, &checkin_prefix(rel, c.id), self.now())
+            .await?;
+        Ok((relationship, c))
+    }
+
+    /// A member moves one check-in to a new local date and time (in the agreement's zone); only
+    /// that occurrence moves. The new time must be ahead.
+    pub async fn reschedule_checkin(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        checkin: CheckinId,
+        actor: UserId,
+        date: &str,
+        time: &str,
+    ) -> Result<Moved> {
+        let (relationship, mut old) = self.planned_checkin(guild, rel, checkin, actor).await?;
+        let terms = relationship
+            .agreement_in_force()
+            .map(|a| a.terms.clone())
+            .ok_or(Error::NotFound("agreement in force"))?;
+        let d = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").map_err(|_| {
+            ValidationError::new(
+                "date",
+                format!("\"{}\" is not a date; write it as YYYY-MM-DD", date.trim()),
+            )
+        })?;
+        let t = NaiveTime::parse_from_str(time.trim(), "%H:%M").map_err(|_| {
+            ValidationError::new(
+                "time",
+                format!("\"{}\" is not a time; write it as HH:MM, e.g. 18:30", time.trim()),
+            )
+        })?;
+        let now = self.now();
+        let at = resolve_local(terms.timezone, d.and_time(t)).with_timezone(&Utc);
+        if at <= now {
+            return Err(ValidationError::new(
+                "date",
+                format!(
+                    "{} {} ({}) has already passed; choose a time ahead",
+                    d,
+                    t.format("%H:%M"),
+                    terms.timezone
+                ),
+            )
+            .into());
+        }
+        old.report(&relationship, actor, CheckinStatus::Rescheduled, None, now)?;
+        let mut new = Checkin::planned_from(&relationship, at, CheckinSource::Moved)?;
+        self.store.update_checkin(&old).await?;
+        new.id = self.store.insert_checkin(&new).await?;
+        self.store
+            .cancel_pending_with_key_prefix(guild, rel, &checkin_prefix(rel, old.id), now)
+            .await?;
+        let leads = self.program_settings(guild).await?.reminder_leads;
+        let jobs = self.checkin_jobs(&relationship, &terms, new.id, at, &leads, now);
+        self.store.enqueue_many(&jobs, now).await?;
+        Ok(Moved {
+            rel: relationship,
+            old,
+            new,
+        })
+    }
+
+    /// A member proposes a new frequency (from the issue-handling prompt): a new version of the
+    /// agreement with only that changed, which everyone confirms as usual.
+    pub async fn propose_frequency(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        actor: UserId,
+        frequency: &str,
+    ) -> Result<(Relationship, u32)> {
+        let mut relationship = self.relationship_for(guild, rel, actor).await?;
+        relationship.require_agreement_writable(actor)?;
+        let mut terms = relationship
+            .latest_agreement()
+            .map(|a| a.terms.clone())
+            .ok_or(Error::NotFound("agreement"))?;
+        terms.frequency = frequency
+            .parse::<Frequency>()
+            .map_err(|e| ValidationError::new("frequency", e.to_string()))?;
+        // The new rhythm starts from today: the old start date may be long past.
+        let today = self.now().with_timezone(&terms.timezone).date_naive();
+        if terms.start_date < today {
+            terms.start_date = today;
+        }
+        let version = relationship.propose_agreement(actor, terms, self.now())?;
+        self.store.save_relationship(&mut relationship, None).await?;
+        Ok((relationship, version))
+    }
+}
