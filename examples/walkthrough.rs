@@ -110,11 +110,6 @@ impl Cmd {
         self.shown(name, &value.to_string())
     }
 
-    fn bool(mut self, name: &str, value: bool) -> Self {
-        self.slash = self.slash.bool(name, value);
-        self.shown(name, &value.to_string())
-    }
-
     fn user(mut self, name: &str, id: u64) -> Self {
         self.slash = self.slash.user(name, id);
         self.shown(name, &format!("@{}", person(id).unwrap_or("someone")))
@@ -128,12 +123,6 @@ impl Cmd {
     fn role(mut self, name: &str, id: u64, label: &str) -> Self {
         self.slash = self.slash.role(name, id);
         self.shown(name, &format!("@{label}"))
-    }
-
-    /// A choice option: Discord sends the choice's index, the person picks it by its name.
-    fn choice(mut self, name: &str, index: i64, label: &str) -> Self {
-        self.slash = self.slash.int(name, index);
-        self.shown(name, label)
     }
 }
 
@@ -287,6 +276,44 @@ impl Walk {
         self.clock.set(to);
         println!(
             "\n  ... time passes: it is now {} and {}. {what}",
+            self.now_for(ADA),
+            self.now_for(GRACE)
+        );
+    }
+
+    /// Weeks pass: the bot runs its jobs day by day (reminders, did-you-meet and nudges for the
+    /// meetings in between), which the transcript counts instead of printing.
+    async fn fast_forward(&mut self, handle: &mentorbot::discord::BotHandle, to: DateTime<Utc>) {
+        let mut jobs = 0;
+        loop {
+            let now: DateTime<Utc> = mentorbot::clock::Clock::now(self.clock.as_ref());
+            if now + chrono::Duration::days(1) >= to {
+                break;
+            }
+            self.clock.set(now + chrono::Duration::days(1));
+            jobs += handle.run_jobs().await.done;
+        }
+        self.clock.set(to);
+        jobs += handle.run_jobs().await.done;
+        // Let the last sends land before counting.
+        loop {
+            let before = self.fake.requests().len();
+            tokio::time::sleep(QUIET).await;
+            if self.fake.requests().len() == before {
+                break;
+            }
+        }
+        let all = self.fake.messages();
+        let skipped = all
+            .iter()
+            .skip(self.seen_messages)
+            .filter(|m| m.source != MessageSource::Test)
+            .count();
+        self.seen_messages = all.len();
+        println!(
+            "\n  ... weeks pass: it is now {} and {}. The pair keeps meeting every two weeks; the bot ran {jobs} \
+             scheduled jobs (reminders before each meeting, \"Did you meet?\" after it, a nudge when nobody \
+             answered) and sent {skipped} messages, not shown here.",
             self.now_for(ADA),
             self.now_for(GRACE)
         );
@@ -773,22 +800,49 @@ async fn walkthrough() -> anyhow::Result<()> {
         "The pair meets, keeps the plan up to date and reflects in a private journal.",
     );
 
-    // ==== SCHEDULE (issue 5) ===================================================================
-    // Not built yet. When the schedule exists, this is where the walkthrough moves the clock to
-    // just before the first meeting and shows the reminder DMs (24 h and 1 h before, with the
-    // open steps as the agenda and Reschedule / Skip buttons), then past its end and shows the
-    // "Did you meet?" DM, whose "We met" button opens the reflection form below. Until then the
-    // clock only moves to after the first meeting and Grace checks in by hand.
-    // ===========================================================================================
-    let first_meeting_over = Utc.with_ymd_and_hms(2026, 3, 3, 18, 15, 0).unwrap();
+    // The schedule: the bot's clock moves; every message below is a job the bot ran when due.
+    let first_meeting = Utc.with_ymd_and_hms(2026, 3, 3, 17, 30, 0).unwrap();
     walk.pass_time(
-        first_meeting_over,
+        first_meeting - chrono::Duration::hours(24),
+        "The first meeting is tomorrow.",
+    );
+    handle.run_jobs().await;
+    walk.aftermath(2).await?;
+    walk.pass_time(
+        first_meeting - chrono::Duration::hours(1),
+        "The first meeting is in an hour.",
+    );
+    handle.run_jobs().await;
+    walk.aftermath(2).await?;
+    walk.pass_time(
+        first_meeting + chrono::Duration::minutes(45),
         "Ada and Grace have just had their first video call.",
     );
-    walk.narrate(
-        "Not shown yet: the reminders before each meeting and the \"Did you meet?\" prompt after it, which \
-         come with the schedule. Until then, Grace checks in by hand.",
-    );
+    handle.run_jobs().await;
+    walk.aftermath(2).await?;
+    walk.press(
+        GRACE,
+        "mb:met:",
+        &[
+            ("q0", "Ownership finally clicked when Ada drew who owns each buffer."),
+            ("q1", "Write a small CLI that parses our service logs."),
+            ("q2", "Picked the service; the borrow checker still slows me down."),
+            ("q3", "How do we share a database pool across tasks?"),
+        ],
+        0,
+    )
+    .await?;
+    walk.press(
+        ADA,
+        "mb:met:",
+        &[
+            ("q0", "Good pace; Grace prepares well."),
+            ("q1", "How little the error messages helped her."),
+            ("q2", "Her log-parsing CLI."),
+        ],
+        0,
+    )
+    .await?;
 
     let steps = walk
         .engine
@@ -799,21 +853,6 @@ async fn walkthrough() -> anyhow::Result<()> {
         .map(|s| s.id)
         .collect::<Vec<_>>();
     let first_step = *steps.first().ok_or_else(|| anyhow!("the plan has no step"))?;
-    walk.form(
-        GRACE,
-        cmd("mentorship checkin")
-            .int("mentorship", rel.0)
-            .bool("met", true)
-            .str("note", "First call: ownership and borrowing"),
-        &[
-            ("q0", "Ownership finally clicked when Ada drew who owns each buffer."),
-            ("q1", "Write a small CLI that parses our service logs."),
-            ("q2", "Picked the service; the borrow checker still slows me down."),
-            ("q3", "How do we share a database pool across tasks?"),
-        ],
-        0,
-    )
-    .await?;
     walk.say(
         GRACE,
         cmd("mentorship plan done")
@@ -844,20 +883,22 @@ async fn walkthrough() -> anyhow::Result<()> {
     heading(
         5,
         "End",
-        "Grace's goal is met: the mentorship ends and each of them looks back.",
+        "The agreement's end date comes: the mentorship ends and each of them looks back.",
     );
+    let planned_end = Utc.with_ymd_and_hms(2026, 9, 1, 22, 45, 0).unwrap();
+    let midpoint = first_meeting + (planned_end - first_meeting) / 2;
+    walk.fast_forward(&handle, midpoint - chrono::Duration::hours(1)).await;
+    walk.pass_time(midpoint, "The mentorship is half way through.");
+    handle.run_jobs().await;
+    walk.aftermath(2).await?;
+    walk.fast_forward(&handle, planned_end - chrono::Duration::minutes(1))
+        .await;
     walk.pass_time(
-        Utc.with_ymd_and_hms(2026, 8, 25, 17, 30, 0).unwrap(),
-        "Grace's service has been in production since June.",
+        planned_end,
+        "The agreement's end date is over; Grace's service has been in production since June.",
     );
-    walk.say(
-        GRACE,
-        cmd("mentorship end")
-            .int("mentorship", rel.0)
-            .choice("reason", 0, "goals met"),
-        2,
-    )
-    .await?;
+    handle.run_jobs().await;
+    walk.aftermath(2).await?;
     walk.press(
         GRACE,
         "mb:retro:",
@@ -880,10 +921,14 @@ async fn walkthrough() -> anyhow::Result<()> {
             ("learned", "How confusing our build tooling looks to a newcomer."),
             ("differently", "Write the agenda into the plan before each meeting."),
             ("celebrate", "Grace now reviews Rust code for her whole team."),
+            ("public", "yes"),
         ],
         0,
     )
     .await?;
+    walk.narrate("Both agreed to celebrate in public: the bot posts it in the program channel.");
+    handle.run_jobs().await;
+    walk.aftermath(1).await?;
     walk.say(GRACE, cmd("mentorship list"), 0).await?;
 
     // ----- summary ------------------------------------------------------------------------
