@@ -37,6 +37,8 @@ pub enum Action {
     PauseRel,
     EndRel,
     FrequencyForm,
+    /// Confirm `/mentor forget`: guild, user.
+    Forget,
 }
 
 impl Action {
@@ -62,10 +64,11 @@ impl Action {
             Action::PauseRel => "pause",
             Action::EndRel => "end",
             Action::FrequencyForm => "ffreq",
+            Action::Forget => "forget",
         }
     }
 
-    const ALL: [Action; 20] = [
+    const ALL: [Action; 21] = [
         Action::Accept,
         Action::Decline,
         Action::Confirm,
@@ -86,6 +89,7 @@ impl Action {
         Action::PauseRel,
         Action::EndRel,
         Action::FrequencyForm,
+        Action::Forget,
     ];
 }
 

@@ -182,6 +182,35 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
             let text = format!("{} paused mentorship #{r}.", super::render::mention(user));
             tell_others(bot, g, &rel, user, &text).await;
         }
+        Action::Forget => {
+            // Only the person themselves: the button carries whose data it deletes.
+            if id.numbers.get(1) != Some(&user.0) {
+                return Err(BotError::user("Only the person who asked can confirm this."));
+            }
+            let ended = bot.engine.forget(g, user).await?;
+            answer
+                .ephemeral(
+                    ctx,
+                    "Done: the bot has forgotten you in this server. Thank you for taking part.",
+                )
+                .await?;
+            for rel in &ended {
+                let text = format!(
+                    "Mentorship #{} ({}) has ended: a member left the program.",
+                    rel.id, rel.purpose
+                );
+                for m in rel.joined().filter(|m| m.user != user) {
+                    bot.notifier
+                        .dm(
+                            g,
+                            Some(rel.id),
+                            m.user,
+                            serenity::all::CreateMessage::new().content(text.clone()),
+                        )
+                        .await;
+                }
+            }
+        }
         Action::EndRel => {
             let rel = bot.engine.end(g, r, user, EndReason::Other).await?;
             answer.ephemeral(ctx, format!("Mentorship #{r} has ended.")).await?;

@@ -6,6 +6,10 @@ use crate::domain::ids::UserId;
 use crate::domain::relationship::{MemberStatus, Relationship, State};
 
 pub fn mention(user: UserId) -> String {
+    if (user.0 as i64) < crate::store::ANONYMOUS_BELOW {
+        // Someone who asked to be forgotten.
+        return "a former member".into();
+    }
     format!("<@{}>", user.0)
 }
 

@@ -14,6 +14,7 @@ use crate::store::{Store, StoreError};
 mod journal;
 mod listings;
 mod plan;
+mod privacy;
 mod profiles;
 mod program;
 mod relationships;

@@ -152,7 +152,18 @@ pub trait Store: jobs::JobStore + Send + Sync + 'static {
     async fn delete_schedule_state(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<()>;
     /// Every active relationship in every guild (the catch-up on start).
     async fn active_relationships(&self) -> StoreResult<Vec<(GuildId, RelationshipId)>>;
+
+    /// Removes a person from a server's data (`/mentor forget`): their profile, offers,
+    /// requests, journal, retrospectives and their words in agreements are deleted; in the
+    /// relationships they were part of they become an anonymous member (an id below
+    /// [`ANONYMOUS_BELOW`]), so the others' history and the program's counts remain. End their
+    /// live relationships first.
+    async fn forget_user(&self, guild: GuildId, user: UserId) -> StoreResult<()>;
 }
+
+/// Ids below this stand for people who asked to be forgotten. Discord ids are snowflakes far
+/// above it (a timestamp shifted by 22 bits).
+pub const ANONYMOUS_BELOW: i64 = 1 << 22;
 
 /// Opens the database a URL names (`sqlite:` or `postgres:`), creating a SQLite file and its
 /// folder when missing. Migrations are not applied here: call [`Store::migrate`].

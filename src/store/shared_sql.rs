@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Pool, Transaction};
 
 use super::rows::{self, *};
-use super::{OfferLoad, ScheduleState, SeatGuard, Store, StoreError, StoreResult};
+use super::{OfferLoad, ScheduleState, SeatGuard, Store, StoreError, StoreResult, ANONYMOUS_BELOW};
 use crate::domain::checkin::Checkin;
 use crate::domain::ids::*;
 use crate::domain::journal::JournalEntry;
@@ -857,5 +857,102 @@ impl Store for Backend {
                 .await
                 .map_err(db)?;
         Ok(rows.into_iter().map(|(g, r)| (GuildId(usf(g)), RelationshipId(r))).collect())
+    }
+
+    async fn forget_user(&self, guild: GuildId, user: UserId) -> StoreResult<()> {
+        let (g, u) = (sf(guild.0), sf(user.0));
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        for sql in [
+            "DELETE FROM journal_entries WHERE guild_id = $1 AND author_id = $2",
+            "DELETE FROM retrospectives WHERE guild_id = $1 AND author_id = $2",
+        ] {
+            sqlx::query(sql).bind(g).bind(u).execute(&mut *tx).await.map_err(db)?;
+        }
+        let rels: Vec<(i64,)> =
+            sqlx::query_as("SELECT relationship_id FROM relationship_members WHERE guild_id = $1 AND user_id = $2")
+                .bind(g)
+                .bind(u)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?;
+        for (rel,) in rels {
+            // Within the relationship the person becomes "member N": a number no Discord user
+            // can have, so the others' history and the program's counts stay whole.
+            let (anon,): (i64,) = sqlx::query_as(
+                "SELECT COALESCE(MAX(user_id), 0) + 1 FROM relationship_members \
+                 WHERE relationship_id = $1 AND user_id < $2",
+            )
+            .bind(rel)
+            .bind(ANONYMOUS_BELOW)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+            sqlx::query(
+                "INSERT INTO relationship_members (relationship_id, guild_id, user_id, role, status, responded_at) \
+                 SELECT relationship_id, guild_id, $3, role, status, responded_at FROM relationship_members \
+                 WHERE relationship_id = $1 AND user_id = $2",
+            )
+            .bind(rel)
+            .bind(u)
+            .bind(anon)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            for sql in [
+                "UPDATE agreement_confirmations SET user_id = $3 WHERE relationship_id = $1 AND user_id = $2",
+                "UPDATE agreements SET author_id = $3 WHERE relationship_id = $1 AND author_id = $2",
+                "UPDATE relationships SET proposer_id = $3 WHERE id = $1 AND proposer_id = $2",
+                "UPDATE relationships SET ended_by = $3 WHERE id = $1 AND ended_by = $2",
+                "UPDATE relationships SET pair_low = $3 WHERE id = $1 AND pair_low = $2",
+                "UPDATE relationships SET pair_high = pair_low, pair_low = $3 WHERE id = $1 AND pair_high = $2",
+                "UPDATE goals SET created_by = $3 WHERE relationship_id = $1 AND created_by = $2",
+                "UPDATE steps SET owner_id = $3 WHERE owner_id = $2 \
+                 AND goal_id IN (SELECT id FROM goals WHERE relationship_id = $1)",
+                "UPDATE checkins SET reported_by = $3 WHERE relationship_id = $1 AND reported_by = $2",
+                "DELETE FROM relationship_members WHERE relationship_id = $1 AND user_id = $2",
+            ] {
+                sqlx::query(sql)
+                    .bind(rel)
+                    .bind(u)
+                    .bind(anon)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+            // Their own words in the agreement go; the others' stay.
+            let terms: Vec<(i64, String)> =
+                sqlx::query_as("SELECT version, terms FROM agreements WHERE relationship_id = $1")
+                    .bind(rel)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            for (version, text) in terms {
+                let mut value: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|e| StoreError::Database(Box::new(e)))?;
+                if let Some(list) = value.get_mut("expectations").and_then(|v| v.as_array_mut()) {
+                    list.retain(|e| e.get("user").and_then(|v| v.as_u64()) != Some(user.0));
+                }
+                sqlx::query("UPDATE agreements SET terms = $3 WHERE relationship_id = $1 AND version = $2")
+                    .bind(rel)
+                    .bind(version)
+                    .bind(value.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+        }
+        for sql in [
+            "UPDATE relationships SET offer_id = NULL WHERE guild_id = $1 \
+             AND offer_id IN (SELECT id FROM offers WHERE guild_id = $1 AND user_id = $2)",
+            "UPDATE relationships SET request_id = NULL WHERE guild_id = $1 \
+             AND request_id IN (SELECT id FROM requests WHERE guild_id = $1 AND user_id = $2)",
+            "DELETE FROM offers WHERE guild_id = $1 AND user_id = $2",
+            "DELETE FROM requests WHERE guild_id = $1 AND user_id = $2",
+            "DELETE FROM profiles WHERE guild_id = $1 AND user_id = $2",
+        ] {
+            sqlx::query(sql).bind(g).bind(u).execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
     }
 }

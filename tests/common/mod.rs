@@ -26,6 +26,8 @@ pub struct World {
     pub clock: Arc<ManualClock>,
     /// PostgreSQL only: options that open more pools on the same schema (another "process").
     pub pg_options: Option<PgConnectOptions>,
+    /// SQLite only: the database's URL (to look at every table directly).
+    pub sqlite_url: Option<String>,
     _cleanup: Cleanup,
 }
 
@@ -103,7 +105,9 @@ impl World {
         let url = format!("sqlite://{}/nested/mentorbot.db", dir.path().display());
         let store = SqliteStore::connect(&url, 4).await.unwrap();
         store.migrate().await.unwrap();
-        Self::around(Arc::new(store), None, Cleanup::Dir(dir))
+        let mut w = Self::around(Arc::new(store), None, Cleanup::Dir(dir));
+        w.sqlite_url = Some(url);
+        w
     }
 
     pub async fn postgres() -> Option<World> {
@@ -129,12 +133,63 @@ impl World {
             jobs,
             clock,
             pg_options,
+            sqlite_url: None,
             _cleanup: cleanup,
         }
     }
 
     pub fn is_postgres(&self) -> bool {
         self.pg_options.is_some()
+    }
+
+    /// Every `table.column` with a value whose text contains `needle`, in the whole database.
+    pub async fn columns_containing(&self, needle: &str) -> Vec<String> {
+        use sqlx::Connection;
+        let pattern = format!("%{needle}%");
+        let mut found = Vec::new();
+        if let Some(options) = &self.pg_options {
+            let mut conn = sqlx::PgConnection::connect_with(options).await.unwrap();
+            let columns: Vec<(String, String)> = sqlx::query_as(
+                "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() ORDER BY 1, 2",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            for (t, c) in columns {
+                let sql = format!("SELECT COUNT(*) FROM \"{t}\" WHERE \"{c}\"::text LIKE $1");
+                let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(&pattern)
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
+                if n > 0 {
+                    found.push(format!("{t}.{c}"));
+                }
+            }
+        } else {
+            let url = self.sqlite_url.as_ref().expect("a SQLite world");
+            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+            let columns: Vec<(String, String)> = sqlx::query_as(
+                "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' ORDER BY 1, 2",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            for (t, c) in columns {
+                let sql = format!("SELECT COUNT(*) FROM \"{t}\" WHERE CAST(\"{c}\" AS TEXT) LIKE $1");
+                let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(&pattern)
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
+                if n > 0 {
+                    found.push(format!("{t}.{c}"));
+                }
+            }
+        }
+        found
     }
 }
 

@@ -47,7 +47,9 @@ pub enum ListingChoice {
         "withdraw",
         "request",
         "offer_to",
-        "peer_group"
+        "peer_group",
+        "super::privacy::my_data",
+        "super::privacy::forget"
     )
 )]
 pub async fn mentor(_ctx: Ctx<'_>) -> Result<(), BotError> {

@@ -12,6 +12,7 @@ use crate::domain::ids::{GuildId, UserId};
 
 pub mod mentor;
 pub mod mentorship;
+pub mod privacy;
 pub mod program;
 
 pub fn all() -> Vec<poise::Command<super::reply::Data, BotError>> {

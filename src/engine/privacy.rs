@@ -1,0 +1,81 @@
+//! Members' data rights: everything the bot holds about a person, and forgetting them.
+use serde_json::{json, Value};
+
+use super::{Engine, Result};
+use crate::domain::ids::*;
+use crate::domain::relationship::{MemberStatus, Relationship, State};
+
+impl Engine {
+    /// Everything this server's data holds about the person, as JSON: their profile, offers,
+    /// requests, relationships (with agreements, plan and check-ins), their own journal entries
+    /// and retrospectives. Other members' private entries are not theirs and are not included.
+    pub async fn my_data(&self, guild: GuildId, user: UserId) -> Result<Value> {
+        let profile = self.store.profile(guild, user).await?;
+        let offers = self.store.offers_of(guild, user).await?;
+        let requests = self.store.requests_of(guild, user).await?;
+        let mut relationships = Vec::new();
+        for rel in self.store.relationships_of(guild, user).await? {
+            let plan = self.store.goals(guild, rel.id).await?;
+            let checkins = self.store.checkins(guild, rel.id).await?;
+            let retrospective: Vec<_> = self
+                .store
+                .retrospectives(guild, rel.id)
+                .await?
+                .into_iter()
+                .filter(|r| r.author == user)
+                .collect();
+            relationships.push(json!({
+                "relationship": rel,
+                "plan": plan,
+                "checkins": checkins,
+                "my_retrospective": retrospective.first(),
+            }));
+        }
+        let journal = self.store.journal_of(guild, user, None).await?;
+        Ok(json!({
+            "guild": guild.0.to_string(),
+            "user": user.0.to_string(),
+            "exported_at": self.now(),
+            "profile": profile,
+            "offers": offers,
+            "requests": requests,
+            "relationships": relationships,
+            "journal": journal,
+        }))
+    }
+
+    /// Forgets a person in this server. Their live relationships end first (returned, so the
+    /// others can be told), invitations to them are declined and proposals they sent lapse;
+    /// then everything naming them goes (see `Store::forget_user`).
+    pub async fn forget(&self, guild: GuildId, user: UserId) -> Result<Vec<Relationship>> {
+        let now = self.now();
+        let mut ended = Vec::new();
+        for mut rel in self.store.relationships_of(guild, user).await? {
+            let Some(member) = rel.member(user).cloned() else {
+                continue;
+            };
+            let outcome = match rel.state {
+                s if State::HOLDS_SEAT.contains(&s) && member.status == MemberStatus::Joined => {
+                    rel.end(None, crate::domain::relationship::EndReason::Other, now)
+                }
+                State::Proposed | State::Accepted | State::Agreeing if member.status == MemberStatus::Invited => {
+                    rel.decline(user, now)
+                }
+                State::Proposed => {
+                    rel.state = State::Expired;
+                    rel.updated_at = now;
+                    Ok(())
+                }
+                _ => continue,
+            };
+            if outcome.is_err() {
+                continue;
+            }
+            self.store.save_relationship(&mut rel, None).await?;
+            self.resync(&rel).await;
+            ended.push(rel);
+        }
+        self.store.forget_user(guild, user).await?;
+        Ok(ended)
+    }
+}
