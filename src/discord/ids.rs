@@ -21,6 +21,10 @@ pub enum Action {
     JournalForm,
     /// A slash command's form whose options wait in a draft.
     DraftForm,
+    /// A `/mentor suggest` button: ask this mentor (numbers: guild, for whom, mentor, kind).
+    SuggestRequest,
+    /// A `/mentor suggest` button: offer to this mentee (numbers: guild, for whom, mentee, kind).
+    SuggestOffer,
 }
 
 impl Action {
@@ -37,10 +41,12 @@ impl Action {
             Action::ReflectForm => "frefl",
             Action::JournalForm => "fjour",
             Action::DraftForm => "fdraft",
+            Action::SuggestRequest => "sugr",
+            Action::SuggestOffer => "sugo",
         }
     }
 
-    const ALL: [Action; 11] = [
+    const ALL: [Action; 13] = [
         Action::Accept,
         Action::Decline,
         Action::Confirm,
@@ -52,6 +58,8 @@ impl Action {
         Action::ReflectForm,
         Action::JournalForm,
         Action::DraftForm,
+        Action::SuggestRequest,
+        Action::SuggestOffer,
     ];
 }
 

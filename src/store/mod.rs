@@ -122,6 +122,17 @@ pub trait Store: Send + Sync + 'static {
     async fn thread_of(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Option<u64>>;
     async fn set_thread(&self, guild: GuildId, rel: RelationshipId, channel: u64) -> StoreResult<()>;
     async fn retrospectives(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<Retrospective>>;
+
+    // Program-wide matching (issue 4).
+    /// Every relationship of the guild in any state, oldest first: who was paired with whom.
+    async fn relationships_in(&self, guild: GuildId) -> StoreResult<Vec<Relationship>>;
+    /// The priority bonus for people the last publish left unplaced, if an organiser set it.
+    async fn matching_bonus(&self, guild: GuildId) -> StoreResult<Option<f64>>;
+    async fn set_matching_bonus(&self, guild: GuildId, bonus: f64) -> StoreResult<()>;
+    /// Who the last publish left unplaced, by user id.
+    async fn unplaced(&self, guild: GuildId) -> StoreResult<Vec<UserId>>;
+    /// Replaces who is left unplaced with the people a publish just left unplaced.
+    async fn replace_unplaced(&self, guild: GuildId, users: &[UserId], at: DateTime<Utc>) -> StoreResult<()>;
 }
 
 /// Opens the database a URL names (`sqlite:` or `postgres:`), creating a SQLite file and its

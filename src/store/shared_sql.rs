@@ -755,4 +755,67 @@ impl Store for Backend {
         .map_err(db)?;
         rows.into_iter().map(Retrospective::try_from).collect()
     }
+    async fn relationships_in(&self, guild: GuildId) -> StoreResult<Vec<Relationship>> {
+        let sql = format!("SELECT {REL_COLUMNS} FROM relationships WHERE guild_id = $1 ORDER BY id");
+        let found: Vec<RelationshipRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(sf(guild.0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        hydrate_all(&self.pool, found).await
+    }
+
+    async fn matching_bonus(&self, guild: GuildId) -> StoreResult<Option<f64>> {
+        let row: Option<(f64,)> = sqlx::query_as("SELECT unplaced_bonus FROM matching_settings WHERE guild_id = $1")
+            .bind(sf(guild.0))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(row.map(|(b,)| b))
+    }
+
+    async fn set_matching_bonus(&self, guild: GuildId, bonus: f64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO matching_settings (guild_id, unplaced_bonus) VALUES ($1, $2) \
+             ON CONFLICT (guild_id) DO UPDATE SET unplaced_bonus = excluded.unplaced_bonus",
+        )
+        .bind(sf(guild.0))
+        .bind(bonus)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn unplaced(&self, guild: GuildId) -> StoreResult<Vec<UserId>> {
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT user_id FROM matching_unplaced WHERE guild_id = $1 ORDER BY user_id")
+            .bind(sf(guild.0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(rows.into_iter().map(|(u,)| UserId(usf(u))).collect())
+    }
+
+    async fn replace_unplaced(&self, guild: GuildId, users: &[UserId], at: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        sqlx::query("DELETE FROM matching_unplaced WHERE guild_id = $1")
+            .bind(sf(guild.0))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        for user in users {
+            sqlx::query(
+                "INSERT INTO matching_unplaced (guild_id, user_id, since) VALUES ($1, $2, $3) \
+                 ON CONFLICT (guild_id, user_id) DO NOTHING",
+            )
+            .bind(sf(guild.0))
+            .bind(sf(user.0))
+            .bind(ms(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
 }

@@ -47,7 +47,8 @@ pub enum ListingChoice {
         "withdraw",
         "request",
         "offer_to",
-        "peer_group"
+        "peer_group",
+        "super::matching::suggest"
     )
 )]
 pub async fn mentor(_ctx: Ctx<'_>) -> Result<(), BotError> {
