@@ -275,6 +275,30 @@ async fn preview_publish_answers_and_export(w: World) {
     assert_eq!(solved.pairs[0].mentee, MENTEE.0.to_string());
     assert_eq!(solved.pairs[0].score.to_string(), pair["score"]);
     assert_eq!(solved.unmatched[0].mentee, STRANGER.0.to_string());
+    // And `mentorbot match` itself reads it the same way.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("program.json");
+    std::fs::write(&input, &exported).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mentorbot"))
+        .args(["match", "--input"])
+        .arg(&input)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let offline: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(offline["optimal"], serde_json::json!(true));
+    assert_eq!(offline["pairs"].as_array().unwrap().len(), 1);
+    assert_eq!(offline["pairs"][0]["mentee"], serde_json::json!(MENTEE.0.to_string()));
+    assert_eq!(offline["pairs"][0]["mentor"], serde_json::json!(MENTOR.0.to_string()));
+    assert_eq!(
+        offline["pairs"][0]["score"].as_f64().unwrap().to_string(),
+        pair["score"]
+    );
+    assert_eq!(
+        offline["unmatched"][0]["mentee"],
+        serde_json::json!(STRANGER.0.to_string())
+    );
 
     // Publish: both people get the proposal with the reasons and the buttons.
     let m = answer(&h, owner, "program match publish").await;

@@ -246,8 +246,10 @@ fn person_fields(p: &Profile) -> serde_json::Map<String, Value> {
 /// Groups of 3 to 5 open peer requests that share the most topics. Greedy and explainable: the
 /// two people sharing the most topics (ties: lowest ids) start a group; the person sharing the
 /// most of the group's common topics joins next (ties: lowest id) while at least one topic stays
-/// common to all, up to five. A start that cannot reach three is skipped. Repeats until no
-/// group can form; the rest are returned with why.
+/// common to all, up to five, except that a group of three or four stops growing when exactly
+/// three others share its topics (they can then form a group of their own, e.g. seven people
+/// make 4 + 3, not 5 and two left over). A start that cannot reach three is skipped. Repeats
+/// until no group can form; the rest are returned with why.
 pub fn form_peer_groups(candidates: &[PeerCandidate]) -> (Vec<PeerGroup>, Vec<LeftOut>) {
     let mut people: Vec<&PeerCandidate> = candidates.iter().collect();
     people.sort_by_key(|c| c.user);
@@ -284,6 +286,15 @@ pub fn form_peer_groups(candidates: &[PeerCandidate]) -> (Vec<PeerGroup>, Vec<Le
             let mut members = vec![a, b];
             let mut common: BTreeSet<String> = sets[a].intersection(&sets[b]).cloned().collect();
             while members.len() < PEER_GROUP_MAX {
+                if members.len() >= PEER_GROUP_MIN {
+                    let others = open
+                        .iter()
+                        .filter(|&&i| !members.contains(&i) && sets[i].intersection(&common).next().is_some())
+                        .count();
+                    if others == PEER_GROUP_MIN {
+                        break;
+                    }
+                }
                 let next = open
                     .iter()
                     .filter(|&&i| !members.contains(&i))
@@ -880,16 +891,22 @@ mod tests {
     }
 
     #[test]
-    fn peer_groups_keep_every_shared_topic_and_stop_at_five() {
-        let people: Vec<PeerCandidate> = (1..=7).map(|u| cand(u, &["rust", "wasm"])).collect();
-        let (groups, left) = form_peer_groups(&people);
-        assert_eq!(groups.len(), 1);
-        assert_eq!(groups[0].members.len(), PEER_GROUP_MAX);
-        assert_eq!(groups[0].explanation(), "you all want to work on rust and wasm");
-        assert_eq!(
-            left.iter().map(|l| l.user).collect::<Vec<_>>(),
-            vec![UserId(6), UserId(7)]
-        );
+    fn peer_groups_keep_every_shared_topic_and_leave_nobody_stranded() {
+        let sizes = |n: u64| {
+            let people: Vec<PeerCandidate> = (1..=n).map(|u| cand(u, &["rust", "wasm"])).collect();
+            let (groups, left) = form_peer_groups(&people);
+            for g in &groups {
+                assert_eq!(g.explanation(), "you all want to work on rust and wasm");
+            }
+            (groups.iter().map(|g| g.members.len()).collect::<Vec<_>>(), left.len())
+        };
+        assert_eq!(sizes(3), (vec![3], 0));
+        assert_eq!(sizes(5), (vec![5], 0));
+        assert_eq!(sizes(6), (vec![3, 3], 0));
+        assert_eq!(sizes(7), (vec![4, 3], 0));
+        assert_eq!(sizes(8), (vec![5, 3], 0));
+        assert_eq!(sizes(10), (vec![5, 5], 0));
+        assert_eq!(sizes(11), (vec![5, 3, 3], 0));
     }
 
     #[test]
