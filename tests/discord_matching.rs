@@ -6,7 +6,7 @@ mod common;
 use common::discord::{channel, cmd, here, Harness, COORDINATOR, COORDINATOR_ROLE, OWNER};
 use common::fixtures::*;
 use common::World;
-use fake_discord::SentMessage;
+use fake_discord::{OptionValue, SentMessage};
 use mentorbot::domain::listing::{OfferInput, RequestInput};
 use mentorbot::domain::relationship::{Origin, State};
 use mentorbot::domain::UserId;
@@ -181,6 +181,20 @@ async fn preview_publish_answers_and_export(w: World) {
     let e = h.world.engine.clone();
     let owner = UserId(OWNER);
     h.say(owner, cmd("program setup").channel("channel", channel())).await;
+    // The bonus for people left unplaced is a program setting, checked on our side.
+    let bonus = |v: f64| cmd("program setup").opt("unplaced_bonus", OptionValue::Number(v));
+    let text = h.say(owner, bonus(1.5).str("reminder_lead_times", "2h")).await;
+    assert!(
+        text.contains("unplaced bonus") && text.contains("from 0 to 1"),
+        "{text}"
+    );
+    let text = h.say(STRANGER, bonus(0.5)).await;
+    assert!(text.to_lowercase().contains("only server admins"), "{text}");
+    let settings = e.program_settings(GUILD).await.unwrap();
+    assert_eq!(settings.reminder_leads, vec![1440, 60], "nothing saved");
+    assert_eq!(e.unplaced_bonus(GUILD).await.unwrap(), 0.1, "the default");
+    let text = h.say(owner, bonus(0.25)).await;
+    assert!(text.contains("Priority bonus for people left unplaced: 0.25"), "{text}");
     e.set_profile(GUILD, MENTOR, &profile("Ada", "Europe/Berlin"))
         .await
         .unwrap();
@@ -352,7 +366,7 @@ async fn preview_publish_answers_and_export(w: World) {
     let m = answer(&h, owner, "program match preview").await;
     assert!(
         m.content
-            .contains("Priority bonus 0.1 for 1 person(s) left unplaced last time"),
+            .contains("Priority bonus 0.25 for 1 person(s) left unplaced last time"),
         "{}",
         m.content
     );

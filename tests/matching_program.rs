@@ -230,6 +230,13 @@ async fn people_left_unplaced_get_the_bonus(w: World) {
     assert_eq!(published.pairs.len(), 1);
     assert_eq!(w.store.unplaced(GUILD).await.unwrap(), vec![MENTEE]);
     assert_eq!(published.pairs[0].0.state, State::Proposed);
+    // Unanswered, the program's proposal lapses like a direct one; that pair is not made again.
+    w.clock.advance(chrono::Duration::days(8));
+    let lapsed = e.expire_due(100).await.unwrap();
+    assert_eq!(lapsed.len(), 1);
+    assert_eq!(lapsed[0].state, State::Expired);
+    let run = e.match_preview(GUILD, true, &[]).await.unwrap();
+    assert_eq!(placed(&run), MENTEE.0.to_string(), "Linus is excluded from Ada now");
     // Another server sees none of it.
     assert!(w.store.unplaced(OTHER_GUILD).await.unwrap().is_empty());
     assert_eq!(e.unplaced_bonus(OTHER_GUILD).await.unwrap(), 0.1);
