@@ -193,6 +193,9 @@ async fn preview_publish_answers_and_export(w: World) {
     let settings = e.program_settings(GUILD).await.unwrap();
     assert_eq!(settings.reminder_leads, vec![1440, 60], "nothing saved");
     assert_eq!(e.unplaced_bonus(GUILD).await.unwrap(), 0.1, "the default");
+    let text = h.say(owner, bonus(0.5).str("reminder_lead_times", "whenever")).await;
+    assert!(text.contains("reminder lead times"), "{text}");
+    assert_eq!(e.unplaced_bonus(GUILD).await.unwrap(), 0.1, "nothing saved");
     let text = h.say(owner, bonus(0.25)).await;
     assert!(text.contains("Priority bonus for people left unplaced: 0.25"), "{text}");
     e.set_profile(GUILD, MENTOR, &profile("Ada", "Europe/Berlin"))

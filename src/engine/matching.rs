@@ -205,6 +205,18 @@ pub enum SuggestFor {
     Offer,
 }
 
+/// The bonus must keep a score's meaning: from 0 to 1.
+pub fn check_unplaced_bonus(bonus: f64) -> std::result::Result<f64, ValidationError> {
+    if (0.0..=1.0).contains(&bonus) {
+        Ok(bonus)
+    } else {
+        Err(ValidationError::new(
+            "unplaced bonus",
+            format!("{bonus} is out of range; give a number from 0 to 1, e.g. 0.1"),
+        ))
+    }
+}
+
 fn and_list(items: &[String]) -> String {
     match items.len() {
         0 => String::new(),
@@ -347,13 +359,7 @@ impl Engine {
     /// Sets the bonus (0 to 1); organisers only, checked here.
     pub async fn set_unplaced_bonus(&self, guild: GuildId, is_admin: bool, roles: &[u64], bonus: f64) -> Result<f64> {
         self.require_organiser(guild, is_admin, roles).await?;
-        if !(0.0..=1.0).contains(&bonus) || !bonus.is_finite() {
-            return Err(ValidationError::new(
-                "unplaced bonus",
-                format!("{bonus} is out of range; give a number from 0 to 1, e.g. 0.1"),
-            )
-            .into());
-        }
+        check_unplaced_bonus(bonus)?;
         self.store.set_matching_bonus(guild, bonus).await?;
         Ok(bonus)
     }

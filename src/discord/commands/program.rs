@@ -3,6 +3,7 @@ use serenity::all::{GuildChannel, Role};
 
 use super::{caller_rights, guild, say};
 use crate::discord::reply::{BotError, Ctx};
+use crate::engine::matching::check_unplaced_bonus;
 use crate::engine::ProgramSetup;
 
 /// The mentorship program (organisers).
@@ -31,9 +32,9 @@ pub async fn setup(
     // Discord hides the command from others, but that is advice to clients: check again here.
     let (is_admin, roles) = caller_rights(ctx);
     let engine = &ctx.data().engine;
-    // Checked and saved first, so a bad value leaves every other setting as it was.
+    // Checked before anything is saved, so one bad value leaves every setting as it was.
     if let Some(bonus) = unplaced_bonus {
-        engine.set_unplaced_bonus(g, is_admin, &roles, bonus).await?;
+        check_unplaced_bonus(bonus).map_err(crate::engine::Error::from)?;
     }
     let setup = ProgramSetup {
         channel: channel.map(|c| c.id.get()),
@@ -42,6 +43,9 @@ pub async fn setup(
         proposal_expiry_days,
     };
     let s = engine.setup_program(g, is_admin, &roles, &setup).await?;
+    if let Some(bonus) = unplaced_bonus {
+        engine.set_unplaced_bonus(g, is_admin, &roles, bonus).await?;
+    }
     let bonus = engine.unplaced_bonus(g).await?;
     let leads: Vec<String> = s
         .reminder_leads
