@@ -3,10 +3,10 @@
 //! the server-side check of who may run them.
 mod common;
 
-use common::discord::{channel, cmd, here, Harness, COORDINATOR, COORDINATOR_ROLE, OWNER};
+use common::discord::{channel, cmd, here, Harness, COORDINATOR, COORDINATOR_ROLE, OWNER, WAIT};
 use common::fixtures::*;
 use common::World;
-use fake_discord::{OptionValue, SentMessage};
+use fake_discord::{OptionValue, SentMessage, SlashCommand};
 use mentorbot::domain::listing::{OfferInput, RequestInput};
 use mentorbot::domain::relationship::{Origin, State};
 use mentorbot::domain::UserId;
@@ -32,12 +32,15 @@ fn offer(topics: &[&str], capacity: i64) -> OfferInput {
     }
 }
 
-/// Runs an organiser command; returns its ephemeral answer as the message it made.
-async fn answer(h: &Harness, user: UserId, path: &str) -> SentMessage {
-    let handle = h.fake.interaction_slash(here(), user.0, cmd(path));
+/// Runs a command; returns its ephemeral answer, which comes after a deferral.
+async fn answer(h: &Harness, user: UserId, command: SlashCommand) -> SentMessage {
+    let handle = h.fake.interaction_slash(here(), user.0, command);
     let response = handle.wait_response().await;
-    assert!(response.is_ephemeral(), "{response:?}");
-    handle.original().expect("the answer is a message")
+    assert!(response.is_ephemeral() && response.is_deferred(), "{response:?}");
+    let answer = handle.wait_followups(1, WAIT).await;
+    let answer = answer.into_iter().next().expect("the answer follows the deferral");
+    assert!(answer.is_ephemeral(), "{answer:?}");
+    answer
 }
 
 fn attachment(m: &SentMessage, name: &str) -> String {
@@ -89,21 +92,19 @@ async fn suggestions_with_their_buttons(w: World) {
         .unwrap();
     e.create_offer(GUILD, PEER3, &offer(&["go"], 1)).await.unwrap();
 
-    let text = h.say(MENTEE, cmd("mentor suggest")).await;
+    let text = answer(&h, MENTEE, cmd("mentor suggest")).await.content;
     assert!(text.contains("no profile"), "{text}");
     e.set_profile(GUILD, MENTEE, &profile("Grace", "Europe/Berlin"))
         .await
         .unwrap();
-    let text = h.say(MENTEE, cmd("mentor suggest")).await;
+    let text = answer(&h, MENTEE, cmd("mentor suggest")).await.content;
     assert!(text.contains("no open request or offer"), "{text}");
     let asked = e
         .create_request(GUILD, MENTEE, &request(&["Rust"], &["classic"]))
         .await
         .unwrap();
 
-    let suggest = h.slash(MENTEE, cmd("mentor suggest"));
-    assert!(suggest.wait_response().await.is_ephemeral());
-    let list = suggest.original().unwrap();
+    let list = answer(&h, MENTEE, cmd("mentor suggest")).await;
     let text = &list.content;
     let ada = text.find(&format!("<@{}>", MENTOR.0)).expect("Ada is suggested");
     let linus = text.find(&format!("<@{}>", PEER3.0)).expect("Linus is suggested");
@@ -137,8 +138,8 @@ async fn suggestions_with_their_buttons(w: World) {
     assert_eq!(rel.request, Some(asked.id));
     let (msg, accept) = h.wait_button(MENTOR, "mb:acc:").await;
     assert!(h.fake.message(msg).unwrap().content.contains(&asked.purpose));
-    let answer = h.press(msg, MENTOR, &accept).await;
-    assert!(answer.content().unwrap().contains("You accepted"), "{answer:?}");
+    let accepted = h.press(msg, MENTOR, &accept).await;
+    assert!(accepted.content().unwrap().contains("You accepted"), "{accepted:?}");
 
     // A mentor with an open offer gets mentees, with an Offer button; Grace is taken now.
     e.set_profile(GUILD, STRANGER, &profile("Mallory", "Europe/Berlin"))
@@ -147,9 +148,7 @@ async fn suggestions_with_their_buttons(w: World) {
     e.create_request(GUILD, STRANGER, &request(&["career"], &["reverse"]))
         .await
         .unwrap();
-    let suggest = h.slash(MENTOR, cmd("mentor suggest"));
-    suggest.wait_response().await;
-    let list = suggest.original().unwrap();
+    let list = answer(&h, MENTOR, cmd("mentor suggest")).await;
     assert!(!list.content.contains(&format!("<@{}>", MENTEE.0)), "{}", list.content);
     assert!(
         list.content.contains("you both want to work on career"),
@@ -220,14 +219,14 @@ async fn preview_publish_answers_and_export(w: World) {
 
     // Members who are not organisers are refused on our side, whatever Discord shows them.
     for path in ["program match preview", "program match publish", "program export"] {
-        let m = answer(&h, STRANGER, path).await;
+        let m = answer(&h, STRANGER, cmd(path)).await;
         assert!(
             m.content.to_lowercase().contains("only server admins"),
             "{path}: {}",
             m.content
         );
         assert!(m.attachments.is_empty(), "{path}");
-        let m = answer(&h, UserId(COORDINATOR), path).await;
+        let m = answer(&h, UserId(COORDINATOR), cmd(path)).await;
         assert!(
             m.content.to_lowercase().contains("only server admins"),
             "{path}: {}",
@@ -240,7 +239,7 @@ async fn preview_publish_answers_and_export(w: World) {
         .await;
 
     // The preview: one place for two mentees, one without a profile.
-    let m = answer(&h, UserId(COORDINATOR), "program match preview").await;
+    let m = answer(&h, UserId(COORDINATOR), cmd("program match preview")).await;
     let text = &m.content;
     assert!(
         text.contains("Placed: 1 (1 in pairs, 0 in 0 peer group(s)). Unplaced: 2."),
@@ -284,7 +283,7 @@ async fn preview_publish_answers_and_export(w: World) {
     );
 
     // The export is the match command's input, and solves to what the preview showed.
-    let m = answer(&h, owner, "program export").await;
+    let m = answer(&h, owner, cmd("program export")).await;
     let exported = attachment(&m, "program.json");
     let program = matching::parse_program(&exported).expect("the export parses");
     let solved = matching::solve(&program);
@@ -318,7 +317,7 @@ async fn preview_publish_answers_and_export(w: World) {
     );
 
     // Publish: both people get the proposal with the reasons and the buttons.
-    let m = answer(&h, owner, "program match publish").await;
+    let m = answer(&h, owner, cmd("program match publish")).await;
     assert!(
         m.content.contains("Sent 1 pair proposal(s) and 0 peer group"),
         "{}",
@@ -349,7 +348,7 @@ async fn preview_publish_answers_and_export(w: World) {
         "the mentor reads it their way: {mentor_dm}"
     );
     // A second publish sends nothing new.
-    let m = answer(&h, owner, "program match publish").await;
+    let m = answer(&h, owner, cmd("program match publish")).await;
     assert!(m.content.contains("Nothing new to send"), "{}", m.content);
     assert_eq!(e.relationships(GUILD, MENTEE).await.unwrap().len(), 1);
     assert_eq!(h.fake.dms_to(MENTEE.0).len(), 1);
@@ -366,14 +365,14 @@ async fn preview_publish_answers_and_export(w: World) {
         .await
         .unwrap();
     e.create_offer(GUILD, PEER3, &offer(&["go"], 1)).await.unwrap();
-    let m = answer(&h, owner, "program match preview").await;
+    let m = answer(&h, owner, cmd("program match preview")).await;
     assert!(
         m.content
             .contains("Priority bonus 0.25 for 1 person(s) left unplaced last time"),
         "{}",
         m.content
     );
-    let m = answer(&h, owner, "program match publish").await;
+    let m = answer(&h, owner, cmd("program match publish")).await;
     assert!(m.content.contains("Sent 1 pair proposal(s)"), "{}", m.content);
     assert!(
         h.world.store.unplaced(GUILD).await.unwrap().is_empty(),
@@ -394,18 +393,18 @@ async fn preview_publish_answers_and_export(w: World) {
     assert_eq!((rel.state, rel.mentor()), (State::Declined, Some(PEER3)));
 
     // Both are free again, and that pair is not made again.
-    let m = answer(&h, owner, "program match preview").await;
+    let m = answer(&h, owner, cmd("program match preview")).await;
     assert!(m.content.contains("Capacity use: 0 of 1 free places"), "{}", m.content);
     let rows = csv_rows(&attachment(&m, "match-preview.csv"));
     let mallory = rows.iter().find(|r| r["mentee"] == STRANGER.0.to_string()).unwrap();
     assert!(mallory["reasons"].contains("excluded"), "{mallory:?}");
-    let m = answer(&h, owner, "program export").await;
+    let m = answer(&h, owner, cmd("program export")).await;
     let exported: serde_json::Value = serde_json::from_str(&attachment(&m, "program.json")).unwrap();
     assert!(exported["exclude"]
         .as_array()
         .unwrap()
         .contains(&serde_json::json!([PEER3.0.to_string(), STRANGER.0.to_string()])));
-    let m = answer(&h, owner, "program match publish").await;
+    let m = answer(&h, owner, cmd("program match publish")).await;
     assert!(m.content.contains("Nothing new to send"), "{}", m.content);
     assert_eq!(e.relationships(GUILD, STRANGER).await.unwrap().len(), 1);
     h.shutdown().await;
@@ -428,7 +427,7 @@ async fn peer_groups_formed_explained_and_invited(w: World) {
         .await
         .unwrap();
 
-    let m = answer(&h, owner, "program match preview").await;
+    let m = answer(&h, owner, cmd("program match preview")).await;
     let group = format!("<@{}>, <@{}>, <@{}>", MENTEE.0, PEER3.0, PEER4.0);
     assert!(
         m.content.contains(&format!("- {group}: you all want to work on rust")),
@@ -449,7 +448,7 @@ async fn peer_groups_formed_explained_and_invited(w: World) {
         "{rows:?}"
     );
 
-    let m = answer(&h, owner, "program match publish").await;
+    let m = answer(&h, owner, cmd("program match publish")).await;
     assert!(
         m.content.contains("0 pair proposal(s) and 1 peer group"),
         "{}",
@@ -469,7 +468,7 @@ async fn peer_groups_formed_explained_and_invited(w: World) {
         (rel.proposer, rel.origin, rel.members.len()),
         (owner, Origin::ProgramMatch, 3)
     );
-    let m = answer(&h, owner, "program match publish").await;
+    let m = answer(&h, owner, cmd("program match publish")).await;
     assert!(m.content.contains("Nothing new to send"), "{}", m.content);
     for (who, msg, accept) in &invites {
         h.press(*msg, *who, accept).await;

@@ -12,7 +12,7 @@ use crate::domain::profile::Profile;
 use crate::domain::relationship::{MemberStatus, Origin, Proposal, Relationship, Role, State};
 use crate::domain::validate::ValidationError;
 use crate::matching::{self, program::norm, MatchResult, Program, CRITERIA, DEFAULT_WEIGHTS};
-use crate::store::OfferLoad;
+use crate::store::{OfferLoad, RelationshipLink};
 
 /// The bonus on the scores of people the last publish left unplaced, until an organiser sets one.
 pub const DEFAULT_UNPLACED_BONUS: f64 = 0.1;
@@ -379,8 +379,8 @@ impl Engine {
     /// promised in unanswered proposals count as taken, so a second publish repeats nothing.
     pub async fn program_file(&self, guild: GuildId, waiting_blocks: bool) -> Result<ProgramFile> {
         let now = self.now();
-        let history = self.store.relationships_in(guild).await?;
-        let waiting: Vec<&Relationship> = history.iter().filter(|r| r.state == State::Proposed).collect();
+        let history = self.store.relationship_links(guild).await?;
+        let waiting: Vec<&RelationshipLink> = history.iter().filter(|r| r.state == State::Proposed).collect();
         let waiting_requests: HashSet<RequestId> = waiting.iter().filter_map(|r| r.request).collect();
         let mut promised: HashMap<OfferId, u32> = HashMap::new();
         for r in &waiting {
@@ -391,11 +391,11 @@ impl Engine {
         let mut ever_paired = HashSet::new();
         let mut past: HashSet<(UserId, UserId)> = HashSet::new();
         for r in &history {
-            for a in &r.members {
-                ever_paired.insert(a.user);
-                for b in &r.members {
-                    if a.user < b.user {
-                        past.insert((a.user, b.user));
+            for &(a, _) in &r.members {
+                ever_paired.insert(a);
+                for &(b, _) in &r.members {
+                    if a < b {
+                        past.insert((a, b));
                     }
                 }
             }
@@ -403,8 +403,8 @@ impl Engine {
         let in_peer_group: HashSet<UserId> = history
             .iter()
             .filter(|r| r.kind == Kind::Peer && r.state.is_live())
-            .flat_map(|r| r.members.iter().filter(|m| m.status != MemberStatus::Declined))
-            .map(|m| m.user)
+            .flat_map(|r| r.members.iter().filter(|m| m.1 != MemberStatus::Declined))
+            .map(|m| m.0)
             .collect();
 
         let mut profiles: HashMap<UserId, Option<Profile>> = HashMap::new();

@@ -755,14 +755,40 @@ impl Store for Backend {
         .map_err(db)?;
         rows.into_iter().map(Retrospective::try_from).collect()
     }
-    async fn relationships_in(&self, guild: GuildId) -> StoreResult<Vec<Relationship>> {
-        let sql = format!("SELECT {REL_COLUMNS} FROM relationships WHERE guild_id = $1 ORDER BY id");
-        let found: Vec<RelationshipRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(sf(guild.0))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        hydrate_all(&self.pool, found).await
+    async fn relationship_links(&self, guild: GuildId) -> StoreResult<Vec<super::RelationshipLink>> {
+        use crate::domain::relationship::{MemberStatus, State};
+        let rels: Vec<(i64, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT id, kind, state, offer_id, request_id FROM relationships WHERE guild_id = $1 ORDER BY id",
+        )
+        .bind(sf(guild.0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let members: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT relationship_id, user_id, status FROM relationship_members WHERE guild_id = $1 \
+             ORDER BY relationship_id, user_id",
+        )
+        .bind(sf(guild.0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let mut by_rel: std::collections::HashMap<i64, Vec<(UserId, MemberStatus)>> = std::collections::HashMap::new();
+        for (rel, user, status) in members {
+            let status = MemberStatus::parse(&status).ok_or_else(|| rows::corrupt(format!("member status {status}")))?;
+            by_rel.entry(rel).or_default().push((UserId(usf(user)), status));
+        }
+        rels.into_iter()
+            .map(|(id, kind, state, offer, request)| {
+                Ok(super::RelationshipLink {
+                    id: RelationshipId(id),
+                    kind: kind.parse().map_err(rows::corrupt)?,
+                    state: State::parse(&state).ok_or_else(|| rows::corrupt(format!("state {state}")))?,
+                    offer: offer.map(OfferId),
+                    request: request.map(RequestId),
+                    members: by_rel.remove(&id).unwrap_or_default(),
+                })
+            })
+            .collect()
     }
 
     async fn matching_bonus(&self, guild: GuildId) -> StoreResult<Option<f64>> {

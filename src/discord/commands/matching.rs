@@ -23,6 +23,9 @@ const MESSAGE_MAX: usize = 2000;
 pub async fn suggest(ctx: Ctx<'_>) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let me = caller(ctx);
+    // Scoring reads the whole server's offers and requests: more than Discord's three seconds
+    // on a big server, so the answer comes as a follow-up.
+    ctx.defer_ephemeral().await?;
     let (target, list) = ctx.data().engine.suggest(g, me).await?;
     let (who, what, label, action) = match target {
         SuggestFor::Request => ("mentors", "request", "Request", Action::SuggestRequest),
@@ -133,6 +136,8 @@ pub async fn preview(ctx: Ctx<'_>) -> Result<(), BotError> {
     let g = guild(ctx)?;
     // Discord hides the command from others, but that is advice to clients: the engine checks.
     let (is_admin, roles) = caller_rights(ctx);
+    // A whole program's assignment may take longer than Discord waits for a first answer.
+    ctx.defer_ephemeral().await?;
     let run = ctx.data().engine.match_preview(g, is_admin, &roles).await?;
     let text = format!(
         "**Matching preview** (nothing is sent; /program match publish sends it)\n{}",
@@ -153,6 +158,7 @@ pub async fn preview(ctx: Ctx<'_>) -> Result<(), BotError> {
 pub async fn publish(ctx: Ctx<'_>) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let (is_admin, roles) = caller_rights(ctx);
+    ctx.defer_ephemeral().await?;
     let bot = ctx.data().clone();
     let published = bot.engine.match_publish(g, caller(ctx), is_admin, &roles).await?;
     let mut text = if published.pairs.is_empty() && published.groups.is_empty() {
@@ -203,6 +209,7 @@ pub async fn publish(ctx: Ctx<'_>) -> Result<(), BotError> {
 pub async fn export(ctx: Ctx<'_>) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let (is_admin, roles) = caller_rights(ctx);
+    ctx.defer_ephemeral().await?;
     let file = ctx.data().engine.export_program(g, is_admin, &roles).await?;
     let text = format!(
         "The program file: {} mentor(s), {} mentee(s). Run it offline with `mentorbot match --input program.json`.",
