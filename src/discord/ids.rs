@@ -122,5 +122,17 @@ mod tests {
         assert_eq!(CustomId::parse("mb:nope:1"), None);
         assert_eq!(CustomId::parse("other:acc:1"), None);
         assert_eq!(CustomId::parse("mb:acc:x"), None);
+        // A suggestion's button carries the server, whom it is for, the other person and the kind.
+        let sug = CustomId::new(
+            Action::SuggestOffer,
+            &[
+                1_000_000_000_000_001,
+                900_000_000_000_000_001,
+                900_000_000_000_000_099,
+                1,
+            ],
+        );
+        assert_eq!(CustomId::parse(&sug.encode()), Some(sug.clone()));
+        assert!(sug.encode().len() <= 100);
     }
 }
