@@ -39,6 +39,10 @@ pub enum Action {
     FrequencyForm,
     /// Confirm `/mentor forget`: guild, user.
     Forget,
+    /// A `/mentor suggest` button: ask this mentor (numbers: guild, for whom, mentor, kind).
+    SuggestRequest,
+    /// A `/mentor suggest` button: offer to this mentee (numbers: guild, for whom, mentee, kind).
+    SuggestOffer,
 }
 
 impl Action {
@@ -65,10 +69,12 @@ impl Action {
             Action::EndRel => "end",
             Action::FrequencyForm => "ffreq",
             Action::Forget => "forget",
+            Action::SuggestRequest => "sugr",
+            Action::SuggestOffer => "sugo",
         }
     }
 
-    const ALL: [Action; 21] = [
+    const ALL: [Action; 23] = [
         Action::Accept,
         Action::Decline,
         Action::Confirm,
@@ -90,6 +96,8 @@ impl Action {
         Action::EndRel,
         Action::FrequencyForm,
         Action::Forget,
+        Action::SuggestRequest,
+        Action::SuggestOffer,
     ];
 }
 
@@ -152,5 +160,17 @@ mod tests {
         assert_eq!(CustomId::parse("mb:nope:1"), None);
         assert_eq!(CustomId::parse("other:acc:1"), None);
         assert_eq!(CustomId::parse("mb:acc:x"), None);
+        // A suggestion's button carries the server, whom it is for, the other person and the kind.
+        let sug = CustomId::new(
+            Action::SuggestOffer,
+            &[
+                1_000_000_000_000_001,
+                900_000_000_000_000_001,
+                900_000_000_000_000_099,
+                1,
+            ],
+        );
+        assert_eq!(CustomId::parse(&sug.encode()), Some(sug.clone()));
+        assert!(sug.encode().len() <= 100);
     }
 }

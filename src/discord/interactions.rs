@@ -58,6 +58,9 @@ fn target(id: &CustomId) -> Result<(GuildId, RelationshipId), BotError> {
 
 async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result<(), BotError> {
     let id = parse(&c.data.custom_id)?;
+    if matches!(id.action, Action::SuggestRequest | Action::SuggestOffer) {
+        return super::commands::matching::suggestion_pressed(ctx, bot, c, &id).await;
+    }
     let user = UserId(c.user.id.get());
     let (g, r) = target(&id)?;
     let answer = Answerable::Component(c);

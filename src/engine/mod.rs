@@ -13,6 +13,7 @@ use crate::store::{Store, StoreError};
 
 mod journal;
 mod listings;
+pub mod matching;
 mod plan;
 mod privacy;
 mod profiles;

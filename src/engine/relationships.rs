@@ -126,7 +126,7 @@ impl Engine {
             .ok_or(Error::Relationship(RelationshipError::CapacityFull))
     }
 
-    async fn insert_proposal(&self, proposal: Proposal) -> Result<Relationship> {
+    pub(super) async fn insert_proposal(&self, proposal: Proposal) -> Result<Relationship> {
         let expiry = self.program_settings(proposal.guild).await?.proposal_expiry_days;
         let mut rel = Relationship::propose(proposal, self.now(), chrono::Duration::days(i64::from(expiry)))?;
         for member in rel.members.clone() {

@@ -8,11 +8,12 @@ use chrono::{DateTime, Utc};
 use crate::domain::checkin::Checkin;
 use crate::domain::ids::*;
 use crate::domain::journal::JournalEntry;
+use crate::domain::listing::Kind;
 use crate::domain::listing::{Offer, Request};
 use crate::domain::plan::{Goal, Step};
 use crate::domain::profile::Profile;
 use crate::domain::program::ProgramSettings;
-use crate::domain::relationship::Relationship;
+use crate::domain::relationship::{MemberStatus, Relationship, State};
 use crate::domain::retrospective::Retrospective;
 
 pub mod jobs;
@@ -45,6 +46,17 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct OfferLoad {
     pub offer: Offer,
     pub seats_taken: u32,
+}
+
+/// A relationship as matching sees it: its kind, state, links and members' answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationshipLink {
+    pub id: RelationshipId,
+    pub kind: Kind,
+    pub state: State,
+    pub offer: Option<OfferId>,
+    pub request: Option<RequestId>,
+    pub members: Vec<(UserId, MemberStatus)>,
 }
 
 /// Checked inside the save's transaction, so two acceptances cannot both take the last place.
@@ -159,6 +171,18 @@ pub trait Store: jobs::JobStore + Send + Sync + 'static {
     /// [`ANONYMOUS_BELOW`]), so the others' history and the program's counts remain. End their
     /// live relationships first.
     async fn forget_user(&self, guild: GuildId, user: UserId) -> StoreResult<()>;
+
+    // Program-wide matching (issue 4).
+    /// Every relationship of the guild in any state, oldest first, as matching needs it: who
+    /// was paired with whom, and what is still waiting for an answer. Two queries in all.
+    async fn relationship_links(&self, guild: GuildId) -> StoreResult<Vec<RelationshipLink>>;
+    /// The priority bonus for people the last publish left unplaced, if an organiser set it.
+    async fn matching_bonus(&self, guild: GuildId) -> StoreResult<Option<f64>>;
+    async fn set_matching_bonus(&self, guild: GuildId, bonus: f64) -> StoreResult<()>;
+    /// Who the last publish left unplaced, by user id.
+    async fn unplaced(&self, guild: GuildId) -> StoreResult<Vec<UserId>>;
+    /// Replaces who is left unplaced with the people a publish just left unplaced.
+    async fn replace_unplaced(&self, guild: GuildId, users: &[UserId], at: DateTime<Utc>) -> StoreResult<()>;
 }
 
 /// Ids below this stand for people who asked to be forgotten. Discord ids are snowflakes far

@@ -949,8 +949,99 @@ impl Store for Backend {
             "DELETE FROM offers WHERE guild_id = $1 AND user_id = $2",
             "DELETE FROM requests WHERE guild_id = $1 AND user_id = $2",
             "DELETE FROM profiles WHERE guild_id = $1 AND user_id = $2",
+            "DELETE FROM matching_unplaced WHERE guild_id = $1 AND user_id = $2",
         ] {
             sqlx::query(sql).bind(g).bind(u).execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn relationship_links(&self, guild: GuildId) -> StoreResult<Vec<super::RelationshipLink>> {
+        use crate::domain::relationship::{MemberStatus, State};
+        let rels: Vec<(i64, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT id, kind, state, offer_id, request_id FROM relationships WHERE guild_id = $1 ORDER BY id",
+        )
+        .bind(sf(guild.0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let members: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT relationship_id, user_id, status FROM relationship_members WHERE guild_id = $1 \
+             ORDER BY relationship_id, user_id",
+        )
+        .bind(sf(guild.0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let mut by_rel: std::collections::HashMap<i64, Vec<(UserId, MemberStatus)>> = std::collections::HashMap::new();
+        for (rel, user, status) in members {
+            let status = MemberStatus::parse(&status).ok_or_else(|| rows::corrupt(format!("member status {status}")))?;
+            by_rel.entry(rel).or_default().push((UserId(usf(user)), status));
+        }
+        rels.into_iter()
+            .map(|(id, kind, state, offer, request)| {
+                Ok(super::RelationshipLink {
+                    id: RelationshipId(id),
+                    kind: kind.parse().map_err(rows::corrupt)?,
+                    state: State::parse(&state).ok_or_else(|| rows::corrupt(format!("state {state}")))?,
+                    offer: offer.map(OfferId),
+                    request: request.map(RequestId),
+                    members: by_rel.remove(&id).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    async fn matching_bonus(&self, guild: GuildId) -> StoreResult<Option<f64>> {
+        let row: Option<(f64,)> = sqlx::query_as("SELECT unplaced_bonus FROM matching_settings WHERE guild_id = $1")
+            .bind(sf(guild.0))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(row.map(|(b,)| b))
+    }
+
+    async fn set_matching_bonus(&self, guild: GuildId, bonus: f64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO matching_settings (guild_id, unplaced_bonus) VALUES ($1, $2) \
+             ON CONFLICT (guild_id) DO UPDATE SET unplaced_bonus = excluded.unplaced_bonus",
+        )
+        .bind(sf(guild.0))
+        .bind(bonus)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn unplaced(&self, guild: GuildId) -> StoreResult<Vec<UserId>> {
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT user_id FROM matching_unplaced WHERE guild_id = $1 ORDER BY user_id")
+            .bind(sf(guild.0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(rows.into_iter().map(|(u,)| UserId(usf(u))).collect())
+    }
+
+    async fn replace_unplaced(&self, guild: GuildId, users: &[UserId], at: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        sqlx::query("DELETE FROM matching_unplaced WHERE guild_id = $1")
+            .bind(sf(guild.0))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        for user in users {
+            sqlx::query(
+                "INSERT INTO matching_unplaced (guild_id, user_id, since) VALUES ($1, $2, $3) \
+                 ON CONFLICT (guild_id, user_id) DO NOTHING",
+            )
+            .bind(sf(guild.0))
+            .bind(sf(user.0))
+            .bind(ms(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
         Ok(())

@@ -49,7 +49,8 @@ pub enum ListingChoice {
         "offer_to",
         "peer_group",
         "super::privacy::my_data",
-        "super::privacy::forget"
+        "super::privacy::forget",
+        "super::matching::suggest"
     )
 )]
 pub async fn mentor(_ctx: Ctx<'_>) -> Result<(), BotError> {

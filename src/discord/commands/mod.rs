@@ -10,6 +10,7 @@ use super::ids::{Action, CustomId};
 use super::reply::{BotError, Ctx};
 use crate::domain::ids::{GuildId, UserId};
 
+pub mod matching;
 pub mod mentor;
 pub mod mentorship;
 pub mod privacy;

@@ -3,6 +3,7 @@ use serenity::all::{GuildChannel, Role};
 
 use super::{caller_rights, guild, say};
 use crate::discord::reply::{BotError, Ctx};
+use crate::engine::matching::check_unplaced_bonus;
 use crate::engine::ProgramSetup;
 
 /// The mentorship program (organisers).
@@ -10,7 +11,7 @@ use crate::engine::ProgramSetup;
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    subcommands("setup")
+    subcommands("setup", "super::matching::match_", "super::matching::export")
 )]
 pub async fn program(_ctx: Ctx<'_>) -> Result<(), BotError> {
     Ok(())
@@ -24,17 +25,28 @@ pub async fn setup(
     #[description = "Members with this role may run the program"] coordinator_role: Option<Role>,
     #[description = "When reminders go out before a check-in, e.g. 24h, 1h"] reminder_lead_times: Option<String>,
     #[description = "Days an invitation waits for an answer (1 to 60)"] proposal_expiry_days: Option<i64>,
+    #[description = "Matching: score bonus for people left unplaced last time (0 to 1, default 0.1)"]
+    unplaced_bonus: Option<f64>,
 ) -> Result<(), BotError> {
     let g = guild(ctx)?;
     // Discord hides the command from others, but that is advice to clients: check again here.
     let (is_admin, roles) = caller_rights(ctx);
+    let engine = &ctx.data().engine;
+    // Checked before anything is saved, so one bad value leaves every setting as it was.
+    if let Some(bonus) = unplaced_bonus {
+        check_unplaced_bonus(bonus).map_err(crate::engine::Error::from)?;
+    }
     let setup = ProgramSetup {
         channel: channel.map(|c| c.id.get()),
         coordinator_role: coordinator_role.map(|r| r.id.get()),
         reminder_leads: reminder_lead_times,
         proposal_expiry_days,
     };
-    let s = ctx.data().engine.setup_program(g, is_admin, &roles, &setup).await?;
+    let s = engine.setup_program(g, is_admin, &roles, &setup).await?;
+    if let Some(bonus) = unplaced_bonus {
+        engine.set_unplaced_bonus(g, is_admin, &roles, bonus).await?;
+    }
+    let bonus = engine.unplaced_bonus(g).await?;
     let leads: Vec<String> = s
         .reminder_leads
         .iter()
@@ -49,7 +61,7 @@ pub async fn setup(
     say(
         ctx,
         format!(
-            "Program settings saved.\nThreads under: {}\nCoordinator role: {}\nReminders: {} before each check-in\nInvitations expire after {} days",
+            "Program settings saved.\nThreads under: {}\nCoordinator role: {}\nReminders: {} before each check-in\nInvitations expire after {} days\nPriority bonus for people left unplaced: {bonus}",
             s.channel.map(|c| format!("<#{c}>")).unwrap_or_else(|| "not set".into()),
             s.coordinator_role.map(|r| format!("<@&{r}>")).unwrap_or_else(|| "not set".into()),
             leads.join(", "),

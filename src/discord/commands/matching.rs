@@ -1,0 +1,366 @@
+//! Matching in Discord: `/mentor suggest` for one person, `/program match preview|publish`
+//! and `/program export` for the organisers.
+use serenity::all::{
+    ButtonStyle, ComponentInteraction, Context, CreateActionRow, CreateAttachment, CreateButton, CreateMessage,
+};
+
+use super::{caller, caller_rights, fit, guild, say};
+use crate::discord::bot::Bot;
+use crate::discord::ids::{Action, CustomId};
+use crate::discord::render::{self, mention};
+use crate::discord::reply::{Answerable, BotError, Ctx};
+use crate::domain::ids::{GuildId, UserId};
+use crate::domain::listing::Kind;
+use crate::domain::relationship::{MemberStatus, Relationship, Role};
+use crate::engine::matching::{mentor_view, MatchRun, SuggestFor};
+use crate::engine::Direction;
+
+/// Discord's limit on a message's text.
+const MESSAGE_MAX: usize = 2000;
+
+/// The five people who fit your open request (or offer) best, and why.
+#[poise::command(slash_command, guild_only)]
+pub async fn suggest(ctx: Ctx<'_>) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    let me = caller(ctx);
+    // Scoring reads the whole server's offers and requests: more than Discord's three seconds
+    // on a big server, so the answer comes as a follow-up.
+    ctx.defer_ephemeral().await?;
+    let (target, list) = ctx.data().engine.suggest(g, me).await?;
+    let (who, what, label, action) = match target {
+        SuggestFor::Request => ("mentors", "request", "Request", Action::SuggestRequest),
+        SuggestFor::Offer => ("mentees", "offer", "Offer", Action::SuggestOffer),
+    };
+    if list.is_empty() {
+        return say(
+            ctx,
+            format!(
+                "Nobody can be suggested for your open {what} yet: no {who} with a free place that you were not paired \
+                 with before. Try again later."
+            ),
+        )
+        .await;
+    }
+    let mut text = format!(
+        "The {} best {who} for your open {what}, by how well you fit:\n",
+        list.len()
+    );
+    let per_line = (MESSAGE_MAX - text.len() - 100) / list.len();
+    for (n, s) in list.iter().enumerate() {
+        let line = format!(
+            "**{}.** {} (score {:.2}): {}.",
+            n + 1,
+            mention(s.user),
+            s.score,
+            s.reasons.join("; ")
+        );
+        text += &fit(&line, per_line);
+        text.push('\n');
+    }
+    text += &format!("Press {label} to send one of them your {what} directly.");
+    let buttons = list
+        .iter()
+        .enumerate()
+        .map(|(n, s)| {
+            let kind = u64::from(s.kind == Kind::Reverse);
+            CreateButton::new(CustomId::new(action, &[g.0, me.0, s.user.0, kind]).encode())
+                .label(format!("{label} {}", n + 1))
+                .style(ButtonStyle::Primary)
+        })
+        .collect();
+    ctx.send(
+        poise::CreateReply::default()
+            .content(fit(&text, MESSAGE_MAX))
+            .components(vec![CreateActionRow::Buttons(buttons)])
+            .ephemeral(true),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A suggestion's Request or Offer button: only the person the suggestions were for may use it.
+pub async fn suggestion_pressed(
+    ctx: &Context,
+    bot: &Bot,
+    c: &ComponentInteraction,
+    id: &CustomId,
+) -> Result<(), BotError> {
+    let &[g, for_user, other, kind] = id.numbers.as_slice() else {
+        return Err(BotError::user("This button is no longer valid."));
+    };
+    let user = UserId(c.user.id.get());
+    if user.0 != for_user {
+        return Err(BotError::user(
+            "These suggestions were made for someone else; run /mentor suggest for your own.",
+        ));
+    }
+    let kind = if kind == 1 { Kind::Reverse } else { Kind::Classic };
+    let direction = if id.action == Action::SuggestOffer {
+        Direction::Offer
+    } else {
+        Direction::Request
+    };
+    let rel = bot
+        .engine
+        .propose_suggested(GuildId(g), user, UserId(other), kind, direction)
+        .await?;
+    Answerable::Component(c)
+        .ephemeral(
+            ctx,
+            format!(
+                "Invitation sent to {} (mentorship #{}). You will hear their answer.",
+                mention(UserId(other)),
+                rel.id
+            ),
+        )
+        .await?;
+    bot.on_proposed(&rel).await;
+    Ok(())
+}
+
+/// Program-wide matching (organisers).
+#[poise::command(
+    slash_command,
+    guild_only,
+    rename = "match",
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands("preview", "publish")
+)]
+pub async fn match_(_ctx: Ctx<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+/// What matching would do now over all open requests and offers; sends nothing.
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn preview(ctx: Ctx<'_>) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    // Discord hides the command from others, but that is advice to clients: the engine checks.
+    let (is_admin, roles) = caller_rights(ctx);
+    // A whole program's assignment may take longer than Discord waits for a first answer.
+    ctx.defer_ephemeral().await?;
+    let run = ctx.data().engine.match_preview(g, is_admin, &roles).await?;
+    let text = format!(
+        "**Matching preview** (nothing is sent; /program match publish sends it)\n{}",
+        summary(&run)
+    );
+    ctx.send(
+        poise::CreateReply::default()
+            .content(fit(&text, MESSAGE_MAX))
+            .attachment(CreateAttachment::bytes(csv(&run).into_bytes(), "match-preview.csv"))
+            .ephemeral(true),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Runs matching and sends each pair and peer group its proposal with the reasons.
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn publish(ctx: Ctx<'_>) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    let (is_admin, roles) = caller_rights(ctx);
+    ctx.defer_ephemeral().await?;
+    let bot = ctx.data().clone();
+    let published = bot.engine.match_publish(g, caller(ctx), is_admin, &roles).await?;
+    let mut text = if published.pairs.is_empty() && published.groups.is_empty() {
+        "Nothing new to send: every open request is placed, waiting for an answer, or has nobody who fits.\n"
+            .to_string()
+    } else {
+        format!(
+            "Sent {} pair proposal(s) and {} peer group invitation(s); each person has a DM with the reasons and \
+             Accept / Decline.\n",
+            published.pairs.len(),
+            published.groups.len()
+        )
+    };
+    text += &summary(&published.run);
+    if !published.refused.is_empty() {
+        text += &format!("\nNot sent ({}):", published.refused.len());
+        for (u, why) in &published.refused {
+            text += &format!("\n- {}: {why}", mention(*u));
+        }
+    }
+    if !published.unplaced.is_empty() {
+        text += &format!(
+            "\n{} person(s) left unplaced get a priority bonus of {} in the next run.",
+            published.unplaced.len(),
+            published.run.bonus
+        );
+    }
+    // Answer first: the DMs may take longer than Discord waits for an answer.
+    say(ctx, fit(&text, MESSAGE_MAX)).await?;
+    for (rel, reasons) in &published.pairs {
+        invite(&bot, rel, |role| {
+            let reasons: Vec<String> = match role {
+                Role::Mentor => reasons.iter().map(|r| mentor_view(r)).collect(),
+                _ => reasons.clone(),
+            };
+            reasons.join("; ")
+        })
+        .await;
+    }
+    for (rel, explanation) in &published.groups {
+        invite(&bot, rel, |_| explanation.clone()).await;
+    }
+    Ok(())
+}
+
+/// The program file (`mentorbot match --input` format) of the open requests and offers.
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn export(ctx: Ctx<'_>) -> Result<(), BotError> {
+    let g = guild(ctx)?;
+    let (is_admin, roles) = caller_rights(ctx);
+    ctx.defer_ephemeral().await?;
+    let file = ctx.data().engine.export_program(g, is_admin, &roles).await?;
+    let text = format!(
+        "The program file: {} mentor(s), {} mentee(s). Run it offline with `mentorbot match --input program.json`.",
+        file.mentors.len(),
+        file.mentees.len()
+    );
+    ctx.send(
+        poise::CreateReply::default()
+            .content(text)
+            .attachment(CreateAttachment::bytes(file.text().into_bytes(), "program.json"))
+            .ephemeral(true),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The organisers' proposal, with why, to everyone invited; the usual Accept / Decline buttons.
+async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> String) {
+    for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
+        let text = format!(
+            "The program's organisers propose a **{}** mentorship (#{}) for you as **{}**, with {}.\n**Why:** {}.\n\
+             **Purpose:** {}\nThis invitation expires {}.",
+            rel.kind,
+            rel.id,
+            m.role,
+            render::others(rel, m.user),
+            why(m.role),
+            rel.purpose,
+            render::when(rel.expires_at)
+        );
+        let buttons = CreateActionRow::Buttons(vec![
+            CreateButton::new(CustomId::on(Action::Accept, rel.guild, rel.id).encode())
+                .label("Accept")
+                .style(ButtonStyle::Success),
+            CreateButton::new(CustomId::on(Action::Decline, rel.guild, rel.id).encode())
+                .label("Decline")
+                .style(ButtonStyle::Danger),
+        ]);
+        let message = CreateMessage::new()
+            .content(fit(&text, MESSAGE_MAX))
+            .components(vec![buttons]);
+        bot.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
+    }
+}
+
+fn mentions(users: &[UserId]) -> String {
+    users.iter().map(|u| mention(*u)).collect::<Vec<_>>().join(", ")
+}
+
+/// The numbers an organiser looks at before and after publishing.
+fn summary(run: &MatchRun) -> String {
+    let pairs = run.result.pairs.len();
+    let grouped: usize = run.groups.iter().map(|g| g.members.len()).sum();
+    let mut out = format!(
+        "Placed: {} ({pairs} in pairs, {grouped} in {} peer group(s)). Unplaced: {}.\n",
+        pairs + grouped,
+        run.groups.len(),
+        run.unplaced_count()
+    );
+    if let Some(mean) = run.mean_score() {
+        out += &format!("Mean score of the pairs: {mean:.3}.\n");
+    }
+    let (used, free) = run.capacity_use();
+    out += &format!("Capacity use: {used} of {free} free places.\n");
+    let (fresh, placed) = run.never_paired_before();
+    if placed > 0 {
+        out += &format!(
+            "Never paired before: {fresh} of {placed} placed mentees ({:.0}%).\n",
+            100.0 * fresh as f64 / placed as f64
+        );
+    }
+    if !run.boosted.is_empty() {
+        out += &format!(
+            "Priority bonus {} for {} person(s) left unplaced last time.\n",
+            run.bonus,
+            run.boosted.len()
+        );
+    }
+    let why = run.unplaced_by_reason();
+    if !why.is_empty() {
+        out += "Why unplaced:\n";
+        for (reason, users) in why {
+            out += &format!("- {reason}: {} ({})\n", users.len(), mentions(&users));
+        }
+    }
+    let mentors_out: Vec<UserId> = run.file.left_out.iter().filter(|l| l.mentor).map(|l| l.user).collect();
+    if !mentors_out.is_empty() {
+        out += &format!(
+            "Offers left out (no profile yet or paused): {}\n",
+            mentions(&mentors_out)
+        );
+    }
+    if !run.groups.is_empty() {
+        out += "Peer groups:\n";
+        for g in &run.groups {
+            out += &format!("- {}: {}\n", mentions(&g.members), g.explanation());
+        }
+    }
+    out += "The full list is attached as CSV.";
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Every mentee: placed with their mentor, score, each criterion and reasons, or unplaced
+/// with why; then the peer groups and the peer requests left over.
+pub fn csv(run: &MatchRun) -> String {
+    let mut out = String::from("mentee,mentor,score,topic,skill,style,timezone,availability,method,kind,reasons\n");
+    for p in &run.result.pairs {
+        let c = p.criteria.as_array();
+        let criteria: Vec<String> = c.iter().map(|v| v.to_string()).collect();
+        out += &format!(
+            "{},{},{},{},{}\n",
+            p.mentee,
+            p.mentor,
+            p.score,
+            criteria.join(","),
+            csv_field(&p.reasons.join("; "))
+        );
+    }
+    for u in &run.result.unmatched {
+        out += &format!(
+            "{},,,,,,,,,,{}\n",
+            u.mentee,
+            csv_field(&format!("unplaced: {}", u.reason))
+        );
+    }
+    for l in run.file.left_out.iter().filter(|l| !l.mentor) {
+        out += &format!(
+            "{},,,,,,,,,,{}\n",
+            l.user,
+            csv_field(&format!("unplaced: {}", l.reason))
+        );
+    }
+    for (n, g) in run.groups.iter().enumerate() {
+        for m in &g.members {
+            out += &format!("{m},peer group {},,,,,,,,,{}\n", n + 1, csv_field(&g.explanation()));
+        }
+    }
+    for l in &run.peers_left {
+        out += &format!(
+            "{},,,,,,,,,,{}\n",
+            l.user,
+            csv_field(&format!("unplaced: {}", l.reason))
+        );
+    }
+    out
+}
