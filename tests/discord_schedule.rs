@@ -498,7 +498,45 @@ async fn a_crash_mid_burst_sends_nothing_twice(w: World) {
     h.shutdown().await;
 }
 
+/// The issue-handling prompt's Pause and End buttons, after misses recorded by hand.
+async fn the_issue_prompt_pauses_and_ends(w: World) {
+    let h = Harness::start(w).await;
+    let e = h.world.engine.clone();
+    let rel = active_pair(&h, agreement()).await;
+    let r = rel.id;
+    for _ in 0..2 {
+        e.record_checkin(GUILD, r, MENTOR, false, None).await.unwrap();
+    }
+    h.run_jobs().await;
+    assert_eq!(wait_texts(&h, MENTEE, "2 check-ins in a row", 1).await.len(), 1);
+    // A stranger cannot use the buttons.
+    let (msg, id) = h.wait_button(MENTEE, &format!("mb:pause:{}:{}", GUILD.0, r.0)).await;
+    let refused = h.press(msg, STRANGER, &id).await;
+    assert!(refused.content().unwrap().contains("not a member"), "{refused:?}");
+    assert_eq!(e.relationship_for(GUILD, r, MENTOR).await.unwrap().state, State::Active);
+    let paused = press(&h, MENTEE, &format!("mb:pause:{}:{}", GUILD.0, r.0)).await;
+    assert!(paused.contains("is paused"), "{paused}");
+    assert_eq!(e.relationship_for(GUILD, r, MENTOR).await.unwrap().state, State::Paused);
+    assert_eq!(wait_texts(&h, MENTOR, "paused mentorship", 1).await.len(), 1);
+    // Paused: the first meeting's reminders never go out.
+    h.world.clock.set(utc(2026, 3, 3, 17, 0));
+    h.run_jobs().await;
+    assert!(texts(&h, MENTEE, "Reminder").is_empty());
+    e.resume(GUILD, r, MENTOR).await.unwrap();
+    for _ in 0..2 {
+        e.record_checkin(GUILD, r, MENTEE, false, None).await.unwrap();
+    }
+    h.run_jobs().await;
+    assert_eq!(wait_texts(&h, MENTOR, "4 check-ins in a row", 1).await.len(), 1);
+    let ended = press(&h, MENTOR, &format!("mb:end:{}:{}", GUILD.0, r.0)).await;
+    assert!(ended.contains("has ended"), "{ended}");
+    assert_eq!(e.relationship_for(GUILD, r, MENTOR).await.unwrap().state, State::Ended);
+    assert_eq!(wait_texts(&h, MENTEE, "Take a moment to look back", 1).await.len(), 1);
+    h.shutdown().await;
+}
+
 on_both_backends!(
+    the_issue_prompt_pauses_and_ends,
     a_pair_keeps_its_rhythm,
     midpoint_end_retrospectives_and_celebration,
     pause_resume_end_and_catch_up_after_downtime,
