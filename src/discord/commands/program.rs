@@ -23,6 +23,8 @@ pub async fn program(_ctx: Ctx<'_>) -> Result<(), BotError> {
 }
 
 /// Set up the program: the channel for private threads, the coordinator role, reminders, expiry.
+// One option per setting is how Discord shows them; the arguments are the options.
+#[allow(clippy::too_many_arguments)]
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 pub async fn setup(
     ctx: Ctx<'_>,
