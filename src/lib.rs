@@ -3,6 +3,7 @@
 //! The domain (`domain`, `engine`) is plain Rust; storage lives behind the `store::Store`
 //! trait; only `discord` knows about Discord.
 pub mod app;
+pub mod charts;
 pub mod cli;
 pub mod clock;
 pub mod config;

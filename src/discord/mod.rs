@@ -185,6 +185,9 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                     Ok(n) => info!(relationships = n, "schedules caught up"),
                     Err(e) => warn!(error = %e, "catching up the schedules failed"),
                 }
+                if let Err(e) = engine.plan_digests().await {
+                    warn!(error = %e, "planning the coordinators' digests failed");
+                }
                 let worker = Arc::new(
                     Worker::new(
                         job_store,

@@ -16,6 +16,7 @@ use super::notify::Delivery;
 use super::render::{mention, when};
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
 use crate::domain::relationship::{Relationship, State};
+use crate::engine::organisers::Digest;
 use crate::engine::schedule::{kind, CheckinDue, ReminderDue};
 use crate::engine::Error;
 use crate::jobs::{Job, JobHandler, Outcome};
@@ -114,6 +115,38 @@ impl ScheduleJobs {
             }
         } else {
             Outcome::Done
+        }
+    }
+
+    /// The coordinator's digest: in the program channel with the role mentioned, or to the
+    /// server owner by DM when there is no channel.
+    async fn digest(&self, job: &Job, digest: &Digest) -> Outcome {
+        let text = digest_text(digest);
+        let message = CreateMessage::new()
+            .content(text)
+            .nonce(Nonce::String(job.nonce()))
+            .enforce_nonce(true);
+        let result = match digest.channel {
+            Some(channel) => self.bot.notifier.post(channel, message).await,
+            None => {
+                let http = self.bot.notifier.http();
+                match http.get_guild(serenity::all::GuildId::new(digest.guild.0)).await {
+                    Ok(g) => {
+                        let owner = UserId(g.owner_id.get());
+                        return match self.bot.notifier.dm(digest.guild, None, owner, message).await {
+                            Delivery::Undelivered => Outcome::Retry {
+                                error: "the digest could not reach the server owner".into(),
+                            },
+                            _ => Outcome::Done,
+                        };
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        match result {
+            Ok(()) => Outcome::Done,
+            Err(e) => Outcome::Retry { error: e.to_string() },
         }
     }
 
@@ -255,6 +288,10 @@ impl ScheduleJobs {
                 }
                 None => Outcome::Done,
             },
+            crate::engine::organisers::DIGEST => match engine.due_digest(job).await? {
+                Some(digest) => self.digest(job, &digest).await,
+                None => Outcome::Done,
+            },
             other => Outcome::Failed {
                 error: format!("unknown job kind {other}"),
             },
@@ -296,4 +333,42 @@ pub fn checkin_target(id: &CustomId) -> Option<(GuildId, RelationshipId, crate::
         )),
         _ => None,
     }
+}
+
+/// The digest's text: counts and mentions of people waiting, never anyone's words.
+pub fn digest_text(d: &Digest) -> String {
+    let mut text = String::from("**Weekly program digest**");
+    if let Some(role) = d.coordinator_role {
+        text += &format!(" for <@&{role}>");
+    }
+    text += &format!(
+        "\n**Requests waiting for a match:** {} ({} new this week).",
+        d.requests_waiting, d.new_requests
+    );
+    if d.unplaced.is_empty() {
+        text += "\n**Unplaced by the last matching run:** nobody.";
+    } else {
+        let shown: Vec<String> = d.unplaced.iter().take(20).map(|u| mention(*u)).collect();
+        text += &format!(
+            "\n**Unplaced by the last matching run:** {} ({}{}).",
+            d.unplaced.len(),
+            shown.join(", "),
+            if d.unplaced.len() > 20 { ", ..." } else { "" }
+        );
+    }
+    text += &format!(
+        "\n**Active mentorships:** {}.",
+        super::commands::organisers::health_line(&d.health)
+    );
+    if !d.at_risk.is_empty() {
+        let list: Vec<String> = d
+            .at_risk
+            .iter()
+            .take(30)
+            .map(|(id, h)| format!("#{id} ({})", h.as_str()))
+            .collect();
+        text += &format!("\n**At risk:** {}.", list.join(", "));
+    }
+    text += "\n`/program stats` has the chart; `/program export` the full list.";
+    text
 }

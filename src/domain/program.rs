@@ -1,8 +1,11 @@
 //! A server's program settings, set by its admins or coordinators.
 use serde::{Deserialize, Serialize};
 
+use chrono_tz::Tz;
+
 use super::ids::GuildId;
 use super::validate::{Valid, ValidationError};
+use crate::schedule::{CronSpec, Frequency};
 
 pub const MAX_LEAD_MINUTES: u32 = 14 * 24 * 60;
 
@@ -16,7 +19,19 @@ pub struct ProgramSettings {
     /// Minutes before a check-in at which reminders go out, largest first.
     pub reminder_leads: Vec<u32>,
     pub proposal_expiry_days: u32,
+    /// When the coordinator's digest goes out: five cron fields on the server's local time,
+    /// [`DIGEST_OFF`], or `None` for [`DEFAULT_DIGEST`].
+    #[serde(default)]
+    pub digest_cron: Option<String>,
+    /// The server's time zone, for the digest; `None` is UTC.
+    #[serde(default)]
+    pub timezone: Option<Tz>,
 }
+
+/// Monday 09:00.
+pub const DEFAULT_DIGEST: &str = "0 9 * * 1";
+/// The digest setting that turns the digest off.
+pub const DIGEST_OFF: &str = "off";
 
 impl ProgramSettings {
     pub fn defaults(guild: GuildId, proposal_expiry_days: u32) -> Self {
@@ -26,8 +41,28 @@ impl ProgramSettings {
             coordinator_role: None,
             reminder_leads: vec![1440, 60],
             proposal_expiry_days,
+            digest_cron: None,
+            timezone: None,
         }
     }
+
+    /// The digest's schedule, or `None` when it is off.
+    pub fn digest_schedule(&self) -> Option<(Frequency, Tz)> {
+        let text = self.digest_cron.as_deref().unwrap_or(DEFAULT_DIGEST);
+        let spec = CronSpec::parse(text).ok()?;
+        Some((Frequency::Cron(spec), self.timezone.unwrap_or(Tz::UTC)))
+    }
+}
+
+/// Checks a digest setting: five cron fields (e.g. `0 9 * * 1`), or `off`. Returns the text to keep.
+pub fn parse_digest(text: &str) -> Valid<String> {
+    let t = text.trim().trim_start_matches("cron:").trim();
+    if t.eq_ignore_ascii_case(DIGEST_OFF) {
+        return Ok(DIGEST_OFF.into());
+    }
+    CronSpec::parse(t)
+        .map_err(|e| ValidationError::new("digest", format!("{e} For Monday 09:00 write 0 9 * * 1, or off")))?;
+    Ok(t.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Parses lead times such as "24h, 1h" or "2d 30m" into minutes, largest first.
@@ -81,5 +116,19 @@ mod tests {
         for bad in ["", "soon", "0h", "15d", "5", "1h,2h,3h,4h,5h,6h"] {
             assert!(parse_lead_times(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn digest_settings() {
+        assert_eq!(parse_digest(" 0  9 * * 1 ").unwrap(), "0 9 * * 1");
+        assert_eq!(parse_digest("cron: 30 8 * * mon").unwrap(), "30 8 * * mon");
+        assert_eq!(parse_digest("OFF").unwrap(), "off");
+        for bad in ["", "weekly", "0 9 * *", "61 9 * * 1", "0 25 * * 1"] {
+            assert!(parse_digest(bad).is_err(), "{bad}");
+        }
+        let mut s = ProgramSettings::defaults(GuildId(1), 7);
+        assert!(s.digest_schedule().is_some(), "on by default");
+        s.digest_cron = Some("off".into());
+        assert!(s.digest_schedule().is_none());
     }
 }

@@ -14,6 +14,7 @@ use crate::store::{Store, StoreError};
 mod journal;
 mod listings;
 pub mod matching;
+pub mod organisers;
 mod plan;
 mod privacy;
 mod profiles;

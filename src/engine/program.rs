@@ -1,6 +1,6 @@
 use super::{Engine, Error, Result};
 use crate::domain::ids::*;
-use crate::domain::program::{parse_lead_times, ProgramSettings};
+use crate::domain::program::{parse_digest, parse_lead_times, ProgramSettings};
 use crate::domain::relationship::{EndReason, MemberStatus, Relationship, RelationshipError, State};
 use crate::domain::validate::{self, ValidationError};
 
@@ -11,6 +11,10 @@ pub struct ProgramSetup {
     pub coordinator_role: Option<u64>,
     pub reminder_leads: Option<String>,
     pub proposal_expiry_days: Option<i64>,
+    /// The coordinator's digest: five cron fields on the server's time, or `off`.
+    pub digest: Option<String>,
+    /// The server's time zone (an IANA name such as Europe/Berlin).
+    pub timezone: Option<String>,
 }
 
 impl Engine {
@@ -52,6 +56,12 @@ impl Engine {
         if let Some(days) = setup.proposal_expiry_days {
             settings.proposal_expiry_days = validate::in_range("proposal expiry days", days, 1, 60)? as u32;
         }
+        if let Some(digest) = &setup.digest {
+            settings.digest_cron = Some(parse_digest(digest)?);
+        }
+        if let Some(tz) = &setup.timezone {
+            settings.timezone = Some(validate::timezone("time zone", tz)?);
+        }
         if let Some(channel) = setup.channel {
             settings.channel = Some(channel);
         }
@@ -66,6 +76,10 @@ impl Engine {
             settings.coordinator_role = Some(role);
         }
         self.store.save_program_settings(&settings).await?;
+        // A changed setting plans its own next digest; one planned before is dropped when due.
+        if let Err(e) = self.plan_digest(guild, self.now()).await {
+            tracing::warn!(guild = guild.0, error = %e, "could not plan the digest; the next start does");
+        }
         Ok(settings)
     }
 

@@ -183,6 +183,16 @@ pub trait Store: jobs::JobStore + Send + Sync + 'static {
     async fn unplaced(&self, guild: GuildId) -> StoreResult<Vec<UserId>>;
     /// Replaces who is left unplaced with the people a publish just left unplaced.
     async fn replace_unplaced(&self, guild: GuildId, users: &[UserId], at: DateTime<Utc>) -> StoreResult<()>;
+
+    // The organisers' view (issue 6): counts and dates, never journal or retrospective text.
+    /// Every relationship of the guild in any state, oldest first.
+    async fn relationships_in(&self, guild: GuildId) -> StoreResult<Vec<Relationship>>;
+    /// Every check-in of the guild, by relationship and time.
+    async fn guild_checkins(&self, guild: GuildId) -> StoreResult<Vec<Checkin>>;
+    /// The check-ins of the guild that have a journal entry linked (a reflection): ids only.
+    async fn reflected_checkins(&self, guild: GuildId) -> StoreResult<Vec<CheckinId>>;
+    /// The guilds that set up a program (the digest's catch-up on start).
+    async fn program_guilds(&self) -> StoreResult<Vec<GuildId>>;
 }
 
 /// Ids below this stand for people who asked to be forgotten. Discord ids are snowflakes far

@@ -683,20 +683,26 @@ impl Store for Backend {
     }
 
     async fn program_settings(&self, guild: GuildId) -> StoreResult<Option<ProgramSettings>> {
-        let row: Option<(Option<i64>, Option<i64>, String, i64)> = sqlx::query_as(
-            "SELECT channel_id, coordinator_role_id, reminder_leads, proposal_expiry_days FROM program_settings WHERE guild_id = $1",
+        type SettingsRow = (Option<i64>, Option<i64>, String, i64, Option<String>, Option<String>);
+        let row: Option<SettingsRow> = sqlx::query_as(
+            "SELECT channel_id, coordinator_role_id, reminder_leads, proposal_expiry_days, digest_cron, timezone \
+             FROM program_settings WHERE guild_id = $1",
         )
         .bind(sf(guild.0))
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.map(|(channel, role, leads, expiry)| {
+        row.map(|(channel, role, leads, expiry, digest_cron, timezone)| {
             Ok(ProgramSettings {
                 guild,
                 channel: channel.map(usf),
                 coordinator_role: role.map(usf),
                 reminder_leads: from_json(&leads)?,
                 proposal_expiry_days: u32::try_from(expiry).map_err(rows::corrupt)?,
+                digest_cron,
+                timezone: timezone
+                    .map(|t| t.parse::<chrono_tz::Tz>().map_err(rows::corrupt))
+                    .transpose()?,
             })
         })
         .transpose()
@@ -704,16 +710,20 @@ impl Store for Backend {
 
     async fn save_program_settings(&self, s: &ProgramSettings) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO program_settings (guild_id, channel_id, coordinator_role_id, reminder_leads, proposal_expiry_days) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, \
+            "INSERT INTO program_settings (guild_id, channel_id, coordinator_role_id, reminder_leads, proposal_expiry_days, \
+             digest_cron, timezone) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, \
              coordinator_role_id = excluded.coordinator_role_id, reminder_leads = excluded.reminder_leads, \
-             proposal_expiry_days = excluded.proposal_expiry_days",
+             proposal_expiry_days = excluded.proposal_expiry_days, digest_cron = excluded.digest_cron, \
+             timezone = excluded.timezone",
         )
         .bind(sf(s.guild.0))
         .bind(s.channel.map(sf))
         .bind(s.coordinator_role.map(sf))
         .bind(json(&s.reminder_leads))
         .bind(i64::from(s.proposal_expiry_days))
+        .bind(s.digest_cron.as_deref())
+        .bind(s.timezone.map(|t| t.name().to_string()))
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -1045,5 +1055,45 @@ impl Store for Backend {
         }
         tx.commit().await.map_err(db)?;
         Ok(())
+    }
+
+    async fn relationships_in(&self, guild: GuildId) -> StoreResult<Vec<Relationship>> {
+        let sql = format!("SELECT {REL_COLUMNS} FROM relationships WHERE guild_id = $1 ORDER BY id");
+        let found: Vec<RelationshipRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(sf(guild.0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        hydrate_all(&self.pool, found).await
+    }
+
+    async fn guild_checkins(&self, guild: GuildId) -> StoreResult<Vec<Checkin>> {
+        let rows: Vec<CheckinRow> =
+            sqlx::query_as("SELECT * FROM checkins WHERE guild_id = $1 ORDER BY relationship_id, scheduled_at, id")
+                .bind(sf(guild.0))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        rows.into_iter().map(Checkin::try_from).collect()
+    }
+
+    async fn reflected_checkins(&self, guild: GuildId) -> StoreResult<Vec<CheckinId>> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT DISTINCT checkin_id FROM journal_entries WHERE guild_id = $1 AND checkin_id IS NOT NULL \
+             ORDER BY checkin_id",
+        )
+        .bind(sf(guild.0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(rows.into_iter().map(|(c,)| CheckinId(c)).collect())
+    }
+
+    async fn program_guilds(&self) -> StoreResult<Vec<GuildId>> {
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT guild_id FROM program_settings ORDER BY guild_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(rows.into_iter().map(|(g,)| GuildId(usf(g))).collect())
     }
 }

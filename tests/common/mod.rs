@@ -219,6 +219,7 @@ macro_rules! on_both_backends {
 }
 
 pub mod discord;
+pub mod organisers;
 
 pub mod fixtures {
     use mentorbot::domain::agreement::AgreementInput;

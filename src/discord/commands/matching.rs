@@ -211,15 +211,22 @@ pub async fn export(ctx: Ctx<'_>) -> Result<(), BotError> {
     let (is_admin, roles) = caller_rights(ctx);
     ctx.defer_ephemeral().await?;
     let file = ctx.data().engine.export_program(g, is_admin, &roles).await?;
+    let reports = ctx.data().engine.relationship_reports(g, is_admin, &roles).await?;
     let text = format!(
-        "The program file: {} mentor(s), {} mentee(s). Run it offline with `mentorbot match --input program.json`.",
+        "The program file: {} mentor(s), {} mentee(s). Run it offline with `mentorbot match --input program.json`.\n\
+         relationships.csv: {} mentorship(s) with their members, phase, dates and check-ins.",
         file.mentors.len(),
-        file.mentees.len()
+        file.mentees.len(),
+        reports.len()
     );
     ctx.send(
         poise::CreateReply::default()
             .content(text)
             .attachment(CreateAttachment::bytes(file.text().into_bytes(), "program.json"))
+            .attachment(CreateAttachment::bytes(
+                crate::engine::organisers::reports_csv(&reports).into_bytes(),
+                "relationships.csv",
+            ))
             .ephemeral(true),
     )
     .await?;

@@ -13,6 +13,7 @@ use crate::domain::ids::{GuildId, UserId};
 pub mod matching;
 pub mod mentor;
 pub mod mentorship;
+pub mod organisers;
 pub mod privacy;
 pub mod program;
 

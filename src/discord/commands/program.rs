@@ -11,13 +11,20 @@ use crate::engine::ProgramSetup;
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    subcommands("setup", "super::matching::match_", "super::matching::export")
+    subcommands(
+        "setup",
+        "super::matching::match_",
+        "super::matching::export",
+        "super::organisers::stats"
+    )
 )]
 pub async fn program(_ctx: Ctx<'_>) -> Result<(), BotError> {
     Ok(())
 }
 
 /// Set up the program: the channel for private threads, the coordinator role, reminders, expiry.
+// One option per setting is how Discord shows them; the arguments are the options.
+#[allow(clippy::too_many_arguments)]
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 pub async fn setup(
     ctx: Ctx<'_>,
@@ -27,6 +34,9 @@ pub async fn setup(
     #[description = "Days an invitation waits for an answer (1 to 60)"] proposal_expiry_days: Option<i64>,
     #[description = "Matching: score bonus for people left unplaced last time (0 to 1, default 0.1)"]
     unplaced_bonus: Option<f64>,
+    #[description = "Weekly digest to the coordinator: cron on the server's time (default 0 9 * * 1), or off"]
+    digest: Option<String>,
+    #[description = "The server's time zone for the digest, e.g. Europe/Berlin (default UTC)"] timezone: Option<String>,
 ) -> Result<(), BotError> {
     let g = guild(ctx)?;
     // Discord hides the command from others, but that is advice to clients: check again here.
@@ -41,6 +51,8 @@ pub async fn setup(
         coordinator_role: coordinator_role.map(|r| r.id.get()),
         reminder_leads: reminder_lead_times,
         proposal_expiry_days,
+        digest,
+        timezone,
     };
     let s = engine.setup_program(g, is_admin, &roles, &setup).await?;
     if let Some(bonus) = unplaced_bonus {
@@ -61,12 +73,22 @@ pub async fn setup(
     say(
         ctx,
         format!(
-            "Program settings saved.\nThreads under: {}\nCoordinator role: {}\nReminders: {} before each check-in\nInvitations expire after {} days\nPriority bonus for people left unplaced: {bonus}",
+            "Program settings saved.\nThreads under: {}\nCoordinator role: {}\nReminders: {} before each check-in\nInvitations expire after {} days\nPriority bonus for people left unplaced: {bonus}\nDigest to the coordinator: {}",
             s.channel.map(|c| format!("<#{c}>")).unwrap_or_else(|| "not set".into()),
             s.coordinator_role.map(|r| format!("<@&{r}>")).unwrap_or_else(|| "not set".into()),
             leads.join(", "),
-            s.proposal_expiry_days
+            s.proposal_expiry_days,
+            digest_text(&s)
         ),
     )
     .await
+}
+
+fn digest_text(s: &crate::domain::program::ProgramSettings) -> String {
+    let tz = s.timezone.map(|t| t.name()).unwrap_or("UTC");
+    match s.digest_cron.as_deref() {
+        Some(crate::domain::program::DIGEST_OFF) => "off".into(),
+        Some(cron) => format!("cron {cron} ({tz})"),
+        None => format!("Mondays 09:00 ({tz})"),
+    }
 }
