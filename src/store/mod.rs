@@ -122,6 +122,14 @@ pub trait Store: Send + Sync + 'static {
     async fn thread_of(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Option<u64>>;
     async fn set_thread(&self, guild: GuildId, rel: RelationshipId, channel: u64) -> StoreResult<()>;
     async fn retrospectives(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<Retrospective>>;
+
+    // A person's DM channel with the bot is the same in every server, so these are not scoped to
+    // a guild; they hold a Discord channel id and nothing the person wrote.
+    /// The DM channel opened with the user before, if any.
+    async fn dm_channel(&self, user: UserId) -> StoreResult<Option<u64>>;
+    async fn set_dm_channel(&self, user: UserId, channel: u64) -> StoreResult<()>;
+    /// Forgets a DM channel Discord no longer knows (Unknown Channel), so the next DM opens a new one.
+    async fn forget_dm_channel(&self, user: UserId) -> StoreResult<()>;
 }
 
 /// Opens the database a URL names (`sqlite:` or `postgres:`), creating a SQLite file and its

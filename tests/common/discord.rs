@@ -44,7 +44,7 @@ impl Harness {
     }
 
     pub async fn start_with(world: World, config: FakeConfig) -> Harness {
-        let fake = FakeDiscord::start(config).await;
+        let fake = FakeDiscord::start(config.clone()).await;
         let mut guild = FakeGuild::new(GUILD.0, "Mentors", OWNER);
         guild.roles.push(FakeRole::new(COORDINATOR_ROLE, "coordinators", 0));
         fake.add_guild(guild);
@@ -62,6 +62,10 @@ impl Harness {
         fake.add_member_with_roles(GUILD.0, FakeUser::new(COORDINATOR, "cora"), vec![COORDINATOR_ROLE]);
         let mut settings = Settings::defaults();
         settings.discord.token = Secret::new(fake.bot_token());
+        // The bot is set to the global limit the stand-in enforces, as it is to Discord's.
+        let global = config.global_limit;
+        settings.discord.global_rate_limit =
+            ((f64::from(global.limit) / global.window.as_secs_f64()).floor() as u32).max(1);
         let app = App::with_store(settings, world.store.clone(), world.clock.clone());
         let handle = start(
             &app,
@@ -127,6 +131,34 @@ impl Harness {
             .interaction_button(message_id, user.0, custom_id)
             .wait_response()
             .await
+    }
+
+    /// Stops the bot and starts it again on the same database and stand-in, as a deploy or a
+    /// crash followed by a restart does; nothing the first run kept in memory survives.
+    pub async fn restart(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.shutdown().await;
+        }
+        let identified = self.fake.gateway_stats().identifies;
+        let handle = start(
+            &self.app,
+            DiscordOptions {
+                http_client: Some(self.fake.http_client()),
+                background_sweeps: false,
+            },
+        )
+        .await
+        .expect("the bot starts again");
+        assert!(
+            self.fake
+                .wait_gateway(WAIT, |s| s.live && s.identifies > identified)
+                .await,
+            "the restarted bot connected"
+        );
+        self.bot = tokio::time::timeout(WAIT, handle.bot())
+            .await
+            .expect("the restarted bot finished its setup");
+        self.handle = Some(handle);
     }
 
     pub async fn shutdown(mut self) {
