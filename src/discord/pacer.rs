@@ -57,6 +57,10 @@ struct Window {
     paused_until: Option<Instant>,
 }
 
+/// Every channel the bot posts in is a bucket; past this many, the idle ones are forgotten (with
+/// what was learned of them: a channel's limit is the same default for all).
+const PRUNE_AT: usize = 4096;
+
 /// How many slots to remember while a bucket's limit is unknown, so a limit learned later
 /// applies to the recent past too.
 const KEEP_UNKNOWN: usize = 64;
@@ -100,6 +104,12 @@ impl Window {
         }
     }
 
+    /// Nothing it remembers can hold back a request any more.
+    fn idle(&self, now: Instant) -> bool {
+        let per = self.limit.map_or(Duration::ZERO, |l| l.per + l.margin());
+        self.paused_until.is_none_or(|p| p <= now) && self.sent.back().is_none_or(|&last| last + per <= now)
+    }
+
     fn paused_past(&self, at: Instant) -> bool {
         self.paused_until.is_some_and(|p| p > at)
     }
@@ -109,6 +119,8 @@ impl Window {
 struct State {
     global: Window,
     buckets: HashMap<String, Window>,
+    /// Forget idle buckets when there are this many.
+    prune_at: usize,
 }
 
 /// What a sender gets when it asks for a slot.
@@ -136,6 +148,7 @@ impl Pacer {
             state: Mutex::new(State {
                 global: Window::new(Some(global), true),
                 buckets: HashMap::new(),
+                prune_at: PRUNE_AT,
             }),
             changed: Notify::new(),
         }
@@ -150,7 +163,16 @@ impl Pacer {
     /// the global limit, if the bucket has room at `now`.
     pub fn reserve(&self, bucket: &str, default: Option<Limit>, now: Instant) -> Reservation {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let State { global, buckets } = &mut *st;
+        let State {
+            global,
+            buckets,
+            prune_at,
+        } = &mut *st;
+        if buckets.len() >= *prune_at && !buckets.contains_key(bucket) {
+            buckets.retain(|_, w| !w.idle(now));
+            // A burst to many channels keeps them all busy; scan again only when twice as many.
+            *prune_at = PRUNE_AT.max(2 * buckets.len());
+        }
         let b = buckets
             .entry(bucket.to_string())
             .or_insert_with(|| Window::new(default, false));
@@ -396,6 +418,30 @@ mod tests {
         let took = *after.iter().max().unwrap() - t1;
         assert!(took < Duration::from_millis(2400), "{took:?}");
         assert_eq!(most_in_any_window(&after, Duration::from_secs(1)), 10);
+    }
+
+    #[test]
+    fn idle_buckets_are_forgotten_and_busy_ones_kept() {
+        const BUSY: &str = "/channels/busy/messages";
+        let p = Pacer::new(Limit::new(100_000, Duration::from_secs(1)));
+        let five = Some(Limit::per_second(5));
+        let t0 = Instant::now();
+        let busy: Vec<_> = (0..5).map(|_| p.reserve(BUSY, five, t0)).collect();
+        assert!(matches!(busy[4], Reservation::Slot(_)));
+        for i in 1..PRUNE_AT {
+            let r = p.reserve(&format!("/channels/{i}/messages"), five, t0);
+            assert!(matches!(r, Reservation::Slot(_)));
+        }
+        let later = t0 + Duration::from_millis(1500);
+        assert!(matches!(p.reserve(BUSY, five, later), Reservation::Slot(_)));
+        // A new bucket past the threshold makes room; BUSY's slot at 1.5 s is still recent.
+        assert!(matches!(
+            p.reserve("/channels/new/messages", five, later),
+            Reservation::Slot(_)
+        ));
+        let st = p.state.lock().unwrap();
+        assert_eq!(st.buckets.len(), 2);
+        assert!(st.buckets.contains_key(BUSY));
     }
 
     #[test]
