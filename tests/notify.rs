@@ -88,13 +88,15 @@ async fn a_dm_after_a_restart_opens_no_channel(w: World) {
     h.shutdown().await;
 }
 
-const PEOPLE: u64 = 60;
+const PEOPLE: u64 = 100;
 const POSTS: usize = 15;
 
 async fn a_burst_is_paced_under_the_limits_and_arrives_once(w: World) {
     // A small global limit and Discord's 5 messages per channel, here per second so the test is
     // short; the bot is set to the same global limit and learns the channel limit from the
-    // stand-in's headers.
+    // stand-in's headers. Without the pacer, most of these requests draw 429s; with it, a rare
+    // one comes from requests that reach the stand-in closer together than they left the bot (a
+    // busy machine), hence the 1% allowance of the target rather than none.
     let config = FakeConfig {
         global_limit: Limit::new(20, Duration::from_secs(1)),
         bucket_rules: vec![BucketRule::new(Some("POST"), "/channels/", 5, Duration::from_secs(1))],

@@ -89,8 +89,9 @@ impl Notifier {
         Fut: std::future::Future<Output = Result<T, serenity::Error>>,
     {
         let key = bucket_key(&route);
-        self.pacer.acquire(&key, Some(default)).await;
+        let slot = self.pacer.acquire(&key, Some(default)).await;
         let result = send().await;
+        self.pacer.complete(&key, slot, tokio::time::Instant::now());
         self.learn(&key, &route);
         result
     }

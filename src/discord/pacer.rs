@@ -85,11 +85,14 @@ impl Window {
         if let Some(limit) = self.limit {
             let n = limit.requests.max(1) as usize;
             if self.sent.len() >= n {
-                t = t.max(self.sent[self.sent.len() - n] + limit.per + limit.margin());
+                // Completions can come back out of order: the n-th latest, not the n-th last.
+                let mut recent: Vec<Instant> = self.sent.iter().copied().collect();
+                recent.sort_unstable();
+                t = t.max(recent[recent.len() - n] + limit.per + limit.margin());
             }
             if self.spaced {
-                if let Some(&last) = self.sent.back() {
-                    t = t.max(last + limit.spacing());
+                if let Some(&latest) = self.sent.iter().max() {
+                    t = t.max(latest + limit.spacing());
                 }
             }
         }
@@ -101,6 +104,16 @@ impl Window {
         let keep = self.limit.map_or(KEEP_UNKNOWN, |l| l.requests.max(1) as usize);
         while self.sent.len() > keep {
             self.sent.pop_front();
+        }
+    }
+
+    /// A request sent in the slot at `slot` was answered at `at`. Discord opened its window
+    /// when the request arrived, which is no later than the answer, but may be well after the
+    /// slot on a busy machine; counting the window from the answer keeps the next window's first
+    /// request out of it.
+    fn complete(&mut self, slot: Instant, at: Instant) {
+        if let Some(entry) = self.sent.iter_mut().rev().find(|e| **e == slot) {
+            *entry = (*entry).max(at);
         }
     }
 
@@ -193,8 +206,18 @@ impl Pacer {
         st.global.paused_past(at) || st.buckets.get(bucket).is_some_and(|b| b.paused_past(at))
     }
 
-    /// Waits for a slot and returns when the request may go.
-    pub async fn acquire(&self, bucket: &str, default: Option<Limit>) {
+    /// The request sent in the slot at `slot` was answered at `at` (see [`Window::complete`]).
+    pub fn complete(&self, bucket: &str, slot: Instant, at: Instant) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.global.complete(slot, at);
+        if let Some(b) = st.buckets.get_mut(bucket) {
+            b.complete(slot, at);
+        }
+    }
+
+    /// Waits for a slot and returns when the request may go, with the slot's instant for
+    /// [`Pacer::complete`].
+    pub async fn acquire(&self, bucket: &str, default: Option<Limit>) -> Instant {
         loop {
             let changed = self.changed.notified();
             match self.reserve(bucket, default, Instant::now()) {
@@ -207,7 +230,7 @@ impl Pacer {
                 Reservation::Slot(at) => {
                     tokio::time::sleep_until(at).await;
                     if !self.paused_past(bucket, at) {
-                        return;
+                        return at;
                     }
                 }
             }
@@ -388,6 +411,26 @@ mod tests {
         p.pause(None, at + Duration::from_secs(1));
         assert!(p.paused_past(CHANNEL, at));
         assert!(p.paused_past("/channels/9/messages", at));
+    }
+
+    #[test]
+    fn a_bucket_window_counts_from_the_answer_of_its_first_request() {
+        let p = Pacer::new(Limit::per_second(50));
+        let two = Some(Limit::per_second(2));
+        let t0 = Instant::now();
+        let Reservation::Slot(first) = p.reserve(CHANNEL, two, t0) else {
+            panic!("room")
+        };
+        let Reservation::Slot(second) = p.reserve(CHANNEL, two, t0) else {
+            panic!("room")
+        };
+        // Both requests reached Discord late (a busy machine) and were answered at 0.5 s.
+        p.complete(CHANNEL, first, t0 + Duration::from_millis(500));
+        p.complete(CHANNEL, second, t0 + Duration::from_millis(510));
+        assert_eq!(
+            p.reserve(CHANNEL, two, t0 + Duration::from_millis(1100)),
+            Reservation::Retry(t0 + Duration::from_millis(1540))
+        );
     }
 
     #[test]
