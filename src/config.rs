@@ -26,6 +26,8 @@ pub struct Settings {
 pub struct DiscordSettings {
     pub token: Secret,
     pub dev_guild_id: u64,
+    /// Requests per second the bot allows itself towards Discord in all (Discord's global limit).
+    pub global_rate_limit: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -158,6 +160,12 @@ impl Settings {
         if self.database.max_connections == 0 {
             return Err(ConfigError(
                 "config error: database.max_connections: must be at least 1".into(),
+            ));
+        }
+        if self.discord.global_rate_limit == 0 {
+            return Err(ConfigError(
+                "config error: discord.global_rate_limit: must be at least 1; Discord allows a bot 50 requests per second"
+                    .into(),
             ));
         }
         if !(1..=60).contains(&self.program.proposal_expiry_days) {

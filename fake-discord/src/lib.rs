@@ -385,6 +385,15 @@ impl FakeDiscord {
         self.shared.state.lock().unwrap().dm_by_user.get(&user_id).copied()
     }
 
+    /// Opens the user's DM channel without a request, as if the bot had opened it in an earlier
+    /// run (for a bot that keeps DM channel ids); returns its id, the one
+    /// `POST /users/@me/channels` answers from then on.
+    pub fn open_dm(&self, user_id: u64) -> u64 {
+        let id = self.shared.state.lock().unwrap().dm_channel_for(user_id);
+        self.shared.bump();
+        id
+    }
+
     /// From now on, messages to this user's DM channel answer 403 with code 50007.
     pub fn set_dms_closed(&self, user_id: u64) {
         self.shared.state.lock().unwrap().dms_closed.insert(user_id);

@@ -760,3 +760,37 @@ async fn failures_on_demand_and_late_interaction_answers() {
     assert_eq!(seen.status, 404);
     fake.assert_no_violations();
 }
+
+#[tokio::test]
+async fn a_dm_channel_opened_before_is_the_one_discord_answers_and_costs_no_request() {
+    let fake = setup(FakeConfig::default()).await;
+    assert_eq!(
+        FakeConfig::default().global_limit,
+        Limit::new(50, Duration::from_secs(1)),
+        "Discord's global limit by default"
+    );
+    let api = Api::new(&fake);
+    let before = fake.requests().len();
+    let dm = fake.open_dm(ALICE);
+    assert_eq!(fake.requests().len(), before, "opening it is no request");
+    assert_eq!(fake.dm_channel_of(ALICE), Some(dm));
+    assert_eq!(fake.open_dm(ALICE), dm, "one DM channel per person");
+    let r = api
+        .call(
+            "POST",
+            &format!("/channels/{dm}/messages"),
+            Some(json!({"content": "hi"})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(fake.dms_to(ALICE).len(), 1);
+    let opened = api
+        .call(
+            "POST",
+            "/users/@me/channels",
+            Some(json!({"recipient_id": ALICE.to_string()})),
+        )
+        .await;
+    assert_eq!(id_of(opened.json()), dm);
+    fake.assert_no_violations();
+}

@@ -17,6 +17,7 @@ pub mod commands;
 pub mod ids;
 pub mod interactions;
 pub mod notify;
+pub mod pacer;
 pub mod render;
 pub mod reply;
 pub mod schedule;
@@ -146,6 +147,11 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
         http = http.client(client);
     }
     let engine = app.engine.clone();
+    // One pacer for every request the notifier sends, whatever task sends it.
+    let pacer = Arc::new(pacer::Pacer::new(pacer::Limit::per_second(
+        app.settings.discord.global_rate_limit,
+    )));
+    let pacer_for_setup = pacer.clone();
     let dev_guild = app.settings.discord.dev_guild_id;
     let cell: Arc<OnceCell<Arc<Bot>>> = Arc::new(OnceCell::new());
     let cell_for_setup = cell.clone();
@@ -178,7 +184,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                 } else {
                     poise::builtins::register_globally(ctx, &framework.options().commands).await?;
                 }
-                let notifier = notify::Notifier::new(ctx.http.clone(), engine.clone());
+                let notifier = notify::Notifier::with_pacer(ctx.http.clone(), engine.clone(), pacer_for_setup);
                 let bot = Arc::new(Bot::new(engine.clone(), notifier));
                 // Work missed while the bot was down is planned before anything else runs.
                 match engine.catch_up().await {
@@ -223,6 +229,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
     let intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS | GatewayIntents::DIRECT_MESSAGES;
     let mut client = ClientBuilder::new_with_http(http.build(), intents)
         .framework(framework)
+        .event_handler(notify::RateLimitRelay(pacer))
         .await
         .context("cannot build the Discord client")?;
     let shard_manager = client.shard_manager.clone();

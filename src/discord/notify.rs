@@ -1,20 +1,34 @@
 //! Every DM the bot sends goes through here. A person whose DMs are closed (Discord error
 //! 50007) gets the message in their relationship's thread with a mention instead, and is
 //! remembered as not reachable by DM; other failures are retried with backoff.
+//!
+//! Every request here waits for a slot of the [`Pacer`], so a burst of reminders stays under
+//! Discord's limits, and each person's DM channel is kept in the database, so a DM costs one
+//! request (the message) and not two, also after a restart.
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serenity::all::{ChannelId, CreateMessage, Http, HttpError, UserId as SUserId};
-use tokio::sync::Mutex;
+use serenity::all::{
+    async_trait, ChannelId, CreateMessage, EventHandler, Http, HttpError, RatelimitInfo, Route, UserId as SUserId,
+};
 use tracing::{info, warn};
 
+use super::pacer::{Limit, Pacer};
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
 use crate::engine::Engine;
 
 /// Discord's JSON error code for "Cannot send messages to this user".
 pub const DMS_CLOSED: isize = 50007;
+/// "Unknown Channel": a DM channel kept from before that Discord no longer knows.
+const UNKNOWN_CHANNEL: isize = 10003;
 const ATTEMPTS: u32 = 4;
+/// Posting in one channel: 5 per 5 s, the limit Discord is known to apply, until its headers
+/// say otherwise.
+const CHANNEL_MESSAGES: Limit = Limit::new(5, Duration::from_secs(5));
+/// Opening a DM channel: Discord does not document it; a cautious guess until the headers of
+/// the first answer tell the real one.
+const OPEN_DM: Limit = Limit::new(5, Duration::from_secs(5));
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
@@ -28,6 +42,7 @@ pub enum Delivery {
 pub struct Notifier {
     http: Arc<Http>,
     engine: Engine,
+    pacer: Arc<Pacer>,
     dm_channels: Mutex<HashMap<UserId, ChannelId>>,
 }
 
@@ -47,21 +62,127 @@ fn is_temporary(e: &serenity::Error) -> bool {
 }
 
 impl Notifier {
+    /// A notifier with a pacer of its own at Discord's global limit of 50 requests per second.
     pub fn new(http: Arc<Http>, engine: Engine) -> Self {
+        Self::with_pacer(http, engine, Arc::new(Pacer::new(Limit::per_second(50))))
+    }
+
+    /// A notifier sharing `pacer` with every other sender of the process.
+    pub fn with_pacer(http: Arc<Http>, engine: Engine, pacer: Arc<Pacer>) -> Self {
         Self {
             http,
             engine,
+            pacer,
             dm_channels: Mutex::new(HashMap::new()),
         }
     }
 
-    async fn dm_channel(&self, user: UserId) -> Result<ChannelId, serenity::Error> {
-        if let Some(c) = self.dm_channels.lock().await.get(&user) {
-            return Ok(*c);
+    pub fn pacer(&self) -> &Arc<Pacer> {
+        &self.pacer
+    }
+
+    /// Sends one request to `route` in a slot of the pacer, then tells the pacer the limit
+    /// Discord's headers gave for the route (serenity keeps them per route).
+    async fn paced<T, F, Fut>(&self, route: Route<'_>, default: Limit, send: F) -> Result<T, serenity::Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, serenity::Error>>,
+    {
+        let key = bucket_key(&route);
+        let slot = self.pacer.acquire(&key, Some(default)).await;
+        let result = send().await;
+        self.pacer.complete(&key, slot, tokio::time::Instant::now());
+        self.learn(&key, &route);
+        result
+    }
+
+    fn learn(&self, key: &str, route: &Route<'_>) {
+        let Some(limiter) = &self.http.ratelimiter else { return };
+        let routes = limiter.routes();
+        // Never wait here: serenity holds a route's lock while it sleeps before a request.
+        let Ok(map) = routes.try_read() else { return };
+        let Some(entry) = map.get(&route.ratelimiting_bucket()) else {
+            return;
+        };
+        let Ok(rl) = entry.try_lock() else { return };
+        // Only the answer that opened a window tells the window's length: its time left is the
+        // whole window. serenity counts `remaining` down before each request it lets go, so a
+        // value of one below the limit is that answer's, read before any other took its place.
+        let (limit, remaining) = (rl.limit(), rl.remaining());
+        if let (Ok(requests), Some(reset_after)) = (u32::try_from(limit), rl.reset_after()) {
+            if remaining == limit - 1 {
+                self.pacer.learn(key, requests, reset_after);
+            }
         }
-        let channel = SUserId::new(user.0).create_dm_channel(&self.http).await?.id;
-        self.dm_channels.lock().await.insert(user, channel);
+    }
+
+    fn remembered(&self, user: UserId) -> Option<ChannelId> {
+        self.dm_channels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&user)
+            .copied()
+    }
+
+    fn remember(&self, user: UserId, channel: ChannelId) {
+        self.dm_channels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(user, channel);
+    }
+
+    async fn dm_channel(&self, user: UserId) -> Result<ChannelId, serenity::Error> {
+        if let Some(c) = self.remembered(user) {
+            return Ok(c);
+        }
+        match self.engine.store().dm_channel(user).await {
+            Ok(Some(c)) => {
+                let channel = ChannelId::new(c);
+                self.remember(user, channel);
+                return Ok(channel);
+            }
+            Ok(None) => {}
+            Err(e) => warn!(user = user.0, error = %e, "could not read the DM channel; opening one"),
+        }
+        let channel = self
+            .paced(Route::UserMeDmChannels, OPEN_DM, || {
+                SUserId::new(user.0).create_dm_channel(&self.http)
+            })
+            .await?
+            .id;
+        if let Err(e) = self.engine.store().set_dm_channel(user, channel.get()).await {
+            warn!(user = user.0, error = %e, "could not keep the DM channel");
+        }
+        self.remember(user, channel);
         Ok(channel)
+    }
+
+    async fn forget_dm_channel(&self, user: UserId) {
+        self.dm_channels.lock().unwrap_or_else(|e| e.into_inner()).remove(&user);
+        if let Err(e) = self.engine.store().forget_dm_channel(user).await {
+            warn!(user = user.0, error = %e, "could not forget the DM channel");
+        }
+    }
+
+    async fn send(&self, channel: ChannelId, message: CreateMessage) -> Result<(), serenity::Error> {
+        self.paced(Route::ChannelMessages { channel_id: channel }, CHANNEL_MESSAGES, || {
+            channel.send_message(&self.http, message)
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn send_dm(&self, user: UserId, message: CreateMessage) -> Result<(), serenity::Error> {
+        let channel = self.dm_channel(user).await?;
+        match self.send(channel, message.clone()).await {
+            Err(e) if discord_code(&e).map(|c| c.1) == Some(UNKNOWN_CHANNEL) => {
+                info!(user = user.0, "the kept DM channel is gone; opening a new one");
+                self.forget_dm_channel(user).await;
+                let channel = self.dm_channel(user).await?;
+                self.send(channel, message).await
+            }
+            other => other,
+        }
     }
 
     async fn with_retries<T, F, Fut>(&self, what: &str, mut f: F) -> Result<T, serenity::Error>
@@ -97,12 +218,7 @@ impl Notifier {
             _ => true,
         };
         if reachable {
-            let sent = self
-                .with_retries("dm", || async {
-                    let channel = self.dm_channel(user).await?;
-                    channel.send_message(&self.http, message.clone()).await
-                })
-                .await;
+            let sent = self.with_retries("dm", || self.send_dm(user, message.clone())).await;
             match sent {
                 Ok(_) => return Delivery::Dm,
                 Err(e) if discord_code(&e).map(|c| c.1) == Some(DMS_CLOSED) => {
@@ -133,10 +249,7 @@ impl Notifier {
         };
         let content = self.content_of(&message);
         let message = message.content(format!("<@{}> {content}", user.0));
-        match self
-            .with_retries("thread", || thread.send_message(&self.http, message.clone()))
-            .await
-        {
+        match self.with_retries("thread", || self.send(thread, message.clone())).await {
             Ok(_) => Delivery::Thread,
             Err(e) => {
                 warn!(error = %e, "posting in the thread failed too");
@@ -154,14 +267,46 @@ impl Notifier {
 
     /// Posts in a channel (a thread, the program channel).
     pub async fn post(&self, channel: u64, message: CreateMessage) -> Result<(), serenity::Error> {
-        self.with_retries("post", || {
-            ChannelId::new(channel).send_message(&self.http, message.clone())
-        })
-        .await?;
-        Ok(())
+        self.with_retries("post", || self.send(ChannelId::new(channel), message.clone()))
+            .await
     }
 
     pub fn http(&self) -> &Arc<Http> {
         &self.http
+    }
+}
+
+/// The pacer's name for a route's bucket: its path, as serenity's limiter splits buckets (by
+/// route and channel) and as serenity reports 429s.
+fn bucket_key(route: &Route<'_>) -> String {
+    route.path().into_owned()
+}
+
+fn pause_for(pacer: &Pacer, info: &RatelimitInfo) {
+    let until = tokio::time::Instant::now() + info.timeout;
+    if info.global {
+        pacer.pause(None, until);
+    } else {
+        pacer.pause(Some(&info.path), until);
+    }
+}
+
+/// Tells the pacer about every wait serenity's limiter announces (a 429 above all), so the
+/// other senders of that bucket, or all senders after a global 429, hold back too. For an
+/// `Http` used without a serenity `Client` (a `Client` replaces this callback with its event
+/// handlers; see [`RateLimitRelay`]).
+pub fn relay_rate_limits(http: &mut Http, pacer: Arc<Pacer>) {
+    if let Some(limiter) = http.ratelimiter.as_mut() {
+        limiter.set_ratelimit_callback(Box::new(move |info| pause_for(&pacer, &info)));
+    }
+}
+
+/// [`relay_rate_limits`] for the bot's `Client`, as an event handler.
+pub struct RateLimitRelay(pub Arc<Pacer>);
+
+#[async_trait]
+impl EventHandler for RateLimitRelay {
+    async fn ratelimit(&self, info: RatelimitInfo) {
+        pause_for(&self.0, &info);
     }
 }

@@ -193,6 +193,14 @@ pub trait Store: jobs::JobStore + Send + Sync + 'static {
     async fn reflected_checkins(&self, guild: GuildId) -> StoreResult<Vec<CheckinId>>;
     /// The guilds that set up a program (the digest's catch-up on start).
     async fn program_guilds(&self) -> StoreResult<Vec<GuildId>>;
+
+    // A person's DM channel with the bot is the same in every server, so these are not scoped to
+    // a guild; they hold a Discord channel id and nothing the person wrote.
+    /// The DM channel opened with the user before, if any.
+    async fn dm_channel(&self, user: UserId) -> StoreResult<Option<u64>>;
+    async fn set_dm_channel(&self, user: UserId, channel: u64) -> StoreResult<()>;
+    /// Forgets a DM channel Discord no longer knows (Unknown Channel), so the next DM opens a new one.
+    async fn forget_dm_channel(&self, user: UserId) -> StoreResult<()>;
 }
 
 /// Ids below this stand for people who asked to be forgotten. Discord ids are snowflakes far

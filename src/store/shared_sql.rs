@@ -963,6 +963,12 @@ impl Store for Backend {
         ] {
             sqlx::query(sql).bind(g).bind(u).execute(&mut *tx).await.map_err(db)?;
         }
+        // The DM channel id is the same in every server: only a cache, reopened on the next DM.
+        sqlx::query("DELETE FROM dm_channels WHERE user_id = $1")
+            .bind(u)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         tx.commit().await.map_err(db)?;
         Ok(())
     }
@@ -1095,5 +1101,36 @@ impl Store for Backend {
             .await
             .map_err(db)?;
         Ok(rows.into_iter().map(|(g,)| GuildId(usf(g))).collect())
+    }
+
+    async fn dm_channel(&self, user: UserId) -> StoreResult<Option<u64>> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT channel_id FROM dm_channels WHERE user_id = $1")
+            .bind(sf(user.0))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(row.map(|(c,)| usf(c)))
+    }
+
+    async fn set_dm_channel(&self, user: UserId, channel: u64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO dm_channels (user_id, channel_id) VALUES ($1, $2) \
+             ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id",
+        )
+        .bind(sf(user.0))
+        .bind(sf(channel))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn forget_dm_channel(&self, user: UserId) -> StoreResult<()> {
+        sqlx::query("DELETE FROM dm_channels WHERE user_id = $1")
+            .bind(sf(user.0))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
     }
 }

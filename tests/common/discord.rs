@@ -44,7 +44,7 @@ impl Harness {
     }
 
     pub async fn start_with(world: World, config: FakeConfig) -> Harness {
-        let fake = FakeDiscord::start(config).await;
+        let fake = FakeDiscord::start(config.clone()).await;
         let mut guild = FakeGuild::new(GUILD.0, "Mentors", OWNER);
         guild.roles.push(FakeRole::new(COORDINATOR_ROLE, "coordinators", 0));
         fake.add_guild(guild);
@@ -60,7 +60,10 @@ impl Harness {
         }
         fake.add_member(GUILD.0, FakeUser::bot(A_BOT, "otherbot"));
         fake.add_member_with_roles(GUILD.0, FakeUser::new(COORDINATOR, "cora"), vec![COORDINATOR_ROLE]);
-        let (app, handle, bot) = Self::boot(&fake, &world, 0).await;
+        // The bot is set to the global limit the stand-in enforces, as it is to Discord's.
+        let global = config.global_limit;
+        let global_rate_limit = ((f64::from(global.limit) / global.window.as_secs_f64()).floor() as u32).max(1);
+        let (app, handle, bot) = Self::boot(&fake, &world, 0, global_rate_limit).await;
         Harness {
             fake,
             world,
@@ -77,8 +80,15 @@ impl Harness {
         settings
     }
 
-    async fn boot(fake: &FakeDiscord, world: &World, identified_before: u64) -> (App, BotHandle, Arc<Bot>) {
-        let app = App::with_store(Self::settings(fake), world.store.clone(), world.clock.clone());
+    async fn boot(
+        fake: &FakeDiscord,
+        world: &World,
+        identified_before: u64,
+        global_rate_limit: u32,
+    ) -> (App, BotHandle, Arc<Bot>) {
+        let mut settings = Self::settings(fake);
+        settings.discord.global_rate_limit = global_rate_limit;
+        let app = App::with_store(settings, world.store.clone(), world.clock.clone());
         let handle = start(
             &app,
             DiscordOptions {
@@ -111,7 +121,8 @@ impl Harness {
                 h.shutdown().await;
             }
         }
-        let (app, handle, bot) = Self::boot(&self.fake, &self.world, before).await;
+        let global = self.app.settings.discord.global_rate_limit;
+        let (app, handle, bot) = Self::boot(&self.fake, &self.world, before, global).await;
         self.app = app;
         self.bot = bot;
         self.handle = Some(handle);
