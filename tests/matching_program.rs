@@ -242,4 +242,49 @@ async fn people_left_unplaced_get_the_bonus(w: World) {
     assert_eq!(e.unplaced_bonus(OTHER_GUILD).await.unwrap(), 0.1);
 }
 
-on_both_backends!(the_program_file_reflects_the_server, people_left_unplaced_get_the_bonus);
+async fn weights_are_the_servers_own(w: World) {
+    let e = &w.engine;
+    let file = |e: mentorbot::engine::Engine| async move { e.program_file(GUILD, false).await.unwrap().json };
+    assert_eq!(file(e.clone()).await["weights"]["topic"], 0.3, "the default table");
+    // Bad weights are refused with what to fix, and change nothing.
+    for bad in [
+        "topic=2x",
+        "colour=0.3",
+        "topic",
+        "topic=-1",
+        "topic=0, skill=0, style=0, timezone=0, availability=0, method=0, kind=0",
+    ] {
+        match e.set_matching_weights(GUILD, true, &[], bad).await {
+            Err(Error::Invalid(v)) => assert_eq!(v.field, "weights", "{bad}"),
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+    assert!(
+        e.set_matching_weights(GUILD, false, &[], "topic=0.5").await.is_err(),
+        "organisers only"
+    );
+    assert_eq!(e.matching_weights(GUILD).await.unwrap(), matching::DEFAULT_WEIGHTS);
+    e.set_matching_weights(GUILD, true, &[], "Topic=0.6, availability=0.05")
+        .await
+        .unwrap();
+    let weights = file(e.clone()).await["weights"].clone();
+    assert_eq!(
+        (weights["topic"].as_f64(), weights["availability"].as_f64()),
+        (Some(0.6), Some(0.05))
+    );
+    assert_eq!(weights["skill"].as_f64(), Some(0.15), "the others keep the default");
+    // The bonus is kept when the weights change, and the other server keeps the table.
+    assert_eq!(e.unplaced_bonus(GUILD).await.unwrap(), 0.1);
+    assert_eq!(
+        e.matching_weights(OTHER_GUILD).await.unwrap(),
+        matching::DEFAULT_WEIGHTS
+    );
+    e.set_matching_weights(GUILD, true, &[], "default").await.unwrap();
+    assert_eq!(e.matching_weights(GUILD).await.unwrap(), matching::DEFAULT_WEIGHTS);
+}
+
+on_both_backends!(
+    the_program_file_reflects_the_server,
+    people_left_unplaced_get_the_bonus,
+    weights_are_the_servers_own
+);

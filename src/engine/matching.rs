@@ -205,6 +205,51 @@ pub enum SuggestFor {
     Offer,
 }
 
+/// A server's weights, written as `topic=0.4, availability=0.3`: the criteria named take the
+/// values given (0 to 10), the others keep the default table's; `default` restores the table.
+/// At least one weight must stay above 0. Returns the weights in the order of [`CRITERIA`].
+pub fn parse_weights(text: &str) -> std::result::Result<[f64; 7], ValidationError> {
+    let mut weights = DEFAULT_WEIGHTS;
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("default") {
+        return Ok(weights);
+    }
+    for part in t.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, value) = part.split_once('=').ok_or_else(|| {
+            ValidationError::new(
+                "weights",
+                format!("\"{part}\" is not name=value; write e.g. topic=0.4, availability=0.3"),
+            )
+        })?;
+        let name = name.trim().to_ascii_lowercase();
+        let i = CRITERIA.iter().position(|c| *c == name).ok_or_else(|| {
+            ValidationError::new(
+                "weights",
+                format!("\"{name}\" is not a criterion; use {}", CRITERIA.join(", ")),
+            )
+        })?;
+        let v: f64 = value
+            .trim()
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite() && (0.0..=10.0).contains(v))
+            .ok_or_else(|| {
+                ValidationError::new(
+                    "weights",
+                    format!(
+                        "the weight of {name} must be a number from 0 to 10, not \"{}\"",
+                        value.trim()
+                    ),
+                )
+            })?;
+        weights[i] = v;
+    }
+    if weights.iter().all(|w| *w == 0.0) {
+        return Err(ValidationError::new("weights", "at least one weight must be above 0"));
+    }
+    Ok(weights)
+}
+
 /// The bonus must keep a score's meaning: from 0 to 1.
 pub fn check_unplaced_bonus(bonus: f64) -> std::result::Result<f64, ValidationError> {
     if (0.0..=1.0).contains(&bonus) {
@@ -354,6 +399,41 @@ impl Engine {
             .matching_bonus(guild)
             .await?
             .unwrap_or(DEFAULT_UNPLACED_BONUS))
+    }
+
+    /// The server's matching weights, in the order of [`CRITERIA`] (the default table unless
+    /// an organiser set others).
+    pub async fn matching_weights(&self, guild: GuildId) -> Result<[f64; 7]> {
+        Ok(match self.store.matching_weights(guild).await? {
+            Some(text) => parse_weights(&text).unwrap_or(DEFAULT_WEIGHTS),
+            None => DEFAULT_WEIGHTS,
+        })
+    }
+
+    /// Sets the server's weights (see [`parse_weights`]); organisers only, checked here.
+    pub async fn set_matching_weights(
+        &self,
+        guild: GuildId,
+        is_admin: bool,
+        roles: &[u64],
+        text: &str,
+    ) -> Result<[f64; 7]> {
+        self.require_organiser(guild, is_admin, roles).await?;
+        let weights = parse_weights(text)?;
+        let stored = if weights == DEFAULT_WEIGHTS {
+            None
+        } else {
+            Some(
+                CRITERIA
+                    .iter()
+                    .zip(weights)
+                    .map(|(c, w)| format!("{c}={w}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        };
+        self.store.set_matching_weights(guild, stored.as_deref()).await?;
+        Ok(weights)
     }
 
     /// Sets the bonus (0 to 1); organisers only, checked here.
@@ -547,7 +627,7 @@ impl Engine {
         exclude.sort_unstable();
         let weights: serde_json::Map<String, Value> = CRITERIA
             .iter()
-            .zip(DEFAULT_WEIGHTS)
+            .zip(self.matching_weights(guild).await?)
             .map(|(c, w)| (c.to_string(), json!(w)))
             .collect();
         let json = json!({

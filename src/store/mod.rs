@@ -179,6 +179,9 @@ pub trait Store: jobs::JobStore + Send + Sync + 'static {
     /// The priority bonus for people the last publish left unplaced, if an organiser set it.
     async fn matching_bonus(&self, guild: GuildId) -> StoreResult<Option<f64>>;
     async fn set_matching_bonus(&self, guild: GuildId, bonus: f64) -> StoreResult<()>;
+    /// The server's matching weights as an organiser wrote them, if they set any.
+    async fn matching_weights(&self, guild: GuildId) -> StoreResult<Option<String>>;
+    async fn set_matching_weights(&self, guild: GuildId, weights: Option<&str>) -> StoreResult<()>;
     /// Who the last publish left unplaced, by user id.
     async fn unplaced(&self, guild: GuildId) -> StoreResult<Vec<UserId>>;
     /// Replaces who is left unplaced with the people a publish just left unplaced.

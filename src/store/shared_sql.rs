@@ -1009,6 +1009,28 @@ impl Store for Backend {
             .collect()
     }
 
+    async fn matching_weights(&self, guild: GuildId) -> StoreResult<Option<String>> {
+        let row: Option<(Option<String>,)> = sqlx::query_as("SELECT weights FROM matching_settings WHERE guild_id = $1")
+            .bind(sf(guild.0))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(row.and_then(|(w,)| w))
+    }
+
+    async fn set_matching_weights(&self, guild: GuildId, weights: Option<&str>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO matching_settings (guild_id, weights) VALUES ($1, $2) \
+             ON CONFLICT (guild_id) DO UPDATE SET weights = excluded.weights",
+        )
+        .bind(sf(guild.0))
+        .bind(weights)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
     async fn matching_bonus(&self, guild: GuildId) -> StoreResult<Option<f64>> {
         let row: Option<(f64,)> = sqlx::query_as("SELECT unplaced_bonus FROM matching_settings WHERE guild_id = $1")
             .bind(sf(guild.0))

@@ -3,7 +3,7 @@ use serenity::all::{GuildChannel, Role};
 
 use super::{caller_rights, guild, say};
 use crate::discord::reply::{BotError, Ctx};
-use crate::engine::matching::check_unplaced_bonus;
+use crate::engine::matching::{check_unplaced_bonus, parse_weights};
 use crate::engine::ProgramSetup;
 
 /// The mentorship program (organisers).
@@ -34,6 +34,8 @@ pub async fn setup(
     #[description = "Days an invitation waits for an answer (1 to 60)"] proposal_expiry_days: Option<i64>,
     #[description = "Matching: score bonus for people left unplaced last time (0 to 1, default 0.1)"]
     unplaced_bonus: Option<f64>,
+    #[description = "Matching weights, e.g. topic=0.4, availability=0.3 (others keep the default), or default"]
+    weights: Option<String>,
     #[description = "Weekly digest to the coordinator: cron on the server's time (default 0 9 * * 1), or off"]
     digest: Option<String>,
     #[description = "The server's time zone for the digest, e.g. Europe/Berlin (default UTC)"] timezone: Option<String>,
@@ -45,6 +47,9 @@ pub async fn setup(
     // Checked before anything is saved, so one bad value leaves every setting as it was.
     if let Some(bonus) = unplaced_bonus {
         check_unplaced_bonus(bonus).map_err(crate::engine::Error::from)?;
+    }
+    if let Some(w) = &weights {
+        parse_weights(w).map_err(crate::engine::Error::from)?;
     }
     let setup = ProgramSetup {
         channel: channel.map(|c| c.id.get()),
@@ -58,7 +63,15 @@ pub async fn setup(
     if let Some(bonus) = unplaced_bonus {
         engine.set_unplaced_bonus(g, is_admin, &roles, bonus).await?;
     }
+    if let Some(w) = &weights {
+        engine.set_matching_weights(g, is_admin, &roles, w).await?;
+    }
     let bonus = engine.unplaced_bonus(g).await?;
+    let weights: Vec<String> = crate::matching::CRITERIA
+        .iter()
+        .zip(engine.matching_weights(g).await?)
+        .map(|(c, w)| format!("{c} {w}"))
+        .collect();
     let leads: Vec<String> = s
         .reminder_leads
         .iter()
@@ -73,11 +86,12 @@ pub async fn setup(
     say(
         ctx,
         format!(
-            "Program settings saved.\nThreads under: {}\nCoordinator role: {}\nReminders: {} before each check-in\nInvitations expire after {} days\nPriority bonus for people left unplaced: {bonus}\nDigest to the coordinator: {}",
+            "Program settings saved.\nThreads under: {}\nCoordinator role: {}\nReminders: {} before each check-in\nInvitations expire after {} days\nPriority bonus for people left unplaced: {bonus}\nMatching weights: {}\nDigest to the coordinator: {}",
             s.channel.map(|c| format!("<#{c}>")).unwrap_or_else(|| "not set".into()),
             s.coordinator_role.map(|r| format!("<@&{r}>")).unwrap_or_else(|| "not set".into()),
             leads.join(", "),
             s.proposal_expiry_days,
+            weights.join(", "),
             digest_text(&s)
         ),
     )
