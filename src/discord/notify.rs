@@ -11,6 +11,7 @@ use tracing::{info, warn};
 
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
 use crate::engine::Engine;
+use crate::metrics::Metrics;
 
 /// Discord's JSON error code for "Cannot send messages to this user".
 pub const DMS_CLOSED: isize = 50007;
@@ -29,6 +30,7 @@ pub struct Notifier {
     http: Arc<Http>,
     engine: Engine,
     dm_channels: Mutex<HashMap<UserId, ChannelId>>,
+    metrics: Arc<Metrics>,
 }
 
 fn discord_code(e: &serenity::Error) -> Option<(u16, isize)> {
@@ -52,6 +54,7 @@ impl Notifier {
             http,
             engine,
             dm_channels: Mutex::new(HashMap::new()),
+            metrics: Arc::default(),
         }
     }
 
@@ -104,19 +107,26 @@ impl Notifier {
                 })
                 .await;
             match sent {
-                Ok(_) => return Delivery::Dm,
+                Ok(_) => {
+                    self.metrics.dm_sent();
+                    return Delivery::Dm;
+                }
                 Err(e) if discord_code(&e).map(|c| c.1) == Some(DMS_CLOSED) => {
+                    self.metrics.dm_failed();
                     info!(user = user.0, "DMs closed; using the thread instead");
                     if let Err(e) = self.engine.mark_unreachable_by_dm(guild, user).await {
                         warn!(error = %e, "could not record that DMs are closed");
                     }
                 }
                 Err(e) => {
+                    self.metrics.dm_failed();
                     warn!(user = user.0, error = %e, "DM failed");
                 }
             }
         }
-        self.to_thread(guild, rel, user, message).await
+        let delivery = self.to_thread(guild, rel, user, message).await;
+        self.metrics.delivery(delivery == Delivery::Thread);
+        delivery
     }
 
     async fn to_thread(
@@ -163,5 +173,17 @@ impl Notifier {
 
     pub fn http(&self) -> &Arc<Http> {
         &self.http
+    }
+}
+
+impl Notifier {
+    /// Counts what is sent in `metrics` (the app's) instead of a private set.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 }
