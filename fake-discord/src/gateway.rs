@@ -17,6 +17,9 @@ pub(crate) async fn ws_handler(
     AxState(shared): AxState<Arc<Shared>>,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
+    if shared.state.lock().unwrap().gw.refuse {
+        return axum::response::IntoResponse::into_response(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+    }
     match ws {
         Ok(ws) => ws.on_upgrade(move |socket| run_conn(shared, socket)),
         Err(e) => {
@@ -106,7 +109,11 @@ pub(crate) fn shard_of_guild(guild_id: u64, shard_count: u64) -> u64 {
 
 /// The shard a dispatch goes to: its guild's, or shard 0 (DMs and everything without a guild).
 fn shard_of(st: &State, t: &str, d: &Value) -> u64 {
-    let guild = if t == "GUILD_CREATE" { d.get("id") } else { d.get("guild_id") };
+    let guild = if t == "GUILD_CREATE" {
+        d.get("id")
+    } else {
+        d.get("guild_id")
+    };
     guild
         .and_then(|g| g.as_str().and_then(|s| s.parse().ok()).or_else(|| g.as_u64()))
         .map_or(0, |g| shard_of_guild(g, st.gw.shard_count))
@@ -197,7 +204,11 @@ fn handle_op(shared: &Shared, conn_id: u64, text: &str) {
         match v.get("op").and_then(Value::as_u64) {
             Some(1) => {
                 st.gw.stats.heartbeats += 1;
-                send_to(&st, conn_id, json!({"op": 11, "d": null, "s": null, "t": null}).to_string());
+                send_to(
+                    &st,
+                    conn_id,
+                    json!({"op": 11, "d": null, "s": null, "t": null}).to_string(),
+                );
             }
             Some(2) => {
                 st.gw.stats.identifies += 1;
@@ -274,7 +285,11 @@ fn handle_op(shared: &Shared, conn_id: u64, text: &str) {
                     }
                     _ => {
                         st.gw.stats.invalid_sessions += 1;
-                        send_to(&st, conn_id, json!({"op": 9, "d": false, "s": null, "t": null}).to_string());
+                        send_to(
+                            &st,
+                            conn_id,
+                            json!({"op": 9, "d": false, "s": null, "t": null}).to_string(),
+                        );
                     }
                 }
             }

@@ -459,6 +459,12 @@ impl FakeDiscord {
         self.shared.bump();
     }
 
+    /// While `down`, new gateway connections are refused (503), as during a Discord outage;
+    /// combine with [`FakeDiscord::drop_gateway`] to disconnect the client.
+    pub fn set_gateway_down(&self, down: bool) {
+        self.shared.state.lock().unwrap().gw.refuse = down;
+    }
+
     /// Sends op 7 Reconnect on every connection: the client should close it, reconnect
     /// and Resume.
     pub fn request_reconnect(&self) {

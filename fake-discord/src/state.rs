@@ -84,6 +84,8 @@ pub(crate) struct GwState {
     /// Open connections by id.
     pub conns: BTreeMap<u64, Conn>,
     pub next_conn_id: u64,
+    /// Answer new websocket connections with 503 (the gateway is down).
+    pub refuse: bool,
     pub stats: GatewayStats,
     /// Every payload received from clients.
     pub received: Vec<Value>,
@@ -97,6 +99,7 @@ impl Default for GwState {
             pending: Vec::new(),
             conns: BTreeMap::new(),
             next_conn_id: 0,
+            refuse: false,
             stats: GatewayStats::default(),
             received: Vec::new(),
         }

@@ -67,7 +67,13 @@ async fn each_shard_gets_only_its_guilds_events() {
         .unwrap();
     fake.add_guild(FakeGuild::new(other, "Elsewhere", OWNER));
     fake.add_member(other, FakeUser::new(ALICE, "alice"));
-    let by_shard = |s: u64| if FakeDiscord::shard_of(GUILD, 2) == s { GUILD } else { other };
+    let by_shard = |s: u64| {
+        if FakeDiscord::shard_of(GUILD, 2) == s {
+            GUILD
+        } else {
+            other
+        }
+    };
 
     // GET /gateway/bot recommends the configured count.
     let url = format!("https://discord.com/api/v10/gateway/bot");
@@ -98,7 +104,10 @@ async fn each_shard_gets_only_its_guilds_events() {
     assert_ne!(ready0["session_id"], ready1["session_id"]);
     assert_eq!(next(&mut ws0).await, ("GUILD_CREATE".into(), by_shard(0).to_string()));
     assert_eq!(next(&mut ws1).await, ("GUILD_CREATE".into(), by_shard(1).to_string()));
-    assert!(fake.wait_gateway(Duration::from_secs(5), |s| s.live_shards == [0, 1]).await);
+    assert!(
+        fake.wait_gateway(Duration::from_secs(5), |s| s.live_shards == [0, 1])
+            .await
+    );
 
     // An interaction in shard 1's guild, then one in shard 0's: each connection's next
     // dispatch is its own guild's, so neither saw the other's.

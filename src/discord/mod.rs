@@ -117,28 +117,43 @@ impl BotHandle {
         self.http.as_ref().map(HttpServer::local_addr)
     }
 
-    /// [`BotHandle::shutdown`] within `grace`; past it, what is still running is abandoned and
-    /// the jobs still held are given back (a job whose message went out already is caught by
-    /// its nonce when it runs again). True when everything stopped in time.
-    pub async fn shutdown_within(self, grace: Duration) -> bool {
-        let (owner, jobs, clock) = (self.owner.clone(), self.job_store.clone(), self.clock.clone());
-        let worker_task = self.worker_task.clone();
-        if tokio::time::timeout(grace, self.shutdown()).await.is_ok() {
-            return true;
-        }
-        if let Some(t) = worker_task.lock().expect("not poisoned").take() {
-            t.abort();
-        }
-        match jobs.release(&owner, clock.now()).await {
-            Ok(n) => warn!(
-                released = n,
-                "shutdown ran out of time; jobs still held were given back"
-            ),
-            Err(e) => {
-                warn!(error = %e, "shutdown ran out of time; giving back the held jobs failed (their leases will run out)")
+    /// [`BotHandle::shutdown`] within `grace`: the jobs get all but the last two seconds, which
+    /// are kept for closing the gateway. Jobs still running then are abandoned and everything
+    /// held is given back (a job whose message went out already is caught by its nonce when it
+    /// runs again). True when everything stopped in time.
+    pub async fn shutdown_within(mut self, grace: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + grace;
+        let jobs_deadline = deadline - grace.min(Duration::from_secs(2));
+        let mut in_time = true;
+        let _ = self.stop_worker.send(true);
+        let task = self.worker_task.lock().expect("not poisoned").take();
+        if let Some(mut t) = task {
+            if tokio::time::timeout_at(jobs_deadline, &mut t).await.is_err() {
+                t.abort();
+                in_time = false;
+                match self.job_store.release(&self.owner, self.clock.now()).await {
+                    Ok(n) => warn!(
+                        released = n,
+                        "the running jobs did not finish in time; the held ones were given back"
+                    ),
+                    Err(e) => warn!(error = %e, "giving back the held jobs failed (their leases will run out)"),
+                }
             }
         }
-        false
+        let manager = self.shard_manager.clone();
+        let closed = tokio::time::timeout_at(deadline, async {
+            manager.shutdown_all().await;
+            let _ = (&mut self.task).await;
+        })
+        .await;
+        if closed.is_err() {
+            self.task.abort();
+            in_time = false;
+        }
+        if let Some(http) = self.http.take() {
+            in_time &= tokio::time::timeout_at(deadline, http.stop()).await.is_ok();
+        }
+        in_time
     }
 
     /// The bot's state, once it has connected.
