@@ -430,8 +430,9 @@ mod tests {
 
     #[test]
     fn http_address_is_host_and_port() {
-        let mut h = HttpSettings::default();
-        h.address = "127.0.0.1:9090".into();
+        let mut h = HttpSettings {
+            address: "127.0.0.1:9090".into(),
+        };
         assert_eq!(h.socket_addr().unwrap().unwrap().port(), 9090);
         h.address = "localhost".into();
         assert!(h

@@ -103,6 +103,19 @@ async fn health_becomes(addr: SocketAddr, status: u16) -> serde_json::Value {
     }
 }
 
+/// A metric once it has reached `want` (a command is counted just after its answer goes out),
+/// or its value when it does not in time.
+async fn metric_reaches(addr: SocketAddr, name: &str, labels: &[(&str, &str)], want: f64) -> f64 {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let got = metric(addr, name, labels).await;
+        if got == want || tokio::time::Instant::now() > deadline {
+            return got;
+        }
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+}
+
 async fn metric(addr: SocketAddr, name: &str, labels: &[(&str, &str)]) -> f64 {
     let (status, text) = get(addr, "/metrics").await;
     assert_eq!(status, 200);
@@ -264,15 +277,17 @@ async fn metrics_move_when_commands_and_jobs_run() {
         refused.content().unwrap_or_default().contains("YYYY-MM-DD"),
         "{refused:?}"
     );
-    assert_eq!(metric(addr, "mentorbot_commands_total", &profile_ok).await, ok0 + 1.0);
-    assert_eq!(metric(addr, "mentorbot_commands_total", &pause_error).await, err0 + 1.0);
     assert_eq!(
-        metric(
-            addr,
-            "mentorbot_command_duration_seconds_count",
-            &[("command", "mentor profile")]
-        )
-        .await,
+        metric_reaches(addr, "mentorbot_commands_total", &profile_ok, ok0 + 1.0).await,
+        ok0 + 1.0
+    );
+    assert_eq!(
+        metric_reaches(addr, "mentorbot_commands_total", &pause_error, err0 + 1.0).await,
+        err0 + 1.0
+    );
+    let profile = [("command", "mentor profile")];
+    assert_eq!(
+        metric(addr, "mentorbot_command_duration_seconds_count", &profile).await,
         count0 + 1.0
     );
 
@@ -441,12 +456,19 @@ async fn two_processes_split_the_shards_and_share_the_jobs() {
         let answers = fake.requests().iter().filter(|r| r.path == callback).count();
         assert_eq!(answers, 1, "guild {g}");
     }
-    // Counted whatever the outcome: on a loaded machine an answer can miss Discord's 3 s.
+    // Counted whatever the outcome (on a loaded machine an answer can miss Discord's 3 s), and
+    // after the answer went out.
+    let handled = |app: &App| {
+        app.metrics.commands_handled("mentor profile", true) + app.metrics.commands_handled("mentor profile", false)
+    };
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while processes.iter().map(|(app, _)| handled(app)).sum::<u64>() < 2 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
     for (shard, (app, _)) in processes.iter().enumerate() {
-        let handled = app.metrics.commands_handled("mentor profile", true)
-            + app.metrics.commands_handled("mentor profile", false);
         assert_eq!(
-            handled, 1,
+            handled(app),
+            1,
             "the process of shard {shard} handled its guild's command only"
         );
     }

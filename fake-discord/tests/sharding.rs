@@ -39,7 +39,7 @@ async fn identify(fake: &FakeDiscord, shard: u64, count: u64) -> (Ws, Value) {
         "properties": {"os": "linux", "browser": "serenity", "device": "serenity"},
         "shard": [shard, count],
     }});
-    ws.send(Message::Text(identify.to_string().into())).await.unwrap();
+    ws.send(Message::Text(identify.to_string())).await.unwrap();
     let ready = recv(&mut ws).await;
     assert_eq!(ready["t"], "READY", "{ready}");
     (ws, ready["d"].clone())
@@ -76,7 +76,7 @@ async fn each_shard_gets_only_its_guilds_events() {
     };
 
     // GET /gateway/bot recommends the configured count.
-    let url = format!("https://discord.com/api/v10/gateway/bot");
+    let url = "https://discord.com/api/v10/gateway/bot";
     let bot_gateway: Value = fake
         .http_client()
         .get(url)
