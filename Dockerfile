@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t mentorbot .
-# Run:   docker run -e MENTORBOT__DISCORD__TOKEN=... -v mentorbot-data:/data mentorbot
+# Run:   docker run -e MENTORBOT__DISCORD__TOKEN=... -v mentorbot-data:/data -p 9090:9090 mentorbot
 
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
@@ -26,7 +26,12 @@ USER mentorbot
 WORKDIR /data
 VOLUME ["/data"]
 # The SQLite file lives on the volume; the token comes from the environment, never the image.
+# /healthz and /metrics on port 9090 (set MENTORBOT__HTTP__ADDRESS= to turn them off).
 ENV MENTORBOT__DATABASE__URL=sqlite:///data/mentorbot.db \
+    MENTORBOT__HTTP__ADDRESS=0.0.0.0:9090 \
     RUST_LOG=info
+EXPOSE 9090
+# mentorbot stops gracefully on SIGTERM within 10 s (`docker stop` waits 10 s by default: use -t 15).
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/mentorbot"]
 CMD ["run"]

@@ -8,6 +8,7 @@ use chrono::Duration;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::engine::{Engine, ProgramRules};
+use crate::metrics::Metrics;
 use crate::store::{self, Store};
 
 pub struct App {
@@ -15,6 +16,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub engine: Engine,
+    /// What this process did, for `/metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl App {
@@ -42,6 +45,7 @@ impl App {
             store,
             clock,
             engine,
+            metrics: Arc::default(),
         }
     }
 

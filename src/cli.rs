@@ -127,7 +127,10 @@ fn block_on(fut: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitC
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match runtime.block_on(fut) {
+    let result = runtime.block_on(fut);
+    // Tasks left after a graceful stop (sweeps, pools) must not hold the exit up.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");

@@ -18,6 +18,8 @@ pub struct Settings {
     pub discord: DiscordSettings,
     pub database: DatabaseSettings,
     pub program: ProgramSettings,
+    #[serde(default)]
+    pub http: HttpSettings,
     pub log: LogSettings,
 }
 
@@ -28,6 +30,96 @@ pub struct DiscordSettings {
     pub dev_guild_id: u64,
     /// Requests per second the bot allows itself towards Discord in all (Discord's global limit).
     pub global_rate_limit: u32,
+    /// The shards this process runs, e.g. "0-3" (see [`DiscordSettings::shard_plan`]).
+    #[serde(default, deserialize_with = "text_or_number")]
+    pub shards: String,
+    /// The total number of shards over all processes; 0: as many as Discord recommends, all here.
+    #[serde(default)]
+    pub shard_count: u32,
+}
+
+/// Which gateway shards this process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardPlan {
+    /// Every shard, as many as Discord recommends.
+    Auto,
+    /// Shards `first..=last` of `total`.
+    Range { first: u32, last: u32, total: u32 },
+}
+
+impl DiscordSettings {
+    pub fn shard_plan(&self) -> Result<ShardPlan, ConfigError> {
+        let spec = self.shards.trim();
+        if self.shard_count == 0 {
+            if spec.is_empty() {
+                return Ok(ShardPlan::Auto);
+            }
+            return Err(ConfigError(format!(
+                "config error: discord.shards: \"{spec}\" needs discord.shard_count, the total over all processes; set shard_count (e.g. 8) or leave shards empty"
+            )));
+        }
+        let total = self.shard_count;
+        if spec.is_empty() {
+            return Ok(ShardPlan::Range {
+                first: 0,
+                last: total - 1,
+                total,
+            });
+        }
+        let parsed = match spec.split_once('-') {
+            Some((a, b)) => a.trim().parse::<u32>().ok().zip(b.trim().parse::<u32>().ok()),
+            None => spec.parse::<u32>().ok().map(|n| (n, n)),
+        };
+        match parsed {
+            Some((first, last)) if first <= last && last < total => Ok(ShardPlan::Range { first, last, total }),
+            _ => Err(ConfigError(format!(
+                "config error: discord.shards: \"{spec}\" is not a range within 0-{} (discord.shard_count = {total}); use e.g. \"0-{}\" or \"{}\"",
+                total - 1,
+                (total / 2).max(1) - 1,
+                total - 1
+            ))),
+        }
+    }
+}
+
+/// The HTTP endpoint for operators: `/healthz` and `/metrics`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// host:port to listen on; empty: off.
+    #[serde(default)]
+    pub address: String,
+}
+
+impl HttpSettings {
+    /// The address to serve on, when the endpoint is enabled.
+    pub fn socket_addr(&self) -> Result<Option<std::net::SocketAddr>, ConfigError> {
+        let address = self.address.trim();
+        if address.is_empty() {
+            return Ok(None);
+        }
+        address.parse().map(Some).map_err(|_| {
+            ConfigError(format!(
+                "config error: http.address: \"{address}\" is not host:port; use e.g. 127.0.0.1:9090 or 0.0.0.0:9090, or leave it empty to turn the endpoint off"
+            ))
+        })
+    }
+}
+
+/// Environment values that look like numbers (`MENTORBOT__DISCORD__SHARDS=3`) arrive as numbers.
+fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Int(i64),
+        UInt(u64),
+    }
+    Ok(match Raw::deserialize(d)? {
+        Raw::Text(s) => s,
+        Raw::Int(i) => i.to_string(),
+        Raw::UInt(u) => u.to_string(),
+    })
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -174,6 +266,8 @@ impl Settings {
                 self.program.proposal_expiry_days
             )));
         }
+        self.discord.shard_plan()?;
+        self.http.socket_addr()?;
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(ConfigError(format!(
                 "config error: log.level: \"{}\" is not a log filter; use e.g. info, debug or mentorbot=debug,info",
@@ -290,10 +384,69 @@ mod tests {
         settings.validate().unwrap();
         assert_eq!(settings.database.url, "sqlite://data/mentorbot.db");
         assert!(settings.require_token().is_err());
+        assert_eq!(settings.discord.shard_plan(), Ok(ShardPlan::Auto));
+        assert_eq!(settings.http.socket_addr(), Ok(None));
         assert!(
             !settings.to_redacted_toml().contains("token = \"\"\n"),
             "{}",
             settings.to_redacted_toml()
         );
+    }
+
+    #[test]
+    fn shard_ranges_are_checked_against_the_total() {
+        let mut d = Settings::defaults().discord;
+        d.shard_count = 8;
+        assert_eq!(
+            d.shard_plan(),
+            Ok(ShardPlan::Range {
+                first: 0,
+                last: 7,
+                total: 8
+            })
+        );
+        d.shards = "4-7".into();
+        assert_eq!(
+            d.shard_plan(),
+            Ok(ShardPlan::Range {
+                first: 4,
+                last: 7,
+                total: 8
+            })
+        );
+        d.shards = "3".into();
+        assert_eq!(
+            d.shard_plan(),
+            Ok(ShardPlan::Range {
+                first: 3,
+                last: 3,
+                total: 8
+            })
+        );
+        for bad in ["4-8", "5-2", "x", "-1"] {
+            d.shards = bad.into();
+            let e = d.shard_plan().unwrap_err().0;
+            assert!(
+                e.starts_with("config error: discord.shards:") && !e.contains('\n'),
+                "{e}"
+            );
+        }
+        d.shard_count = 0;
+        d.shards = "0-3".into();
+        assert!(d.shard_plan().unwrap_err().0.contains("shard_count"));
+    }
+
+    #[test]
+    fn http_address_is_host_and_port() {
+        let mut h = HttpSettings {
+            address: "127.0.0.1:9090".into(),
+        };
+        assert_eq!(h.socket_addr().unwrap().unwrap().port(), 9090);
+        h.address = "localhost".into();
+        assert!(h
+            .socket_addr()
+            .unwrap_err()
+            .0
+            .starts_with("config error: http.address:"));
     }
 }

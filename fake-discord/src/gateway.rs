@@ -10,13 +10,16 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::payloads::{current_user_json, guild_create_json};
-use crate::state::{Conn, GwOut, State};
+use crate::state::{Conn, GwOut, Session, State};
 use crate::Shared;
 
 pub(crate) async fn ws_handler(
     AxState(shared): AxState<Arc<Shared>>,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
+    if shared.state.lock().unwrap().gw.refuse {
+        return axum::response::IntoResponse::into_response(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+    }
     match ws {
         Ok(ws) => ws.on_upgrade(move |socket| run_conn(shared, socket)),
         Err(e) => {
@@ -33,11 +36,7 @@ async fn run_conn(shared: Arc<Shared>, socket: WebSocket) {
         let mut st = shared.state.lock().unwrap();
         st.gw.next_conn_id += 1;
         let id = st.gw.next_conn_id;
-        if let Some(old) = st.gw.conn.take() {
-            let _ = old.tx.send(GwOut::Drop);
-        }
         st.gw.stats.connections += 1;
-        st.gw.stats.live = false;
         let hello = json!({
             "op": 10,
             "d": {"heartbeat_interval": shared.config.heartbeat_interval.as_millis() as u64},
@@ -45,11 +44,15 @@ async fn run_conn(shared: Arc<Shared>, socket: WebSocket) {
             "t": null,
         });
         let _ = tx.send(GwOut::Text(hello.to_string()));
-        st.gw.conn = Some(Conn {
+        st.gw.conns.insert(
             id,
-            tx: tx.clone(),
-            live: false,
-        });
+            Conn {
+                id,
+                tx: tx.clone(),
+                live: false,
+                shard: None,
+            },
+        );
         id
     };
     shared.bump();
@@ -87,43 +90,71 @@ async fn run_conn(shared: Arc<Shared>, socket: WebSocket) {
 fn forget_conn(shared: &Shared, conn_id: u64) {
     {
         let mut st = shared.state.lock().unwrap();
-        if st.gw.conn.as_ref().is_some_and(|c| c.id == conn_id) {
-            st.gw.conn = None;
-            st.gw.stats.live = false;
-        }
+        st.gw.conns.remove(&conn_id);
+        st.gw.refresh_live();
     }
     shared.bump();
 }
 
-fn send(st: &State, text: String) {
-    if let Some(c) = &st.gw.conn {
+fn send_to(st: &State, conn_id: u64, text: String) {
+    if let Some(c) = st.gw.conns.get(&conn_id) {
         let _ = c.tx.send(GwOut::Text(text));
     }
 }
 
-/// Sends (or queues) a dispatch with the next sequence number.
+/// The shard that receives a guild's events, as Discord computes it.
+pub(crate) fn shard_of_guild(guild_id: u64, shard_count: u64) -> u64 {
+    (guild_id >> 22) % shard_count.max(1)
+}
+
+/// The shard a dispatch goes to: its guild's, or shard 0 (DMs and everything without a guild).
+fn shard_of(st: &State, t: &str, d: &Value) -> u64 {
+    let guild = if t == "GUILD_CREATE" {
+        d.get("id")
+    } else {
+        d.get("guild_id")
+    };
+    guild
+        .and_then(|g| g.as_str().and_then(|s| s.parse().ok()).or_else(|| g.as_u64()))
+        .map_or(0, |g| shard_of_guild(g, st.gw.shard_count))
+}
+
+/// Sends (or queues) a dispatch with the next sequence number of the shard it belongs to.
 pub(crate) fn dispatch(st: &mut State, t: &str, d: Value) {
-    if st.gw.session_id.is_none() {
+    let shard = shard_of(st, t, &d);
+    dispatch_to(st, shard, t, d);
+}
+
+fn dispatch_to(st: &mut State, shard: u64, t: &str, d: Value) {
+    let Some(session) = st.gw.sessions.get_mut(&shard) else {
         st.gw.pending.push((t.to_string(), d));
         return;
-    }
-    st.gw.seq += 1;
-    let seq = st.gw.seq;
-    st.gw.stats.seq = seq;
+    };
+    session.seq += 1;
+    let seq = session.seq;
     let text = json!({"op": 0, "t": t, "s": seq, "d": d}).to_string();
-    st.gw.log.push((seq, text.clone()));
-    if st.gw.conn.as_ref().is_some_and(|c| c.live) {
-        send(st, text);
+    session.log.push((seq, text.clone()));
+    st.gw.stats.seq = seq;
+    for c in st.gw.conns.values() {
+        if c.live && c.shard == Some(shard) {
+            let _ = c.tx.send(GwOut::Text(text.clone()));
+        }
     }
 }
 
-/// The READY payload's `d`.
-pub(crate) fn ready_json(shared: &Shared, st: &State, session_id: &str) -> Value {
+/// The READY payload's `d` for one shard: the guilds that shard owns.
+pub(crate) fn ready_json(shared: &Shared, st: &State, session_id: &str, shard: u64) -> Value {
+    let count = st.gw.shard_count;
     json!({
         "v": 10,
         "user": current_user_json(&st.bot),
         "user_settings": {},
-        "guilds": st.guilds.keys().map(|g| json!({"id": g.to_string(), "unavailable": true})).collect::<Vec<_>>(),
+        "guilds": st
+            .guilds
+            .keys()
+            .filter(|g| shard_of_guild(**g, count) == shard)
+            .map(|g| json!({"id": g.to_string(), "unavailable": true}))
+            .collect::<Vec<_>>(),
         "presences": [],
         "private_channels": [],
         "relationships": [],
@@ -132,10 +163,32 @@ pub(crate) fn ready_json(shared: &Shared, st: &State, session_id: &str) -> Value
         "session_type": "normal",
         "session_id": session_id,
         "resume_gateway_url": shared.gateway_url,
-        "shard": [0, 1],
+        "shard": [shard, count],
         "application": {"id": st.app_id.to_string(), "flags": 0},
         "_trace": ["[\"fake-discord\"]"],
     })
+}
+
+/// Makes `conn_id` the live connection of `shard`; another connection of that shard is dropped,
+/// as Discord does when a session is taken over.
+fn take_shard(st: &mut State, conn_id: u64, shard: u64) {
+    let others: Vec<u64> = st
+        .gw
+        .conns
+        .values()
+        .filter(|c| c.id != conn_id && c.shard == Some(shard))
+        .map(|c| c.id)
+        .collect();
+    for id in others {
+        if let Some(c) = st.gw.conns.remove(&id) {
+            let _ = c.tx.send(GwOut::Drop);
+        }
+    }
+    if let Some(c) = st.gw.conns.get_mut(&conn_id) {
+        c.live = true;
+        c.shard = Some(shard);
+    }
+    st.gw.refresh_live();
 }
 
 fn handle_op(shared: &Shared, conn_id: u64, text: &str) {
@@ -145,43 +198,62 @@ fn handle_op(shared: &Shared, conn_id: u64, text: &str) {
     {
         let mut st = shared.state.lock().unwrap();
         st.gw.received.push(v.clone());
-        if st.gw.conn.as_ref().is_none_or(|c| c.id != conn_id) {
+        if !st.gw.conns.contains_key(&conn_id) {
             return;
         }
         match v.get("op").and_then(Value::as_u64) {
             Some(1) => {
                 st.gw.stats.heartbeats += 1;
-                send(&st, json!({"op": 11, "d": null, "s": null, "t": null}).to_string());
+                send_to(
+                    &st,
+                    conn_id,
+                    json!({"op": 11, "d": null, "s": null, "t": null}).to_string(),
+                );
             }
             Some(2) => {
                 st.gw.stats.identifies += 1;
                 let token = v.pointer("/d/token").and_then(Value::as_str).unwrap_or_default();
-                if token.trim_start_matches("Bot ") != shared.token {
-                    // 4004 Authentication failed: drop the connection.
-                    if let Some(c) = st.gw.conn.take() {
+                let shard = v.pointer("/d/shard/0").and_then(Value::as_u64).unwrap_or(0);
+                let count = v.pointer("/d/shard/1").and_then(Value::as_u64).unwrap_or(1);
+                if token.trim_start_matches("Bot ") != shared.token || count == 0 || shard >= count {
+                    // 4004 Authentication failed / 4010 Invalid shard: drop the connection.
+                    if let Some(c) = st.gw.conns.remove(&conn_id) {
                         let _ = c.tx.send(GwOut::Drop);
                     }
+                    st.gw.refresh_live();
                     return;
                 }
-                let session = format!("fake{:016x}", st.new_id());
-                st.gw.session_id = Some(session.clone());
-                st.gw.stats.session_id = Some(session.clone());
-                st.gw.seq = 0;
-                st.gw.log.clear();
-                if let Some(c) = st.gw.conn.as_mut() {
-                    c.live = true;
+                if count != st.gw.shard_count {
+                    // A new total re-deals the guilds: the old sessions are void.
+                    st.gw.sessions.clear();
+                    st.gw.shard_count = count;
                 }
-                st.gw.stats.live = true;
-                let ready = ready_json(shared, &st, &session);
-                dispatch(&mut st, "READY", ready);
+                let session = format!("fake{:016x}", st.new_id());
+                st.gw.sessions.insert(
+                    shard,
+                    Session {
+                        session_id: session.clone(),
+                        ..Session::default()
+                    },
+                );
+                st.gw.stats.session_id = Some(session.clone());
+                take_shard(&mut st, conn_id, shard);
+                let ready = ready_json(shared, &st, &session, shard);
+                dispatch_to(&mut st, shard, "READY", ready);
                 if shared.config.guild_create_on_ready {
-                    let guilds: Vec<Value> = st.guilds.values().map(|g| guild_create_json(&st, g)).collect();
+                    let guilds: Vec<Value> = st
+                        .guilds
+                        .values()
+                        .filter(|g| shard_of_guild(g.guild.id, count) == shard)
+                        .map(|g| guild_create_json(&st, g))
+                        .collect();
                     for g in guilds {
-                        dispatch(&mut st, "GUILD_CREATE", g);
+                        dispatch_to(&mut st, shard, "GUILD_CREATE", g);
                     }
                 }
                 let pending = std::mem::take(&mut st.gw.pending);
                 for (t, d) in pending {
+                    // Those of shards not connected yet go back to waiting.
                     dispatch(&mut st, &t, d);
                 }
             }
@@ -190,30 +262,35 @@ fn handle_op(shared: &Shared, conn_id: u64, text: &str) {
                 let session = v.pointer("/d/session_id").and_then(Value::as_str);
                 let token = v.pointer("/d/token").and_then(Value::as_str).unwrap_or_default();
                 let seq = v.pointer("/d/seq").and_then(Value::as_u64).unwrap_or(0);
-                let ok = shared.config.allow_resume
-                    && token.trim_start_matches("Bot ") == shared.token
-                    && session.is_some()
-                    && session == st.gw.session_id.as_deref();
-                if ok {
-                    st.gw.stats.resumed += 1;
-                    if let Some(c) = st.gw.conn.as_mut() {
-                        c.live = true;
+                let shard = st
+                    .gw
+                    .sessions
+                    .iter()
+                    .find(|(_, s)| Some(s.session_id.as_str()) == session)
+                    .map(|(shard, _)| *shard);
+                match shard {
+                    Some(shard) if shared.config.allow_resume && token.trim_start_matches("Bot ") == shared.token => {
+                        st.gw.stats.resumed += 1;
+                        take_shard(&mut st, conn_id, shard);
+                        let missed: Vec<String> = st.gw.sessions[&shard]
+                            .log
+                            .iter()
+                            .filter(|(s, _)| *s > seq)
+                            .map(|(_, t)| t.clone())
+                            .collect();
+                        for t in missed {
+                            send_to(&st, conn_id, t);
+                        }
+                        dispatch_to(&mut st, shard, "RESUMED", json!({"_trace": ["[\"fake-discord\"]"]}));
                     }
-                    st.gw.stats.live = true;
-                    let missed: Vec<String> = st
-                        .gw
-                        .log
-                        .iter()
-                        .filter(|(s, _)| *s > seq)
-                        .map(|(_, t)| t.clone())
-                        .collect();
-                    for t in missed {
-                        send(&st, t);
+                    _ => {
+                        st.gw.stats.invalid_sessions += 1;
+                        send_to(
+                            &st,
+                            conn_id,
+                            json!({"op": 9, "d": false, "s": null, "t": null}).to_string(),
+                        );
                     }
-                    dispatch(&mut st, "RESUMED", json!({"_trace": ["[\"fake-discord\"]"]}));
-                } else {
-                    st.gw.stats.invalid_sessions += 1;
-                    send(&st, json!({"op": 9, "d": false, "s": null, "t": null}).to_string());
                 }
             }
             _ => {}

@@ -84,6 +84,8 @@ pub struct FakeConfig {
     pub bot_user_id: u64,
     /// The bot's name.
     pub bot_name: String,
+    /// The shard count `GET /gateway/bot` recommends (what an autosharded client starts).
+    pub recommended_shards: u64,
 }
 
 impl Default for FakeConfig {
@@ -101,6 +103,7 @@ impl Default for FakeConfig {
             spec_path: None,
             bot_user_id: 1_250_000_000_000_000_001,
             bot_name: "mentorbot".into(),
+            recommended_shards: 1,
         }
     }
 }
@@ -451,29 +454,41 @@ impl FakeDiscord {
 
     // ----- gateway ------------------------------------------------------------------------
 
-    /// Closes the current gateway connection abruptly (no close frame). The client is expected
+    /// Closes every gateway connection abruptly (no close frame). The client is expected
     /// to reconnect and Resume (answered with the missed events and RESUMED, unless
     /// `allow_resume` is false).
     pub fn drop_gateway(&self) {
         {
             let mut st = self.shared.state.lock().unwrap();
-            if let Some(c) = st.gw.conn.take() {
+            for (_, c) in std::mem::take(&mut st.gw.conns) {
                 let _ = c.tx.send(state::GwOut::Drop);
             }
-            st.gw.stats.live = false;
+            st.gw.refresh_live();
         }
         self.shared.bump();
     }
 
-    /// Sends op 7 Reconnect on the current connection: the client should close it, reconnect
+    /// While `down`, new gateway connections are refused (503), as during a Discord outage;
+    /// combine with [`FakeDiscord::drop_gateway`] to disconnect the client.
+    pub fn set_gateway_down(&self, down: bool) {
+        self.shared.state.lock().unwrap().gw.refuse = down;
+    }
+
+    /// Sends op 7 Reconnect on every connection: the client should close it, reconnect
     /// and Resume.
     pub fn request_reconnect(&self) {
         let st = self.shared.state.lock().unwrap();
-        if let Some(c) = &st.gw.conn {
+        for c in st.gw.conns.values() {
             let _ = c.tx.send(state::GwOut::Text(
                 json!({"op": 7, "d": null, "s": null, "t": null}).to_string(),
             ));
         }
+    }
+
+    /// The shard that receives `guild_id`'s events with `shard_count` shards, as Discord
+    /// computes it: `(guild_id >> 22) % shard_count`.
+    pub fn shard_of(guild_id: u64, shard_count: u64) -> u64 {
+        gateway::shard_of_guild(guild_id, shard_count)
     }
 
     /// Gateway counters.
@@ -486,15 +501,17 @@ impl FakeDiscord {
         self.shared.state.lock().unwrap().gw.received.clone()
     }
 
-    /// Every dispatch of the current session, as sent (`{"op":0,"t":..,"s":..,"d":..}`).
+    /// Every dispatch of the current sessions (shard by shard), as sent
+    /// (`{"op":0,"t":..,"s":..,"d":..}`).
     pub fn gateway_sent(&self) -> Vec<Value> {
         self.shared
             .state
             .lock()
             .unwrap()
             .gw
-            .log
-            .iter()
+            .sessions
+            .values()
+            .flat_map(|s| s.log.iter())
             .filter_map(|(_, t)| serde_json::from_str(t).ok())
             .collect()
     }

@@ -491,6 +491,8 @@ pub struct GatewayStats {
     pub live: bool,
     /// The last sequence number sent.
     pub seq: u64,
-    /// Current session id.
+    /// Current session id (of the last Identify).
     pub session_id: Option<String>,
+    /// The shards with a live connection, in order.
+    pub live_shards: Vec<u64>,
 }

@@ -425,7 +425,7 @@ pub(crate) fn route_request(
         ("GET", ["gateway"]) => Answer::ok(json!({ "url": shared.gateway_url })),
         ("GET", ["gateway", "bot"]) => Answer::ok(json!({
             "url": shared.gateway_url,
-            "shards": 1,
+            "shards": shared.config.recommended_shards,
             "session_start_limit": {
                 "total": 1000, "remaining": 999, "reset_after": 86_400_000, "max_concurrency": 1
             },

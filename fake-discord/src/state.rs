@@ -61,21 +61,60 @@ pub(crate) struct Conn {
     pub id: u64,
     pub tx: mpsc::UnboundedSender<GwOut>,
     pub live: bool,
+    /// The shard it identified (or resumed) as.
+    pub shard: Option<u64>,
 }
 
+/// One shard's session, as Discord keeps it for Resume.
 #[derive(Default)]
-pub(crate) struct GwState {
-    pub session_id: Option<String>,
+pub(crate) struct Session {
+    pub session_id: String,
     pub seq: u64,
-    /// Dispatches of the current session (seq, text), for Resume.
+    /// Dispatches of the session (seq, text), for Resume.
     pub log: Vec<(u64, String)>,
-    /// Dispatches injected before the first session.
+}
+
+pub(crate) struct GwState {
+    /// By shard id.
+    pub sessions: BTreeMap<u64, Session>,
+    /// The total announced in the last Identify (`shard: [id, count]`; 1 without it).
+    pub shard_count: u64,
+    /// Dispatches injected before their shard's first session.
     pub pending: Vec<(String, Value)>,
-    pub conn: Option<Conn>,
+    /// Open connections by id.
+    pub conns: BTreeMap<u64, Conn>,
     pub next_conn_id: u64,
+    /// Answer new websocket connections with 503 (the gateway is down).
+    pub refuse: bool,
     pub stats: GatewayStats,
     /// Every payload received from clients.
     pub received: Vec<Value>,
+}
+
+impl Default for GwState {
+    fn default() -> Self {
+        Self {
+            sessions: BTreeMap::new(),
+            shard_count: 1,
+            pending: Vec::new(),
+            conns: BTreeMap::new(),
+            next_conn_id: 0,
+            refuse: false,
+            stats: GatewayStats::default(),
+            received: Vec::new(),
+        }
+    }
+}
+
+impl GwState {
+    /// Recomputes `stats.live` and `stats.live_shards` from the connections.
+    pub fn refresh_live(&mut self) {
+        let mut shards: Vec<u64> = self.conns.values().filter(|c| c.live).filter_map(|c| c.shard).collect();
+        shards.sort_unstable();
+        shards.dedup();
+        self.stats.live = !shards.is_empty();
+        self.stats.live_shards = shards;
+    }
 }
 
 pub(crate) struct State {

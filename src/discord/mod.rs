@@ -1,16 +1,25 @@
 //! The Discord edge: the only module that knows serenity and poise.
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use serenity::all::{ClientBuilder, FullEvent, GatewayIntents, HttpBuilder, ShardManager};
+use async_trait::async_trait;
+use serenity::all::{
+    ClientBuilder, ConnectionStage, FullEvent, GatewayIntents, HttpBuilder, Interaction, RatelimitInfo, ShardId,
+    ShardManager,
+};
 use tokio::sync::{watch, OnceCell};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
 use crate::app::App;
+use crate::clock::Clock;
+use crate::config::ShardPlan;
 use crate::domain::ids::{GuildId, UserId};
-use crate::jobs::{default_owner, JobStore, TickReport, Worker};
+use crate::http::{GatewayStatus, HttpServer, Probes};
+use crate::jobs::{default_owner, Job, JobHandler, JobStore, Outcome, TickReport, Worker};
+use crate::metrics::{JobEvent, Metrics};
 
 pub mod bot;
 pub mod commands;
@@ -51,6 +60,10 @@ impl DiscordOptions {
 /// nonces for a few minutes, so a job re-run after a lost lease is still caught by its nonce.
 pub const JOB_LEASE: Duration = Duration::from_secs(60);
 
+/// How long a graceful shutdown may take before what is left is abandoned (orchestrators send
+/// SIGKILL soon after SIGTERM; Kubernetes waits 30 s, Docker 10 s).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// A running bot.
 pub struct BotHandle {
     bot: Arc<OnceCell<Arc<Bot>>>,
@@ -59,6 +72,11 @@ pub struct BotHandle {
     stop_worker: watch::Sender<bool>,
     shard_manager: Arc<ShardManager>,
     task: JoinHandle<Result<(), serenity::Error>>,
+    http: Option<HttpServer>,
+    /// The worker's owner name, its store and clock: what a shutdown that ran out of time gives back.
+    owner: String,
+    job_store: Arc<dyn JobStore>,
+    clock: Arc<dyn Clock>,
 }
 
 impl BotHandle {
@@ -90,6 +108,53 @@ impl BotHandle {
         }
         self.shard_manager.shutdown_all().await;
         self.task.abort();
+        if let Some(http) = self.http {
+            http.stop().await;
+        }
+    }
+
+    /// Where `/healthz` and `/metrics` are served, when `http.address` is set.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http.as_ref().map(HttpServer::local_addr)
+    }
+
+    /// [`BotHandle::shutdown`] within `grace`: the jobs get all but the last two seconds, which
+    /// are kept for closing the gateway. Jobs still running then are abandoned and everything
+    /// held is given back (a job whose message went out already is caught by its nonce when it
+    /// runs again). True when everything stopped in time.
+    pub async fn shutdown_within(mut self, grace: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + grace;
+        let jobs_deadline = deadline - grace.min(Duration::from_secs(2));
+        let mut in_time = true;
+        let _ = self.stop_worker.send(true);
+        let task = self.worker_task.lock().expect("not poisoned").take();
+        if let Some(mut t) = task {
+            if tokio::time::timeout_at(jobs_deadline, &mut t).await.is_err() {
+                t.abort();
+                in_time = false;
+                match self.job_store.release(&self.owner, self.clock.now()).await {
+                    Ok(n) => warn!(
+                        released = n,
+                        "the running jobs did not finish in time; the held ones were given back"
+                    ),
+                    Err(e) => warn!(error = %e, "giving back the held jobs failed (their leases will run out)"),
+                }
+            }
+        }
+        let manager = self.shard_manager.clone();
+        let closed = tokio::time::timeout_at(deadline, async {
+            manager.shutdown_all().await;
+            let _ = (&mut self.task).await;
+        })
+        .await;
+        if closed.is_err() {
+            self.task.abort();
+            in_time = false;
+        }
+        if let Some(http) = self.http.take() {
+            in_time &= tokio::time::timeout_at(deadline, http.stop()).await.is_ok();
+        }
+        in_time
     }
 
     /// The bot's state, once it has connected.
@@ -112,6 +177,9 @@ impl BotHandle {
         }
         self.shard_manager.shutdown_all().await;
         let _ = self.task.await;
+        if let Some(http) = self.http {
+            http.stop().await;
+        }
     }
 
     /// Waits until the client stops (production).
@@ -129,7 +197,13 @@ async fn event_handler(
 ) -> Result<(), BotError> {
     let (ctx, data) = (framework.serenity_context, framework.user_data);
     match event {
-        FullEvent::InteractionCreate { interaction } => interactions::handle(ctx, data, interaction).await,
+        FullEvent::InteractionCreate { interaction } => {
+            let started = Instant::now();
+            interactions::handle(ctx, data, interaction).await;
+            if let Some(name) = component_name(interaction) {
+                data.notifier.metrics().command(&name, true, started.elapsed());
+            }
+        }
         FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
             data.on_member_left(GuildId(guild_id.get()), UserId(user.id.get()))
                 .await
@@ -139,9 +213,100 @@ async fn event_handler(
     Ok(())
 }
 
+/// A button or form by the action in its custom id ("button mb:met"), for the metrics: the
+/// numbers after it would make a series per relationship.
+fn component_name(interaction: &Interaction) -> Option<String> {
+    let (what, id) = match interaction {
+        Interaction::Component(c) => ("button", &c.data.custom_id),
+        Interaction::Modal(m) => ("form", &m.data.custom_id),
+        _ => return None,
+    };
+    let action: Vec<&str> = id.split(':').take(2).collect();
+    Some(format!("{what} {}", action.join(":")))
+}
+
+async fn command_started(ctx: poise::Context<'_, Data, BotError>) {
+    ctx.set_invocation_data(Instant::now()).await;
+}
+
+async fn command_finished(ctx: poise::Context<'_, Data, BotError>, ok: bool) {
+    let elapsed = ctx
+        .invocation_data::<Instant>()
+        .await
+        .map_or(Duration::ZERO, |t| t.elapsed());
+    ctx.data()
+        .notifier
+        .metrics()
+        .command(&ctx.command().qualified_name, ok, elapsed);
+}
+
+/// Counts the waits serenity's rate limiter imposes (it reports them to event handlers only).
+struct RateLimits(Arc<Metrics>);
+
+#[async_trait]
+impl serenity::all::EventHandler for RateLimits {
+    async fn ratelimit(&self, info: RatelimitInfo) {
+        self.0.rate_limit_wait(info.timeout);
+    }
+}
+
+/// The shards' connection stages as serenity's shard manager keeps them.
+struct Shards {
+    manager: Arc<ShardManager>,
+    /// The shards this process must run; `None`: whichever serenity started (autosharding).
+    expected: Option<Vec<u32>>,
+}
+
+#[async_trait]
+impl GatewayStatus for Shards {
+    async fn shards(&self) -> Vec<(u32, bool)> {
+        let runners = self.manager.runners.lock().await;
+        let ids = match &self.expected {
+            Some(ids) => ids.clone(),
+            None => {
+                let mut ids: Vec<u32> = runners.keys().map(|id| id.0).collect();
+                ids.sort_unstable();
+                ids
+            }
+        };
+        ids.into_iter()
+            .map(|id| {
+                let up = runners
+                    .get(&ShardId(id))
+                    .is_some_and(|r| r.stage == ConnectionStage::Connected);
+                (id, up)
+            })
+            .collect()
+    }
+}
+
+/// Counts each job's claim and outcome, by kind.
+struct MeteredJobs {
+    inner: Arc<dyn JobHandler>,
+    metrics: Arc<Metrics>,
+}
+
+#[async_trait]
+impl JobHandler for MeteredJobs {
+    async fn handle(&self, job: &Job) -> Outcome {
+        self.metrics.job(&job.kind, JobEvent::Claimed);
+        let outcome = self.inner.handle(job).await;
+        let event = match &outcome {
+            Outcome::Done => JobEvent::Done,
+            Outcome::Retry { .. } => JobEvent::Retried,
+            Outcome::Failed { .. } => JobEvent::Failed,
+        };
+        self.metrics.job(&job.kind, event);
+        outcome
+    }
+}
+
 /// Connects to Discord, registers the commands and serves until shut down.
 pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHandle> {
     let token = app.settings.require_token()?.expose().to_string();
+    let shard_plan = app.settings.discord.shard_plan()?;
+    let http_addr = app.settings.http.socket_addr()?;
+    let metrics = app.metrics.clone();
     let mut http = HttpBuilder::new(&token);
     if let Some(client) = options.http_client {
         http = http.client(client);
@@ -159,6 +324,8 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
     let job_poll = options.job_poll;
     let job_store: Arc<dyn JobStore> = app.store.clone();
     let clock = app.clock.clone();
+    let owner = default_owner();
+    let (owner_setup, metrics_setup) = (owner.clone(), metrics.clone());
     let worker_cell: Arc<OnceCell<Arc<Worker>>> = Arc::new(OnceCell::new());
     let worker = worker_cell.clone();
     let worker_task: Arc<std::sync::Mutex<Option<JoinHandle<()>>>> = Arc::default();
@@ -167,7 +334,16 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
-            on_error: |e| Box::pin(reply::on_error(e)),
+            pre_command: |ctx| Box::pin(command_started(ctx)),
+            post_command: |ctx| Box::pin(command_finished(ctx, true)),
+            on_error: |e| {
+                Box::pin(async move {
+                    if let poise::FrameworkError::Command { ctx, .. } = &e {
+                        command_finished(*ctx, false).await;
+                    }
+                    reply::on_error(e).await
+                })
+            },
             event_handler: |framework, event| Box::pin(event_handler(framework, event)),
             ..Default::default()
         })
@@ -184,7 +360,8 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                 } else {
                     poise::builtins::register_globally(ctx, &framework.options().commands).await?;
                 }
-                let notifier = notify::Notifier::with_pacer(ctx.http.clone(), engine.clone(), pacer_for_setup);
+                let notifier = notify::Notifier::with_pacer(ctx.http.clone(), engine.clone(), pacer_for_setup)
+                    .with_metrics(metrics_setup.clone());
                 let bot = Arc::new(Bot::new(engine.clone(), notifier));
                 // Work missed while the bot was down is planned before anything else runs.
                 match engine.catch_up().await {
@@ -198,10 +375,13 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                     Worker::new(
                         job_store,
                         clock,
-                        default_owner(),
+                        owner_setup,
                         JOB_LEASE,
                         50,
-                        Arc::new(schedule::ScheduleJobs { bot: bot.clone() }),
+                        Arc::new(MeteredJobs {
+                            inner: Arc::new(schedule::ScheduleJobs { bot: bot.clone() }),
+                            metrics: metrics_setup,
+                        }),
                     )
                     .with_concurrency(16)
                     .with_poll_interval(job_poll.unwrap_or(Duration::from_secs(1))),
@@ -230,12 +410,35 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
     let mut client = ClientBuilder::new_with_http(http.build(), intents)
         .framework(framework)
         .event_handler(notify::RateLimitRelay(pacer))
+        .event_handler(RateLimits(metrics.clone()))
         .await
         .context("cannot build the Discord client")?;
     let shard_manager = client.shard_manager.clone();
-    info!(database = app.store.backend(), "starting the Discord client");
+    let http = match http_addr {
+        Some(addr) => {
+            let probes = Probes {
+                store: app.store.clone(),
+                metrics: metrics.clone(),
+                gateway: Arc::new(Shards {
+                    manager: shard_manager.clone(),
+                    expected: match shard_plan {
+                        ShardPlan::Auto => None,
+                        ShardPlan::Range { first, last, .. } => Some((first..=last).collect()),
+                    },
+                }),
+            };
+            Some(crate::http::serve(addr, probes).await?)
+        }
+        None => None,
+    };
+    info!(database = app.store.backend(), shards = ?shard_plan, "starting the Discord client");
     let task = tokio::spawn(async move {
-        let result = client.start().await;
+        let result = match shard_plan {
+            ShardPlan::Auto => client.start_autosharded().await,
+            // serenity's range end is inclusive (it starts `end - start + 1` shards).
+            #[allow(clippy::range_plus_one)]
+            ShardPlan::Range { first, last, total } => client.start_shard_range(first..last, total).await,
+        };
         if let Err(e) = &result {
             warn!(error = %e, "the Discord client stopped");
         }
@@ -248,6 +451,10 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
         stop_worker,
         shard_manager,
         task,
+        http,
+        owner,
+        job_store: app.store.clone(),
+        clock: app.clock.clone(),
     })
 }
 
@@ -259,8 +466,12 @@ pub fn job_worker(app: &App, http_client: Option<reqwest::Client>, owner: String
     if let Some(client) = http_client {
         http = http.client(client);
     }
-    let http = Arc::new(http.build());
-    let notifier = notify::Notifier::new(http, app.engine.clone());
+    let mut http = http.build();
+    if let Some(limiter) = &mut http.ratelimiter {
+        let metrics = app.metrics.clone();
+        limiter.set_ratelimit_callback(Box::new(move |info| metrics.rate_limit_wait(info.timeout)));
+    }
+    let notifier = notify::Notifier::new(Arc::new(http), app.engine.clone()).with_metrics(app.metrics.clone());
     let bot = Arc::new(Bot::new(app.engine.clone(), notifier));
     let job_store: Arc<dyn JobStore> = app.store.clone();
     Ok(Worker::new(
@@ -269,11 +480,55 @@ pub fn job_worker(app: &App, http_client: Option<reqwest::Client>, owner: String
         owner,
         JOB_LEASE,
         50,
-        Arc::new(schedule::ScheduleJobs { bot }),
+        Arc::new(MeteredJobs {
+            inner: Arc::new(schedule::ScheduleJobs { bot }),
+            metrics: app.metrics.clone(),
+        }),
     )
     .with_concurrency(16))
 }
 
+/// Runs until the client stops or the process is told to stop (SIGTERM, Ctrl-C); then shuts
+/// down gracefully within [`SHUTDOWN_GRACE`].
 pub async fn run(app: App) -> anyhow::Result<()> {
-    start(&app, DiscordOptions::production()).await?.wait().await
+    let mut handle = start(&app, DiscordOptions::production()).await?;
+    tokio::select! {
+        stopped = &mut handle.task => {
+            let _ = handle.stop_worker.send(true);
+            return stopped
+                .context("the Discord client task panicked")?
+                .context("the Discord client stopped");
+        }
+        signal = stop_signal() => info!(signal, "stopping: no new jobs, giving back held ones, closing the gateway"),
+    }
+    if handle.shutdown_within(SHUTDOWN_GRACE).await {
+        info!("stopped");
+    } else {
+        warn!(grace = ?SHUTDOWN_GRACE, "stopped after the grace period; unfinished work was abandoned");
+    }
+    Ok(())
+}
+
+/// Waits for SIGTERM (what orchestrators send) or Ctrl-C; names which.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(e) => {
+                warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops gracefully");
+                let _ = tokio::signal::ctrl_c().await;
+                return "SIGINT";
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
 }

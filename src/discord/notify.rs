@@ -17,6 +17,7 @@ use tracing::{info, warn};
 use super::pacer::{Limit, Pacer};
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
 use crate::engine::Engine;
+use crate::metrics::Metrics;
 
 /// Discord's JSON error code for "Cannot send messages to this user".
 pub const DMS_CLOSED: isize = 50007;
@@ -44,6 +45,7 @@ pub struct Notifier {
     engine: Engine,
     pacer: Arc<Pacer>,
     dm_channels: Mutex<HashMap<UserId, ChannelId>>,
+    metrics: Arc<Metrics>,
 }
 
 fn discord_code(e: &serenity::Error) -> Option<(u16, isize)> {
@@ -74,6 +76,7 @@ impl Notifier {
             engine,
             pacer,
             dm_channels: Mutex::new(HashMap::new()),
+            metrics: Arc::default(),
         }
     }
 
@@ -220,19 +223,26 @@ impl Notifier {
         if reachable {
             let sent = self.with_retries("dm", || self.send_dm(user, message.clone())).await;
             match sent {
-                Ok(_) => return Delivery::Dm,
+                Ok(_) => {
+                    self.metrics.dm_sent();
+                    return Delivery::Dm;
+                }
                 Err(e) if discord_code(&e).map(|c| c.1) == Some(DMS_CLOSED) => {
+                    self.metrics.dm_failed();
                     info!(user = user.0, "DMs closed; using the thread instead");
                     if let Err(e) = self.engine.mark_unreachable_by_dm(guild, user).await {
                         warn!(error = %e, "could not record that DMs are closed");
                     }
                 }
                 Err(e) => {
+                    self.metrics.dm_failed();
                     warn!(user = user.0, error = %e, "DM failed");
                 }
             }
         }
-        self.to_thread(guild, rel, user, message).await
+        let delivery = self.to_thread(guild, rel, user, message).await;
+        self.metrics.delivery(delivery == Delivery::Thread);
+        delivery
     }
 
     async fn to_thread(
@@ -308,5 +318,17 @@ pub struct RateLimitRelay(pub Arc<Pacer>);
 impl EventHandler for RateLimitRelay {
     async fn ratelimit(&self, info: RatelimitInfo) {
         pause_for(&self.0, &info);
+    }
+}
+
+impl Notifier {
+    /// Counts what is sent in `metrics` (the app's) instead of a private set.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 }
