@@ -92,7 +92,13 @@ impl Notifier {
         Fut: std::future::Future<Output = Result<T, serenity::Error>>,
     {
         let key = bucket_key(&route);
+        let asked = tokio::time::Instant::now();
         let slot = self.pacer.acquire(&key, Some(default)).await;
+        let waited = asked.elapsed();
+        // Waiting for our own pacing is waiting for Discord's limit, before a 429 instead of after.
+        if waited > Duration::from_millis(1) {
+            self.metrics.rate_limit_wait(waited);
+        }
         let result = send().await;
         self.pacer.complete(&key, slot, tokio::time::Instant::now());
         self.learn(&key, &route);
