@@ -35,6 +35,8 @@ pub struct Probes {
     pub store: Arc<dyn Store>,
     pub metrics: Arc<Metrics>,
     pub gateway: Arc<dyn GatewayStatus>,
+    /// The app's clock, for which jobs are due.
+    pub clock: Arc<dyn crate::clock::Clock>,
 }
 
 /// The running server.
@@ -132,8 +134,13 @@ async fn metrics(State(p): State<Probes>) -> Response {
         Ok(Ok(counts)) => JobState::ALL.iter().map(|s| (s.as_str(), counts.get(*s))).collect(),
         _ => Vec::new(),
     };
+    let jobs_due = match tokio::time::timeout(PROBE_TIMEOUT, jobs.count_due(p.clock.now())).await {
+        Ok(Ok(n)) => Some(n),
+        _ => None,
+    };
     let snapshot = Snapshot {
         jobs_by_state,
+        jobs_due,
         database_up,
         shards: p.gateway.shards().await,
     };

@@ -67,6 +67,8 @@ pub struct Metrics {
 pub struct Snapshot {
     /// Jobs by state, from the database (shared by every process on it).
     pub jobs_by_state: Vec<(&'static str, u64)>,
+    /// Pending jobs already due (waiting for a worker), from the database.
+    pub jobs_due: Option<u64>,
     pub database_up: bool,
     /// (shard id, connected) for the shards this process runs.
     pub shards: Vec<(u32, bool)>,
@@ -207,6 +209,12 @@ impl Metrics {
         out += "# TYPE mentorbot_jobs gauge\n";
         for (state, n) in &snapshot.jobs_by_state {
             let _ = writeln!(out, "mentorbot_jobs{{state=\"{state}\"}} {n}");
+        }
+        if let Some(n) = snapshot.jobs_due {
+            out +=
+                "# HELP mentorbot_jobs_due Pending jobs whose time has come, waiting for a worker (all processes).\n";
+            out += "# TYPE mentorbot_jobs_due gauge\n";
+            let _ = writeln!(out, "mentorbot_jobs_due {n}");
         }
 
         for (metric, help, value) in [

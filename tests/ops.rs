@@ -313,8 +313,14 @@ async fn metrics_move_when_commands_and_jobs_run() {
     let pending_before = metric(addr, "mentorbot_jobs", &[("state", "pending")]).await;
     assert!(pending_before > 0.0, "the schedule's jobs are counted");
 
+    assert_eq!(metric(addr, "mentorbot_jobs_due", &[]).await, 0.0, "nothing due yet");
     world.clock.set(first_checkin() - Duration::hours(24));
+    assert!(
+        metric(addr, "mentorbot_jobs_due", &[]).await >= 1.0,
+        "the first reminder is due"
+    );
     let report = bot.run_jobs().await;
+    assert_eq!(metric(addr, "mentorbot_jobs_due", &[]).await, 0.0, "all run");
     let due: Vec<_> = world
         .jobs
         .jobs_for_relationship(GUILD, rel.id)

@@ -418,6 +418,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
         Some(addr) => {
             let probes = Probes {
                 store: app.store.clone(),
+                clock: app.clock.clone(),
                 metrics: metrics.clone(),
                 gateway: Arc::new(Shards {
                     manager: shard_manager.clone(),

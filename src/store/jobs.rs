@@ -270,6 +270,9 @@ pub trait JobStore: Send + Sync + 'static {
 
     /// Jobs by state, in one guild or in all.
     async fn counts(&self, guild: Option<GuildId>) -> StoreResult<JobCounts>;
+
+    /// Pending jobs whose time has come at `now` (waiting for a worker), in all guilds.
+    async fn count_due(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 #[cfg(test)]

@@ -345,6 +345,15 @@ mod jobs_impl {
             Ok(done.rows_affected())
         }
 
+        async fn count_due(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE state = 'pending' AND run_at <= $1")
+                .bind(ms(now))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db)?;
+            Ok(n as u64)
+        }
+
         async fn job(&self, id: JobId) -> StoreResult<Option<Job>> {
             let row: Option<JobRow> = sqlx::query_as(concat!("SELECT ", job_columns!(), " FROM jobs WHERE id = $1"))
                 .bind(id.0)
