@@ -3,7 +3,7 @@
 //! the server-side check of who may run them.
 mod common;
 
-use common::discord::{channel, cmd, here, Harness, COORDINATOR, COORDINATOR_ROLE, OWNER, WAIT};
+use common::discord::{channel, cmd, Harness, COORDINATOR, COORDINATOR_ROLE, OWNER};
 use common::fixtures::*;
 use common::World;
 use fake_discord::{OptionValue, SentMessage, SlashCommand};
@@ -34,13 +34,7 @@ fn offer(topics: &[&str], capacity: i64) -> OfferInput {
 
 /// Runs a command; returns its ephemeral answer, which comes after a deferral.
 async fn answer(h: &Harness, user: UserId, command: SlashCommand) -> SentMessage {
-    let handle = h.fake.interaction_slash(here(), user.0, command);
-    let response = handle.wait_response().await;
-    assert!(response.is_ephemeral() && response.is_deferred(), "{response:?}");
-    let answer = handle.wait_followups(1, WAIT).await;
-    let answer = answer.into_iter().next().expect("the answer follows the deferral");
-    assert!(answer.is_ephemeral(), "{answer:?}");
-    answer
+    h.answer_deferred(user, command).await
 }
 
 fn attachment(m: &SentMessage, name: &str) -> String {

@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 
 use chrono::{Duration, TimeZone, Utc};
-use common::discord::{channel, cmd, here, Harness, COORDINATOR, COORDINATOR_ROLE, OWNER, WAIT};
+use common::discord::{channel, cmd, Harness, COORDINATOR, COORDINATOR_ROLE, OWNER};
 use common::fixtures::*;
 use common::organisers::{now, seed, SECRET};
 use common::World;
@@ -16,13 +16,7 @@ use mentorbot::domain::UserId;
 
 /// Runs a command; returns its ephemeral answer, which comes after a deferral.
 async fn answer(h: &Harness, user: UserId, command: SlashCommand) -> SentMessage {
-    let handle = h.fake.interaction_slash(here(), user.0, command);
-    let response = handle.wait_response().await;
-    assert!(response.is_ephemeral() && response.is_deferred(), "{response:?}");
-    let answer = handle.wait_followups(1, WAIT).await;
-    let answer = answer.into_iter().next().expect("the answer follows the deferral");
-    assert!(answer.is_ephemeral(), "{answer:?}");
-    answer
+    h.answer_deferred(user, command).await
 }
 
 fn file<'a>(m: &'a SentMessage, name: &str) -> &'a [u8] {

@@ -13,11 +13,7 @@ use mentorbot::jobs::JobState;
 
 /// A command that answers after a deferral: the final text of its answer.
 async fn say_deferred(h: &Harness, user: mentorbot::domain::UserId, command: fake_discord::SlashCommand) -> String {
-    let handle = h.slash(user, command);
-    let response = handle.wait_response().await;
-    assert!(response.is_ephemeral() && response.is_deferred(), "{response:?}");
-    let answers = handle.wait_followups(1, common::discord::WAIT).await;
-    answers.first().expect("the deferred answer").content.clone()
+    h.answer_deferred(user, command).await.content
 }
 
 /// A pair with an agreement, a plan, a check-in, journal entries on both sides (one of the

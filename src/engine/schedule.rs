@@ -116,6 +116,12 @@ pub fn planned_end(terms: &AgreementTerms) -> Option<DateTime<Utc>> {
     Some(resolve_local(terms.timezone, next_day).with_timezone(&Utc) + Duration::minutes(terms.meeting_minutes.into()))
 }
 
+/// Every member wrote a retrospective and agreed to celebrate in public.
+fn everyone_celebrates(rel: &Relationship, retros: &[crate::domain::retrospective::Retrospective]) -> bool {
+    rel.joined()
+        .all(|m| retros.iter().any(|r| r.author == m.user && r.celebrate_publicly))
+}
+
 impl Engine {
     fn job(
         &self,
@@ -166,16 +172,13 @@ impl Engine {
                 };
                 self.plan_ahead(&rel, &agreement.terms, state).await
             }
-            State::Paused => {
+            State::Paused | State::Ended => {
                 self.store.cancel_pending_for_relationship(guild, id, now).await?;
                 self.store.delete_planned_checkins(guild, id, now).await?;
                 self.store.delete_schedule_state(guild, id).await?;
-                Ok(())
-            }
-            State::Ended => {
-                self.store.cancel_pending_for_relationship(guild, id, now).await?;
-                self.store.delete_planned_checkins(guild, id, now).await?;
-                self.store.delete_schedule_state(guild, id).await?;
+                if rel.state == State::Paused {
+                    return Ok(());
+                }
                 let ended = rel.ended_at.unwrap_or(now);
                 let job = self.job(
                     &rel,
@@ -213,9 +216,7 @@ impl Engine {
     async fn drop_future_plan(&self, rel: &Relationship, now: DateTime<Utc>) -> Result<()> {
         for c in self.store.checkins(rel.guild, rel.id).await? {
             if c.status == CheckinStatus::Planned && c.source != CheckinSource::Manual && c.scheduled_at >= now {
-                self.store
-                    .cancel_pending_with_key_prefix(rel.guild, rel.id, &checkin_prefix(rel.id, c.id), now)
-                    .await?;
+                self.cancel_checkin_jobs(rel.guild, rel.id, c.id).await?;
             }
         }
         for k in [kind::PLAN, kind::MIDPOINT, kind::PLANNED_END] {
@@ -443,10 +444,7 @@ impl Engine {
     /// the celebration post is planned (once).
     pub(super) async fn after_retrospective(&self, guild: GuildId, rel: &Relationship) -> Result<()> {
         let retros = self.store.retrospectives(guild, rel.id).await?;
-        let all = rel
-            .joined()
-            .all(|m| retros.iter().any(|r| r.author == m.user && r.celebrate_publicly));
-        if all {
+        if everyone_celebrates(rel, &retros) {
             let job = self.job(rel, kind::CELEBRATE, key(rel.id, "celebrate"), json!({}), self.now());
             self.store.enqueue(&job, self.now()).await?;
         }
@@ -461,10 +459,7 @@ impl Engine {
             return Ok(None);
         };
         let retros = self.store.retrospectives(rel.guild, rel.id).await?;
-        if !rel
-            .joined()
-            .all(|m| retros.iter().any(|r| r.author == m.user && r.celebrate_publicly))
-        {
+        if !everyone_celebrates(&rel, &retros) {
             return Ok(None);
         }
         let notes = retros
@@ -525,6 +520,14 @@ impl Engine {
         Ok(())
     }
 
+    /// Cancels what is still pending about one check-in (its reminders, questions, nudge).
+    async fn cancel_checkin_jobs(&self, guild: GuildId, rel: RelationshipId, checkin: CheckinId) -> Result<()> {
+        self.store
+            .cancel_pending_with_key_prefix(guild, rel, &checkin_prefix(rel, checkin), self.now())
+            .await?;
+        Ok(())
+    }
+
     /// A planned check-in of a member's relationship, checked: they are a member, it is still
     /// planned (not yet reported).
     async fn planned_checkin(
@@ -565,9 +568,7 @@ impl Engine {
         }
         c.report(&relationship, actor, status, None, self.now())?;
         self.store.update_checkin(&c).await?;
-        self.store
-            .cancel_pending_with_key_prefix(guild, rel, &checkin_prefix(rel, c.id), self.now())
-            .await?;
+        self.cancel_checkin_jobs(guild, rel, c.id).await?;
         self.after_report(&relationship, &c).await?;
         Ok((relationship, c))
     }
@@ -583,9 +584,7 @@ impl Engine {
         let (relationship, mut c) = self.planned_checkin(guild, rel, checkin, actor).await?;
         c.report(&relationship, actor, CheckinStatus::Skipped, None, self.now())?;
         self.store.update_checkin(&c).await?;
-        self.store
-            .cancel_pending_with_key_prefix(guild, rel, &checkin_prefix(rel, c.id), self.now())
-            .await?;
+        self.cancel_checkin_jobs(guild, rel, c.id).await?;
         Ok((relationship, c))
     }
 
@@ -635,9 +634,7 @@ impl Engine {
         let mut new = Checkin::planned_from(&relationship, at, CheckinSource::Moved)?;
         self.store.update_checkin(&old).await?;
         new.id = self.store.insert_checkin(&new).await?;
-        self.store
-            .cancel_pending_with_key_prefix(guild, rel, &checkin_prefix(rel, old.id), now)
-            .await?;
+        self.cancel_checkin_jobs(guild, rel, old.id).await?;
         let leads = self.program_settings(guild).await?.reminder_leads;
         let jobs = self.checkin_jobs(&relationship, &terms, new.id, at, &leads, now);
         self.store.enqueue_many(&jobs, now).await?;

@@ -154,6 +154,21 @@ impl Harness {
         response.content().unwrap_or_default().to_string()
     }
 
+    /// Runs a command whose ephemeral answer comes after a deferral; returns that answer.
+    pub async fn answer_deferred(
+        &self,
+        user: mentorbot::domain::UserId,
+        command: SlashCommand,
+    ) -> fake_discord::SentMessage {
+        let handle = self.slash(user, command);
+        let response = handle.wait_response().await;
+        assert!(response.is_ephemeral() && response.is_deferred(), "{response:?}");
+        let answer = handle.wait_followups(1, WAIT).await;
+        let answer = answer.into_iter().next().expect("the answer follows the deferral");
+        assert!(answer.is_ephemeral(), "{answer:?}");
+        answer
+    }
+
     /// Runs a slash command that opens a form, fills it in, and returns the form's answer.
     pub async fn form(
         &self,
