@@ -40,7 +40,10 @@ fn check(name: &str, program: &str, expected: (u64, &str, usize)) {
     }
     assert_eq!(total, expected.1, "{name}: total score");
     assert_eq!(placed, expected.2, "{name}: placed");
-    assert_eq!(fp, expected.0, "{name}: the output differs from the code before issue 13");
+    assert_eq!(
+        fp, expected.0,
+        "{name}: the output differs from the code before issue 13"
+    );
 }
 
 /// A small deterministic generator (64-bit LCG) of programs in the benchmark's shape.
@@ -145,7 +148,12 @@ fn generated(seed: u64, mentees: usize, mentors: usize, vocab: u64, extras: bool
         es.push(o);
     }
     let exclude: Vec<Value> = (0..mentees / 20)
-        .map(|_| json!([format!("e{}", g.next(mentees as u64)), format!("m{}", g.next(mentors as u64))]))
+        .map(|_| {
+            json!([
+                format!("e{}", g.next(mentees as u64)),
+                format!("m{}", g.next(mentors as u64))
+            ])
+        })
         .collect();
     let mut v = json!({
         "at": "2026-03-29T00:30:00Z",
@@ -228,5 +236,9 @@ fn the_standard_benchmark_program_scores_as_before() {
     assert!(status.success());
     let text = std::fs::read_to_string(&out).unwrap();
     // The reference optimum of this program (the benchmark README's table).
-    check("benchmark program_1000", &text, (0x10b4aedf43d253ca, "573.328115", 1000));
+    check(
+        "benchmark program_1000",
+        &text,
+        (0x10b4aedf43d253ca, "573.328115", 1000),
+    );
 }

@@ -13,17 +13,21 @@
 //! `min_score` tolerance) follow the benchmark README's section "Semantics the scripts fix",
 //! and scores are computed in the reference scorer's order, so they agree bit for bit.
 
+pub mod criteria;
 pub mod program;
 pub mod reasons;
 pub mod score;
 pub mod solve;
 
 #[cfg(test)]
+mod criteria_tests;
+#[cfg(test)]
 mod tests;
 
 use std::io::Write;
 use std::path::Path;
 
+pub use criteria::{Rule, Wish, DEFAULT_EXTRA_WEIGHTS, EXTRA_CRITERIA};
 pub use program::{parse_program, Person, Program, ProgramError, CRITERIA, DEFAULT_WEIGHTS, KINDS};
 pub use score::{score_pair, Criteria, PairScore};
 pub use solve::{solve, solve_with_bonus, MatchResult, PairOut, UnmatchedOut};

@@ -12,6 +12,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
+use super::criteria::{self, Extras, Reading, Traits, EXTRA_CRITERIA};
+
 /// The criteria, in the fixed order in which a score is summed.
 pub const CRITERIA: [&str; 7] = ["topic", "skill", "style", "timezone", "availability", "method", "kind"];
 
@@ -91,6 +93,8 @@ pub struct Person {
     pub windows: Vec<(i64, i64)>,
     /// The union of the windows in UTC seconds of the week, sorted, disjoint, wrapped.
     pub utc: Vec<(i64, i64)>,
+    /// Profession, unit, level, wish and answers (issue 13); all unsaid in older files.
+    pub traits: Traits,
 }
 
 /// A parsed, validated program.
@@ -106,9 +110,21 @@ pub struct Program {
     pub forbidden: Vec<(usize, usize)>,
     /// Only the `exclude` part of `forbidden` (for the reasons), sorted.
     pub excluded: Vec<(usize, usize)>,
+    /// Profession, level and the organisers' questions (off for a file without them).
+    pub extras: Extras,
 }
 
 impl Program {
+    /// The highest score a pair can reach: the sum of the weights in use.
+    pub fn max_score(&self) -> f64 {
+        let base: f64 = self.weights.iter().sum();
+        if self.extras.on {
+            base + self.extras.max()
+        } else {
+            base
+        }
+    }
+
     /// Whether (mentee, mentor) is a self pair or listed in `exclude` (either order).
     pub fn is_forbidden(&self, mentee: usize, mentor: usize) -> bool {
         self.forbidden.binary_search(&(mentee, mentor)).is_ok()
@@ -264,6 +280,7 @@ pub fn utc_union(windows: &[(i64, i64)], offset_s: i64) -> Vec<(i64, i64)> {
 struct Ctx {
     at: DateTime<Utc>,
     zones: HashMap<String, (Tz, i64)>,
+    reading: Reading,
 }
 
 fn str_list<'a>(desc: &str, obj: &'a Map<String, Value>, key: &str) -> Result<Vec<&'a str>, ProgramError> {
@@ -323,6 +340,7 @@ fn parse_person(ctx: &mut Ctx, desc: &str, obj: &Map<String, Value>, mentor: boo
     let utc = utc_union(&windows, offset_s);
     let styles = name_set(desc, obj, "styles")?;
     let methods = name_set(desc, obj, "methods")?;
+    let traits = criteria::parse_traits(&mut ctx.reading, desc, obj, mentor)?;
     let mut person = Person {
         id,
         topics: Vec::new(),
@@ -337,6 +355,7 @@ fn parse_person(ctx: &mut Ctx, desc: &str, obj: &Map<String, Value>, mentor: boo
         offset_s,
         windows,
         utc,
+        traits,
     };
     if mentor {
         let cap = obj.get("capacity");
@@ -447,19 +466,27 @@ pub fn parse_program(json: &str) -> Result<Program, ProgramError> {
         Some(other) => return Err(ProgramError::new(format!("at: bad instant {}", value_desc(other)))),
     };
     let mut weights = DEFAULT_WEIGHTS;
+    let mut extras = Extras::default();
     match d.get("weights") {
         None | Some(Value::Null) => {}
         Some(Value::Object(w)) => {
             for (k, val) in w {
-                let pos = CRITERIA.iter().position(|c| c == k).ok_or_else(|| {
-                    ProgramError::new(format!(
-                        "weights: unknown criterion {} (expected one of {})",
-                        quote(k),
-                        CRITERIA.join(", ")
-                    ))
-                })?;
+                let slot = match CRITERIA.iter().position(|c| c == k) {
+                    Some(pos) => &mut weights[pos],
+                    None => match EXTRA_CRITERIA.iter().position(|c| c == k) {
+                        Some(pos) => &mut extras.weights[pos],
+                        None => {
+                            return Err(ProgramError::new(format!(
+                                "weights: unknown criterion {} (expected one of {}, {})",
+                                quote(k),
+                                CRITERIA.join(", "),
+                                EXTRA_CRITERIA.join(", ")
+                            )))
+                        }
+                    },
+                };
                 match val.as_f64() {
-                    Some(x) if (0.0..=MAX_WEIGHT).contains(&x) => weights[pos] = x,
+                    Some(x) if (0.0..=MAX_WEIGHT).contains(&x) => *slot = x,
                     _ => {
                         return Err(ProgramError::new(format!(
                             "weights.{k}: expected a number between 0 and {MAX_WEIGHT}, got {}",
@@ -487,9 +514,22 @@ pub fn parse_program(json: &str) -> Result<Program, ProgramError> {
     };
     let mentor_objs = people(d, "mentors")?;
     let mentee_objs = people(d, "mentees")?;
+    extras.levels = criteria::parse_levels(d)?;
+    extras.questions = criteria::parse_questions(d)?;
     let mut ctx = Ctx {
         at,
         zones: HashMap::new(),
+        reading: Reading {
+            levels: extras.levels.clone(),
+            question_index: extras
+                .questions
+                .iter()
+                .enumerate()
+                .map(|(k, q)| (q.id.clone(), k))
+                .collect(),
+            questions: extras.questions.clone(),
+            ..Reading::default()
+        },
     };
     let mut mentors = Vec::with_capacity(mentor_objs.len());
     for (j, obj) in mentor_objs.iter().enumerate() {
@@ -534,7 +574,7 @@ pub fn parse_program(json: &str) -> Result<Program, ProgramError> {
     }
     forbidden.sort_unstable();
     forbidden.dedup();
-    Ok(Program {
+    let mut program = Program {
         at,
         weights,
         min_score,
@@ -542,5 +582,8 @@ pub fn parse_program(json: &str) -> Result<Program, ProgramError> {
         mentees,
         forbidden,
         excluded,
-    })
+        extras,
+    };
+    program.extras.on = criteria::in_use(&program);
+    Ok(program)
 }

@@ -76,6 +76,8 @@ pub fn pair_reasons(p: &Program, i: usize, j: usize, ps: &PairScore) -> Vec<Stri
             e.topics.len()
         ));
     }
+    // Profession, unit, level and the organisers' questions (nothing for a file without them).
+    out.extend(super::criteria::extra_reasons(p, i, j));
     if ps.shared_s > 0 {
         let mut s = format!("{} h a week you are both free", hours(ps.shared_s));
         if let Some(ex) = first_shared(&e.utc, &m.utc, e.offset_s) {

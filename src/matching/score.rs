@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::criteria::add_extras;
 use super::program::{Person, Program, WEEK_S};
 
 /// Availability saturates at 360 shared minutes a week.
@@ -157,11 +158,14 @@ pub fn raw_pair(e: &Person, m: &Person) -> Raw {
 }
 
 /// Criteria and score of mentee `mentee_idx` with mentor `mentor_idx`, as the table says
-/// (hard rules are not applied here).
+/// (hard rules are not applied here). The score includes the extra criteria of a file that
+/// has them (profession, level, questions: see `criteria`); `criteria` holds the table's seven.
 pub fn score_pair(program: &Program, mentee_idx: usize, mentor_idx: usize) -> PairScore {
     let e = &program.mentees[mentee_idx];
     let m = &program.mentors[mentor_idx];
-    combine(&program.weights, &raw_pair(e, m))
+    let mut ps = combine(&program.weights, &raw_pair(e, m));
+    ps.score = add_extras(program, mentee_idx, mentor_idx, ps.score);
+    ps
 }
 
 /// Bitset form of a program, for scoring one mentee against every mentor fast.
@@ -360,6 +364,16 @@ impl Prepared {
 
     /// Scores of mentee `i` against every mentor, written to `out` (length = mentors).
     pub fn score_row(&self, p: &Program, i: usize, out: &mut [f64]) {
+        self.score_row_table(p, i, out);
+        if p.extras.on {
+            for (j, o) in out.iter_mut().enumerate() {
+                *o = add_extras(p, i, j, *o);
+            }
+        }
+    }
+
+    /// The table's part of the scores of mentee `i` against every mentor.
+    fn score_row_table(&self, p: &Program, i: usize, out: &mut [f64]) {
         match (self.wg, self.wa, self.ws, self.wm) {
             (4, 6, 1, 1) => self.score_row_k::<4, 6>(p, i, out),
             (4, 16, 1, 1) => self.score_row_k::<4, 16>(p, i, out),
@@ -474,12 +488,19 @@ impl Prepared {
 
     fn score_row_generic(&self, p: &Program, i: usize, out: &mut [f64]) {
         for (j, o) in out.iter_mut().enumerate() {
-            *o = self.score(p, i, j).score;
+            *o = self.score_table(p, i, j).score;
         }
     }
 
     /// Criteria and score of one pair through the bitsets (equal to [`score_pair`]).
     pub fn score(&self, p: &Program, i: usize, j: usize) -> PairScore {
+        let mut ps = self.score_table(p, i, j);
+        ps.score = add_extras(p, i, j, ps.score);
+        ps
+    }
+
+    /// The table's part of [`Prepared::score`].
+    fn score_table(&self, p: &Program, i: usize, j: usize) -> PairScore {
         let and_count = |a: &[u64], b: &[u64]| -> u32 { a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum() };
         let any = |a: &[u64], b: &[u64]| a.iter().zip(b).any(|(x, y)| x & y != 0);
         let (wg, ws, wm, wa) = (self.wg, self.ws, self.wm, self.wa);

@@ -32,6 +32,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use super::criteria::{extra_criteria, ExtraCriteria};
 use super::program::Program;
 use super::reasons::{pair_reasons, unmatched_reason};
 use super::score::{score_pair, Criteria, Prepared};
@@ -60,6 +61,9 @@ pub struct PairOut {
     pub mentor: String,
     pub score: f64,
     pub criteria: Criteria,
+    /// Profession, level and questions (issue 13), only for a file that has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra_criteria: Option<ExtraCriteria>,
     pub reasons: Vec<String>,
 }
 
@@ -330,6 +334,7 @@ fn build_result(
                     mentor: program.mentors[j].id.clone(),
                     score: ps.score,
                     criteria: ps.criteria,
+                    extra_criteria: extra_criteria(program, i, j),
                     reasons: pair_reasons(program, i, j, &ps),
                 });
             }
@@ -381,7 +386,7 @@ struct Values {
 impl Values {
     fn new(p: &Program, bonus: &[f64]) -> Values {
         let n = p.mentees.len().max(1) as f64;
-        let wsum: f64 = p.weights.iter().sum();
+        let wsum: f64 = p.max_score();
         let maxb = bonus.iter().fold(0.0f64, |a, b| a.max(b.abs()));
         let per = wsum + 2.0 * maxb + 1.0;
         // the largest power of two keeping big (about n * per * scale) below 2^56
@@ -662,7 +667,7 @@ impl QCache {
 fn scan_all(p: &Program, prep: &Prepared, opts: &Options) -> (Scan, Option<QCache>) {
     let n = p.mentees.len();
     let m = p.mentors.len();
-    let wsum: f64 = p.weights.iter().sum();
+    let wsum: f64 = p.max_score();
     let qscale = if wsum > 0.0 { 255.0 / wsum } else { 0.0 };
     let use_cache = opts.cache && n.saturating_mul(m) <= MAX_CACHE && n > 0 && m > 0;
     let mut cache_bytes = if use_cache { vec![0u8; n * m] } else { Vec::new() };

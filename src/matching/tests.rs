@@ -27,7 +27,7 @@ fn example() -> Value {
     })
 }
 
-fn parse(v: &Value) -> Program {
+pub(super) fn parse(v: &Value) -> Program {
     parse_program(&v.to_string()).expect("valid program")
 }
 
@@ -469,11 +469,11 @@ fn person(mentor: bool, step: u32) -> impl Strategy<Value = Value> {
 
 /// Random small programs: ids overlap between the sides (self pairs), random excludes,
 /// sometimes a min_score.
-fn program_strategy(max_mentees: usize, max_mentors: usize) -> impl Strategy<Value = Value> {
+pub(super) fn program_strategy(max_mentees: usize, max_mentors: usize) -> impl Strategy<Value = Value> {
     program_strategy_step(max_mentees, max_mentors, 30)
 }
 
-fn program_strategy_step(max_mentees: usize, max_mentors: usize, step: u32) -> impl Strategy<Value = Value> {
+pub(super) fn program_strategy_step(max_mentees: usize, max_mentors: usize, step: u32) -> impl Strategy<Value = Value> {
     (
         proptest::collection::vec(person(false, step), 0..=max_mentees),
         proptest::collection::vec(person(true, step), 0..=max_mentors),
@@ -519,7 +519,7 @@ fn allowed(p: &Program, i: usize, j: usize) -> Option<f64> {
 }
 
 /// The optimum by exhaustive search: (placed, total score).
-fn brute_force(p: &Program) -> (usize, f64) {
+pub(super) fn brute_force(p: &Program) -> (usize, f64) {
     fn go(p: &Program, i: usize, load: &mut Vec<u64>, placed: usize, total: f64, best: &mut (usize, f64)) {
         if i == p.mentees.len() {
             if placed > best.0 || (placed == best.0 && total > best.1) {
@@ -544,7 +544,7 @@ fn brute_force(p: &Program) -> (usize, f64) {
     best
 }
 
-fn check_rules(p: &Program, r: &MatchResult) {
+pub(super) fn check_rules(p: &Program, r: &MatchResult) {
     let mut load = vec![0u64; p.mentors.len()];
     let mut seen = vec![false; p.mentees.len()];
     for pair in &r.pairs {
@@ -573,7 +573,7 @@ fn check_rules(p: &Program, r: &MatchResult) {
     assert!((total - r.total_score).abs() < 1e-9);
 }
 
-fn all_options() -> Vec<Options> {
+pub(super) fn all_options() -> Vec<Options> {
     let mut v = vec![Options::default()];
     for (k_mentee, k_mentor) in [(1, 0), (1, 1), (2, 0), (0, 1)] {
         for cache in [true, false] {
