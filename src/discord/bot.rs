@@ -21,7 +21,8 @@ use crate::engine::{Direction, Engine};
 #[derive(Debug, Clone)]
 pub enum Draft {
     Offer(OfferInput),
-    Seek(RequestInput),
+    /// With the wish about the mentor's profession (issue 13).
+    Seek(RequestInput, crate::domain::questions::Wish),
     Direct {
         to: UserId,
         kind: Kind,

@@ -43,6 +43,10 @@ pub enum Action {
     SuggestRequest,
     /// A `/mentor suggest` button: offer to this mentee (numbers: guild, for whom, mentee, kind).
     SuggestOffer,
+    /// Show a page of the matching questions (numbers: guild, for whom, page).
+    QuestionsPage,
+    /// A matching question's select menu (numbers: guild, for whom, question, page).
+    AnswerQuestion,
 }
 
 impl Action {
@@ -71,10 +75,12 @@ impl Action {
             Action::Forget => "forget",
             Action::SuggestRequest => "sugr",
             Action::SuggestOffer => "sugo",
+            Action::QuestionsPage => "qpage",
+            Action::AnswerQuestion => "qans",
         }
     }
 
-    const ALL: [Action; 23] = [
+    const ALL: [Action; 25] = [
         Action::Accept,
         Action::Decline,
         Action::Confirm,
@@ -98,6 +104,8 @@ impl Action {
         Action::Forget,
         Action::SuggestRequest,
         Action::SuggestOffer,
+        Action::QuestionsPage,
+        Action::AnswerQuestion,
     ];
 }
 

@@ -61,6 +61,9 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
     if matches!(id.action, Action::SuggestRequest | Action::SuggestOffer) {
         return super::commands::matching::suggestion_pressed(ctx, bot, c, &id).await;
     }
+    if matches!(id.action, Action::QuestionsPage | Action::AnswerQuestion) {
+        return super::commands::questions::component(ctx, bot, c, &id).await;
+    }
     let user = UserId(c.user.id.get());
     let (g, r) = target(&id)?;
     let answer = Answerable::Component(c);
@@ -467,9 +470,9 @@ async fn submit_draft(
                 None,
             )
         }
-        Draft::Seek(mut input) => {
+        Draft::Seek(mut input, wish) => {
             input.purpose = field("purpose");
-            let request = engine.create_request(guild, user, &input).await?;
+            let request = engine.create_request_with_wish(guild, user, &input, wish).await?;
             let goals = request.goals.join(", ");
             let text = format!(
                 "Your request #{} is open: {goals}. Organisers can now match you, or ask someone directly with /mentor request.",

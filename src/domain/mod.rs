@@ -7,6 +7,7 @@ pub mod listing;
 pub mod plan;
 pub mod profile;
 pub mod program;
+pub mod questions;
 pub mod relationship;
 pub mod retrospective;
 pub mod validate;

@@ -11,7 +11,9 @@ use crate::domain::listing::{Kind, Offer, Request};
 use crate::domain::profile::Profile;
 use crate::domain::relationship::{MemberStatus, Origin, Proposal, Relationship, Role, State};
 use crate::domain::validate::ValidationError;
-use crate::matching::{self, program::norm, MatchResult, Program, CRITERIA, DEFAULT_WEIGHTS};
+use crate::matching::{
+    self, program::norm, MatchResult, Program, CRITERIA, DEFAULT_EXTRA_WEIGHTS, DEFAULT_WEIGHTS, EXTRA_CRITERIA,
+};
 use crate::store::{OfferLoad, RelationshipLink};
 
 /// The bonus on the scores of people the last publish left unplaced, until an organiser sets one.
@@ -209,10 +211,17 @@ pub enum SuggestFor {
 /// values given (0 to 10), the others keep the default table's; `default` restores the table.
 /// At least one weight must stay above 0. Returns the weights in the order of [`CRITERIA`].
 pub fn parse_weights(text: &str) -> std::result::Result<[f64; 7], ValidationError> {
+    parse_all_weights(text).map(|(w, _)| w)
+}
+
+/// Like [`parse_weights`], with the weights of profession and level (issue 13) too, in the
+/// order of [`EXTRA_CRITERIA`].
+pub fn parse_all_weights(text: &str) -> std::result::Result<([f64; 7], [f64; 2]), ValidationError> {
     let mut weights = DEFAULT_WEIGHTS;
+    let mut extra = DEFAULT_EXTRA_WEIGHTS;
     let t = text.trim();
     if t.eq_ignore_ascii_case("default") {
-        return Ok(weights);
+        return Ok((weights, extra));
     }
     for part in t.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (name, value) = part.split_once('=').ok_or_else(|| {
@@ -222,12 +231,22 @@ pub fn parse_weights(text: &str) -> std::result::Result<[f64; 7], ValidationErro
             )
         })?;
         let name = name.trim().to_ascii_lowercase();
-        let i = CRITERIA.iter().position(|c| *c == name).ok_or_else(|| {
-            ValidationError::new(
-                "weights",
-                format!("\"{name}\" is not a criterion; use {}", CRITERIA.join(", ")),
-            )
-        })?;
+        let slot = match CRITERIA.iter().position(|c| *c == name) {
+            Some(i) => &mut weights[i],
+            None => match EXTRA_CRITERIA.iter().position(|c| *c == name) {
+                Some(i) => &mut extra[i],
+                None => {
+                    return Err(ValidationError::new(
+                        "weights",
+                        format!(
+                            "\"{name}\" is not a criterion; use {}, {}",
+                            CRITERIA.join(", "),
+                            EXTRA_CRITERIA.join(", ")
+                        ),
+                    ))
+                }
+            },
+        };
         let v: f64 = value
             .trim()
             .parse()
@@ -242,12 +261,12 @@ pub fn parse_weights(text: &str) -> std::result::Result<[f64; 7], ValidationErro
                     ),
                 )
             })?;
-        weights[i] = v;
+        *slot = v;
     }
-    if weights.iter().all(|w| *w == 0.0) {
+    if weights.iter().chain(&extra).all(|w| *w == 0.0) {
         return Err(ValidationError::new("weights", "at least one weight must be above 0"));
     }
-    Ok(weights)
+    Ok((weights, extra))
 }
 
 /// The bonus must keep a score's meaning: from 0 to 1.
@@ -410,6 +429,17 @@ impl Engine {
         })
     }
 
+    /// The server's weights of profession and level (issue 13), in the order of
+    /// [`EXTRA_CRITERIA`].
+    pub async fn matching_extra_weights(&self, guild: GuildId) -> Result<[f64; 2]> {
+        Ok(match self.store.matching_weights(guild).await? {
+            Some(text) => parse_all_weights(&text)
+                .map(|(_, e)| e)
+                .unwrap_or(DEFAULT_EXTRA_WEIGHTS),
+            None => DEFAULT_EXTRA_WEIGHTS,
+        })
+    }
+
     /// Sets the server's weights (see [`parse_weights`]); organisers only, checked here.
     pub async fn set_matching_weights(
         &self,
@@ -419,14 +449,15 @@ impl Engine {
         text: &str,
     ) -> Result<[f64; 7]> {
         self.require_organiser(guild, is_admin, roles).await?;
-        let weights = parse_weights(text)?;
-        let stored = if weights == DEFAULT_WEIGHTS {
+        let (weights, extra) = parse_all_weights(text)?;
+        let stored = if weights == DEFAULT_WEIGHTS && extra == DEFAULT_EXTRA_WEIGHTS {
             None
         } else {
             Some(
                 CRITERIA
                     .iter()
                     .zip(weights)
+                    .chain(EXTRA_CRITERIA.iter().zip(extra))
                     .map(|(c, w)| format!("{c}={w}"))
                     .collect::<Vec<_>>()
                     .join(", "),
@@ -630,13 +661,14 @@ impl Engine {
             .zip(self.matching_weights(guild).await?)
             .map(|(c, w)| (c.to_string(), json!(w)))
             .collect();
-        let json = json!({
+        let mut json = json!({
             "at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "weights": weights,
             "mentors": mentor_json,
             "mentees": mentee_json,
             "exclude": exclude.iter().map(|(a, b)| json!([id(*a), id(*b)])).collect::<Vec<_>>(),
         });
+        self.add_criteria_to_file(guild, &mut json, &mentees, &mentors).await?;
         Ok(ProgramFile {
             json,
             mentees,
@@ -928,6 +960,9 @@ impl Engine {
 
 /// The reasons are written to the mentee; the mentor reads them the other way round.
 pub fn mentor_view(reason: &str) -> String {
+    if let Some(view) = matching::criteria::mentor_view(reason) {
+        return view;
+    }
     if let Some(rest) = reason.strip_prefix("the mentor has skills for ") {
         return format!("you have skills for {}", rest.replace("of your", "of their"));
     }

@@ -19,6 +19,7 @@ mod plan;
 mod privacy;
 mod profiles;
 mod program;
+pub mod questions;
 mod relationships;
 pub mod schedule;
 

@@ -32,6 +32,7 @@ impl Engine {
             }));
         }
         let journal = self.store.journal_of(guild, user, None).await?;
+        let matching_criteria = self.my_criteria_data(guild, user).await?;
         Ok(json!({
             "guild": guild.0.to_string(),
             "user": user.0.to_string(),
@@ -41,6 +42,7 @@ impl Engine {
             "requests": requests,
             "relationships": relationships,
             "journal": journal,
+            "matching_criteria": matching_criteria,
         }))
     }
 
@@ -75,6 +77,9 @@ impl Engine {
             self.resync(&rel).await;
             ended.push(rel);
         }
+        // Profession, unit, level, answers and wishes first: a crash in between leaves the rest
+        // for the person's next /mentor forget, which runs it all again.
+        self.store.forget_criteria(guild, user).await?;
         self.store.forget_user(guild, user).await?;
         Ok(ended)
     }

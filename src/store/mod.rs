@@ -16,6 +16,7 @@ use crate::domain::program::ProgramSettings;
 use crate::domain::relationship::{MemberStatus, Relationship, State};
 use crate::domain::retrospective::Retrospective;
 
+pub mod criteria;
 pub mod jobs;
 pub mod postgres;
 mod rows;
@@ -82,7 +83,7 @@ pub struct ScheduleState {
 /// What the program needs from a database. Every read and write is scoped to one guild.
 /// The job queue lives in the same database, so a store is a job store too.
 #[async_trait]
-pub trait Store: jobs::JobStore + Send + Sync + 'static {
+pub trait Store: jobs::JobStore + criteria::CriteriaStore + Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;

@@ -6,6 +6,7 @@ use crate::discord::bot::Draft;
 use crate::discord::reply::{BotError, Ctx};
 use crate::domain::listing::{Kind, OfferInput, RequestInput};
 use crate::domain::profile::ProfileInput;
+use crate::domain::questions::{CriteriaInput, Wish};
 use crate::domain::validate::split_list;
 use crate::engine::Direction;
 
@@ -22,6 +23,27 @@ impl From<KindChoice> for Kind {
         match k {
             KindChoice::Classic => Kind::Classic,
             KindChoice::Reverse => Kind::Reverse,
+        }
+    }
+}
+
+/// Whether the mentor should be from the mentee's own profession (issue 13).
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum WishChoice {
+    #[name = "from my profession"]
+    Same,
+    #[name = "from another profession"]
+    Other,
+    #[name = "either"]
+    Either,
+}
+
+impl From<WishChoice> for Wish {
+    fn from(w: WishChoice) -> Wish {
+        match w {
+            WishChoice::Same => Wish::Same,
+            WishChoice::Other => Wish::Other,
+            WishChoice::Either => Wish::Either,
         }
     }
 }
@@ -79,17 +101,84 @@ pub async fn profile(
     timezone: Option<String>,
     #[description = "When you are free each week, e.g. tue 18:00-20:00, sat 10:00-14:00"] availability: Option<String>,
     #[description = "How you like to meet: voice, video, text, in person (comma-separated)"] methods: Option<String>,
-    #[description = "Your profession or role"] role: Option<String>,
+    #[description = "Your role or job title"] role: Option<String>,
     #[description = "Your experience, in a sentence"] experience: Option<String>,
     #[description = "The mentoring style you offer, e.g. coaching"] mentoring_styles: Option<String>,
     #[description = "The learning style you want, e.g. hands-on"] learning_styles: Option<String>,
     #[description = "The name the program shows"] name: Option<String>,
+    #[description = "Your profession, e.g. nurse (none clears it)"]
+    #[autocomplete = "super::questions::profession_names"]
+    profession: Option<String>,
+    #[description = "Your organisational unit, e.g. cardiology (none clears it)"]
+    #[autocomplete = "super::questions::unit_names"]
+    unit: Option<String>,
+    #[description = "Your level, one of the server's (see /program levels; none clears it)"]
+    #[autocomplete = "super::questions::level_names"]
+    level: Option<String>,
 ) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let me = caller(ctx);
     let engine = &ctx.data().engine;
     let existing = engine.profile(g, me).await?;
-    let nothing_given = [
+    let criteria = CriteriaInput {
+        profession,
+        unit,
+        level,
+    };
+    let nothing_given = criteria.is_empty()
+        && [
+            &timezone,
+            &availability,
+            &methods,
+            &role,
+            &experience,
+            &mentoring_styles,
+            &learning_styles,
+            &name,
+        ]
+        .iter()
+        .all(|o| o.is_none());
+    if nothing_given {
+        return match existing {
+            Some(p) => {
+                let windows: Vec<String> = p.availability.iter().map(|w| w.to_string()).collect();
+                let methods: Vec<&str> = p.methods.iter().map(|m| m.as_str()).collect();
+                let paused = p
+                    .paused_until
+                    .map(|d| format!("\nPaused until {d}."))
+                    .unwrap_or_default();
+                let (criteria_text, questions_button) = super::questions::profile_part(engine, g, me).await?;
+                let text = format!(
+                        "**{}** ({})\nTime zone: {}\nAvailable: {}\nMeets by: {}\nExperience: {}\nMentoring styles: {}\nLearning styles: {}{criteria_text}{paused}",
+                        p.display_name,
+                        p.role.as_deref().unwrap_or("no role given"),
+                        p.timezone.name(),
+                        if windows.is_empty() { "not given".into() } else { windows.join(", ") },
+                        if methods.is_empty() { "any".into() } else { methods.join(", ") },
+                        p.experience.as_deref().unwrap_or("not given"),
+                        if p.mentoring_styles.is_empty() { "not given".into() } else { p.mentoring_styles.join(", ") },
+                        if p.learning_styles.is_empty() { "not given".into() } else { p.learning_styles.join(", ") },
+                    );
+                // The profile shows what people typed: it mentions nobody.
+                ctx.send(
+                    poise::CreateReply::default()
+                        .content(super::fit(&text, 2000))
+                        .components(questions_button.into_iter().collect())
+                        .allowed_mentions(serenity::all::CreateAllowedMentions::new())
+                        .ephemeral(true),
+                )
+                .await?;
+                Ok(())
+            }
+            None => say(
+                ctx,
+                "You have no profile yet. Set one with `/mentor profile timezone:<your zone>` and the other options.",
+            )
+            .await,
+        };
+    }
+    // Only profession, unit or level given: the rest of the profile stays as it is.
+    let profile_unchanged = [
         &timezone,
         &availability,
         &methods,
@@ -101,38 +190,6 @@ pub async fn profile(
     ]
     .iter()
     .all(|o| o.is_none());
-    if nothing_given {
-        return match existing {
-            Some(p) => {
-                let windows: Vec<String> = p.availability.iter().map(|w| w.to_string()).collect();
-                let methods: Vec<&str> = p.methods.iter().map(|m| m.as_str()).collect();
-                let paused = p
-                    .paused_until
-                    .map(|d| format!("\nPaused until {d}."))
-                    .unwrap_or_default();
-                say(
-                    ctx,
-                    format!(
-                        "**{}** ({})\nTime zone: {}\nAvailable: {}\nMeets by: {}\nExperience: {}\nMentoring styles: {}\nLearning styles: {}{paused}",
-                        p.display_name,
-                        p.role.as_deref().unwrap_or("no role given"),
-                        p.timezone.name(),
-                        if windows.is_empty() { "not given".into() } else { windows.join(", ") },
-                        if methods.is_empty() { "any".into() } else { methods.join(", ") },
-                        p.experience.as_deref().unwrap_or("not given"),
-                        if p.mentoring_styles.is_empty() { "not given".into() } else { p.mentoring_styles.join(", ") },
-                        if p.learning_styles.is_empty() { "not given".into() } else { p.learning_styles.join(", ") },
-                    ),
-                )
-                .await
-            }
-            None => say(
-                ctx,
-                "You have no profile yet. Set one with `/mentor profile timezone:<your zone>` and the other options.",
-            )
-            .await,
-        };
-    }
     let mut input = match &existing {
         Some(p) => ProfileInput {
             display_name: p.display_name.clone(),
@@ -192,12 +249,31 @@ pub async fn profile(
     if let Some(v) = name {
         input.display_name = v;
     }
-    let saved = engine.set_profile(g, me, &input).await?;
-    say(
-        ctx,
-        format!("Profile saved: {} in {}.", saved.display_name, saved.timezone.name()),
+    // Profession, unit and level are checked before anything is saved.
+    if !criteria.is_empty() {
+        engine.check_criteria(g, me, &criteria).await?;
+    }
+    let saved = match existing {
+        Some(p) if profile_unchanged => p,
+        _ => engine.set_profile(g, me, &input).await?,
+    };
+    let mut text = format!("Profile saved: {} in {}.", saved.display_name, saved.timezone.name());
+    if !criteria.is_empty() {
+        let c = engine.set_criteria(g, me, &criteria).await?;
+        let shown: Vec<String> = [("profession", &c.profession), ("unit", &c.unit), ("level", &c.level)]
+            .iter()
+            .map(|(what, v)| format!("{what} {}", v.as_deref().unwrap_or("not given")))
+            .collect();
+        text += &format!(" Matching sees your {}.", shown.join(", "));
+    }
+    ctx.send(
+        poise::CreateReply::default()
+            .content(super::fit(&text, 2000))
+            .allowed_mentions(serenity::all::CreateAllowedMentions::new())
+            .ephemeral(true),
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 /// Pause your participation until a date: no new invitations or matches until then.
@@ -263,6 +339,8 @@ pub async fn seek(
     #[description = "Your goals or topics, comma-separated"] goals: String,
     #[description = "Kinds you want: classic, reverse, peer (comma-separated; all if empty)"] kinds: Option<String>,
     #[description = "Mentoring styles you would like, comma-separated"] styles: Option<String>,
+    #[description = "Should your mentor be from your profession, another one, or either? (default either)"]
+    mentor_profession: Option<WishChoice>,
 ) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let input = RequestInput {
@@ -273,7 +351,8 @@ pub async fn seek(
     };
     crate::domain::listing::Request::new(g, caller(ctx), &input, ctx.data().engine.now())
         .map_err(crate::engine::Error::from)?;
-    open_draft_form(ctx, g, Draft::Seek(input), |id| {
+    let wish: Wish = mentor_profession.map(Wish::from).unwrap_or_default();
+    open_draft_form(ctx, g, Draft::Seek(input, wish), |id| {
         purpose_form(
             id,
             "Your request for a mentor",

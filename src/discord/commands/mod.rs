@@ -16,6 +16,7 @@ pub mod mentorship;
 pub mod organisers;
 pub mod privacy;
 pub mod program;
+pub mod questions;
 
 pub fn all() -> Vec<poise::Command<super::reply::Data, BotError>> {
     vec![mentor::mentor(), mentorship::mentorship(), program::program()]

@@ -15,7 +15,9 @@ use crate::engine::ProgramSetup;
         "setup",
         "super::matching::match_",
         "super::matching::export",
-        "super::organisers::stats"
+        "super::organisers::stats",
+        "super::questions::question",
+        "super::questions::levels"
     )
 )]
 pub async fn program(_ctx: Ctx<'_>) -> Result<(), BotError> {
@@ -70,6 +72,11 @@ pub async fn setup(
     let weights: Vec<String> = crate::matching::CRITERIA
         .iter()
         .zip(engine.matching_weights(g).await?)
+        .chain(
+            crate::matching::EXTRA_CRITERIA
+                .iter()
+                .zip(engine.matching_extra_weights(g).await?),
+        )
         .map(|(c, w)| format!("{c} {w}"))
         .collect();
     let leads: Vec<String> = s
