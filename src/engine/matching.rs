@@ -219,6 +219,9 @@ pub fn parse_weights(text: &str) -> std::result::Result<[f64; 7], ValidationErro
 pub fn parse_all_weights(text: &str) -> std::result::Result<([f64; 7], [f64; 2]), ValidationError> {
     let mut weights = DEFAULT_WEIGHTS;
     let mut extra = DEFAULT_EXTRA_WEIGHTS;
+    // Profession and level count towards "one weight above 0" only when named: they add
+    // nothing for people who gave neither.
+    let mut named = [false; 2];
     let t = text.trim();
     if t.eq_ignore_ascii_case("default") {
         return Ok((weights, extra));
@@ -234,7 +237,10 @@ pub fn parse_all_weights(text: &str) -> std::result::Result<([f64; 7], [f64; 2])
         let slot = match CRITERIA.iter().position(|c| *c == name) {
             Some(i) => &mut weights[i],
             None => match EXTRA_CRITERIA.iter().position(|c| *c == name) {
-                Some(i) => &mut extra[i],
+                Some(i) => {
+                    named[i] = true;
+                    &mut extra[i]
+                }
                 None => {
                     return Err(ValidationError::new(
                         "weights",
@@ -263,7 +269,8 @@ pub fn parse_all_weights(text: &str) -> std::result::Result<([f64; 7], [f64; 2])
             })?;
         *slot = v;
     }
-    if weights.iter().chain(&extra).all(|w| *w == 0.0) {
+    let extra_named = extra.iter().zip(named).filter(|(_, n)| *n).map(|(w, _)| w);
+    if weights.iter().chain(extra_named).all(|w| *w == 0.0) {
         return Err(ValidationError::new("weights", "at least one weight must be above 0"));
     }
     Ok((weights, extra))

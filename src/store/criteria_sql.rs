@@ -266,6 +266,8 @@ mod criteria_impl {
             let mut tx = self.pool.begin().await.map_err(db)?;
             let in_use = lock_and_count(&mut tx, first.guild).await?;
             if in_use + questions.len() > max {
+                // Now, not when the connection next goes back to the pool: the lock goes with it.
+                tx.rollback().await.map_err(db)?;
                 return Ok(Err(TooManyQuestions(in_use)));
             }
             let mut ids = Vec::with_capacity(questions.len());
