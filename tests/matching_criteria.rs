@@ -64,7 +64,11 @@ fn invalid(r: Result<impl std::fmt::Debug, Error>, field: &str) -> String {
 
 /// What the criteria tables hold for the test's server, as text.
 async fn criteria_snapshot(e: &Engine) -> String {
-    let mut out = format!("{:?}\n{:?}\n", e.levels(GUILD).await.unwrap(), e.questions(GUILD).await.unwrap());
+    let mut out = format!(
+        "{:?}\n{:?}\n",
+        e.levels(GUILD).await.unwrap(),
+        e.questions(GUILD).await.unwrap()
+    );
     for u in [MENTOR, MENTEE, PEER3, PEER4, STRANGER] {
         out += &format!(
             "{:?} {:?}\n",
@@ -115,13 +119,20 @@ async fn levels_and_member_criteria(w: World) {
             .await,
         "level",
     );
-    assert!(why.contains("\"wizard\" is not a level of this server; choose one of student"), "{why}");
+    assert!(
+        why.contains("\"wizard\" is not a level of this server; choose one of student"),
+        "{why}"
+    );
     invalid(
         e.set_criteria(GUILD, MENTEE, &criteria(Some(&"p".repeat(61)), None, None))
             .await,
         "profession",
     );
-    assert_eq!(criteria_snapshot(e).await, before, "the profession was not changed either");
+    assert_eq!(
+        criteria_snapshot(e).await,
+        before,
+        "the profession was not changed either"
+    );
     // Clearing one field keeps the others; another server sees none of it.
     let c = e
         .set_criteria(GUILD, MENTEE, &criteria(None, Some("none"), None))
@@ -130,7 +141,10 @@ async fn levels_and_member_criteria(w: World) {
     assert_eq!((c.profession.as_deref(), c.unit), (Some("Nurse"), None));
     assert!(e.criteria(OTHER_GUILD, MENTEE).await.unwrap().is_empty());
     assert!(e.levels(OTHER_GUILD).await.unwrap().is_empty());
-    assert_eq!(e.criteria_values(GUILD, false).await.unwrap(), vec!["Nurse".to_string()]);
+    assert_eq!(
+        e.criteria_values(GUILD, false).await.unwrap(),
+        vec!["Nurse".to_string()]
+    );
 }
 
 async fn questions_their_limit_and_refusals(w: World) {
@@ -243,7 +257,10 @@ async fn answers_are_checked(w: World) {
         e.answer_question(GUILD, MENTEE, single.id, &["2".into()]).await,
         "answer",
     );
-    assert!(why.contains("\"2\" is not one of the choices of \"Meetings?\""), "{why}");
+    assert!(
+        why.contains("\"2\" is not one of the choices of \"Meetings?\""),
+        "{why}"
+    );
     invalid(
         e.answer_question(GUILD, MENTEE, single.id, &["0".into(), "1".into()])
             .await,
@@ -288,15 +305,27 @@ async fn setup_people(w: &World) -> (QuestionId, Vec<QuestionId>) {
         e.set_profile(GUILD, u, &profile(name, "Europe/Berlin")).await.unwrap();
     }
     e.set_levels(GUILD, true, &[], LADDER).await.unwrap();
-    e.set_criteria(GUILD, MENTOR, &criteria(Some("Pharmacist"), Some("Pharmacy"), Some("manager")))
-        .await
-        .unwrap();
-    e.set_criteria(GUILD, PEER3, &criteria(Some("nurse"), Some("Cardiology"), Some("new grad")))
-        .await
-        .unwrap();
-    e.set_criteria(GUILD, MENTEE, &criteria(Some("Nurse"), Some("Cardiology"), Some("clinician")))
-        .await
-        .unwrap();
+    e.set_criteria(
+        GUILD,
+        MENTOR,
+        &criteria(Some("Pharmacist"), Some("Pharmacy"), Some("manager")),
+    )
+    .await
+    .unwrap();
+    e.set_criteria(
+        GUILD,
+        PEER3,
+        &criteria(Some("nurse"), Some("Cardiology"), Some("new grad")),
+    )
+    .await
+    .unwrap();
+    e.set_criteria(
+        GUILD,
+        MENTEE,
+        &criteria(Some("Nurse"), Some("Cardiology"), Some("clinician")),
+    )
+    .await
+    .unwrap();
     let ready = e.add_ready_made(GUILD, true, &[]).await.unwrap();
     let meetings = ready.iter().find(|q| q.preset.as_deref() == Some("meetings")).unwrap();
     for u in [MENTOR, MENTEE, PEER3] {
@@ -313,8 +342,12 @@ async fn setup_people(w: &World) -> (QuestionId, Vec<QuestionId>) {
 async fn the_program_file_suggestions_and_publish_include_them(w: World) {
     let e = &w.engine;
     // A server that uses none of it gets the file it always got.
-    e.set_profile(GUILD, MENTOR, &profile("Ada", "Europe/Berlin")).await.unwrap();
-    e.set_profile(GUILD, MENTEE, &profile("Grace", "Europe/Berlin")).await.unwrap();
+    e.set_profile(GUILD, MENTOR, &profile("Ada", "Europe/Berlin"))
+        .await
+        .unwrap();
+    e.set_profile(GUILD, MENTEE, &profile("Grace", "Europe/Berlin"))
+        .await
+        .unwrap();
     e.create_offer(GUILD, MENTOR, &offer(&["rust"])).await.unwrap();
     e.create_request(GUILD, MENTEE, &request(&["rust"])).await.unwrap();
     let plain = e.program_file(GUILD, false).await.unwrap().json;
@@ -408,11 +441,16 @@ const OWNER_ID: u64 = 900_000_000_000_000_050;
 async fn weights_of_profession_and_level(w: World) {
     let e = &w.engine;
     setup_people(&w).await;
-    e.set_matching_weights(GUILD, true, &[], "profession=0.9, level=0").await.unwrap();
+    e.set_matching_weights(GUILD, true, &[], "profession=0.9, level=0")
+        .await
+        .unwrap();
     assert_eq!(e.matching_extra_weights(GUILD).await.unwrap(), [0.9, 0.0]);
     let file = e.program_file(GUILD, false).await.unwrap().json;
     assert_eq!(file["weights"]["profession"], 0.9);
-    invalid(e.set_matching_weights(GUILD, true, &[], "profession=11").await, "weights");
+    invalid(
+        e.set_matching_weights(GUILD, true, &[], "profession=11").await,
+        "weights",
+    );
     assert_eq!(e.matching_extra_weights(GUILD).await.unwrap(), [0.9, 0.0]);
     // The table's seven at 0 is refused unless profession or level is named above 0.
     let zero = "topic=0, skill=0, style=0, timezone=0, availability=0, method=0, kind=0";
@@ -421,7 +459,10 @@ async fn weights_of_profession_and_level(w: World) {
         .await
         .unwrap();
     e.set_matching_weights(GUILD, true, &[], "default").await.unwrap();
-    assert_eq!(e.matching_extra_weights(GUILD).await.unwrap(), matching::DEFAULT_EXTRA_WEIGHTS);
+    assert_eq!(
+        e.matching_extra_weights(GUILD).await.unwrap(),
+        matching::DEFAULT_EXTRA_WEIGHTS
+    );
 }
 
 async fn forget_takes_the_criteria_too(w: World) {

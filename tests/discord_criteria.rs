@@ -1,0 +1,633 @@
+//! Chemistry and formal criteria (issue 13) end to end through the Discord stand-in: the
+//! organisers' `/program question add|list|remove|ready-made` and `/program levels`, members'
+//! profession, unit and level in `/mentor profile`, answers in select menus a page at a time,
+//! `/mentor seek` with a wish about the mentor's profession, a suggestion and a published
+//! proposal whose reasons cite an answer, and every refusal (which changes nothing). Messages
+//! stay within Discord's 2,000 characters with the longest inputs the bot accepts.
+mod common;
+
+use common::discord::{cmd, Harness, OWNER};
+use common::fixtures::*;
+use common::World;
+use fake_discord::{InteractionHandle, InteractionResponse, SentMessage};
+use mentorbot::domain::listing::OfferInput;
+use mentorbot::domain::questions::{CriteriaInput, QuestionInput, CHOICE_MAX, MAX_QUESTIONS, QUESTION_MAX};
+use mentorbot::domain::UserId;
+
+const ORGANISER: UserId = UserId(OWNER);
+const DISCORD_MAX: usize = 2000;
+
+/// The ephemeral answer to a command, checked against Discord's length limit.
+async fn say(h: &Harness, user: UserId, c: fake_discord::SlashCommand) -> String {
+    let text = h.say(user, c).await;
+    assert!(
+        text.chars().count() <= DISCORD_MAX,
+        "{} characters",
+        text.chars().count()
+    );
+    text
+}
+
+/// A command's ephemeral answer as a message (its id, text and components).
+async fn message_of(handle: &InteractionHandle) -> SentMessage {
+    let r = handle.wait_response().await;
+    assert!(r.is_ephemeral(), "{r:?}");
+    handle.original().expect("the answer is a message")
+}
+
+async fn question_count(h: &Harness) -> usize {
+    h.world.engine.questions(GUILD).await.unwrap().len()
+}
+
+fn select_ids(m: &SentMessage) -> Vec<String> {
+    m.custom_ids()
+        .into_iter()
+        .filter(|c| c.starts_with("mb:qans:"))
+        .collect()
+}
+
+/// The option labels of every select menu of a message, and which are preselected.
+fn options(m: &SentMessage) -> Vec<Vec<(String, bool)>> {
+    let mut out = Vec::new();
+    for row in m.components.as_array().unwrap() {
+        for c in row["components"].as_array().unwrap() {
+            if c["type"] == 3 {
+                out.push(
+                    c["options"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|o| (o["label"].as_str().unwrap().to_string(), o["default"] == true))
+                        .collect(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn updated(r: &InteractionResponse) -> String {
+    assert_eq!(r.kind, 7, "the page changes in place: {r:?}");
+    let text = r.content().unwrap().to_string();
+    assert!(text.chars().count() <= DISCORD_MAX);
+    text
+}
+
+async fn organisers_manage_questions_and_levels(w: World) {
+    let h = Harness::start(w).await;
+    let text = say(&h, ORGANISER, cmd("program question list")).await;
+    assert!(text.contains("No matching questions yet"), "{text}");
+
+    let text = say(
+        &h,
+        ORGANISER,
+        cmd("program question add")
+            .str("text", "How do you like meetings to run?")
+            .str("choices", "Planned, structured; Spontaneous, open")
+            .str("rule", "same"),
+    )
+    .await;
+    assert!(text.contains("Question added"), "{text}");
+    assert!(
+        text.contains("Choices: Planned, structured; Spontaneous, open"),
+        "{text}"
+    );
+    assert_eq!(question_count(&h).await, 1);
+
+    // Refusals say what to fix and change nothing.
+    let refusals = [
+        (
+            cmd("program question add")
+                .str("text", "Q?")
+                .str("choices", "only one")
+                .str("rule", "same"),
+            "Please fix the choices: there are 1 choice(s); give 2 to 10",
+        ),
+        (
+            cmd("program question add")
+                .str("text", "Q?")
+                .str(
+                    "choices",
+                    &(1..=11).map(|k| format!("c{k}")).collect::<Vec<_>>().join("; "),
+                )
+                .str("rule", "same"),
+            "there are 11 choice(s)",
+        ),
+        (
+            cmd("program question add")
+                .str("text", "Q?")
+                .str("choices", "a; b")
+                .str("rule", "opposite"),
+            "Please fix the rule: \"opposite\" is not a rule",
+        ),
+        (
+            cmd("program question add")
+                .str("text", "Q?")
+                .str("choices", "a; b")
+                .str("rule", "complementary"),
+            "Please fix the pairs",
+        ),
+        (
+            cmd("program question add")
+                .str("text", "Q?")
+                .str("choices", "low; high")
+                .str("rule", "mentor-above")
+                .bool("multiple", true),
+            "set multiple to False",
+        ),
+        (
+            cmd("program question add")
+                .str("text", "Q?")
+                .str("choices", "a; b")
+                .str("rule", "same")
+                .opt("weight", fake_discord::OptionValue::Number(12.0)),
+            "Please fix the weight",
+        ),
+        (
+            cmd("program question remove").int("id", 424242),
+            "there is no question #424242",
+        ),
+        (
+            cmd("program levels").str("ladder", "clinician"),
+            "Please fix the levels",
+        ),
+    ];
+    for (c, want) in refusals {
+        let text = say(&h, ORGANISER, c).await;
+        assert!(text.contains(want), "{want:?} not in {text:?}");
+    }
+    // Someone who is neither an admin nor a coordinator is refused on our side.
+    let text = say(
+        &h,
+        STRANGER,
+        cmd("program question add")
+            .str("text", "Q?")
+            .str("choices", "a; b")
+            .str("rule", "same"),
+    )
+    .await;
+    assert!(
+        text.contains("Only server admins and the program's coordinators"),
+        "{text}"
+    );
+    let text = say(&h, STRANGER, cmd("program levels").str("ladder", "a < b")).await;
+    assert!(text.contains("Only server admins"), "{text}");
+    assert_eq!(question_count(&h).await, 1);
+    assert!(h.world.engine.levels(GUILD).await.unwrap().is_empty());
+
+    // The rule is autocompleted.
+    let ac = h
+        .fake
+        .interaction_autocomplete(
+            common::discord::here(),
+            OWNER,
+            cmd("program question add").focus("rule", "men"),
+        )
+        .wait_response()
+        .await;
+    assert_eq!(ac.choices()[0].0, "mentor-above");
+
+    let text = say(
+        &h,
+        ORGANISER,
+        cmd("program levels").str("ladder", "student < new grad < clinician < senior clinician < manager"),
+    )
+    .await;
+    assert!(
+        text.contains("Levels saved: student < new grad < clinician < senior clinician < manager"),
+        "{text}"
+    );
+    let text = say(&h, ORGANISER, cmd("program question ready-made")).await;
+    assert!(text.contains("Added 3 ready-made question(s)"), "{text}");
+    assert!(text.contains("not a psychometric test"), "{text}");
+    let text = say(&h, ORGANISER, cmd("program question ready-made")).await;
+    assert!(text.contains("already in use"), "{text}");
+
+    let list = say(&h, ORGANISER, cmd("program question list")).await;
+    assert!(list.contains("(4 of at most 10"), "{list}");
+    assert!(list.contains("What pace suits you?"), "{list}");
+    assert!(list.contains("Levels: student < new grad"), "{list}");
+    let first = h.world.engine.questions(GUILD).await.unwrap()[0].id;
+    let one = say(&h, ORGANISER, cmd("program question list").int("id", first.0)).await;
+    assert!(one.contains("same answers match"), "{one}");
+    let text = say(&h, ORGANISER, cmd("program question remove").int("id", first.0)).await;
+    assert!(
+        text.contains("removed") && text.contains("what earlier matches and messages said stays"),
+        "{text}"
+    );
+    assert_eq!(question_count(&h).await, 3);
+
+    // The longest questions the bot accepts: every answer still fits one message.
+    let long_choices: Vec<String> = (0..10).map(|k| format!("{k}{}", "c".repeat(CHOICE_MAX - 1))).collect();
+    for k in 0..(MAX_QUESTIONS - 3) {
+        let text = say(
+            &h,
+            ORGANISER,
+            cmd("program question add")
+                .str("text", &format!("{k}{}", "q".repeat(QUESTION_MAX - 1)))
+                .str("choices", &long_choices.join("; "))
+                .str("rule", "different")
+                .bool("multiple", true)
+                .opt("weight", fake_discord::OptionValue::Number(10.0)),
+        )
+        .await;
+        assert!(text.contains("Question added"), "{text}");
+    }
+    let text = say(
+        &h,
+        ORGANISER,
+        cmd("program question add")
+            .str("text", "Eleventh?")
+            .str("choices", "a; b")
+            .str("rule", "same"),
+    )
+    .await;
+    assert!(text.contains("the most it can have is 10"), "{text}");
+    let list = say(&h, ORGANISER, cmd("program question list")).await;
+    assert!(list.contains("(10 of at most 10"), "{list}");
+    let last = h.world.engine.questions(GUILD).await.unwrap()[9].id;
+    let one = say(&h, ORGANISER, cmd("program question list").int("id", last.0)).await;
+    assert!(one.contains(&long_choices[9]), "one question is shown in full");
+    h.shutdown().await;
+}
+
+async fn members_answer_with_select_menus(w: World) {
+    let h = Harness::start(w).await;
+    let e = h.world.engine.clone();
+    e.set_levels(GUILD, true, &[], "student < new grad < clinician")
+        .await
+        .unwrap();
+    e.add_ready_made(GUILD, true, &[]).await.unwrap();
+    let mut multi = QuestionInput {
+        text: "Which topics would you like to talk about besides work?".into(),
+        choices: "Books; Sport; Music".into(),
+        rule: "same".into(),
+        ..Default::default()
+    };
+    multi.multiple = true;
+    let multi = e.add_question(GUILD, true, &[], &multi).await.unwrap();
+    let mut longest = QuestionInput {
+        text: "q".repeat(QUESTION_MAX),
+        choices: (0..10)
+            .map(|k| format!("{k}{}", "c".repeat(CHOICE_MAX - 1)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        rule: "same".into(),
+        ..Default::default()
+    };
+    longest.multiple = true;
+    let longest = e.add_question(GUILD, true, &[], &longest).await.unwrap();
+
+    // Profession, unit and level in /mentor profile; a level the server has not defined is
+    // refused and nothing changes.
+    say(&h, MENTEE, cmd("mentor profile").str("timezone", "Europe/Berlin")).await;
+    let before = format!(
+        "{:?}{:?}",
+        e.profile(GUILD, MENTEE).await.unwrap(),
+        e.criteria(GUILD, MENTEE).await.unwrap()
+    );
+    let text = say(
+        &h,
+        MENTEE,
+        cmd("mentor profile")
+            .str("profession", "Nurse")
+            .str("level", "wizard")
+            .str("name", "Grace H"),
+    )
+    .await;
+    assert!(
+        text.contains("Please fix the level: \"wizard\" is not a level of this server"),
+        "{text}"
+    );
+    assert_eq!(
+        format!(
+            "{:?}{:?}",
+            e.profile(GUILD, MENTEE).await.unwrap(),
+            e.criteria(GUILD, MENTEE).await.unwrap()
+        ),
+        before
+    );
+    let text = say(
+        &h,
+        MENTEE,
+        cmd("mentor profile")
+            .str("profession", "Nurse")
+            .str("unit", "Cardiology")
+            .str("level", "clinician"),
+    )
+    .await;
+    assert!(
+        text.contains("Matching sees your profession Nurse, unit Cardiology, level clinician"),
+        "{text}"
+    );
+    // The level is autocompleted from the server's ladder, the profession from others'.
+    let ac = h
+        .fake
+        .interaction_autocomplete(
+            common::discord::here(),
+            MENTOR.0,
+            cmd("mentor profile").focus("level", "cl"),
+        )
+        .wait_response()
+        .await;
+    assert_eq!(
+        ac.choices().iter().map(|c| c.0.clone()).collect::<Vec<_>>(),
+        vec!["clinician"]
+    );
+    let ac = h
+        .fake
+        .interaction_autocomplete(
+            common::discord::here(),
+            MENTOR.0,
+            cmd("mentor profile").focus("profession", "nu"),
+        )
+        .wait_response()
+        .await;
+    assert!(ac.choices().iter().any(|c| c.0 == "Nurse"), "{:?}", ac.choices());
+
+    let handle = h.slash(MENTEE, cmd("mentor profile"));
+    let profile = message_of(&handle).await;
+    assert!(
+        profile
+            .content
+            .contains("Profession: Nurse\nUnit: Cardiology\nLevel: clinician"),
+        "{}",
+        profile.content
+    );
+    assert!(
+        profile.content.contains("Matching questions: 0 of 5 answered"),
+        "{}",
+        profile.content
+    );
+    let open = profile.custom_ids()[0].clone();
+    assert_eq!(open, format!("mb:qpage:{}:{}:0:1", GUILD.0, MENTEE.0));
+    // Someone else cannot use Grace's button.
+    let refused = h.press(profile.id, STRANGER, &open).await;
+    assert!(
+        refused.content().unwrap().contains("shown to someone else"),
+        "{refused:?}"
+    );
+
+    let page = h.fake.interaction_button(profile.id, MENTEE.0, &open);
+    let page = message_of(&page).await;
+    assert!(page.content.contains("(page 1 of 2)"), "{}", page.content);
+    assert!(page.content.contains("not a psychometric test"), "{}", page.content);
+    assert!(
+        page.content
+            .contains("1. How do you like your meetings to run? (one answer)"),
+        "{}",
+        page.content
+    );
+    let selects = select_ids(&page);
+    assert_eq!(
+        selects.len(),
+        4,
+        "four menus and a row of page buttons: {:?}",
+        page.custom_ids()
+    );
+    assert!(page
+        .custom_ids()
+        .iter()
+        .any(|c| c == &format!("mb:qpage:{}:{}:1", GUILD.0, MENTEE.0)));
+
+    // An answer is saved as it is picked, and the menu shows it.
+    let r = h
+        .fake
+        .interaction_select(page.id, MENTEE.0, &selects[0], &["0"])
+        .wait_response()
+        .await;
+    let text = updated(&r);
+    assert!(
+        text.contains("Saved your answer to \"How do you like your meetings to run?\": Planned, structured meetings."),
+        "{text}"
+    );
+    let shown = h.fake.message(page.id).unwrap();
+    assert_eq!(
+        options(&shown)[0][0],
+        ("Planned, structured meetings".to_string(), true)
+    );
+    let answers = e.my_answers(GUILD, MENTEE).await.unwrap();
+    assert_eq!(answers.len(), 1);
+
+    // A value that is not one of the choices is refused, and the answer stays.
+    let r = h
+        .fake
+        .interaction_select(page.id, MENTEE.0, &selects[0], &["5"])
+        .wait_response()
+        .await;
+    assert!(r.is_ephemeral());
+    assert!(
+        r.content()
+            .unwrap()
+            .contains("\"5\" is not one of the choices of \"How do you like your meetings to run?\""),
+        "{r:?}"
+    );
+    assert_eq!(e.my_answers(GUILD, MENTEE).await.unwrap(), answers);
+    // Two answers to a one-answer question, and someone else's menu: refused too.
+    let r = h
+        .fake
+        .interaction_select(page.id, MENTEE.0, &selects[1], &["0", "1"])
+        .wait_response()
+        .await;
+    assert!(r.content().unwrap().contains("takes one answer"), "{r:?}");
+    let r = h
+        .fake
+        .interaction_select(page.id, STRANGER.0, &selects[1], &["0"])
+        .wait_response()
+        .await;
+    assert!(r.content().unwrap().contains("shown to someone else"), "{r:?}");
+    assert_eq!(e.my_answers(GUILD, MENTEE).await.unwrap(), answers);
+    assert!(e.my_answers(GUILD, STRANGER).await.unwrap().is_empty());
+
+    // Several choices on a multiple-answer question; clearing a menu clears the answer.
+    let multi_menu = selects
+        .iter()
+        .find(|c| c.contains(&format!(":{}:", multi.id)))
+        .unwrap()
+        .clone();
+    let text = updated(
+        &h.fake
+            .interaction_select(page.id, MENTEE.0, &multi_menu, &["2", "0"])
+            .wait_response()
+            .await,
+    );
+    assert!(text.contains("Books; Music"), "{text}");
+    let text = updated(
+        &h.fake
+            .interaction_select(page.id, MENTEE.0, &multi_menu, &[])
+            .wait_response()
+            .await,
+    );
+    assert!(text.contains("Cleared your answer"), "{text}");
+    assert_eq!(e.my_answers(GUILD, MENTEE).await.unwrap().len(), 1);
+
+    // The next page: the longest question with its ten longest choices, all ten picked.
+    let next = format!("mb:qpage:{}:{}:1", GUILD.0, MENTEE.0);
+    let text = updated(&h.press(page.id, MENTEE, &next).await);
+    assert!(text.contains("(page 2 of 2)"), "{text}");
+    let page2 = h.fake.message(page.id).unwrap();
+    let menus = select_ids(&page2);
+    assert_eq!(menus.len(), 1);
+    assert!(menus[0].contains(&format!(":{}:", longest.id)));
+    let all: Vec<String> = (0..10).map(|k| k.to_string()).collect();
+    let all: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
+    let text = updated(
+        &h.fake
+            .interaction_select(page.id, MENTEE.0, &menus[0], &all)
+            .wait_response()
+            .await,
+    );
+    assert!(text.contains("Saved your answer"), "{text}");
+    assert!(options(&h.fake.message(page.id).unwrap())[0]
+        .iter()
+        .all(|(label, on)| *on && label.chars().count() <= 100));
+
+    // A question the organisers removed takes no more answers from an old menu.
+    e.remove_question(GUILD, true, &[], longest.id.0).await.unwrap();
+    let r = h
+        .fake
+        .interaction_select(page.id, MENTEE.0, &menus[0], &["0"])
+        .wait_response()
+        .await;
+    assert!(r.content().unwrap().contains("removed"), "{r:?}");
+    let text = say(&h, MENTEE, cmd("mentor profile")).await;
+    assert!(text.contains("Matching questions: 1 of 4 answered"), "{text}");
+    h.shutdown().await;
+}
+
+async fn a_suggestion_and_a_proposal_cite_the_answers(w: World) {
+    let h = Harness::start(w).await;
+    let e = h.world.engine.clone();
+    e.set_levels(
+        GUILD,
+        true,
+        &[],
+        "student < new grad < clinician < senior clinician < manager",
+    )
+    .await
+    .unwrap();
+    let ready = e.add_ready_made(GUILD, true, &[]).await.unwrap();
+    let meetings = ready[0].id;
+    let offer = OfferInput {
+        purpose: "Help with rust".into(),
+        topics: vec!["rust".into()],
+        skills: vec![],
+        kinds: vec!["classic".into()],
+        capacity: 1,
+        hopes_to_learn: None,
+    };
+    for (u, name, profession, level) in [
+        (MENTOR, "Ada", "Pharmacist", "manager"),
+        (PEER3, "Linus", "Nurse", "senior clinician"),
+    ] {
+        e.set_profile(GUILD, u, &profile(name, "Europe/Berlin")).await.unwrap();
+        e.set_criteria(
+            GUILD,
+            u,
+            &CriteriaInput {
+                profession: Some(profession.into()),
+                unit: None,
+                level: Some(level.into()),
+            },
+        )
+        .await
+        .unwrap();
+        e.answer_question(GUILD, u, meetings, &["0".into()]).await.unwrap();
+        e.create_offer(GUILD, u, &offer).await.unwrap();
+    }
+    // Grace sets herself up in Discord: profession, an answer, and a request for a mentor from
+    // another profession.
+    say(
+        &h,
+        MENTEE,
+        cmd("mentor profile")
+            .str("timezone", "Europe/Berlin")
+            .str("availability", "tue 18:00-20:00")
+            .str("profession", "nurse")
+            .str("level", "clinician"),
+    )
+    .await;
+    let handle = h.slash(MENTEE, cmd("mentor profile"));
+    let profile_msg = message_of(&handle).await;
+    let page = h
+        .fake
+        .interaction_button(profile_msg.id, MENTEE.0, &profile_msg.custom_ids()[0]);
+    let page = message_of(&page).await;
+    updated(
+        &h.fake
+            .interaction_select(page.id, MENTEE.0, &select_ids(&page)[0], &["0"])
+            .wait_response()
+            .await,
+    );
+    let text = h
+        .form(
+            MENTEE,
+            cmd("mentor seek")
+                .str("goals", "rust")
+                .int("mentor_profession", 1 /* another */),
+            &[("purpose", "Lead our Rust migration")],
+        )
+        .await;
+    assert!(text.contains("is open"), "{text}");
+    let wishes = e.request_wishes(GUILD).await.unwrap();
+    assert_eq!(
+        wishes.values().collect::<Vec<_>>(),
+        vec![&mentorbot::domain::questions::Wish::Other]
+    );
+
+    let list = h.answer_deferred(MENTEE, cmd("mentor suggest")).await;
+    let text = &list.content;
+    assert!(text.chars().count() <= DISCORD_MAX);
+    let ada = text.find(&format!("<@{}>", MENTOR.0)).expect("Ada is suggested");
+    let linus = text.find(&format!("<@{}>", PEER3.0)).expect("Linus is suggested");
+    assert!(ada < linus, "another profession, as asked, ranks Ada first: {text}");
+    assert!(text.contains("you both prefer planned, structured meetings"), "{text}");
+    assert!(
+        text.contains("the mentor works in another profession (Pharmacist), as you asked"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the mentor works in your profession (nurse), though you asked for another"),
+        "{text}"
+    );
+
+    // The organisers publish: both get the reasons, each from their side.
+    h.answer_deferred(ORGANISER, cmd("program match publish")).await;
+    let grace = h.dms(MENTEE, 1).await;
+    let invite = grace
+        .iter()
+        .find(|m| m.content.contains("**Why:**"))
+        .expect("Grace's invitation");
+    assert!(
+        invite.content.contains("you both prefer planned, structured meetings"),
+        "{}",
+        invite.content
+    );
+    assert!(invite
+        .content
+        .contains("the mentor works in another profession (Pharmacist), as you asked"));
+    let ada_dm = h.dms(MENTOR, 1).await;
+    let ada_invite = ada_dm
+        .iter()
+        .find(|m| m.content.contains("**Why:**"))
+        .expect("Ada's invitation");
+    assert!(
+        ada_invite
+            .content
+            .contains("you work in another profession (Pharmacist), as they asked"),
+        "{}",
+        ada_invite.content
+    );
+    // Removing the question later changes nothing of what was said.
+    say(&h, ORGANISER, cmd("program question remove").int("id", meetings.0)).await;
+    assert_eq!(h.fake.message(invite.id).unwrap().content, invite.content);
+    let again = h.answer_deferred(MENTOR, cmd("mentor suggest")).await;
+    assert!(!again.content.contains("planned, structured"), "{}", again.content);
+    h.shutdown().await;
+}
+
+on_both_backends!(
+    organisers_manage_questions_and_levels,
+    members_answer_with_select_menus,
+    a_suggestion_and_a_proposal_cite_the_answers,
+);
