@@ -463,6 +463,63 @@ impl Walk {
         }
     }
 
+    /// Opens `/mentor profile`, presses its button for the matching questions and picks choice
+    /// `pick` in the first question's menu.
+    async fn answer_first_question(&mut self, who: u64, pick: usize) -> anyhow::Result<()> {
+        let handle = self.slash(who, cmd("mentor profile"));
+        let response = self.response(&handle).await?;
+        self.print_answer(who, &handle, &response).await;
+        let profile = handle
+            .original()
+            .ok_or_else(|| anyhow!("the profile is not a message"))?;
+        let open = profile
+            .custom_ids()
+            .into_iter()
+            .find(|c| c.starts_with("mb:qpage:"))
+            .ok_or_else(|| anyhow!("the profile has no button for the questions"))?;
+        println!(
+            "\n{} presses [{}].",
+            name(who),
+            button_label(&profile.components, &open).unwrap_or_default()
+        );
+        let handle = self.fake.interaction_button(profile.id, who, &open);
+        let response = self.response(&handle).await?;
+        self.print_answer(who, &handle, &response).await;
+        let page = handle
+            .original()
+            .ok_or_else(|| anyhow!("the questions are not a message"))?;
+        let menu = page
+            .components
+            .as_array()
+            .and_then(|rows| rows.first())
+            .and_then(|row| row["components"].get(0))
+            .cloned()
+            .ok_or_else(|| anyhow!("no menu"))?;
+        let labels: Vec<&str> = menu["options"]
+            .as_array()
+            .map(|o| o.iter().filter_map(|x| x["label"].as_str()).collect())
+            .unwrap_or_default();
+        println!(
+            "      menus: {} ... the first, \"{}\": [{}]",
+            page.custom_ids().iter().filter(|c| c.starts_with("mb:qans:")).count(),
+            menu["placeholder"].as_str().unwrap_or_default(),
+            labels.join("] [")
+        );
+        println!(
+            "\n{} picks \"{}\" in the first menu.",
+            name(who),
+            labels.get(pick).copied().unwrap_or("?")
+        );
+        let id = menu["custom_id"].as_str().unwrap_or_default().to_string();
+        let handle = self.fake.interaction_select(page.id, who, &id, &[&pick.to_string()]);
+        let response = self.response(&handle).await?;
+        println!("  mentorbot updates the questions (only {} sees this):", name(who));
+        let text = response.content().unwrap_or_default().to_string();
+        let saved = text.lines().last().unwrap_or_default();
+        quote(&self.show(saved, Some(who)));
+        self.aftermath(0).await
+    }
+
     /// Everything else the bot did after a step: threads it opened, DMs and posts it sent.
     async fn aftermath(&mut self, expect_messages: usize) -> anyhow::Result<()> {
         let seen = self.seen_messages;
@@ -672,7 +729,13 @@ async fn walkthrough() -> anyhow::Result<()> {
         0,
     )
     .await?;
-    walk.say(GRACE, cmd("mentor profile"), 0).await?;
+    walk.narrate(
+        "Olivia turns on the ready-made matching questions on working and communication styles; Ada and Grace \
+         answer the first one from their profile",
+    );
+    walk.say(OLIVIA, cmd("program question ready-made"), 0).await?;
+    walk.answer_first_question(ADA, 0).await?;
+    walk.answer_first_question(GRACE, 0).await?;
     walk.form(
         ADA,
         cmd("mentor offer")
@@ -701,8 +764,9 @@ async fn walkthrough() -> anyhow::Result<()> {
     heading(
         2,
         "Find the right relationship",
-        "Grace asks Ada directly; Ada accepts, and the pair gets a private thread.",
+        "Grace looks at who fits, asks Ada directly; Ada accepts, and the pair gets a private thread.",
     );
+    walk.say(GRACE, cmd("mentor suggest"), 0).await?;
     walk.form(
         GRACE,
         cmd("mentor request").user("user", ADA),

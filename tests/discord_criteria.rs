@@ -591,6 +591,26 @@ async fn a_suggestion_and_a_proposal_cite_the_answers(w: World) {
         "{text}"
     );
 
+    // The preview's CSV has the extra criteria in columns of their own, after the reasons.
+    let preview = h.answer_deferred(ORGANISER, cmd("program match preview")).await;
+    let csv = preview
+        .attachments
+        .iter()
+        .find(|a| a.filename == "match-preview.csv")
+        .map(|a| String::from_utf8(a.data.clone()).unwrap())
+        .expect("the CSV");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "mentee,mentor,score,topic,skill,style,timezone,availability,method,kind,reasons,profession,level,questions"
+    );
+    let row = lines.next().unwrap();
+    assert!(row.starts_with(&format!("{},{},", MENTEE.0, MENTOR.0)), "{row}");
+    assert!(
+        row.ends_with(&format!(",1,1,q{meetings}=1 q{}=0 q{}=0", ready[1].id, ready[2].id)),
+        "{row}"
+    );
+
     // The organisers publish: both get the reasons, each from their side.
     h.answer_deferred(ORGANISER, cmd("program match publish")).await;
     let grace = h.dms(MENTEE, 1).await;

@@ -72,6 +72,8 @@ pub async fn suggest(ctx: Ctx<'_>) -> Result<(), BotError> {
         poise::CreateReply::default()
             .content(fit(&text, MESSAGE_MAX))
             .components(vec![CreateActionRow::Buttons(buttons)])
+            // The reasons quote what people typed (professions, answers): they mention nobody.
+            .allowed_mentions(serenity::all::CreateAllowedMentions::new())
             .ephemeral(true),
     )
     .await?;
@@ -257,7 +259,8 @@ async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> String) {
         ]);
         let message = CreateMessage::new()
             .content(fit(&text, MESSAGE_MAX))
-            .components(vec![buttons]);
+            .components(vec![buttons])
+            .allowed_mentions(serenity::all::CreateAllowedMentions::new());
         bot.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
     }
 }
@@ -330,12 +333,24 @@ fn csv_field(s: &str) -> String {
 /// Every mentee: placed with their mentor, score, each criterion and reasons, or unplaced
 /// with why; then the peer groups and the peer requests left over.
 pub fn csv(run: &MatchRun) -> String {
-    let mut out = String::from("mentee,mentor,score,topic,skill,style,timezone,availability,method,kind,reasons\n");
+    // Profession, level and the questions (issue 13) get columns of their own after the
+    // reasons, only for a server that uses them; other servers' CSV is as it always was.
+    let extra = run.program.extras.on;
+    let none = if extra { ",,," } else { "" };
+    let mut out = String::from("mentee,mentor,score,topic,skill,style,timezone,availability,method,kind,reasons");
+    out += if extra { ",profession,level,questions\n" } else { "\n" };
     for p in &run.result.pairs {
         let c = p.criteria.as_array();
         let criteria: Vec<String> = c.iter().map(|v| v.to_string()).collect();
+        let more = match &p.extra_criteria {
+            Some(x) => {
+                let q: Vec<String> = x.questions.0.iter().map(|(id, v)| format!("{id}={v}")).collect();
+                format!(",{},{},{}", x.profession, x.level, q.join(" "))
+            }
+            None => none.to_string(),
+        };
         out += &format!(
-            "{},{},{},{},{}\n",
+            "{},{},{},{},{}{more}\n",
             p.mentee,
             p.mentor,
             p.score,
@@ -345,26 +360,30 @@ pub fn csv(run: &MatchRun) -> String {
     }
     for u in &run.result.unmatched {
         out += &format!(
-            "{},,,,,,,,,,{}\n",
+            "{},,,,,,,,,,{}{none}\n",
             u.mentee,
             csv_field(&format!("unplaced: {}", u.reason))
         );
     }
     for l in run.file.left_out.iter().filter(|l| !l.mentor) {
         out += &format!(
-            "{},,,,,,,,,,{}\n",
+            "{},,,,,,,,,,{}{none}\n",
             l.user,
             csv_field(&format!("unplaced: {}", l.reason))
         );
     }
     for (n, g) in run.groups.iter().enumerate() {
         for m in &g.members {
-            out += &format!("{m},peer group {},,,,,,,,,{}\n", n + 1, csv_field(&g.explanation()));
+            out += &format!(
+                "{m},peer group {},,,,,,,,,{}{none}\n",
+                n + 1,
+                csv_field(&g.explanation())
+            );
         }
     }
     for l in &run.peers_left {
         out += &format!(
-            "{},,,,,,,,,,{}\n",
+            "{},,,,,,,,,,{}{none}\n",
             l.user,
             csv_field(&format!("unplaced: {}", l.reason))
         );
