@@ -378,7 +378,7 @@ async fn the_program_file_suggestions_and_publish_include_them(w: World) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|m| m["id"] == MENTEE.0.to_string())
+        .find(|m| m["id"].as_str() == Some(MENTEE.0.to_string().as_str()))
         .unwrap();
     assert_eq!(grace["profession_wish"], "other");
     assert_eq!(grace["level"], "clinician");
