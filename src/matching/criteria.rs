@@ -33,7 +33,8 @@ pub const MAX_FILE_QUESTIONS: usize = 32;
 pub const MAX_LEVELS: usize = 32;
 
 /// What a mentee asks of their mentor's profession.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Wish {
     #[default]
     Either,
