@@ -257,11 +257,19 @@ async fn every_gateway_payload_parses_into_serenity_events() {
     }
 
     // Buttons and a select menu, on a guild message and on a DM message.
-    let guild_msg = fake.add_message(TEXT, fake.bot_user_id(), "in the guild");
+    let with_components = |text: &str| {
+        json!({"content": text, "components": [
+            {"type": 1, "components": [{"type": 2, "style": 3, "custom_id": "proposal:accept:7", "label": "Accept"}]},
+            {"type": 1, "components": [{"type": 3, "custom_id": "pick", "min_values": 1, "max_values": 2, "options": [
+                {"label": "A", "value": "a"}, {"label": "B", "value": "b"}, {"label": "C", "value": "c"}
+            ]}]}
+        ]})
+    };
+    let guild_msg = fake.add_message_json(TEXT, fake.bot_user_id(), with_components("in the guild"));
     let dm = fake
         .dm_channel_of(ALICE)
         .expect("the DM interaction opened a DM channel");
-    let dm_msg = fake.add_message(dm, fake.bot_user_id(), "in a DM");
+    let dm_msg = fake.add_message_json(dm, fake.bot_user_id(), with_components("in a DM"));
     for (msg, guild) in [(guild_msg, true), (dm_msg, false)] {
         fake.interaction_button(msg, ALICE, "proposal:accept:7");
         match interaction(next_event(&mut ws, &mut seq).await) {

@@ -84,8 +84,13 @@ fn commands() -> Value {
                 {"type": 1, "name": "profile", "description": "Profile", "options": [
                     {"type": 3, "name": "timezone", "description": "IANA zone",
                      "autocomplete": true}
-                ]}
+                ]},
+                {"type": 1, "name": "offer", "description": "Offer to mentor"}
             ]
+        },
+        {
+            "name": "mentorship", "description": "Your mentorships", "type": 1,
+            "options": [{"type": 1, "name": "list", "description": "List them"}]
         },
         {
             "name": "program", "description": "Admin", "type": 1,
@@ -122,13 +127,13 @@ async fn every_route_answers_validly() {
         .await;
     let again: Vec<u64> = r.json().as_array().unwrap().iter().map(id_of).collect();
     assert_eq!(first_ids, again, "re-registering keeps command ids");
-    assert_eq!(fake.global_commands().len(), 2);
+    assert_eq!(fake.global_commands().len(), 3);
     let r = api.call("GET", &format!("/applications/{app}/commands"), None).await;
-    assert_eq!(r.json().as_array().unwrap().len(), 2);
+    assert_eq!(r.json().as_array().unwrap().len(), 3);
     let path = format!("/applications/{app}/guilds/{GUILD}/commands");
     assert_eq!(api.call("PUT", &path, Some(commands())).await.status, 200);
     assert_eq!(api.call("GET", &path, None).await.status, 200);
-    assert_eq!(fake.guild_commands(GUILD).len(), 2);
+    assert_eq!(fake.guild_commands(GUILD).len(), 3);
 
     // DM channel: the same id for the same user.
     let r = api
@@ -396,7 +401,7 @@ async fn every_route_answers_validly() {
         .call(
             "POST",
             &format!("/interactions/{}/{}/callback", b.id, b.token),
-            Some(json!({"type": 7, "data": {"content": "Accepted", "components": []}})),
+            Some(json!({"type": 7, "data": {"content": "Accepted", "components": [{"type": 1, "components": [{"type": 2, "style": 3, "label": "Accept again", "custom_id": "p:accept:2"}]}]}})),
         )
         .await;
     assert_eq!(r.status, 204);
