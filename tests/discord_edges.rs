@@ -302,15 +302,15 @@ async fn bad_inputs_get_a_clear_answer_and_change_nothing(w: World) {
         assert!(text.len() < 400, "short: {text}");
         assert!(!text.contains("Sorry, something went wrong"), "{command:?}: {text}");
     }
-    // Text over the limit typed into a form.
+    // A form Discord lets through (its client enforces the lengths) that the bot still refuses.
     let text = h
         .form(
             MENTEE,
             cmd("mentor seek").str("goals", "rust"),
-            &[("purpose", &"p".repeat(1001))],
+            &[("purpose", "   ")],
         )
         .await;
-    assert!(text.contains("purpose") && text.contains("1000"), "{text}");
+    assert!(text.contains("purpose") && text.contains("empty"), "{text}");
     assert_eq!(before, snapshot(&h.world, GUILD).await, "nothing changed");
     h.shutdown().await;
 }
