@@ -304,11 +304,7 @@ async fn bad_inputs_get_a_clear_answer_and_change_nothing(w: World) {
     }
     // A form Discord lets through (its client enforces the lengths) that the bot still refuses.
     let text = h
-        .form(
-            MENTEE,
-            cmd("mentor seek").str("goals", "rust"),
-            &[("purpose", "   ")],
-        )
+        .form(MENTEE, cmd("mentor seek").str("goals", "rust"), &[("purpose", "   ")])
         .await;
     assert!(text.contains("purpose") && text.contains("empty"), "{text}");
     assert_eq!(before, snapshot(&h.world, GUILD).await, "nothing changed");

@@ -3,7 +3,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serenity::all::{
-    ButtonStyle, ChannelId, ChannelType, CreateActionRow, CreateButton, CreateThread, EditThread, UserId as SUserId,
+    AutoArchiveDuration, ButtonStyle, ChannelId, ChannelType, CreateActionRow, CreateButton, CreateThread, EditThread,
+    UserId as SUserId,
 };
 use tokio::sync::Mutex;
 use tracing::{info, warn};
@@ -151,7 +152,9 @@ impl Bot {
                 http,
                 CreateThread::new(name)
                     .kind(ChannelType::PrivateThread)
-                    .invitable(false),
+                    .invitable(false)
+                    // The longest Discord allows: a quiet pair's thread archives as late as can be.
+                    .auto_archive_duration(AutoArchiveDuration::OneWeek),
             )
             .await;
         let thread = match thread {
