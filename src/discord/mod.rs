@@ -313,6 +313,15 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
     if let Some(client) = options.http_client {
         http = http.client(client);
     }
+    let http = http.build();
+    // A token Discord refuses would otherwise surface only at the gateway, or never: without a
+    // gateway address serenity retries a default one for ever.
+    if let Err(e) = http.get_current_user().await {
+        return Err(match refusal(&e) {
+            Some(refused) => refused.into(),
+            None => anyhow::Error::new(e).context("cannot reach Discord"),
+        });
+    }
     let engine = app.engine.clone();
     // One pacer for every request the notifier sends, whatever task sends it.
     let pacer = Arc::new(pacer::Pacer::new(pacer::Limit::per_second(
@@ -411,7 +420,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
         })
         .build();
     let intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS | GatewayIntents::DIRECT_MESSAGES;
-    let mut client = ClientBuilder::new_with_http(http.build(), intents)
+    let mut client = ClientBuilder::new_with_http(http, intents)
         .framework(framework)
         .event_handler(notify::RateLimitRelay(pacer))
         .event_handler(RateLimits(metrics.clone()))
