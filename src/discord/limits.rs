@@ -361,6 +361,47 @@ mod tests {
         assert_eq!(and_more(&items[..2], ", ", 60), "item00, item01");
     }
 
+    /// Every message the bot sends is built here: a builder made elsewhere would carry no
+    /// `allowed_mentions` and no fitting.
+    #[test]
+    fn no_message_is_built_outside_this_module() {
+        let raw = [
+            "CreateMessage::new(",
+            "CreateReply::default(",
+            "CreateReply::new(",
+            "CreateInteractionResponseMessage::new(",
+            "CreateInteractionResponseFollowup::new(",
+            "EditInteractionResponse::new(",
+            "EditMessage::new(",
+        ];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut stack = vec![dir];
+        let mut found = Vec::new();
+        let mut files = 0;
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("discord/limits.rs") {
+                    files += 1;
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for (n, line) in text.lines().enumerate() {
+                        if raw.iter().any(|r| line.contains(r)) {
+                            found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(files > 50, "the sources were read");
+        assert!(
+            found.is_empty(),
+            "build these with discord::limits:\n{}",
+            found.join("\n")
+        );
+    }
+
     #[test]
     fn pings_name_exactly_whom_they_mean() {
         let v = serde_json::to_value(Pings::nobody().allowed()).unwrap();
