@@ -259,8 +259,9 @@ pub fn footer(index: usize, count: usize) -> String {
     format!("\n-# Page {} of {count}", index + 1)
 }
 
-/// A list cut to what fits in `max` units when joined by `sep`, with "and N more" for the rest.
-pub fn and_more(items: &[String], sep: &str, max: usize) -> String {
+/// A list cut to what fits in `max` units when joined by `sep`, with "and N more" for the rest;
+/// the flag says whether it was cut.
+pub fn and_more(items: &[String], sep: &str, max: usize) -> (String, bool) {
     let mut out = String::new();
     for (i, item) in items.iter().enumerate() {
         let candidate = if out.is_empty() {
@@ -276,16 +277,20 @@ pub fn and_more(items: &[String], sep: &str, max: usize) -> String {
         };
         if len(&candidate) + tail > max {
             let more = items.len() - i;
-            let tail = if out.is_empty() {
-                format!("{more} in all")
-            } else {
-                format!("{sep}and {more} more")
-            };
-            return fit(&format!("{out}{tail}"), max);
+            if out.is_empty() {
+                // Not even the first fits whole: it is shortened, and the rest counted.
+                let tail = if more > 1 {
+                    format!("{sep}and {} more", more - 1)
+                } else {
+                    String::new()
+                };
+                return (format!("{}{tail}", fit(item, max.saturating_sub(len(&tail)))), true);
+            }
+            return (fit(&format!("{out}{sep}and {more} more"), max), true);
         }
         out = candidate;
     }
-    out
+    (out, false)
 }
 
 #[cfg(test)]
@@ -347,8 +352,8 @@ mod tests {
     #[test]
     fn lists_end_with_and_n_more() {
         let items: Vec<String> = (0..30).map(|i| format!("item{i:02}")).collect();
-        let text = and_more(&items, ", ", 60);
-        assert!(len(&text) <= 60, "{text}");
+        let (text, cut) = and_more(&items, ", ", 60);
+        assert!(cut && len(&text) <= 60, "{text}");
         assert!(text.starts_with("item00, item01") && text.ends_with("more"), "{text}");
         let n: usize = text
             .rsplit("and ")
@@ -358,7 +363,10 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(text.matches("item").count() + n, 30);
-        assert_eq!(and_more(&items[..2], ", ", 60), "item00, item01");
+        assert_eq!(and_more(&items[..2], ", ", 60), ("item00, item01".to_string(), false));
+        let long = vec!["x".repeat(100), "y".into()];
+        let (text, cut) = and_more(&long, ", ", 40);
+        assert!(cut && len(&text) <= 40 && text.ends_with("…, and 1 more"), "{text}");
     }
 
     /// Every message the bot sends is built here: a builder made elsewhere would carry no

@@ -67,10 +67,10 @@ pub fn reminder_message(due: &ReminderDue) -> (String, Vec<CreateActionRow>) {
         let steps: Vec<String> = due.agenda.iter().map(|s| format!("- {s}")).collect();
         let more = format!(" (the whole plan: /mentorship plan list mentorship:{})", rel.id);
         let room = limits::DM_MAX.saturating_sub(limits::len(&text) + 1 + limits::len(&more));
-        let agenda = limits::and_more(&steps, "\n", room);
+        let (agenda, cut) = limits::and_more(&steps, "\n", room);
         text += "\n";
         text += &agenda;
-        if agenda.lines().count() < steps.len() {
+        if cut {
             text += &more;
         }
     }

@@ -221,11 +221,9 @@ fn profile_text(p: &crate::domain::profile::Profile) -> String {
         if items.is_empty() {
             "not given".to_string()
         } else {
-            let shown = limits::and_more(items, ", ", share);
-            if shown.ends_with(" more") {
-                format!("{shown}{ALL}")
-            } else {
-                shown
+            match limits::and_more(items, ", ", share) {
+                (shown, true) => format!("{shown}{ALL}"),
+                (shown, false) => shown,
             }
         }
     };
