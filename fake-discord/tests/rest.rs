@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use fake_discord::{BucketRule, FakeConfig, FakeDiscord, Limit, MessageSource, Place, SlashCommand, ViolationKind};
+use fake_discord::{BucketRule, FakeConfig, Limit, MessageSource, Place, SlashCommand, ViolationKind};
 use serde_json::{json, Value};
 
 const IN_GUILD: Place = Place::Guild {
