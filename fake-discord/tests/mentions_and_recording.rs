@@ -235,9 +235,7 @@ async fn every_request_is_appended_to_the_record_as_one_json_line() {
         }
     }
     assert_eq!(mine, 21, "20 messages from two stand-ins and one multipart");
-    assert!(lines
-        .iter()
-        .any(|l| *l == "{\"method\": \"GET\", \"path\": \"/api/v10/users/@me\", \"body\": null}"));
+    assert!(lines.contains(&"{\"method\": \"GET\", \"path\": \"/api/v10/users/@me\", \"body\": null}"));
     assert_eq!(
         fake_discord::record::line("POST", "/api/v10/channels/12/messages", Some(&json!({"content": "hi"}))),
         "{\"method\": \"POST\", \"path\": \"/api/v10/channels/12/messages\", \"body\": {\"content\":\"hi\"}}\n"
