@@ -949,14 +949,24 @@ async fn walkthrough() -> anyhow::Result<()> {
     }
     let violations = fake.spec_violations();
     if !violations.is_empty() {
-        println!("{} request(s) broke Discord's OpenAPI description:", violations.len());
+        println!(
+            "{} request(s) broke Discord's OpenAPI description or rules:",
+            violations.len()
+        );
         for v in &violations {
             println!("  - {v}");
         }
-        bail!("{} request(s) broke Discord's OpenAPI description", violations.len());
+        bail!(
+            "{} request(s) broke Discord's OpenAPI description or rules",
+            violations.len()
+        );
     }
     if fake.validates() {
-        println!("0 requests broke Discord's OpenAPI description.");
+        println!(
+            "0 requests broke Discord's rules: 0 by its OpenAPI description, 0 by the stand-in's own judge, 0 by \
+             twilight-validate ({} refusal(s) of twilight's overruled by Discord's documentation).",
+            fake.overruled().len()
+        );
     } else {
         println!(
             "Requests were NOT checked against Discord's OpenAPI description: the file was not found (see the \
