@@ -965,8 +965,10 @@ async fn walkthrough() -> anyhow::Result<()> {
     }
     if fake.validates() {
         println!(
-            "0 requests broke Discord's rules, by both judges: Discord's OpenAPI description, and Discord's \
-             documented limits (the stand-in's rules, with twilight-validate as a second opinion)."
+            "0 requests broke Discord's rules, by both judges: 0 by Discord's OpenAPI description, 0 by Discord's \
+             documented limits (the stand-in's rules, with twilight-validate as a second opinion; {} refusal(s) \
+             of twilight's overruled by Discord's documentation).",
+            fake.overruled().len()
         );
     } else {
         println!(

@@ -268,14 +268,18 @@ pub(crate) fn guild_create_json(st: &State, g: &GuildState) -> Value {
 }
 
 pub(crate) fn attachment_json(m: &SentMessage, a: &crate::model::SentAttachment) -> Value {
-    json!({
+    let mut v = json!({
         "id": a.id.to_string(),
         "filename": a.filename,
         "size": a.data.len(),
         "url": format!("https://cdn.discordapp.com/attachments/{}/{}/{}", m.channel_id, a.id, a.filename),
         "proxy_url": format!("https://media.discordapp.net/attachments/{}/{}/{}", m.channel_id, a.id, a.filename),
-        "content_type": a.content_type,
-    })
+    });
+    // Discord leaves the content type out when the upload named none.
+    if let Some(t) = &a.content_type {
+        v["content_type"] = json!(t);
+    }
+    v
 }
 
 pub(crate) fn message_json(st: &State, m: &SentMessage) -> Value {

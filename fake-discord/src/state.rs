@@ -283,6 +283,14 @@ impl State {
             match v {
                 Value::Array(a) => a.iter_mut().for_each(|x| walk(x, next)),
                 Value::Object(m) => {
+                    // Discord fills a select menu's defaults in.
+                    if m.get("type")
+                        .and_then(Value::as_u64)
+                        .is_some_and(|t| matches!(t, 3 | 5 | 6 | 7 | 8))
+                    {
+                        m.entry("min_values").or_insert_with(|| Value::from(1));
+                        m.entry("max_values").or_insert_with(|| Value::from(1));
+                    }
                     if m.contains_key("type") && !m.contains_key("id") {
                         m.insert("id".into(), Value::from(*next));
                         *next += 1;

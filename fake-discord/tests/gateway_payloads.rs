@@ -49,6 +49,7 @@ fn diagnose(t: &str, d: &Value) -> String {
         "GUILD_MEMBER_ADD" => serde_json::from_value::<ev::GuildMemberAddEvent>(d.clone()).err(),
         "INTERACTION_CREATE" => serde_json::from_value::<Interaction>(d.clone()).err(),
         "RESUMED" => serde_json::from_value::<ev::ResumedEvent>(d.clone()).err(),
+        "THREAD_UPDATE" => serde_json::from_value::<serenity::model::channel::GuildChannel>(d.clone()).err(),
         _ => None,
     };
     r.map(|e| e.to_string()).unwrap_or_else(|| "no specific error".into())
@@ -336,6 +337,36 @@ async fn every_gateway_payload_parses_into_serenity_events() {
     match next_event(&mut ws, &mut seq).await {
         Event::GuildCreate(g) => assert_eq!(g.guild.members.len(), 5, "carol left, dave joined"),
         other => panic!("expected GUILD_CREATE, got {other:?}"),
+    }
+
+    // A thread archived by the stand-in's clock, then unarchived: THREAD_UPDATE each time.
+    let api = Api::new(&fake);
+    let thread = id_of(
+        api.call(
+            "POST",
+            &format!("/channels/{TEXT}/threads"),
+            Some(json!({"name": "t", "type": 12, "auto_archive_duration": 60})),
+        )
+        .await
+        .json(),
+    );
+    fake.advance(Duration::from_secs(3601));
+    for archived in [true, false] {
+        if !archived {
+            api.call(
+                "PATCH",
+                &format!("/channels/{thread}"),
+                Some(json!({"archived": false})),
+            )
+            .await;
+        }
+        match next_event(&mut ws, &mut seq).await {
+            Event::ThreadUpdate(t) => {
+                assert_eq!(t.thread.id.get(), thread);
+                assert_eq!(t.thread.thread_metadata.unwrap().archived, archived);
+            }
+            other => panic!("expected THREAD_UPDATE, got {other:?}"),
+        }
     }
 
     // Drop the connection; an interaction made meanwhile is replayed on Resume, then RESUMED.

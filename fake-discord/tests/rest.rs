@@ -6,63 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use fake_discord::{BucketRule, FakeConfig, FakeDiscord, Limit, MessageSource, Place, SlashCommand, ViolationKind};
-use reqwest::header::HeaderMap;
+use fake_discord::{BucketRule, FakeConfig, Limit, MessageSource, Place, SlashCommand, ViolationKind};
 use serde_json::{json, Value};
-
-struct Api {
-    fake: FakeDiscord,
-    client: reqwest::Client,
-}
-
-struct Reply {
-    status: u16,
-    headers: HeaderMap,
-    body: Option<Value>,
-}
-
-impl Reply {
-    fn json(&self) -> &Value {
-        self.body.as_ref().expect("a JSON body")
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-impl Api {
-    fn new(fake: &FakeDiscord) -> Self {
-        Self {
-            fake: fake.clone(),
-            client: fake.http_client(),
-        }
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
-        let url = format!("https://discord.com/api/v10{path}");
-        let mut req = self
-            .client
-            .request(method.parse().unwrap(), url)
-            .header("Authorization", format!("Bot {}", self.fake.bot_token()));
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        self.send(req).await
-    }
-
-    async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
-        let resp = req.send().await.expect("request reaches the stand-in");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.unwrap();
-        let body = (!bytes.is_empty()).then(|| serde_json::from_slice(&bytes).expect("JSON body"));
-        Reply { status, headers, body }
-    }
-}
-
-fn id_of(v: &Value) -> u64 {
-    v["id"].as_str().unwrap().parse().unwrap()
-}
 
 const IN_GUILD: Place = Place::Guild {
     guild_id: GUILD,
