@@ -831,7 +831,7 @@ async fn a_member_who_cannot_be_added_to_the_thread_is_reported(w: World) {
         .filter(|r| r.method == "PUT" && r.path == path)
         .count();
     assert!(attempts >= 4, "tried {attempts} times");
-    // Once Discord lets it through again, a new acceptance path still works: the job is over.
+    // Reported once: the job is over, nothing more is sent about it.
     let reports = h
         .fake
         .messages_in(channel())
