@@ -43,6 +43,10 @@ pub enum Action {
     SuggestRequest,
     /// A `/mentor suggest` button: offer to this mentee (numbers: guild, for whom, mentee, kind).
     SuggestOffer,
+    /// Previous / Next of a paged answer (numbers: listing, guild, asker, page, arguments).
+    Page,
+    /// "Show in full" on a shortened message (numbers: listing, guild, arguments).
+    Full,
 }
 
 impl Action {
@@ -71,10 +75,12 @@ impl Action {
             Action::Forget => "forget",
             Action::SuggestRequest => "sugr",
             Action::SuggestOffer => "sugo",
+            Action::Page => "page",
+            Action::Full => "full",
         }
     }
 
-    const ALL: [Action; 23] = [
+    const ALL: [Action; 25] = [
         Action::Accept,
         Action::Decline,
         Action::Confirm,
@@ -98,6 +104,8 @@ impl Action {
         Action::Forget,
         Action::SuggestRequest,
         Action::SuggestOffer,
+        Action::Page,
+        Action::Full,
     ];
 }
 

@@ -12,6 +12,8 @@ use super::bot::{Bot, Draft, DraftEntry};
 use super::commands::mentorship::reflection_form;
 use super::commands::text_field;
 use super::ids::{Action, CustomId};
+use super::limits;
+use super::pages;
 use super::render::{mention, when};
 use super::reply::{Answerable, BotError};
 use super::schedule::{checkin_target, tell_others};
@@ -60,6 +62,15 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
     let id = parse(&c.data.custom_id)?;
     if matches!(id.action, Action::SuggestRequest | Action::SuggestOffer) {
         return super::commands::matching::suggestion_pressed(ctx, bot, c, &id).await;
+    }
+    match id.action {
+        Action::Page => return pages::turn(ctx, bot, c, &id).await,
+        Action::Full => {
+            let (listing, guild, args) =
+                pages::parse_full(&id).ok_or_else(|| BotError::user("This button is no longer valid."))?;
+            return pages::show_in_full(ctx, bot, c, listing, guild, &args).await;
+        }
+        _ => {}
     }
     let user = UserId(c.user.id.get());
     let (g, r) = target(&id)?;
@@ -198,19 +209,14 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
                 )
                 .await?;
             for rel in &ended {
-                let text = format!(
+                let template = format!(
                     "Mentorship #{} ({}) has ended: a member left the program.",
-                    rel.id, rel.purpose
+                    rel.id,
+                    limits::TEXT
                 );
+                let text = super::render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
                 for m in rel.joined().filter(|m| m.user != user) {
-                    bot.notifier
-                        .dm(
-                            g,
-                            Some(rel.id),
-                            m.user,
-                            serenity::all::CreateMessage::new().content(text.clone()),
-                        )
-                        .await;
+                    bot.notifier.dm(g, Some(rel.id), m.user, limits::dm(text.clone())).await;
                 }
             }
         }

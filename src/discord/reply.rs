@@ -1,11 +1,9 @@
 //! The one place where errors become replies: a person sees what to fix, or a short apology
 //! while the details go to the log.
-use serenity::all::{
-    ComponentInteraction, Context, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, ModalInteraction,
-};
+use serenity::all::{ComponentInteraction, Context, CreateActionRow, CreateInteractionResponse, ModalInteraction};
 use tracing::{error, warn};
 
+use super::limits;
 use crate::engine;
 
 pub const APOLOGY: &str = "Sorry, something went wrong on our side. It has been logged; please try again later.";
@@ -57,44 +55,29 @@ pub async fn on_error(err: poise::FrameworkError<'_, Data, BotError>) {
     match err {
         poise::FrameworkError::Command { error, ctx, .. } => {
             let text = error.reply_text(&format!("/{}", ctx.command().qualified_name));
-            if let Err(e) = ctx
-                .send(poise::CreateReply::default().content(text).ephemeral(true))
-                .await
-            {
+            if let Err(e) = ctx.send(limits::reply(text)).await {
                 warn!(error = %e, "could not send the error reply");
             }
         }
         poise::FrameworkError::ArgumentParse { error, ctx, .. } => {
             let text = format!("Please check the options: {error}.");
-            let _ = ctx
-                .send(poise::CreateReply::default().content(text).ephemeral(true))
-                .await;
+            let _ = ctx.send(limits::reply(text)).await;
         }
         poise::FrameworkError::MissingUserPermissions { ctx, .. } => {
             let _ = ctx
-                .send(
-                    poise::CreateReply::default()
-                        .content("Only server admins and the program's coordinators can do that.")
-                        .ephemeral(true),
-                )
+                .send(limits::reply(
+                    "Only server admins and the program's coordinators can do that.",
+                ))
                 .await;
         }
         poise::FrameworkError::GuildOnly { ctx, .. } => {
-            let _ = ctx
-                .send(
-                    poise::CreateReply::default()
-                        .content("Please use this command in the server.")
-                        .ephemeral(true),
-                )
-                .await;
+            let _ = ctx.send(limits::reply("Please use this command in the server.")).await;
         }
         other => {
             // Anything else is ours to fix; the person still gets an answer.
             error!(error = %other, "command failed");
             if let Some(ctx) = other.ctx() {
-                let _ = ctx
-                    .send(poise::CreateReply::default().content(APOLOGY).ephemeral(true))
-                    .await;
+                let _ = ctx.send(limits::reply(APOLOGY)).await;
             }
         }
     }
@@ -109,10 +92,18 @@ pub enum Answerable<'a> {
 impl Answerable<'_> {
     /// Answers with an ephemeral message, as the first response or a follow-up.
     pub async fn ephemeral(&self, ctx: &Context, text: impl Into<String>) -> Result<(), serenity::Error> {
+        self.ephemeral_with(ctx, text, Vec::new()).await
+    }
+
+    /// [`Answerable::ephemeral`] with buttons.
+    pub async fn ephemeral_with(
+        &self,
+        ctx: &Context,
+        text: impl Into<String>,
+        rows: Vec<CreateActionRow>,
+    ) -> Result<(), serenity::Error> {
         let text = text.into();
-        let message = CreateInteractionResponseMessage::new()
-            .content(text.clone())
-            .ephemeral(true);
+        let message = limits::response(text.clone()).components(rows.clone());
         let first = match self {
             Answerable::Component(i) => {
                 i.create_response(&ctx.http, CreateInteractionResponse::Message(message))
@@ -124,7 +115,7 @@ impl Answerable<'_> {
             }
         };
         if first.is_err() {
-            let followup = CreateInteractionResponseFollowup::new().content(text).ephemeral(true);
+            let followup = limits::followup(text).components(rows);
             match self {
                 Answerable::Component(i) => i.create_followup(&ctx.http, followup).await?,
                 Answerable::Modal(i) => i.create_followup(&ctx.http, followup).await?,

@@ -22,7 +22,7 @@ mod program;
 mod relationships;
 pub mod schedule;
 
-pub use program::ProgramSetup;
+pub use program::{ProgramSetup, ThreadMemberDue};
 pub use relationships::Direction;
 pub use schedule::{MeetingAnswer, Moved};
 

@@ -132,6 +132,7 @@ impl Engine {
         for member in rel.members.clone() {
             let existing = self.store.relationships_of(rel.guild, member.user).await?;
             rel.check_not_duplicate(&existing)?;
+            rel.check_room_for(member.user, &existing)?;
         }
         rel.id = self
             .store

@@ -151,6 +151,9 @@ impl Harness {
             response.is_ephemeral(),
             "answers about one's own data are ephemeral: {response:?}"
         );
+        if response.is_deferred() {
+            return deferred_answer(&handle).await.text();
+        }
         response.content().unwrap_or_default().to_string()
     }
 
@@ -276,5 +279,24 @@ impl Harness {
     /// Waits until `user` has received at least `count` DMs.
     pub async fn dms(&self, user: mentorbot::domain::UserId, count: usize) -> Vec<fake_discord::SentMessage> {
         self.fake.wait_for_dms(user.0, count, WAIT).await
+    }
+}
+
+/// The answer that follows a deferral: a follow-up, or the deferred message edited.
+pub async fn deferred_answer(handle: &InteractionHandle) -> fake_discord::SentMessage {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(m) = handle.followups().into_iter().next() {
+            return m;
+        }
+        if let Some(m) = handle.original().filter(|m| !m.text().is_empty()) {
+            return m;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no answer followed the deferral of interaction {}",
+            handle.id
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

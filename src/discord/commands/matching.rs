@@ -1,12 +1,11 @@
 //! Matching in Discord: `/mentor suggest` for one person, `/program match preview|publish`
 //! and `/program export` for the organisers.
-use serenity::all::{
-    ButtonStyle, ComponentInteraction, Context, CreateActionRow, CreateAttachment, CreateButton, CreateMessage,
-};
+use serenity::all::{ButtonStyle, ComponentInteraction, Context, CreateActionRow, CreateAttachment, CreateButton};
 
 use super::{caller, caller_rights, fit, guild, say};
 use crate::discord::bot::Bot;
 use crate::discord::ids::{Action, CustomId};
+use crate::discord::limits;
 use crate::discord::render::{self, mention};
 use crate::discord::reply::{Answerable, BotError, Ctx};
 use crate::domain::ids::{GuildId, UserId};
@@ -68,13 +67,8 @@ pub async fn suggest(ctx: Ctx<'_>) -> Result<(), BotError> {
                 .style(ButtonStyle::Primary)
         })
         .collect();
-    ctx.send(
-        poise::CreateReply::default()
-            .content(fit(&text, MESSAGE_MAX))
-            .components(vec![CreateActionRow::Buttons(buttons)])
-            .ephemeral(true),
-    )
-    .await?;
+    ctx.send(limits::reply(fit(&text, MESSAGE_MAX)).components(vec![CreateActionRow::Buttons(buttons)]))
+        .await?;
     Ok(())
 }
 
@@ -144,10 +138,8 @@ pub async fn preview(ctx: Ctx<'_>) -> Result<(), BotError> {
         summary(&run)
     );
     ctx.send(
-        poise::CreateReply::default()
-            .content(fit(&text, MESSAGE_MAX))
-            .attachment(CreateAttachment::bytes(csv(&run).into_bytes(), "match-preview.csv"))
-            .ephemeral(true),
+        limits::reply(limits::shorten(&text, MESSAGE_MAX, " (every line: the CSV)"))
+            .attachment(CreateAttachment::bytes(csv(&run).into_bytes(), "match-preview.csv")),
     )
     .await?;
     Ok(())
@@ -187,7 +179,11 @@ pub async fn publish(ctx: Ctx<'_>) -> Result<(), BotError> {
         );
     }
     // Answer first: the DMs may take longer than Discord waits for an answer.
-    say(ctx, fit(&text, MESSAGE_MAX)).await?;
+    say(
+        ctx,
+        limits::shorten(&text, MESSAGE_MAX, " (every line: the CSV of /program match preview)"),
+    )
+    .await?;
     for (rel, reasons) in &published.pairs {
         invite(&bot, rel, |role| {
             let reasons: Vec<String> = match role {
@@ -220,14 +216,12 @@ pub async fn export(ctx: Ctx<'_>) -> Result<(), BotError> {
         reports.len()
     );
     ctx.send(
-        poise::CreateReply::default()
-            .content(text)
+        limits::reply(text)
             .attachment(CreateAttachment::bytes(file.text().into_bytes(), "program.json"))
             .attachment(CreateAttachment::bytes(
                 crate::engine::organisers::reports_csv(&reports).into_bytes(),
                 "relationships.csv",
-            ))
-            .ephemeral(true),
+            )),
     )
     .await?;
     Ok(())
@@ -236,7 +230,7 @@ pub async fn export(ctx: Ctx<'_>) -> Result<(), BotError> {
 /// The organisers' proposal, with why, to everyone invited; the usual Accept / Decline buttons.
 async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> String) {
     for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
-        let text = format!(
+        let template = format!(
             "The program's organisers propose a **{}** mentorship (#{}) for you as **{}**, with {}.\n**Why:** {}.\n\
              **Purpose:** {}\nThis invitation expires {}.",
             rel.kind,
@@ -244,9 +238,10 @@ async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> String) {
             m.role,
             render::others(rel, m.user),
             why(m.role),
-            rel.purpose,
+            limits::TEXT,
             render::when(rel.expires_at)
         );
+        let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
         let buttons = CreateActionRow::Buttons(vec![
             CreateButton::new(CustomId::on(Action::Accept, rel.guild, rel.id).encode())
                 .label("Accept")
@@ -255,9 +250,7 @@ async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> String) {
                 .label("Decline")
                 .style(ButtonStyle::Danger),
         ]);
-        let message = CreateMessage::new()
-            .content(fit(&text, MESSAGE_MAX))
-            .components(vec![buttons]);
+        let message = limits::dm(text).components(vec![buttons]);
         bot.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
     }
 }

@@ -7,6 +7,7 @@ use serenity::all::{
 
 use super::bot::{Draft, DraftEntry};
 use super::ids::{Action, CustomId};
+use super::limits;
 use super::reply::{BotError, Ctx};
 use crate::domain::ids::{GuildId, UserId};
 
@@ -62,9 +63,9 @@ pub fn other_person(ctx: Ctx<'_>, user: &User) -> Result<UserId, BotError> {
     Ok(UserId(user.id.get()))
 }
 
+/// An answer only the caller sees, fitted and pinging nobody (see `limits`).
 pub async fn say(ctx: Ctx<'_>, text: impl Into<String>) -> Result<(), BotError> {
-    ctx.send(poise::CreateReply::default().content(text.into()).ephemeral(true))
-        .await?;
+    ctx.send(limits::reply(text)).await?;
     Ok(())
 }
 
@@ -114,19 +115,7 @@ pub fn text_field(id: &str, label: &str, long: bool, required: bool, max: u16, v
     CreateActionRow::InputText(input)
 }
 
-/// Discord's limit on a form's title and on a field's label.
-pub const LABEL_MAX: usize = 45;
-
-/// Cuts a label to Discord's limit, so a long text can never make a form fail.
-pub fn fit(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max - 1).collect();
-        s.push('…');
-        s
-    }
-}
+pub use super::limits::{fit, LABEL_MAX};
 
 pub fn purpose_form(custom_id: String, title: &str, hint: &str) -> CreateModal {
     CreateModal::new(custom_id, fit(title, LABEL_MAX))

@@ -43,6 +43,8 @@ pub async fn setup(
     let g = guild(ctx)?;
     // Discord hides the command from others, but that is advice to clients: check again here.
     let (is_admin, roles) = caller_rights(ctx);
+    // Several changes and reads: more than one database round trip before the answer.
+    ctx.defer_ephemeral().await?;
     let engine = &ctx.data().engine;
     // Checked before anything is saved, so one bad value leaves every setting as it was.
     if let Some(bonus) = unplaced_bonus {
