@@ -149,10 +149,10 @@ mod tests {
         assert_eq!(text, APOLOGY);
         assert!(!text.contains("hunter2") && !text.contains("db.internal"));
         let user = BotError::Engine(engine::Error::Relationship(RelationshipError::NotMember));
-        assert_eq!(
-            user.reply_text("/mentorship end"),
-            "You are not a member of this mentorship."
-        );
+        // The same answer as for a mentorship that does not exist.
+        assert_eq!(user.reply_text("/mentorship end"), engine::NOT_YOURS);
+        let missing = BotError::Engine(engine::Error::NotFound("mentorship"));
+        assert_eq!(missing.reply_text("/mentorship end"), engine::NOT_YOURS);
         let invalid = BotError::Engine(engine::Error::Invalid(crate::domain::validate::ValidationError::new(
             "time zone",
             "\"Mars\" is not a known time zone.",

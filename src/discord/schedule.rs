@@ -16,7 +16,7 @@ use super::notify::Delivery;
 use super::render::{mention, when};
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
 use crate::domain::relationship::{Relationship, State};
-use crate::engine::organisers::Digest;
+use crate::engine::organisers::{Digest, Organisers};
 use crate::engine::schedule::{kind, CheckinDue, ReminderDue};
 use crate::engine::Error;
 use crate::jobs::{Job, JobHandler, Outcome};
@@ -118,35 +118,44 @@ impl ScheduleJobs {
         }
     }
 
-    /// The coordinator's digest: in the program channel with the role mentioned, or to the
-    /// server owner by DM when there is no channel.
-    async fn digest(&self, job: &Job, digest: &Digest) -> Outcome {
-        let text = digest_text(digest);
-        let message = CreateMessage::new()
-            .content(text)
-            .nonce(Nonce::String(job.nonce()))
-            .enforce_nonce(true);
-        let result = match digest.channel {
-            Some(channel) => self.bot.notifier.post(channel, message).await,
-            None => {
-                let http = self.bot.notifier.http();
-                match http.get_guild(serenity::all::GuildId::new(digest.guild.0)).await {
-                    Ok(g) => {
-                        let owner = UserId(g.owner_id.get());
-                        return match self.bot.notifier.dm(digest.guild, None, owner, message).await {
-                            Delivery::Undelivered => Outcome::Retry {
-                                error: "the digest could not reach the server owner".into(),
-                            },
-                            _ => Outcome::Done,
-                        };
-                    }
-                    Err(e) => Err(e),
-                }
-            }
+    /// Organisers' information, where only organisers read it: the coordinator channel, else a
+    /// DM to each coordinator, else to the server's owner. Never the program channel. `part`
+    /// keeps the channel post's nonce apart from the job's other messages.
+    async fn to_organisers(&self, job: &Job, guild: GuildId, to: &Organisers, text: &str, part: Option<u64>) -> Outcome {
+        let nonce = |n: String| {
+            CreateMessage::new()
+                .content(text)
+                .nonce(Nonce::String(n))
+                .enforce_nonce(true)
         };
-        match result {
-            Ok(()) => Outcome::Done,
-            Err(e) => Outcome::Retry { error: e.to_string() },
+        let people = match to {
+            Organisers::Channel(channel) => {
+                let n = part.map_or_else(|| job.nonce(), |p| job.nonce_for(p));
+                return match self.bot.notifier.post(*channel, nonce(n)).await {
+                    Ok(()) => Outcome::Done,
+                    Err(e) => Outcome::Retry { error: e.to_string() },
+                };
+            }
+            Organisers::People(people) => people.clone(),
+            Organisers::Owner => match self.bot.notifier.http().get_guild(serenity::all::GuildId::new(guild.0)).await {
+                Ok(g) => vec![UserId(g.owner_id.get())],
+                Err(e) => return Outcome::Retry { error: e.to_string() },
+            },
+        };
+        let mut failed = 0;
+        for p in people {
+            // Not the nonce of a member's own message of the same job (a coordinator may be one).
+            let message = nonce(job.nonce_for(!p.0));
+            if self.bot.notifier.dm(guild, None, p, message).await == Delivery::Undelivered {
+                failed += 1;
+            }
+        }
+        if failed > 0 {
+            Outcome::Retry {
+                error: format!("{failed} organiser(s) could not be reached"),
+            }
+        } else {
+            Outcome::Done
         }
     }
 
@@ -202,20 +211,15 @@ impl ScheduleJobs {
                         button(Action::EndRel, &n, "End", ButtonStyle::Danger),
                     ]);
                     let outcome = self.to_members(job, &due.rel, None, &text, vec![row]).await;
-                    if let Some((channel, role)) = due.coordinator {
-                        // Counts only: the coordinator hears that a pair needs help, not why.
-                        let note = format!(
-                            "<@&{role}> mentorship #{} has missed {} check-ins in a row; its members got their \
-                             issue-handling prompt.",
-                            due.rel.id, due.missed
-                        );
-                        let message = CreateMessage::new()
-                            .content(note)
-                            .nonce(Nonce::String(job.nonce_for(0)))
-                            .enforce_nonce(true);
-                        if let Err(e) = self.bot.notifier.post(channel, message).await {
-                            warn!(error = %e, "could not tell the coordinator");
-                        }
+                    // Counts only: the organisers hear that a pair needs help, not why.
+                    let note = format!(
+                        "Mentorship #{} has missed {} check-ins in a row; its members got their issue-handling prompt.",
+                        due.rel.id, due.missed
+                    );
+                    if let Outcome::Retry { error } =
+                        self.to_organisers(job, due.rel.guild, &due.organisers, &note, Some(0)).await
+                    {
+                        warn!(error, "could not tell the organisers");
                     }
                     outcome
                 }
@@ -266,13 +270,13 @@ impl ScheduleJobs {
             },
             kind::CELEBRATE => match engine.due_celebration(job).await? {
                 Some(due) => {
+                    // Every member agreed to this post. It names them, but not the mentorship's number
+                    // nor its purpose: those would tie them to anything else said about that number.
                     let members: Vec<String> = due.rel.joined().map(|m| mention(m.user)).collect();
                     let mut text = format!(
-                        "🎉 **Celebrating mentorship #{}**: {} completed their {} mentorship ({}).",
-                        due.rel.id,
+                        "🎉 **Celebrating**: {} completed their {} mentorship.",
                         members.join(" and "),
                         due.rel.kind,
-                        due.rel.purpose
                     );
                     for (who, note) in &due.notes {
                         text += &format!("\n{}: {}", mention(*who), note);
@@ -289,7 +293,10 @@ impl ScheduleJobs {
                 None => Outcome::Done,
             },
             crate::engine::organisers::DIGEST => match engine.due_digest(job).await? {
-                Some(digest) => self.digest(job, &digest).await,
+                Some(digest) => {
+                    let text = digest_text(&digest);
+                    self.to_organisers(job, digest.guild, &digest.to, &text, None).await
+                }
                 None => Outcome::Done,
             },
             other => Outcome::Failed {
@@ -338,7 +345,7 @@ pub fn checkin_target(id: &CustomId) -> Option<(GuildId, RelationshipId, crate::
 /// The digest's text: counts and mentions of people waiting, never anyone's words.
 pub fn digest_text(d: &Digest) -> String {
     let mut text = String::from("**Weekly program digest**");
-    if let Some(role) = d.coordinator_role {
+    if let (Some(role), Organisers::Channel(_)) = (d.coordinator_role, &d.to) {
         text += &format!(" for <@&{role}>");
     }
     text += &format!(

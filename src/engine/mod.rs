@@ -11,11 +11,15 @@ use crate::domain::relationship::{Relationship, RelationshipError};
 use crate::domain::validate::ValidationError;
 use crate::store::{Store, StoreError};
 
+pub mod drafts;
+mod invitations;
 mod journal;
 mod listings;
 pub mod matching;
+pub mod members;
 pub mod organisers;
 mod plan;
+pub mod presses;
 mod privacy;
 mod profiles;
 mod program;
@@ -56,6 +60,9 @@ pub enum Error {
     Forbidden(&'static str),
     #[error("someone changed this at the same moment; please try again")]
     Conflict,
+    /// A limit of the server (invitations, agreement versions) or someone who cannot be invited.
+    #[error("{0}")]
+    Limit(String),
     #[error("internal error: {0}")]
     Internal(#[source] StoreError),
 }
@@ -75,6 +82,9 @@ impl Error {
             Error::Invalid(v) | Error::Relationship(RelationshipError::Invalid(v)) => {
                 format!("Please fix the {}: {}.", v.field, v.reason.trim_end_matches('.'))
             }
+            // One answer whether the mentorship does not exist or is someone else's, so its
+            // existence cannot be learned by trying numbers.
+            Error::NotFound("mentorship") | Error::Relationship(RelationshipError::NotMember) => NOT_YOURS.into(),
             other => {
                 let text = other.to_string();
                 let mut chars = text.chars();
@@ -102,6 +112,10 @@ impl From<StoreError> for Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The answer for a mentorship that does not exist, is in another server, or is not the asker's.
+pub const NOT_YOURS: &str =
+    "You have no such mentorship in this server (or have not joined it). /mentorship list shows yours.";
 
 #[derive(Clone)]
 pub struct Engine {
@@ -136,6 +150,16 @@ impl Engine {
     pub async fn relationship_for(&self, guild: GuildId, id: RelationshipId, viewer: UserId) -> Result<Relationship> {
         let rel = self.load(guild, id).await?;
         if rel.member(viewer).is_none() {
+            return Err(Error::NotFound("mentorship"));
+        }
+        Ok(rel)
+    }
+
+    /// A relationship the actor has joined; anyone else gets the same answer as for one that
+    /// does not exist.
+    pub async fn joined_relationship(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
+        let rel = self.load(guild, id).await?;
+        if !rel.is_joined(actor) {
             return Err(Error::NotFound("mentorship"));
         }
         Ok(rel)

@@ -8,7 +8,7 @@ use crate::domain::relationship::{EndReason, Origin, Proposal, Relationship, Rel
 use crate::store::{SeatGuard, StoreError};
 
 /// Who asks whom in a direct, person-to-person proposal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Direction {
     /// The caller asks the other person to mentor them.
     Request,
@@ -127,12 +127,16 @@ impl Engine {
     }
 
     pub(super) async fn insert_proposal(&self, proposal: Proposal) -> Result<Relationship> {
-        let expiry = self.program_settings(proposal.guild).await?.proposal_expiry_days;
+        let settings = self.program_settings(proposal.guild).await?;
+        let expiry = settings.proposal_expiry_days;
         let mut rel = Relationship::propose(proposal, self.now(), chrono::Duration::days(i64::from(expiry)))?;
+        let mut existing = std::collections::HashMap::new();
         for member in rel.members.clone() {
-            let existing = self.store.relationships_of(rel.guild, member.user).await?;
-            rel.check_not_duplicate(&existing)?;
+            let theirs = self.store.relationships_of(rel.guild, member.user).await?;
+            rel.check_not_duplicate(&theirs)?;
+            existing.insert(member.user, theirs);
         }
+        self.check_invitation(&rel, &settings, &existing).await?;
         rel.id = self
             .store
             .insert_relationship(&rel)
@@ -143,7 +147,7 @@ impl Engine {
 
     /// The invited person accepts. The mentor's capacity is checked again inside the save.
     pub async fn accept(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
-        let mut rel = self.load(guild, id).await?;
+        let mut rel = self.relationship_for(guild, id, actor).await?;
         let (seats, guard) = self.seats_for(&rel).await?;
         let was = rel.state;
         rel.accept(actor, seats, self.now())?;
@@ -184,7 +188,7 @@ impl Engine {
     }
 
     pub async fn decline(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
-        let mut rel = self.load(guild, id).await?;
+        let mut rel = self.relationship_for(guild, id, actor).await?;
         rel.decline(actor, self.now())?;
         self.store.save_relationship(&mut rel, None).await?;
         Ok(rel)
@@ -214,8 +218,9 @@ impl Engine {
         actor: UserId,
         input: &AgreementInput,
     ) -> Result<(Relationship, u32)> {
-        let mut rel = self.load(guild, id).await?;
+        let mut rel = self.relationship_for(guild, id, actor).await?;
         rel.require_agreement_writable(actor)?;
+        self.check_agreement_versions(&rel).await?;
         let now = self.now();
         let terms = AgreementTerms::from_input(actor, input, now)?;
         let version = rel.propose_agreement(actor, terms, now)?;

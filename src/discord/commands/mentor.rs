@@ -84,6 +84,7 @@ pub async fn profile(
     #[description = "The mentoring style you offer, e.g. coaching"] mentoring_styles: Option<String>,
     #[description = "The learning style you want, e.g. hands-on"] learning_styles: Option<String>,
     #[description = "The name the program shows"] name: Option<String>,
+    #[description = "May others see you in /mentor suggest? (off until you say yes)"] suggestable: Option<bool>,
 ) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let me = caller(ctx);
@@ -102,8 +103,16 @@ pub async fn profile(
     .iter()
     .all(|o| o.is_none());
     if nothing_given {
+        if let (Some(on), Some(_)) = (suggestable, &existing) {
+            engine.set_suggestable(g, me, on).await?;
+        }
         return match existing {
             Some(p) => {
+                let shown = if engine.is_suggestable(g, me).await? {
+                    "yes (turn it off with /mentor profile suggestable:False)"
+                } else {
+                    "no (turn it on with /mentor profile suggestable:True)"
+                };
                 let windows: Vec<String> = p.availability.iter().map(|w| w.to_string()).collect();
                 let methods: Vec<&str> = p.methods.iter().map(|m| m.as_str()).collect();
                 let paused = p
@@ -113,7 +122,7 @@ pub async fn profile(
                 say(
                     ctx,
                     format!(
-                        "**{}** ({})\nTime zone: {}\nAvailable: {}\nMeets by: {}\nExperience: {}\nMentoring styles: {}\nLearning styles: {}{paused}",
+                        "**{}** ({})\nTime zone: {}\nAvailable: {}\nMeets by: {}\nExperience: {}\nMentoring styles: {}\nLearning styles: {}\nShown in /mentor suggest: {shown}{paused}",
                         p.display_name,
                         p.role.as_deref().unwrap_or("no role given"),
                         p.timezone.name(),
@@ -193,9 +202,21 @@ pub async fn profile(
         input.display_name = v;
     }
     let saved = engine.set_profile(g, me, &input).await?;
+    if let Some(on) = suggestable {
+        engine.set_suggestable(g, me, on).await?;
+    }
+    let note = match suggestable {
+        Some(true) => " Others may see you in /mentor suggest.",
+        Some(false) => " You will not appear in /mentor suggest.",
+        None => "",
+    };
     say(
         ctx,
-        format!("Profile saved: {} in {}.", saved.display_name, saved.timezone.name()),
+        format!(
+            "Profile saved: {} in {}.{note}",
+            saved.display_name,
+            saved.timezone.name()
+        ),
     )
     .await
 }
@@ -237,6 +258,8 @@ pub async fn offer(
     #[description = "Skills you bring, comma-separated"] skills: Option<String>,
     #[description = "Kinds you accept: classic, reverse, peer (comma-separated; all if empty)"] kinds: Option<String>,
     #[description = "What you hope to learn in return"] hopes_to_learn: Option<String>,
+    #[description = "May members looking for a mentor see you in /mentor suggest? (off until you say yes)"]
+    suggest_me: Option<bool>,
 ) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let input = OfferInput {
@@ -250,7 +273,11 @@ pub async fn offer(
     // Check the options before the form opens, so nobody types a purpose in vain.
     crate::domain::listing::Offer::new(g, caller(ctx), &input, ctx.data().engine.now())
         .map_err(crate::engine::Error::from)?;
-    open_draft_form(ctx, g, Draft::Offer(input), |id| {
+    let draft = Draft::Offer {
+        input,
+        suggestable: suggest_me,
+    };
+    open_draft_form(ctx, g, draft, |id| {
         purpose_form(id, "Your offer to mentor", "Why do you offer mentoring? (your purpose)")
     })
     .await
@@ -263,6 +290,7 @@ pub async fn seek(
     #[description = "Your goals or topics, comma-separated"] goals: String,
     #[description = "Kinds you want: classic, reverse, peer (comma-separated; all if empty)"] kinds: Option<String>,
     #[description = "Mentoring styles you would like, comma-separated"] styles: Option<String>,
+    #[description = "May mentors see you in /mentor suggest? (off until you say yes)"] suggest_me: Option<bool>,
 ) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let input = RequestInput {
@@ -273,7 +301,11 @@ pub async fn seek(
     };
     crate::domain::listing::Request::new(g, caller(ctx), &input, ctx.data().engine.now())
         .map_err(crate::engine::Error::from)?;
-    open_draft_form(ctx, g, Draft::Seek(input), |id| {
+    let draft = Draft::Seek {
+        input,
+        suggestable: suggest_me,
+    };
+    open_draft_form(ctx, g, draft, |id| {
         purpose_form(
             id,
             "Your request for a mentor",
