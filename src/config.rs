@@ -505,7 +505,10 @@ mod tests {
             ("postgres://bot:hunter2@db/x", "postgres://bot:[redacted]@db/x"),
             ("postgres://bot@db/x", "postgres://bot@db/x"),
             ("sqlite://data/m.db", "sqlite://data/m.db"),
-            ("postgres://bot:pa@ss/w@rd@db:5432/x", "postgres://bot:[redacted]@db:5432/x"),
+            (
+                "postgres://bot:pa@ss/w@rd@db:5432/x",
+                "postgres://bot:[redacted]@db:5432/x",
+            ),
             (
                 "postgres://db/x?user=bot&password=hunter2&sslmode=require",
                 "postgres://db/x?user=bot&password=[redacted]&sslmode=require",
@@ -528,7 +531,10 @@ mod tests {
         settings.database.url = "postgres://mentorbot:hunter2@db:5432/mentorbot?password=hunter2".into();
         let printed = settings.to_redacted_toml();
         assert!(!printed.contains("hunter2"), "{printed}");
-        assert!(printed.contains("postgres://mentorbot:[redacted]@db:5432/mentorbot"), "{printed}");
+        assert!(
+            printed.contains("postgres://mentorbot:[redacted]@db:5432/mentorbot"),
+            "{printed}"
+        );
         settings.database.url = "mysql://root:hunter2@db/x".into();
         let e = settings.validate().unwrap_err().0;
         assert!(!e.contains("hunter2") && e.contains("database.url"), "{e}");

@@ -412,7 +412,10 @@ mod tests {
             m.job(&format!("forged-{i}"), JobEvent::Claimed);
         }
         let text = m.render(&Snapshot::default());
-        assert_eq!(sample(&text, "mentorbot_jobs_claimed_total", &[("kind", "other")]), Some(100.0));
+        assert_eq!(
+            sample(&text, "mentorbot_jobs_claimed_total", &[("kind", "other")]),
+            Some(100.0)
+        );
         assert!(!text.contains("forged"), "{text}");
     }
 }

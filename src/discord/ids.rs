@@ -168,14 +168,23 @@ impl CustomId {
         let rel = |r: u64| i64::try_from(r).ok().map(RelationshipId);
         let checkin = |c: u64| i64::try_from(c).ok().map(CheckinId);
         Some(match (self.action, self.numbers.as_slice()) {
-            (Action::Accept, &[g, r]) => Press::Accept { guild: GuildId(g), rel: rel(r)? },
-            (Action::Decline, &[g, r]) => Press::Decline { guild: GuildId(g), rel: rel(r)? },
+            (Action::Accept, &[g, r]) => Press::Accept {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::Decline, &[g, r]) => Press::Decline {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
             (Action::Confirm, &[g, r, v]) => Press::Confirm {
                 guild: GuildId(g),
                 rel: rel(r)?,
                 version: u32::try_from(v).ok()?,
             },
-            (Action::Retro, &[g, r]) => Press::Retro { guild: GuildId(g), rel: rel(r)? },
+            (Action::Retro, &[g, r]) => Press::Retro {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
             (Action::Reflect, &[g, r]) => Press::Reflect {
                 guild: GuildId(g),
                 rel: rel(r)?,
@@ -206,9 +215,18 @@ impl CustomId {
                 rel: rel(r)?,
                 checkin: checkin(c)?,
             },
-            (Action::ChangeFrequency, &[g, r]) => Press::ChangeFrequency { guild: GuildId(g), rel: rel(r)? },
-            (Action::PauseRel, &[g, r]) => Press::Pause { guild: GuildId(g), rel: rel(r)? },
-            (Action::EndRel, &[g, r]) => Press::End { guild: GuildId(g), rel: rel(r)? },
+            (Action::ChangeFrequency, &[g, r]) => Press::ChangeFrequency {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::PauseRel, &[g, r]) => Press::Pause {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::EndRel, &[g, r]) => Press::End {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
             (Action::Forget, &[g, u]) => Press::Forget {
                 guild: GuildId(g),
                 user: UserId(u),
@@ -248,13 +266,19 @@ impl CustomId {
                 rel: rel(r)?,
                 checkin: None,
             },
-            (Action::RetroForm, &[g, r]) => Submit::Retro { guild: GuildId(g), rel: rel(r)? },
+            (Action::RetroForm, &[g, r]) => Submit::Retro {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
             (Action::RescheduleForm, &[g, r, c]) => Submit::Reschedule {
                 guild: GuildId(g),
                 rel: rel(r)?,
                 checkin: checkin(c)?,
             },
-            (Action::FrequencyForm, &[g, r]) => Submit::Frequency { guild: GuildId(g), rel: rel(r)? },
+            (Action::FrequencyForm, &[g, r]) => Submit::Frequency {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
             _ => return None,
         })
     }

@@ -75,10 +75,7 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
         .and_then(|id| id.press())
         .ok_or_else(invalid)?;
     let user = UserId(c.user.id.get());
-    let presser = Presser {
-        user,
-        bot: c.user.bot,
-    };
+    let presser = Presser { user, bot: c.user.bot };
     let answer = Answerable::Component(c);
     match bot.engine.press(presser, press).await? {
         Pressed::Answered { before, rel, accepted } => {
@@ -312,10 +309,7 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
         .and_then(|id| id.submit())
         .ok_or_else(invalid)?;
     let user = UserId(m.user.id.get());
-    let presser = Presser {
-        user,
-        bot: m.user.bot,
-    };
+    let presser = Presser { user, bot: m.user.bot };
     let fields = values(m);
     let answer = Answerable::Modal(m);
     match bot.engine.submit(presser, submit, &fields).await? {

@@ -2,7 +2,9 @@
 //! database so that buttons pressed in DMs can be checked without a request to Discord per press.
 //! GUILD_CREATE lists every member of a server that is not "large"; a large one is asked for its
 //! members in chunks. Additions, updates and chunks add or update; removals and bans remove.
-use serenity::all::{ChunkGuildFilter, Context, Guild, GuildId as SGuildId, GuildMemberUpdateEvent, GuildMembersChunkEvent, Member};
+use serenity::all::{
+    ChunkGuildFilter, Context, Guild, GuildId as SGuildId, GuildMemberUpdateEvent, GuildMembersChunkEvent, Member,
+};
 use tracing::warn;
 
 use super::bot::Bot;

@@ -6,8 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use async_trait::async_trait;
 use serenity::all::{
-    ClientBuilder, ConnectionStage, FullEvent, GatewayIntents, HttpBuilder, Interaction, RatelimitInfo, ShardId,
-    ShardManager,
+    ClientBuilder, ConnectionStage, FullEvent, GatewayIntents, HttpBuilder, RatelimitInfo, ShardId, ShardManager,
 };
 use tokio::sync::{watch, OnceCell};
 use tokio::task::JoinHandle;
@@ -200,10 +199,6 @@ async fn event_handler(
     match event {
         FullEvent::InteractionCreate { interaction } => {
             let started = Instant::now();
-            if let Interaction::Command(c) = interaction {
-                // A command made in the server proves its author is a member now.
-                interactions::seen_in_guild(data, c.guild_id, c.member.as_deref()).await;
-            }
             let ok = interactions::handle(ctx, data, interaction).await;
             if let Some(name) = interactions::metric_name(interaction) {
                 data.notifier.metrics().command(&name, ok, started.elapsed());
@@ -228,6 +223,12 @@ async fn event_handler(
 
 async fn command_started(ctx: poise::Context<'_, Data, BotError>) {
     ctx.set_invocation_data(Instant::now()).await;
+    if let poise::Context::Application(app) = ctx {
+        // A command made in the server proves its author is a member now (recorded before the
+        // command runs: poise calls the event handler only after it).
+        let i = app.interaction;
+        interactions::seen_in_guild(ctx.data(), i.guild_id, i.member.as_deref()).await;
+    }
 }
 
 async fn command_finished(ctx: poise::Context<'_, Data, BotError>, ok: bool) {

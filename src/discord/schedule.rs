@@ -121,7 +121,14 @@ impl ScheduleJobs {
     /// Organisers' information, where only organisers read it: the coordinator channel, else a
     /// DM to each coordinator, else to the server's owner. Never the program channel. `part`
     /// keeps the channel post's nonce apart from the job's other messages.
-    async fn to_organisers(&self, job: &Job, guild: GuildId, to: &Organisers, text: &str, part: Option<u64>) -> Outcome {
+    async fn to_organisers(
+        &self,
+        job: &Job,
+        guild: GuildId,
+        to: &Organisers,
+        text: &str,
+        part: Option<u64>,
+    ) -> Outcome {
         let nonce = |n: String| {
             CreateMessage::new()
                 .content(text)
@@ -137,7 +144,13 @@ impl ScheduleJobs {
                 };
             }
             Organisers::People(people) => people.clone(),
-            Organisers::Owner => match self.bot.notifier.http().get_guild(serenity::all::GuildId::new(guild.0)).await {
+            Organisers::Owner => match self
+                .bot
+                .notifier
+                .http()
+                .get_guild(serenity::all::GuildId::new(guild.0))
+                .await
+            {
                 Ok(g) => vec![UserId(g.owner_id.get())],
                 Err(e) => return Outcome::Retry { error: e.to_string() },
             },
@@ -216,8 +229,9 @@ impl ScheduleJobs {
                         "Mentorship #{} has missed {} check-ins in a row; its members got their issue-handling prompt.",
                         due.rel.id, due.missed
                     );
-                    if let Outcome::Retry { error } =
-                        self.to_organisers(job, due.rel.guild, &due.organisers, &note, Some(0)).await
+                    if let Outcome::Retry { error } = self
+                        .to_organisers(job, due.rel.guild, &due.organisers, &note, Some(0))
+                        .await
                     {
                         warn!(error, "could not tell the organisers");
                     }

@@ -49,7 +49,8 @@ impl Engine {
         let stored = StoredDraft {
             guild,
             user,
-            draft: serde_json::to_string(draft).map_err(|e| Error::Internal(crate::store::StoreError::Database(Box::new(e))))?,
+            draft: serde_json::to_string(draft)
+                .map_err(|e| Error::Internal(crate::store::StoreError::Database(Box::new(e))))?,
             created_at: now,
         };
         self.store

@@ -70,8 +70,7 @@ impl Engine {
             let declined = existing.get(&u).into_iter().flatten().filter_map(|r| {
                 let m = r.member(u)?;
                 let at = m.responded_at?;
-                (m.status == MemberStatus::Declined && r.member(sender).is_some() && at + cooldown > now)
-                    .then_some(at)
+                (m.status == MemberStatus::Declined && r.member(sender).is_some() && at + cooldown > now).then_some(at)
             });
             if let Some(at) = declined.max() {
                 return Err(Error::Limit(format!(
@@ -87,7 +86,11 @@ impl Engine {
 
     /// Each agreement version DMs every member: a mentorship gets a limited number a day.
     pub(super) async fn check_agreement_versions(&self, rel: &Relationship) -> Result<()> {
-        let limit = self.program_settings(rel.guild).await?.limits.agreement_versions_per_day();
+        let limit = self
+            .program_settings(rel.guild)
+            .await?
+            .limits
+            .agreement_versions_per_day();
         let since = self.now() - Duration::days(1);
         let recent = rel.agreements.iter().filter(|a| a.created_at > since).count();
         if recent >= limit as usize {

@@ -838,7 +838,12 @@ impl Engine {
         let me = id(user);
         let consenting = self.store.suggestable(guild).await?;
         let mut listable: HashMap<UserId, bool> = HashMap::new();
-        for u in file.mentors.iter().map(|m| m.user).chain(file.mentees.iter().map(|m| m.user)) {
+        for u in file
+            .mentors
+            .iter()
+            .map(|m| m.user)
+            .chain(file.mentees.iter().map(|m| m.user))
+        {
             if listable.contains_key(&u) {
                 continue;
             }
@@ -892,10 +897,7 @@ impl Engine {
             None
         };
         if let Some((target, list)) = found {
-            let shown: Vec<(UserId, String)> = list
-                .iter()
-                .map(|s| (s.user, suggestion_key(target, s.kind)))
-                .collect();
+            let shown: Vec<(UserId, String)> = list.iter().map(|s| (s.user, suggestion_key(target, s.kind))).collect();
             self.store.replace_suggestions(guild, user, &shown, self.now()).await?;
             return Ok((target, list));
         }

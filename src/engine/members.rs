@@ -70,14 +70,8 @@ impl Engine {
     pub(super) async fn require_invitable(&self, guild: GuildId, user: UserId) -> Result<()> {
         match self.store.guild_member(guild, user).await? {
             Some(m) if !m.bot => Ok(()),
-            Some(_) => Err(Error::Limit(format!(
-                "<@{}> is a bot; invite a person instead",
-                user.0
-            ))),
-            None => Err(Error::Limit(format!(
-                "<@{}> is not a member of this server",
-                user.0
-            ))),
+            Some(_) => Err(Error::Limit(format!("<@{}> is a bot; invite a person instead", user.0))),
+            None => Err(Error::Limit(format!("<@{}> is not a member of this server", user.0))),
         }
     }
 }

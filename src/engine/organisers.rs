@@ -291,7 +291,9 @@ pub fn safe_cell(cell: &str) -> std::borrow::Cow<'_, str> {
 
 /// A CSV file (RFC 4180, through the `csv` crate) with every cell made safe ([`safe_cell`]).
 pub fn write_csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
-    let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
     // Writing to memory cannot fail.
     let _ = out.write_record(header);
     for row in rows {

@@ -23,24 +23,69 @@ use crate::domain::validate::ValidationError;
 /// A button, as its custom id says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Press {
-    Accept { guild: GuildId, rel: RelationshipId },
-    Decline { guild: GuildId, rel: RelationshipId },
-    Confirm { guild: GuildId, rel: RelationshipId, version: u32 },
+    Accept {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
+    Decline {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
+    Confirm {
+        guild: GuildId,
+        rel: RelationshipId,
+        version: u32,
+    },
     /// Opens the retrospective form.
-    Retro { guild: GuildId, rel: RelationshipId },
+    Retro {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
     /// Opens the reflection form (about one check-in, or none).
-    Reflect { guild: GuildId, rel: RelationshipId, checkin: Option<CheckinId> },
-    Skip { guild: GuildId, rel: RelationshipId, checkin: CheckinId },
-    Met { guild: GuildId, rel: RelationshipId, checkin: CheckinId },
-    NotMet { guild: GuildId, rel: RelationshipId, checkin: CheckinId },
+    Reflect {
+        guild: GuildId,
+        rel: RelationshipId,
+        checkin: Option<CheckinId>,
+    },
+    Skip {
+        guild: GuildId,
+        rel: RelationshipId,
+        checkin: CheckinId,
+    },
+    Met {
+        guild: GuildId,
+        rel: RelationshipId,
+        checkin: CheckinId,
+    },
+    NotMet {
+        guild: GuildId,
+        rel: RelationshipId,
+        checkin: CheckinId,
+    },
     /// Opens the form that moves a check-in.
-    Reschedule { guild: GuildId, rel: RelationshipId, checkin: CheckinId },
+    Reschedule {
+        guild: GuildId,
+        rel: RelationshipId,
+        checkin: CheckinId,
+    },
     /// Opens the form that changes the frequency.
-    ChangeFrequency { guild: GuildId, rel: RelationshipId },
-    Pause { guild: GuildId, rel: RelationshipId },
-    End { guild: GuildId, rel: RelationshipId },
+    ChangeFrequency {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
+    Pause {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
+    End {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
     /// Confirms `/mentor forget`; `user` is whom it was shown to.
-    Forget { guild: GuildId, user: UserId },
+    Forget {
+        guild: GuildId,
+        user: UserId,
+    },
     /// A `/mentor suggest` button: `for_user` was shown `other`.
     Suggested {
         guild: GuildId,
@@ -138,16 +183,28 @@ pub enum Pressed {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Submit {
     /// A slash command's form; its options wait in the draft under `key`.
-    Draft { key: u64 },
+    Draft {
+        key: u64,
+    },
     /// A reflection for the journal, about one check-in or none.
     Reflection {
         guild: GuildId,
         rel: RelationshipId,
         checkin: Option<CheckinId>,
     },
-    Retro { guild: GuildId, rel: RelationshipId },
-    Reschedule { guild: GuildId, rel: RelationshipId, checkin: CheckinId },
-    Frequency { guild: GuildId, rel: RelationshipId },
+    Retro {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
+    Reschedule {
+        guild: GuildId,
+        rel: RelationshipId,
+        checkin: CheckinId,
+    },
+    Frequency {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
 }
 
 /// What a form did.
@@ -315,7 +372,12 @@ impl Engine {
 
     /// A form: its sender is checked first, then everything its custom id carries, then the
     /// fields (by their custom ids; missing ones are empty).
-    pub async fn submit(&self, presser: Presser, submit: Submit, fields: &HashMap<String, String>) -> Result<Submitted> {
+    pub async fn submit(
+        &self,
+        presser: Presser,
+        submit: Submit,
+        fields: &HashMap<String, String>,
+    ) -> Result<Submitted> {
         let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
         let user = presser.user;
         Ok(match submit {
@@ -414,7 +476,12 @@ impl Engine {
     }
 
     /// Applies a "may be suggested" answer: (the answer, whether a profile took it).
-    async fn answer_suggestable(&self, guild: GuildId, user: UserId, answer: Option<bool>) -> Result<Option<(bool, bool)>> {
+    async fn answer_suggestable(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        answer: Option<bool>,
+    ) -> Result<Option<(bool, bool)>> {
         match answer {
             Some(on) => Ok(Some((on, self.store.set_suggestable(guild, user, on).await?))),
             None => Ok(None),

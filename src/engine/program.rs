@@ -87,7 +87,8 @@ impl Engine {
             settings.limits.open_invitations = Some(validate::in_range("invitation limit", n, 1, 50)? as u32);
         }
         if let Some(n) = setup.decline_cooldown_days {
-            settings.limits.decline_cooldown_days = Some(validate::in_range("decline cooldown days", n, 0, 365)? as u32);
+            settings.limits.decline_cooldown_days =
+                Some(validate::in_range("decline cooldown days", n, 0, 365)? as u32);
         }
         if let Some(n) = setup.agreement_versions_per_day {
             settings.limits.agreement_versions_per_day =

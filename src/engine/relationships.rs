@@ -235,16 +235,20 @@ impl Engine {
         actor: UserId,
         version: u32,
     ) -> Result<Relationship> {
-        self.change(guild, id, |rel, now| rel.confirm_agreement(actor, version, now))
-            .await
+        self.change(guild, id, Some(actor), |rel, now| {
+            rel.confirm_agreement(actor, version, now)
+        })
+        .await
     }
 
     pub async fn pause(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
-        self.change(guild, id, |rel, now| rel.pause(Some(actor), now)).await
+        self.change(guild, id, Some(actor), |rel, now| rel.pause(Some(actor), now))
+            .await
     }
 
     pub async fn resume(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
-        self.change(guild, id, |rel, now| rel.resume(actor, now)).await
+        self.change(guild, id, Some(actor), |rel, now| rel.resume(actor, now))
+            .await
     }
 
     /// Ends a relationship; the mentee's request and the mentor's place are free to match again.
@@ -255,22 +259,29 @@ impl Engine {
         actor: UserId,
         reason: EndReason,
     ) -> Result<Relationship> {
-        self.change(guild, id, |rel, now| rel.end(Some(actor), reason, now))
+        self.change(guild, id, Some(actor), |rel, now| rel.end(Some(actor), reason, now))
             .await
     }
 
     /// The bot ends a relationship itself, e.g. on its planned end date.
     pub async fn end_by_bot(&self, guild: GuildId, id: RelationshipId, reason: EndReason) -> Result<Relationship> {
-        self.change(guild, id, |rel, now| rel.end(None, reason, now)).await
+        self.change(guild, id, None, |rel, now| rel.end(None, reason, now))
+            .await
     }
 
+    /// Loads, changes and saves a relationship; with an actor, one who is not a member of it
+    /// gets the answer for a relationship that does not exist.
     async fn change(
         &self,
         guild: GuildId,
         id: RelationshipId,
+        actor: Option<UserId>,
         f: impl FnOnce(&mut Relationship, DateTime<Utc>) -> std::result::Result<(), RelationshipError>,
     ) -> Result<Relationship> {
-        let mut rel = self.load(guild, id).await?;
+        let mut rel = match actor {
+            Some(actor) => self.relationship_for(guild, id, actor).await?,
+            None => self.load(guild, id).await?,
+        };
         let before = rel.state;
         f(&mut rel, self.now())?;
         self.store.save_relationship(&mut rel, None).await?;

@@ -107,6 +107,22 @@ impl Harness {
         let bot = tokio::time::timeout(WAIT, handle.bot())
             .await
             .expect("the bot finished its setup");
+        // The members the gateway listed (GUILD_CREATE) are recorded before the test acts: the
+        // owner is one only the gateway tells of.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while world
+            .store
+            .guild_member(GUILD, mentorbot::domain::UserId(OWNER))
+            .await
+            .unwrap()
+            .is_none()
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the server's members were recorded"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         (app, handle, bot)
     }
 

@@ -1,8 +1,6 @@
 //! Matching in Discord: `/mentor suggest` for one person, `/program match preview|publish`
 //! and `/program export` for the organisers.
-use serenity::all::{
-    ButtonStyle, CreateActionRow, CreateAttachment, CreateButton, CreateMessage,
-};
+use serenity::all::{ButtonStyle, CreateActionRow, CreateAttachment, CreateButton, CreateMessage};
 
 use super::{caller, caller_rights, fit, guild, say};
 use crate::discord::bot::Bot;
