@@ -289,6 +289,20 @@ impl Harness {
         assert_eq!(retro.learned, "Practice");
     }
 
+    /// Waits for a DM to `user` that contains `needle`; returns its text.
+    pub async fn wait_dm(&self, user: mentorbot::domain::UserId, needle: &str) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let dms = self.fake.dms_to(user.0);
+            if let Some(m) = dms.iter().find(|m| m.content.contains(needle)) {
+                return m.content.clone();
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            assert!(!left.is_zero(), "no DM to {user} with {needle:?}: {dms:#?}");
+            self.fake.wait_for_dms(user.0, dms.len() + 1, left).await;
+        }
+    }
+
     /// Waits until `user` has received at least `count` DMs.
     pub async fn dms(&self, user: mentorbot::domain::UserId, count: usize) -> Vec<fake_discord::SentMessage> {
         self.fake.wait_for_dms(user.0, count, WAIT).await
