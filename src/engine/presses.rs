@@ -255,7 +255,8 @@ impl Engine {
                 let rel = if accepted {
                     self.accept(guild, rel, user).await?
                 } else {
-                    self.decline(guild, rel, user).await?
+                    // Whoever declines sees no agreement the others may have written meanwhile.
+                    self.decline(guild, rel, user).await?.seen_by(user)
                 };
                 Pressed::Answered { before, rel, accepted }
             }

@@ -292,9 +292,15 @@ impl Engine {
         Ok(rel)
     }
 
-    /// The caller's relationships, newest first.
+    /// The caller's relationships, newest first; the agreements only of those they joined.
     pub async fn relationships(&self, guild: GuildId, user: UserId) -> Result<Vec<Relationship>> {
-        Ok(self.store.relationships_of(guild, user).await?)
+        Ok(self
+            .store
+            .relationships_of(guild, user)
+            .await?
+            .into_iter()
+            .map(|r| r.seen_by(user))
+            .collect())
     }
 }
 
