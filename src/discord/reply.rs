@@ -36,7 +36,7 @@ impl BotError {
     pub fn reply_text(&self, context: &str) -> String {
         match self {
             BotError::Engine(e) if e.is_user_error() => e.user_message(),
-            BotError::User(text) => text.clone(),
+            BotError::User(text) => engine::shorten_quoted(text),
             BotError::Engine(e) => {
                 error!(context, error = ?e, "internal error");
                 APOLOGY.to_string()
@@ -68,6 +68,17 @@ pub async fn on_error(err: poise::FrameworkError<'_, Data, BotError>) {
             let text = format!("Please check the options: {error}.");
             let _ = ctx
                 .send(poise::CreateReply::default().content(text).ephemeral(true))
+                .await;
+        }
+        // Options that do not resolve (a channel or role that does not exist) are input to fix.
+        poise::FrameworkError::CommandStructureMismatch { description, ctx, .. } => {
+            warn!(description, "command options did not match");
+            let _ = poise::Context::Application(ctx)
+                .send(
+                    poise::CreateReply::default()
+                        .content("Please check the options: one of them names nothing in this server.")
+                        .ephemeral(true),
+                )
                 .await;
         }
         poise::FrameworkError::MissingUserPermissions { ctx, .. } => {

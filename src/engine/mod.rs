@@ -73,8 +73,13 @@ impl Error {
         !matches!(self, Error::Internal(_))
     }
 
-    /// The short text a person sees.
+    /// The short text a person sees. Values it quotes back are cut to a readable length, so a
+    /// long input still gets an answer that fits in a message.
     pub fn user_message(&self) -> String {
+        shorten_quoted(&self.full_message())
+    }
+
+    fn full_message(&self) -> String {
         match self {
             Error::Internal(_) => {
                 "Sorry, something went wrong on our side. It has been logged; please try again later.".into()
@@ -97,6 +102,22 @@ impl Error {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_quoted_values_are_cut() {
+        let long = "x".repeat(5000);
+        let e = super::Error::Invalid(crate::domain::validate::ValidationError::new(
+            "until",
+            format!("\"{long}\" is not a date; write it as YYYY-MM-DD"),
+        ));
+        let text = e.user_message();
+        assert!(text.chars().count() < 200, "{text}");
+        assert!(text.ends_with("is not a date; write it as YYYY-MM-DD."), "{text}");
+        assert_eq!(super::shorten_quoted("a \"b\" c"), "a \"b\" c");
+    }
+}
+
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
@@ -112,6 +133,29 @@ impl From<StoreError> for Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The longest value an answer quotes back, in characters.
+const MAX_QUOTED: usize = 80;
+
+/// Cuts every quoted value ("...") longer than [`MAX_QUOTED`] characters, with an ellipsis.
+pub fn shorten_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(1024));
+    let mut parts = text.split('"');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        out.push('"');
+        // Odd pieces (0-based even here) are inside quotes.
+        if i % 2 == 0 && part.chars().count() > MAX_QUOTED {
+            out.extend(part.chars().take(MAX_QUOTED - 1));
+            out.push('…');
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
 
 /// The answer for a mentorship that does not exist, is in another server, or is not the asker's.
 pub const NOT_YOURS: &str =
