@@ -131,6 +131,10 @@ async fn pairs(world: &World, guild: GuildId) -> Vec<RelationshipId> {
         ..Default::default()
     };
     e.setup_program(guild, true, &[], &setup).await.unwrap();
+    // They are members of the server (as its member events would have recorded).
+    for p in PEOPLE {
+        world.add_member(guild, p).await;
+    }
     let mut rels = Vec::new();
     for (i, mentor) in PEOPLE.iter().enumerate() {
         for mentee in PEOPLE.iter().skip(i + 1) {
