@@ -232,22 +232,22 @@ async fn bad_inputs_get_a_clear_answer_and_change_nothing(w: World) {
             cmd("mentorship plan add")
                 .int("mentorship", rel.id.0)
                 .str("goal", "mine"),
-            "not a member",
+            "no such mentorship",
         ),
         (
             STRANGER,
             cmd("mentorship journal write").int("mentorship", rel.id.0),
-            "not found",
+            "no such mentorship",
         ),
         (
             STRANGER,
             cmd("mentorship end").int("mentorship", rel.id.0).int("reason", 3),
-            "not a member",
+            "no such mentorship",
         ),
         (
             MENTEE,
             cmd("mentorship plan list").int("mentorship", 999_999),
-            "not found",
+            "no such mentorship",
         ),
         (
             MENTEE,

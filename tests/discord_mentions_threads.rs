@@ -60,7 +60,7 @@ async fn a_celebration_that_tries_to_ping_pings_nobody(w: World) {
     h.run_jobs().await;
     let post = h
         .fake
-        .wait_for_message(|m| m.content.starts_with("🎉 **Celebrating mentorship"), WAIT)
+        .wait_for_message(|m| m.content.starts_with("🎉 **Celebrating**"), WAIT)
         .await
         .expect("the celebration");
     assert!(post.content.contains(&bait), "shown as typed: {}", post.content);
@@ -70,14 +70,19 @@ async fn a_celebration_that_tries_to_ping_pings_nobody(w: World) {
 }
 
 /// Adding a member to the thread fails: a durable job tries again and, when it keeps failing,
-/// tells the coordinators (pinging their role) instead of dropping it.
+/// tells the coordinators in their own channel (pinging their role) instead of dropping it.
 async fn a_member_who_cannot_be_added_to_the_thread_is_reported(w: World) {
     let h = Harness::start(w).await;
     let engine = h.world.engine.clone();
+    // The organisers' own channel, apart from the program channel every member can see.
+    let organisers = GUILD.0 + 2;
+    h.fake
+        .add_channel(fake_discord::FakeChannel::text(organisers, GUILD.0, "organisers"));
     h.say(
         UserId(OWNER),
         cmd("program setup")
             .channel("channel", channel())
+            .channel("coordinator_channel", organisers)
             .role("coordinator_role", COORDINATOR_ROLE),
     )
     .await;
@@ -102,7 +107,7 @@ async fn a_member_who_cannot_be_added_to_the_thread_is_reported(w: World) {
         h.advance(chrono::Duration::minutes(10)).await;
         reported = h
             .fake
-            .messages_in(channel())
+            .messages_in(organisers)
             .into_iter()
             .find(|m| m.content.contains("could not add"));
         if reported.is_some() {
@@ -125,16 +130,23 @@ async fn a_member_who_cannot_be_added_to_the_thread_is_reported(w: World) {
         .count();
     assert!(attempts >= 4, "tried {attempts} times");
     // Reported once: the job is over, nothing more is sent about it.
+    assert!(
+        !h.fake
+            .messages_in(channel())
+            .iter()
+            .any(|m| m.content.contains("could not add")),
+        "nothing for the organisers in the program channel"
+    );
     let reports = h
         .fake
-        .messages_in(channel())
+        .messages_in(organisers)
         .iter()
         .filter(|m| m.content.contains("could not add"))
         .count();
     h.advance(chrono::Duration::hours(2)).await;
     assert_eq!(
         h.fake
-            .messages_in(channel())
+            .messages_in(organisers)
             .iter()
             .filter(|m| m.content.contains("could not add"))
             .count(),

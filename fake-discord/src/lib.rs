@@ -680,6 +680,31 @@ impl FakeDiscord {
         self.interaction_component(message_id, user_id, custom_id, 3, Some(values))
     }
 
+    /// A button press with a custom id the message does not carry: what a modified client could
+    /// try. Discord's own client cannot send it, so [`FakeDiscord::interaction_button`] refuses
+    /// to; hostile-input tests use this to show the bot refuses such a press if one ever arrives.
+    ///
+    /// # Panics
+    /// If the message is unknown.
+    pub fn interaction_button_forged(&self, message_id: u64, user_id: u64, custom_id: &str) -> InteractionHandle {
+        let (place, msg) = {
+            let st = self.shared.state.lock().unwrap();
+            let m = st
+                .message(message_id)
+                .unwrap_or_else(|| panic!("interaction_button_forged: unknown message {message_id}"));
+            let place = match m.guild_id {
+                Some(g) => Place::Guild {
+                    guild_id: g,
+                    channel_id: m.channel_id,
+                },
+                None => Place::Dm,
+            };
+            (place, message_json(&st, m))
+        };
+        let data = json!({"custom_id": custom_id, "component_type": 2});
+        self.inject_interaction(place, user_id, 3, data, Some((message_id, msg)))
+    }
+
     fn interaction_component(
         &self,
         message_id: u64,

@@ -1,12 +1,10 @@
 //! The bot's shared state, and what it tells people after each change.
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serenity::all::{
     AutoArchiveDuration, ButtonStyle, ChannelId, ChannelType, CreateActionRow, CreateButton, CreateThread, EditThread,
     UserId as SUserId,
 };
-use tokio::sync::Mutex;
 use tracing::{info, warn};
 
 use super::ids::{Action, CustomId};
@@ -14,65 +12,20 @@ use super::limits::{self, Pings};
 use super::notify::Notifier;
 use super::pages::{self, Listing};
 use super::render::{self, mention};
-use crate::domain::agreement::AgreementInput;
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
-use crate::domain::listing::{Kind, OfferInput, RequestInput};
 use crate::domain::relationship::{MemberStatus, Relationship, State};
-use crate::engine::{Direction, Engine};
+use crate::engine::Engine;
 
-/// A slash command's options, kept while the person types the rest into a form.
-#[derive(Debug, Clone)]
-pub enum Draft {
-    Offer(OfferInput),
-    Seek(RequestInput),
-    Direct {
-        to: UserId,
-        kind: Kind,
-        direction: Direction,
-    },
-    Peer {
-        invitees: Vec<UserId>,
-    },
-    Agreement {
-        rel: RelationshipId,
-        input: AgreementInput,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub struct DraftEntry {
-    pub guild: GuildId,
-    pub user: UserId,
-    pub draft: Draft,
-}
+pub use crate::engine::drafts::Draft;
 
 pub struct Bot {
     pub engine: Engine,
     pub notifier: Notifier,
-    /// Drafts by the id of the command interaction that opened the form. A draft lost in a
-    /// restart only means the person runs the command again.
-    drafts: Mutex<HashMap<u64, DraftEntry>>,
 }
 
 impl Bot {
     pub fn new(engine: Engine, notifier: Notifier) -> Self {
-        Self {
-            engine,
-            notifier,
-            drafts: Mutex::new(HashMap::new()),
-        }
-    }
-
-    pub async fn put_draft(&self, key: u64, entry: DraftEntry) {
-        let mut drafts = self.drafts.lock().await;
-        if drafts.len() > 10_000 {
-            drafts.clear();
-        }
-        drafts.insert(key, entry);
-    }
-
-    pub async fn take_draft(&self, key: u64) -> Option<DraftEntry> {
-        self.drafts.lock().await.remove(&key)
+        Self { engine, notifier }
     }
 
     fn answer_buttons(guild: GuildId, rel: RelationshipId) -> CreateActionRow {
@@ -299,8 +252,12 @@ impl Bot {
         expired.len()
     }
 
-    /// Someone left the server: their relationships change and the others are told.
+    /// Someone left the server (or was banned): their buttons stop working, their relationships
+    /// change and the others are told.
     pub async fn on_member_left(&self, guild: GuildId, user: UserId) {
+        if let Err(e) = self.engine.record_member_gone(guild, user).await {
+            warn!(error = %e, "could not record a member leaving");
+        }
         let changed = match self.engine.member_left(guild, user).await {
             Ok(c) => c,
             Err(e) => {

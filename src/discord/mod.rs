@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use async_trait::async_trait;
 use serenity::all::{
-    ClientBuilder, ConnectionStage, FullEvent, GatewayIntents, HttpBuilder, HttpError, Interaction, RatelimitInfo,
-    ShardId, ShardManager,
+    ClientBuilder, ConnectionStage, FullEvent, GatewayIntents, HttpBuilder, HttpError, RatelimitInfo, ShardId,
+    ShardManager,
 };
 use tokio::sync::{watch, OnceCell};
 use tokio::task::JoinHandle;
@@ -26,6 +26,7 @@ pub mod commands;
 pub mod ids;
 pub mod interactions;
 pub mod limits;
+pub mod members;
 pub mod notify;
 pub mod pacer;
 pub mod pages;
@@ -201,34 +202,36 @@ async fn event_handler(
     match event {
         FullEvent::InteractionCreate { interaction } => {
             let started = Instant::now();
-            interactions::handle(ctx, data, interaction).await;
-            if let Some(name) = component_name(interaction) {
-                data.notifier.metrics().command(&name, true, started.elapsed());
+            let ok = interactions::handle(ctx, data, interaction).await;
+            if let Some(name) = interactions::metric_name(interaction) {
+                data.notifier.metrics().command(&name, ok, started.elapsed());
             }
         }
         FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
             data.on_member_left(GuildId(guild_id.get()), UserId(user.id.get()))
                 .await
         }
+        FullEvent::GuildBanAddition { guild_id, banned_user } => {
+            data.on_member_left(GuildId(guild_id.get()), UserId(banned_user.id.get()))
+                .await
+        }
+        FullEvent::GuildMemberAddition { new_member } => members::seen(data, new_member.guild_id, new_member).await,
+        FullEvent::GuildMemberUpdate { event, .. } => members::updated(data, event).await,
+        FullEvent::GuildMembersChunk { chunk } => members::chunk(data, chunk).await,
+        FullEvent::GuildCreate { guild, .. } => members::guild_created(ctx, data, guild).await,
         _ => {}
     }
     Ok(())
 }
 
-/// A button or form by the action in its custom id ("button mb:met"), for the metrics: the
-/// numbers after it would make a series per relationship.
-fn component_name(interaction: &Interaction) -> Option<String> {
-    let (what, id) = match interaction {
-        Interaction::Component(c) => ("button", &c.data.custom_id),
-        Interaction::Modal(m) => ("form", &m.data.custom_id),
-        _ => return None,
-    };
-    let action: Vec<&str> = id.split(':').take(2).collect();
-    Some(format!("{what} {}", action.join(":")))
-}
-
 async fn command_started(ctx: poise::Context<'_, Data, BotError>) {
     ctx.set_invocation_data(Instant::now()).await;
+    if let poise::Context::Application(app) = ctx {
+        // A command made in the server proves its author is a member now (recorded before the
+        // command runs: poise calls the event handler only after it).
+        let i = app.interaction;
+        interactions::seen_in_guild(ctx.data(), i.guild_id, i.member.as_deref()).await;
+    }
 }
 
 async fn command_finished(ctx: poise::Context<'_, Data, BotError>, ok: bool) {

@@ -12,6 +12,7 @@ use super::limits::{self, MESSAGE_MAX};
 use super::render::{self, mention};
 use super::reply::{Answerable, BotError};
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
+use crate::engine::members::Presser;
 
 /// What a paged answer lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,12 +221,13 @@ async fn lines(bot: &Bot, p: &Paged) -> Result<(String, Vec<String>), BotError> 
                 .celebration(g, rel)
                 .await?
                 .ok_or_else(|| BotError::user("This celebration is no longer shown."))?;
-            let mut lines = vec![format!("**Purpose:** {}", due.rel.purpose)];
+            // As the post: the members' notes, not the mentorship's number nor its purpose.
+            let mut lines = Vec::new();
             for (who, note) in &due.notes {
                 lines.push(format!("**{}:**", mention(*who)));
                 lines.extend(paragraphs(note));
             }
-            (format!("🎉 **Celebrating mentorship #{rel}, in full**"), lines)
+            ("🎉 **Celebrating, in full**".to_string(), lines)
         }
     })
 }
@@ -277,8 +279,15 @@ pub fn reply(page: Page) -> poise::CreateReply {
 }
 
 /// Previous / Next pressed: the same message shows the page asked for. Only the asker may turn.
-pub async fn turn(ctx: &Context, bot: &Bot, c: &ComponentInteraction, id: &CustomId) -> Result<(), BotError> {
+pub async fn turn(
+    ctx: &Context,
+    bot: &Bot,
+    c: &ComponentInteraction,
+    id: &CustomId,
+    presser: Presser,
+) -> Result<(), BotError> {
     let (p, index) = Paged::parse(id).ok_or_else(|| BotError::user("This button is no longer valid."))?;
+    bot.engine.require_presser(p.guild, presser).await?;
     if c.user.id.get() != p.asker.0 {
         return Err(BotError::user(
             "Only the person who asked can turn these pages; run the command yourself to see yours.",
@@ -296,10 +305,12 @@ pub async fn show_in_full(
     ctx: &Context,
     bot: &Bot,
     c: &ComponentInteraction,
+    presser: Presser,
     listing: Listing,
     guild: GuildId,
     args: &[u64],
 ) -> Result<(), BotError> {
+    bot.engine.require_presser(guild, presser).await?;
     let p = Paged::new(listing, guild, UserId(c.user.id.get()), args);
     let shown = page(bot, &p, 0).await?;
     Answerable::Component(c)

@@ -34,7 +34,7 @@ impl BotError {
     pub fn reply_text(&self, context: &str) -> String {
         match self {
             BotError::Engine(e) if e.is_user_error() => e.user_message(),
-            BotError::User(text) => text.clone(),
+            BotError::User(text) => engine::shorten_quoted(text),
             BotError::Engine(e) => {
                 error!(context, error = ?e, "internal error");
                 APOLOGY.to_string()
@@ -62,6 +62,15 @@ pub async fn on_error(err: poise::FrameworkError<'_, Data, BotError>) {
         poise::FrameworkError::ArgumentParse { error, ctx, .. } => {
             let text = format!("Please check the options: {error}.");
             let _ = ctx.send(limits::reply(text)).await;
+        }
+        // Options that do not resolve (a channel or role that does not exist) are input to fix.
+        poise::FrameworkError::CommandStructureMismatch { description, ctx, .. } => {
+            warn!(description, "command options did not match");
+            let _ = poise::Context::Application(ctx)
+                .send(limits::reply(
+                    "Please check the options: one of them names nothing in this server.",
+                ))
+                .await;
         }
         poise::FrameworkError::MissingUserPermissions { ctx, .. } => {
             let _ = ctx
@@ -140,10 +149,10 @@ mod tests {
         assert_eq!(text, APOLOGY);
         assert!(!text.contains("hunter2") && !text.contains("db.internal"));
         let user = BotError::Engine(engine::Error::Relationship(RelationshipError::NotMember));
-        assert_eq!(
-            user.reply_text("/mentorship end"),
-            "You are not a member of this mentorship."
-        );
+        // The same answer as for a mentorship that does not exist.
+        assert_eq!(user.reply_text("/mentorship end"), engine::NOT_YOURS);
+        let missing = BotError::Engine(engine::Error::NotFound("mentorship"));
+        assert_eq!(missing.reply_text("/mentorship end"), engine::NOT_YOURS);
         let invalid = BotError::Engine(engine::Error::Invalid(crate::domain::validate::ValidationError::new(
             "time zone",
             "\"Mars\" is not a known time zone.",

@@ -18,7 +18,7 @@ use super::pages::{self, Listing};
 use super::render::{self, mention, when};
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
 use crate::domain::relationship::{Relationship, State};
-use crate::engine::organisers::Digest;
+use crate::engine::organisers::{Digest, Organisers};
 use crate::engine::schedule::{kind, CelebrationDue, CheckinDue, IssuesDue, ReminderDue};
 use crate::engine::{Error, ThreadMemberDue};
 use crate::jobs::{Job, JobHandler, Outcome};
@@ -135,39 +135,66 @@ impl ScheduleJobs {
         }
     }
 
-    /// The coordinator's digest: in the program channel with the role mentioned, or to the
-    /// server owner by DM when there is no channel.
-    async fn digest(&self, job: &Job, digest: &Digest) -> Outcome {
-        let text = digest_text(digest);
-        // In the channel it is meant for the coordinators and pings their role; by DM, nobody.
-        let pings = digest.coordinator_role.map(Pings::role).unwrap_or_default();
-        let message = match digest.channel {
-            Some(_) => limits::post(text, &pings),
-            None => limits::dm(text),
-        }
-        .nonce(Nonce::String(job.nonce()))
-        .enforce_nonce(true);
-        let result = match digest.channel {
-            Some(channel) => self.bot.notifier.post(channel, message).await,
-            None => {
-                let http = self.bot.notifier.http();
-                match http.get_guild(serenity::all::GuildId::new(digest.guild.0)).await {
-                    Ok(g) => {
-                        let owner = UserId(g.owner_id.get());
-                        return match self.bot.notifier.dm(digest.guild, None, owner, message).await {
-                            Delivery::Undelivered => Outcome::Retry {
-                                error: "the digest could not reach the server owner".into(),
-                            },
-                            _ => Outcome::Done,
-                        };
+    /// Organisers' information, where only organisers read it: the coordinator channel (pinging
+    /// the coordinator role there), else a DM to each coordinator, else to the server's owner.
+    /// Never the program channel. `part` keeps the channel post's nonce apart from the job's other messages.
+    async fn to_organisers(
+        &self,
+        job: &Job,
+        guild: GuildId,
+        to: &Organisers,
+        text: &str,
+        part: Option<u64>,
+    ) -> Outcome {
+        let nonce =
+            |message: serenity::all::CreateMessage, n: String| message.nonce(Nonce::String(n)).enforce_nonce(true);
+        let people = match to {
+            Organisers::Channel { channel, role } => {
+                let n = part.map_or_else(|| job.nonce(), |p| job.nonce_for(p));
+                // There it is for the coordinators: their role is pinged, nobody else.
+                let (text, pings) = match role {
+                    Some(role) if !text.contains(&format!("<@&{role}>")) => {
+                        (format!("<@&{role}> {text}"), Pings::role(*role))
                     }
-                    Err(e) => Err(e),
-                }
+                    Some(role) => (text.to_string(), Pings::role(*role)),
+                    None => (text.to_string(), Pings::nobody()),
+                };
+                return match self
+                    .bot
+                    .notifier
+                    .post(*channel, nonce(limits::post(text, &pings), n))
+                    .await
+                {
+                    Ok(()) => Outcome::Done,
+                    Err(e) => Outcome::Retry { error: e.to_string() },
+                };
             }
+            Organisers::People(people) => people.clone(),
+            Organisers::Owner => match self
+                .bot
+                .notifier
+                .http()
+                .get_guild(serenity::all::GuildId::new(guild.0))
+                .await
+            {
+                Ok(g) => vec![UserId(g.owner_id.get())],
+                Err(e) => return Outcome::Retry { error: e.to_string() },
+            },
         };
-        match result {
-            Ok(()) => Outcome::Done,
-            Err(e) => Outcome::Retry { error: e.to_string() },
+        let mut failed = 0;
+        for p in people {
+            // Not the nonce of a member's own message of the same job (a coordinator may be one).
+            let message = nonce(limits::dm(text), job.nonce_for(!p.0));
+            if self.bot.notifier.dm(guild, None, p, message).await == Delivery::Undelivered {
+                failed += 1;
+            }
+        }
+        if failed > 0 {
+            Outcome::Retry {
+                error: format!("{failed} organiser(s) could not be reached"),
+            }
+        } else {
+            Outcome::Done
         }
     }
 
@@ -186,60 +213,23 @@ impl ScheduleJobs {
             };
         }
         let text = format!(
-            "Mentorship #{}: the bot could not add {} to the pair's private thread <#{}> ({}). Please add them by \
+            "Mentorship #{}: the bot could not add {} to the members' private thread <#{}> ({}). Please add them by \
              hand, or give the bot the Manage Threads permission in the program channel.",
             due.rel.id,
             mention(due.user),
             due.thread,
             limits::fit(&error.to_string(), 200)
         );
-        match self.tell_organisers(job, due.rel.guild, due.organisers, text).await {
-            Ok(()) => Outcome::Failed {
-                error: format!("adding a member to the thread (the organisers were told): {error}"),
-            },
-            Err(e) => Outcome::Retry {
-                error: format!("adding a member to the thread, then telling the organisers: {e}"),
-            },
-        }
-    }
-
-    /// A note for the organisers: in the program channel pinging the coordinator role, or by DM
-    /// to the server owner when the server has no such channel and role.
-    async fn tell_organisers(
-        &self,
-        job: &Job,
-        guild: GuildId,
-        organisers: Option<(u64, u64)>,
-        text: String,
-    ) -> Result<(), String> {
-        let nonce = Nonce::String(job.nonce_for(u64::MAX));
-        if let Some((channel, role)) = organisers {
-            let message = limits::post(format!("<@&{role}> {text}"), &Pings::role(role))
-                .nonce(nonce)
-                .enforce_nonce(true);
-            return self
-                .bot
-                .notifier
-                .post(channel, message)
-                .await
-                .map_err(|e| e.to_string());
-        }
-        let g = self
-            .bot
-            .notifier
-            .http()
-            .get_guild(serenity::all::GuildId::new(guild.0))
-            .await
-            .map_err(|e| e.to_string())?;
-        let message = limits::dm(text).nonce(nonce).enforce_nonce(true);
         match self
-            .bot
-            .notifier
-            .dm(guild, None, UserId(g.owner_id.get()), message)
+            .to_organisers(job, due.rel.guild, &due.organisers, &text, Some(u64::MAX))
             .await
         {
-            Delivery::Undelivered => Err("the server owner could not be reached".into()),
-            _ => Ok(()),
+            Outcome::Done => Outcome::Failed {
+                error: format!("adding a member to the thread (the organisers were told): {error}"),
+            },
+            Outcome::Retry { error: e } | Outcome::Failed { error: e } => Outcome::Retry {
+                error: format!("adding a member to the thread, then telling the organisers: {e}"),
+            },
         }
     }
 
@@ -296,19 +286,16 @@ impl ScheduleJobs {
                     }
                     let row = CreateActionRow::Buttons(buttons);
                     let outcome = self.to_members(job, &due.rel, None, &text, vec![row]).await;
-                    if let Some((channel, role)) = due.coordinator {
-                        // Counts only: the coordinator hears that a pair needs help, not why.
-                        let note = format!(
-                            "<@&{role}> mentorship #{} has missed {} check-ins in a row; its members got their \
-                             issue-handling prompt.",
-                            due.rel.id, due.missed
-                        );
-                        let message = limits::post(note, &Pings::role(role))
-                            .nonce(Nonce::String(job.nonce_for(0)))
-                            .enforce_nonce(true);
-                        if let Err(e) = self.bot.notifier.post(channel, message).await {
-                            warn!(error = %e, "could not tell the coordinator");
-                        }
+                    // Counts only: the organisers hear that a pair needs help, not why.
+                    let note = format!(
+                        "Mentorship #{} has missed {} check-ins in a row; its members got their issue-handling prompt.",
+                        due.rel.id, due.missed
+                    );
+                    if let Outcome::Retry { error } = self
+                        .to_organisers(job, due.rel.guild, &due.organisers, &note, Some(0))
+                        .await
+                    {
+                        warn!(error, "could not tell the organisers");
                     }
                     outcome
                 }
@@ -388,7 +375,10 @@ impl ScheduleJobs {
                 None => Outcome::Done,
             },
             crate::engine::organisers::DIGEST => match engine.due_digest(job).await? {
-                Some(digest) => self.digest(job, &digest).await,
+                Some(digest) => {
+                    let text = digest_text(&digest);
+                    self.to_organisers(job, digest.guild, &digest.to, &text, None).await
+                }
                 None => Outcome::Done,
             },
             other => Outcome::Failed {
@@ -452,9 +442,10 @@ fn quote(text: &str) -> String {
 /// they do not all fit, with "Show in full". The flag says whether anything was shortened.
 pub fn celebration_text(due: &CelebrationDue) -> (String, bool) {
     let members: Vec<String> = due.rel.joined().map(|m| mention(m.user)).collect();
+    // Every member agreed to this post. It names them, but neither the mentorship's number nor
+    // its purpose: those would tie them to anything else said about that number.
     let head = format!(
-        "🎉 **Celebrating mentorship #{}**: {} completed their {} mentorship (",
-        due.rel.id,
+        "🎉 **Celebrating**: {} completed their {} mentorship.",
         members.join(" and "),
         due.rel.kind,
     );
@@ -463,17 +454,15 @@ pub fn celebration_text(due: &CelebrationDue) -> (String, bool) {
         .iter()
         .map(|(who, _)| format!("\n{}: ", mention(*who)))
         .collect();
-    let texts: Vec<&str> = std::iter::once(due.rel.purpose.as_str())
-        .chain(due.notes.iter().map(|(_, n)| n.as_str()))
-        .collect();
+    let texts: Vec<&str> = due.notes.iter().map(|(_, n)| n.as_str()).collect();
     let note = "\nTexts ending in … are shortened: **Show in full** has every word.";
-    let fixed = limits::len(&head) + 2 + labels.iter().map(|l| limits::len(l)).sum::<usize>() + limits::len(note);
+    let fixed = limits::len(&head) + labels.iter().map(|l| limits::len(l)).sum::<usize>() + limits::len(note);
     let lengths: Vec<usize> = texts.iter().map(|t| limits::len(t)).collect();
     let shares = limits::shares(&lengths, limits::MESSAGE_MAX.saturating_sub(fixed));
     let shown: Vec<String> = texts.iter().zip(&shares).map(|(t, n)| limits::fit(t, *n)).collect();
     let shortened = shown.iter().zip(&texts).any(|(s, t)| s != t);
-    let mut text = format!("{head}{}).", shown[0]);
-    for (label, note) in labels.iter().zip(&shown[1..]) {
+    let mut text = head;
+    for (label, note) in labels.iter().zip(&shown) {
         text += label;
         text += note;
     }
@@ -498,7 +487,7 @@ pub fn checkin_target(id: &CustomId) -> Option<(GuildId, RelationshipId, crate::
 /// The digest's text: counts and mentions of people waiting, never anyone's words.
 pub fn digest_text(d: &Digest) -> String {
     let mut text = String::from("**Weekly program digest**");
-    if let Some(role) = d.coordinator_role {
+    if let (Some(role), Organisers::Channel { .. }) = (d.coordinator_role, &d.to) {
         text += &format!(" for <@&{role}>");
     }
     text += &format!(

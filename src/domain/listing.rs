@@ -133,7 +133,7 @@ pub struct Request {
     pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct OfferInput {
     pub purpose: String,
     pub topics: Vec<String>,
@@ -143,7 +143,7 @@ pub struct OfferInput {
     pub hopes_to_learn: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RequestInput {
     pub purpose: String,
     pub goals: Vec<String>,

@@ -587,6 +587,15 @@ impl Relationship {
         Ok(())
     }
 
+    /// What a member who has not joined may see: everything but the agreement, whose
+    /// expectations are the joined members' words.
+    pub fn seen_by(mut self, viewer: UserId) -> Relationship {
+        if !self.is_joined(viewer) {
+            self.agreements.clear();
+        }
+        self
+    }
+
     /// The step a member should take next, for listings.
     pub fn next_step(&self, viewer: UserId) -> &'static str {
         let invited = self.member(viewer).is_some_and(|m| m.status == MemberStatus::Invited);

@@ -18,6 +18,14 @@ pub struct ProgramSetup {
     pub digest: Option<String>,
     /// The server's time zone (an IANA name such as Europe/Berlin).
     pub timezone: Option<String>,
+    /// A channel only organisers read, for the digest and alerts.
+    pub coordinator_channel: Option<u64>,
+    /// Invitations a member may have waiting at once (1 to 50).
+    pub invitation_limit: Option<i64>,
+    /// Days before someone who declined may be invited again by the same member (0 to 365).
+    pub decline_cooldown_days: Option<i64>,
+    /// Agreement versions per mentorship in 24 hours (1 to 50).
+    pub agreement_versions_per_day: Option<i64>,
 }
 
 /// A member to add to their relationship's private thread, by a job.
@@ -26,9 +34,8 @@ pub struct ThreadMemberDue {
     pub rel: Relationship,
     pub thread: u64,
     pub user: UserId,
-    /// The program channel and coordinator role, when the server has both: where a lasting
-    /// failure is reported (else to the server owner).
-    pub organisers: Option<(u64, u64)>,
+    /// Where a lasting failure is reported (never the program channel).
+    pub organisers: super::organisers::Organisers,
 }
 
 impl Engine {
@@ -78,6 +85,27 @@ impl Engine {
         }
         if let Some(channel) = setup.channel {
             settings.channel = Some(channel);
+        }
+        if let Some(channel) = setup.coordinator_channel {
+            settings.coordinator_channel = Some(channel);
+        }
+        if settings.coordinator_channel.is_some() && settings.coordinator_channel == settings.channel {
+            return Err(ValidationError::new(
+                "coordinator channel",
+                "it must not be the program channel, which every participant can see; pick a channel only organisers read",
+            )
+            .into());
+        }
+        if let Some(n) = setup.invitation_limit {
+            settings.limits.open_invitations = Some(validate::in_range("invitation limit", n, 1, 50)? as u32);
+        }
+        if let Some(n) = setup.decline_cooldown_days {
+            settings.limits.decline_cooldown_days =
+                Some(validate::in_range("decline cooldown days", n, 0, 365)? as u32);
+        }
+        if let Some(n) = setup.agreement_versions_per_day {
+            settings.limits.agreement_versions_per_day =
+                Some(validate::in_range("agreement versions per day", n, 1, 50)? as u32);
         }
         if let Some(role) = setup.coordinator_role {
             if !is_admin {
@@ -173,12 +201,12 @@ impl Engine {
         {
             return Ok(None);
         }
-        let settings = self.program_settings(rel.guild).await?;
+        let organisers = self.organisers(rel.guild).await?;
         Ok(Some(ThreadMemberDue {
             rel,
             thread,
             user,
-            organisers: settings.channel.zip(settings.coordinator_role),
+            organisers,
         }))
     }
 

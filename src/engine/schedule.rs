@@ -74,8 +74,8 @@ pub struct IssuesDue {
     /// The version of the agreement in force (its issue handling is quoted).
     pub version: u32,
     pub issue_handling: String,
-    /// The program channel and coordinator role, when the server has both.
-    pub coordinator: Option<(u64, u64)>,
+    /// Where the organisers hear of it (never the program channel).
+    pub organisers: super::organisers::Organisers,
 }
 
 /// The celebration post, when every member agreed to it.
@@ -495,14 +495,13 @@ impl Engine {
         let Some((version, terms)) = rel.agreement_in_force().map(|a| (a.version, a.terms.clone())) else {
             return Ok(None);
         };
-        let settings = self.program_settings(rel.guild).await?;
         let missed = job.payload.get("missed").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
         Ok(Some(IssuesDue {
+            organisers: self.organisers(rel.guild).await?,
             rel,
             missed,
             version,
             issue_handling: terms.issue_handling,
-            coordinator: settings.channel.zip(settings.coordinator_role),
         }))
     }
 
@@ -675,6 +674,7 @@ impl Engine {
     ) -> Result<(Relationship, u32)> {
         let mut relationship = self.relationship_for(guild, rel, actor).await?;
         relationship.require_agreement_writable(actor)?;
+        self.check_agreement_versions(&relationship).await?;
         let mut terms = relationship
             .latest_agreement()
             .map(|a| a.terms.clone())

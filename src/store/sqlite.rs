@@ -58,3 +58,4 @@ macro_rules! id_in_json {
 
 include!("shared_sql.rs");
 include!("jobs_sql.rs");
+include!("privacy_sql.rs");

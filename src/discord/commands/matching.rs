@@ -1,18 +1,17 @@
 //! Matching in Discord: `/mentor suggest` for one person, `/program match preview|publish`
 //! and `/program export` for the organisers.
-use serenity::all::{ButtonStyle, ComponentInteraction, Context, CreateActionRow, CreateAttachment, CreateButton};
+use serenity::all::{ButtonStyle, CreateActionRow, CreateAttachment, CreateButton};
 
 use super::{caller, caller_rights, fit, guild, say};
 use crate::discord::bot::Bot;
 use crate::discord::ids::{Action, CustomId};
 use crate::discord::limits;
 use crate::discord::render::{self, mention};
-use crate::discord::reply::{Answerable, BotError, Ctx};
-use crate::domain::ids::{GuildId, UserId};
+use crate::discord::reply::{BotError, Ctx};
+use crate::domain::ids::UserId;
 use crate::domain::listing::Kind;
 use crate::domain::relationship::{MemberStatus, Relationship, Role};
 use crate::engine::matching::{mentor_view, MatchRun, SuggestFor};
-use crate::engine::Direction;
 
 /// Discord's limit on a message's text.
 const MESSAGE_MAX: usize = 2000;
@@ -34,8 +33,8 @@ pub async fn suggest(ctx: Ctx<'_>) -> Result<(), BotError> {
         return say(
             ctx,
             format!(
-                "Nobody can be suggested for your open {what} yet: no {who} with a free place that you were not paired \
-                 with before. Try again later."
+                "Nobody can be suggested for your open {what} yet: no {who} who agreed to be suggested, with a free \
+                 place, that you were not paired with before. Try again later."
             ),
         )
         .await;
@@ -69,46 +68,6 @@ pub async fn suggest(ctx: Ctx<'_>) -> Result<(), BotError> {
         .collect();
     ctx.send(limits::reply(fit(&text, MESSAGE_MAX)).components(vec![CreateActionRow::Buttons(buttons)]))
         .await?;
-    Ok(())
-}
-
-/// A suggestion's Request or Offer button: only the person the suggestions were for may use it.
-pub async fn suggestion_pressed(
-    ctx: &Context,
-    bot: &Bot,
-    c: &ComponentInteraction,
-    id: &CustomId,
-) -> Result<(), BotError> {
-    let &[g, for_user, other, kind] = id.numbers.as_slice() else {
-        return Err(BotError::user("This button is no longer valid."));
-    };
-    let user = UserId(c.user.id.get());
-    if user.0 != for_user {
-        return Err(BotError::user(
-            "These suggestions were made for someone else; run /mentor suggest for your own.",
-        ));
-    }
-    let kind = if kind == 1 { Kind::Reverse } else { Kind::Classic };
-    let direction = if id.action == Action::SuggestOffer {
-        Direction::Offer
-    } else {
-        Direction::Request
-    };
-    let rel = bot
-        .engine
-        .propose_suggested(GuildId(g), user, UserId(other), kind, direction)
-        .await?;
-    Answerable::Component(c)
-        .ephemeral(
-            ctx,
-            format!(
-                "Invitation sent to {} (mentorship #{}). You will hear their answer.",
-                mention(UserId(other)),
-                rel.id
-            ),
-        )
-        .await?;
-    bot.on_proposed(&rel).await;
     Ok(())
 }
 
@@ -312,55 +271,53 @@ fn summary(run: &MatchRun) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// Every mentee: placed with their mentor, score, each criterion and reasons, or unplaced
 /// with why; then the peer groups and the peer requests left over.
 pub fn csv(run: &MatchRun) -> String {
-    let mut out = String::from("mentee,mentor,score,topic,skill,style,timezone,availability,method,kind,reasons\n");
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let unplaced = |user: String, reason: &str| {
+        let mut row = vec![user];
+        row.extend(std::iter::repeat_n(String::new(), 9));
+        row.push(format!("unplaced: {reason}"));
+        row
+    };
     for p in &run.result.pairs {
-        let c = p.criteria.as_array();
-        let criteria: Vec<String> = c.iter().map(|v| v.to_string()).collect();
-        out += &format!(
-            "{},{},{},{},{}\n",
-            p.mentee,
-            p.mentor,
-            p.score,
-            criteria.join(","),
-            csv_field(&p.reasons.join("; "))
-        );
+        let mut row = vec![p.mentee.clone(), p.mentor.clone(), p.score.to_string()];
+        row.extend(p.criteria.as_array().iter().map(|v| v.to_string()));
+        row.push(p.reasons.join("; "));
+        rows.push(row);
     }
     for u in &run.result.unmatched {
-        out += &format!(
-            "{},,,,,,,,,,{}\n",
-            u.mentee,
-            csv_field(&format!("unplaced: {}", u.reason))
-        );
+        rows.push(unplaced(u.mentee.clone(), &u.reason));
     }
     for l in run.file.left_out.iter().filter(|l| !l.mentor) {
-        out += &format!(
-            "{},,,,,,,,,,{}\n",
-            l.user,
-            csv_field(&format!("unplaced: {}", l.reason))
-        );
+        rows.push(unplaced(l.user.to_string(), &l.reason));
     }
     for (n, g) in run.groups.iter().enumerate() {
         for m in &g.members {
-            out += &format!("{m},peer group {},,,,,,,,,{}\n", n + 1, csv_field(&g.explanation()));
+            let mut row = vec![m.to_string(), format!("peer group {}", n + 1)];
+            row.extend(std::iter::repeat_n(String::new(), 8));
+            row.push(g.explanation());
+            rows.push(row);
         }
     }
     for l in &run.peers_left {
-        out += &format!(
-            "{},,,,,,,,,,{}\n",
-            l.user,
-            csv_field(&format!("unplaced: {}", l.reason))
-        );
+        rows.push(unplaced(l.user.to_string(), &l.reason));
     }
-    out
+    crate::engine::organisers::write_csv(
+        &[
+            "mentee",
+            "mentor",
+            "score",
+            "topic",
+            "skill",
+            "style",
+            "timezone",
+            "availability",
+            "method",
+            "kind",
+            "reasons",
+        ],
+        rows,
+    )
 }

@@ -86,6 +86,7 @@ pub async fn profile(
     #[description = "The mentoring style you offer, e.g. coaching"] mentoring_styles: Option<String>,
     #[description = "The learning style you want, e.g. hands-on"] learning_styles: Option<String>,
     #[description = "The name the program shows"] name: Option<String>,
+    #[description = "May others see you in /mentor suggest? (off until you say yes)"] suggestable: Option<bool>,
 ) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let me = caller(ctx);
@@ -104,8 +105,14 @@ pub async fn profile(
     .iter()
     .all(|o| o.is_none());
     if nothing_given {
+        if let (Some(on), Some(_)) = (suggestable, &existing) {
+            engine.set_suggestable(g, me, on).await?;
+        }
         return match existing {
-            Some(p) => say(ctx, profile_text(&p)).await,
+            Some(p) => {
+                let suggestable = engine.is_suggestable(g, me).await?;
+                say(ctx, profile_text(&p, suggestable)).await
+            }
             None => say(
                 ctx,
                 "You have no profile yet. Set one with `/mentor profile timezone:<your zone>` and the other options.",
@@ -173,9 +180,21 @@ pub async fn profile(
         input.display_name = v;
     }
     let saved = engine.set_profile(g, me, &input).await?;
+    if let Some(on) = suggestable {
+        engine.set_suggestable(g, me, on).await?;
+    }
+    let note = match suggestable {
+        Some(true) => " Others may see you in /mentor suggest.",
+        Some(false) => " You will not appear in /mentor suggest.",
+        None => "",
+    };
     say(
         ctx,
-        format!("Profile saved: {} in {}.", saved.display_name, saved.timezone.name()),
+        format!(
+            "Profile saved: {} in {}.{note}",
+            saved.display_name,
+            saved.timezone.name()
+        ),
     )
     .await
 }
@@ -183,8 +202,13 @@ pub async fn profile(
 /// A profile as the person sees it. The long parts (availability, experience, styles) share
 /// what a message holds; what does not fit is cut with "and N more" or an ellipsis, and
 /// `/mentor my-data` has all of it.
-fn profile_text(p: &crate::domain::profile::Profile) -> String {
+fn profile_text(p: &crate::domain::profile::Profile, suggestable: bool) -> String {
     const ALL: &str = " (all of it: /mentor my-data)";
+    let shown = if suggestable {
+        "yes (turn it off with /mentor profile suggestable:False)"
+    } else {
+        "no (turn it on with /mentor profile suggestable:True)"
+    };
     let windows: Vec<String> = p.availability.iter().map(|w| w.to_string()).collect();
     let methods: Vec<&str> = p.methods.iter().map(|m| m.as_str()).collect();
     let paused = p
@@ -192,7 +216,7 @@ fn profile_text(p: &crate::domain::profile::Profile) -> String {
         .map(|d| format!("\nPaused until {d}."))
         .unwrap_or_default();
     let head = format!(
-        "**{}** ({})\nTime zone: {}\nMeets by: {}{paused}",
+        "**{}** ({})\nTime zone: {}\nMeets by: {}\nShown in /mentor suggest: {shown}{paused}",
         p.display_name,
         p.role.as_deref().unwrap_or("no role given"),
         p.timezone.name(),
@@ -281,6 +305,8 @@ pub async fn offer(
     #[description = "Skills you bring, comma-separated"] skills: Option<String>,
     #[description = "Kinds you accept: classic, reverse, peer (comma-separated; all if empty)"] kinds: Option<String>,
     #[description = "What you hope to learn in return"] hopes_to_learn: Option<String>,
+    #[description = "May members looking for a mentor see you in /mentor suggest? (off until you say yes)"]
+    suggest_me: Option<bool>,
 ) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let input = OfferInput {
@@ -295,7 +321,11 @@ pub async fn offer(
     crate::domain::listing::Offer::new(g, caller(ctx), &input, ctx.data().engine.now())
         .map_err(crate::engine::Error::from)?;
     ctx.data().engine.check_room_for_offer(g, caller(ctx)).await?;
-    open_draft_form(ctx, g, Draft::Offer(input), |id| {
+    let draft = Draft::Offer {
+        input,
+        suggestable: suggest_me,
+    };
+    open_draft_form(ctx, g, draft, |id| {
         purpose_form(id, "Your offer to mentor", "Why do you offer mentoring? (your purpose)")
     })
     .await
@@ -308,6 +338,7 @@ pub async fn seek(
     #[description = "Your goals or topics, comma-separated"] goals: String,
     #[description = "Kinds you want: classic, reverse, peer (comma-separated; all if empty)"] kinds: Option<String>,
     #[description = "Mentoring styles you would like, comma-separated"] styles: Option<String>,
+    #[description = "May mentors see you in /mentor suggest? (off until you say yes)"] suggest_me: Option<bool>,
 ) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let input = RequestInput {
@@ -319,7 +350,11 @@ pub async fn seek(
     crate::domain::listing::Request::new(g, caller(ctx), &input, ctx.data().engine.now())
         .map_err(crate::engine::Error::from)?;
     ctx.data().engine.check_room_for_request(g, caller(ctx)).await?;
-    open_draft_form(ctx, g, Draft::Seek(input), |id| {
+    let draft = Draft::Seek {
+        input,
+        suggestable: suggest_me,
+    };
+    open_draft_form(ctx, g, draft, |id| {
         purpose_form(
             id,
             "Your request for a mentor",

@@ -5,7 +5,7 @@ use serenity::all::{
     CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal, InputTextStyle, Permissions, User,
 };
 
-use super::bot::{Draft, DraftEntry};
+use super::bot::Draft;
 use super::ids::{Action, CustomId};
 use super::limits;
 use super::reply::{BotError, Ctx};
@@ -87,16 +87,7 @@ pub async fn open_draft_form(
     modal: impl FnOnce(String) -> CreateModal,
 ) -> Result<(), BotError> {
     let key = ctx.interaction.id.get();
-    ctx.data()
-        .put_draft(
-            key,
-            DraftEntry {
-                guild,
-                user: caller(ctx),
-                draft,
-            },
-        )
-        .await;
+    ctx.data().engine.put_draft(key, guild, caller(ctx), &draft).await?;
     open_form(ctx, modal(CustomId::new(Action::DraftForm, &[key]).encode())).await
 }
 
