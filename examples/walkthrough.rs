@@ -110,6 +110,12 @@ impl Cmd {
         self.shown(name, &value.to_string())
     }
 
+    fn bool(mut self, name: &str, value: bool) -> Self {
+        self.slash = self.slash.bool(name, value);
+        // Discord's message box shows a boolean as True or False.
+        self.shown(name, if value { "True" } else { "False" })
+    }
+
     fn user(mut self, name: &str, id: u64) -> Self {
         self.slash = self.slash.user(name, id);
         self.shown(name, &format!("@{}", person(id).unwrap_or("someone")))
@@ -742,7 +748,8 @@ async fn walkthrough() -> anyhow::Result<()> {
             .str("topics", "rust, career")
             .int("capacity", 1)
             .str("skills", "code review")
-            .str("hopes_to_learn", "How newcomers see our tooling"),
+            .str("hopes_to_learn", "How newcomers see our tooling")
+            .bool("suggest_me", true),
         &[("purpose", "Help newer engineers grow into confident Rust developers.")],
         0,
     )
@@ -1011,21 +1018,38 @@ async fn walkthrough() -> anyhow::Result<()> {
     for (route, n) in routes {
         println!("  {n:>4}  {route}");
     }
+    // Two judges look at every request: Discord's OpenAPI description, and Discord's own rules
+    // that the file does not state (the stand-in's, with twilight-validate as a second opinion).
     let violations = fake.spec_violations();
+    let count = |judge: &str| violations.iter().filter(|v| v.judge() == judge).count();
+    let (openapi, rules, twilight) = (count("openapi"), count("stand-in"), count("twilight-validate"));
     if !violations.is_empty() {
-        println!("{} request(s) broke Discord's OpenAPI description:", violations.len());
+        println!(
+            "{} request(s) broke Discord's rules: {openapi} by the OpenAPI description, {rules} by the stand-in's \
+             rules, {twilight} by twilight-validate:",
+            violations.len()
+        );
         for v in &violations {
             println!("  - {v}");
         }
-        bail!("{} request(s) broke Discord's OpenAPI description", violations.len());
+        bail!("{} request(s) broke Discord's rules", violations.len());
     }
     if fake.validates() {
-        println!("0 requests broke Discord's OpenAPI description.");
+        println!(
+            "0 requests broke Discord's rules, by both judges: 0 by Discord's OpenAPI description, 0 by Discord's \
+             documented limits (the stand-in's rules, with twilight-validate as a second opinion; {} refusal(s) \
+             of twilight's overruled by Discord's documentation).",
+            fake.overruled().len()
+        );
     } else {
         println!(
-            "Requests were NOT checked against Discord's OpenAPI description: the file was not found (see the \
-             warning above)."
+            "0 requests broke Discord's documented limits (the stand-in's rules, with twilight-validate as a second \
+             opinion); requests were NOT checked against Discord's OpenAPI description: the file was not found \
+             (see the warning above)."
         );
+    }
+    for v in fake.overruled() {
+        println!("  (twilight-validate refused, Discord's documentation allows: {v})");
     }
     println!("Done in {:.1} s.", started.elapsed().as_secs_f64());
     drop(dir);

@@ -55,29 +55,5 @@ impl App {
     }
 }
 
-/// A database URL without its password, fit for logs and error messages.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let creds = &url[scheme_end + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:[redacted]{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(
-            super::redact_url("postgres://bot:hunter2@db/x"),
-            "postgres://bot:[redacted]@db/x"
-        );
-        assert_eq!(super::redact_url("postgres://bot@db/x"), "postgres://bot@db/x");
-        assert_eq!(super::redact_url("sqlite://data/m.db"), "sqlite://data/m.db");
-    }
-}
+/// A database URL without its secrets, fit for logs and error messages.
+pub use crate::config::redact_url;

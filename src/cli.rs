@@ -132,10 +132,18 @@ fn block_on(fut: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitC
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => failure(&e),
     }
+}
+
+/// How a failed run ends: Discord's refusal at start (a bad token, an intent to turn on) as one
+/// line and status 2, like bad settings; anything else logged, with status 1.
+pub fn failure(e: &anyhow::Error) -> ExitCode {
+    if let Some(refused) = e.downcast_ref::<crate::discord::Refused>() {
+        eprintln!("{refused}");
+        return ExitCode::from(2);
+    }
+    tracing::error!("{e:#}");
+    eprintln!("error: {e:#}");
+    ExitCode::FAILURE
 }

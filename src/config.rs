@@ -125,8 +125,70 @@ fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
+    /// May hold a password: printed and logged only through [`redact_url`].
+    #[serde(serialize_with = "redacted_url")]
     pub url: String,
     pub max_connections: u32,
+}
+
+fn redacted_url<S: Serializer>(url: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&redact_url(url))
+}
+
+/// Query parameters whose values are secrets (matched case-insensitively, as parts of the name):
+/// `password`, `sslpassword`, `token`, `secret`, `sslkey`, `api_key`...
+const SECRET_PARAMS: [&str; 5] = ["pass", "pwd", "secret", "token", "key"];
+
+/// A URL fit for logs and error messages: the password of its user info, and the value of every
+/// query parameter that names a secret (`?password=`, `sslpassword=`, `token=`...), are replaced
+/// by `[redacted]`. Works on text that is not a valid URL too (it never echoes what follows a
+/// `user:` before the last `@` of the authority).
+pub fn redact_url(url: &str) -> String {
+    let (head, query) = match url.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match head.find("://") {
+        Some(scheme_end) => {
+            let rest = &head[scheme_end + 3..];
+            // The authority ends at the first '/' after the last '@' (a password may hold '/').
+            let authority_end = rest
+                .rfind('@')
+                .map(|at| at + rest[at..].find('/').unwrap_or(rest.len() - at))
+                .unwrap_or_else(|| rest.find('/').unwrap_or(rest.len()));
+            let (authority, path) = rest.split_at(authority_end);
+            let authority = match authority.rsplit_once('@') {
+                Some((userinfo, host)) => match userinfo.split_once(':') {
+                    Some((user, _)) => format!("{user}:[redacted]@{host}"),
+                    None => format!("{userinfo}@{host}"),
+                },
+                None => authority.to_string(),
+            };
+            format!("{}{authority}{path}", &head[..scheme_end + 3])
+        }
+        // No scheme: "user:password@host" still hides its password.
+        None => match head.rsplit_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _)) => format!("{user}:[redacted]@{host}"),
+                None => head.to_string(),
+            },
+            None => head.to_string(),
+        },
+    };
+    if let Some(q) = query {
+        let params: Vec<String> = q
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((name, _)) if SECRET_PARAMS.iter().any(|s| name.to_ascii_lowercase().contains(s)) => {
+                    format!("{name}=[redacted]")
+                }
+                _ => p.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -246,7 +308,8 @@ impl Settings {
         let url = &self.database.url;
         if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
             return Err(ConfigError(format!(
-                "config error: database.url: \"{url}\" is neither sqlite: nor postgres:; use sqlite://data/mentorbot.db or postgres://user@host/database"
+                "config error: database.url: \"{}\" is neither sqlite: nor postgres:; use sqlite://data/mentorbot.db or postgres://user@host/database",
+                redact_url(url)
             )));
         }
         if self.database.max_connections == 0 {
@@ -434,6 +497,47 @@ mod tests {
         d.shard_count = 0;
         d.shards = "0-3".into();
         assert!(d.shard_plan().unwrap_err().0.contains("shard_count"));
+    }
+
+    #[test]
+    fn every_secret_in_a_url_is_redacted() {
+        for (url, shown) in [
+            ("postgres://bot:hunter2@db/x", "postgres://bot:[redacted]@db/x"),
+            ("postgres://bot@db/x", "postgres://bot@db/x"),
+            ("sqlite://data/m.db", "sqlite://data/m.db"),
+            (
+                "postgres://bot:pa@ss/w@rd@db:5432/x",
+                "postgres://bot:[redacted]@db:5432/x",
+            ),
+            (
+                "postgres://db/x?user=bot&password=hunter2&sslmode=require",
+                "postgres://db/x?user=bot&password=[redacted]&sslmode=require",
+            ),
+            (
+                "postgresql://u:hunter2@h/x?sslpassword=hunter2&sslkey=/k",
+                "postgresql://u:[redacted]@h/x?sslpassword=[redacted]&sslkey=[redacted]",
+            ),
+            ("mysql://root:hunter2@db/x", "mysql://root:[redacted]@db/x"),
+            ("root:hunter2@db", "root:[redacted]@db"),
+        ] {
+            assert_eq!(redact_url(url), shown);
+            assert!(!redact_url(url).contains("hunter2"));
+        }
+    }
+
+    #[test]
+    fn check_config_and_errors_never_show_the_database_password() {
+        let mut settings = Settings::defaults();
+        settings.database.url = "postgres://mentorbot:hunter2@db:5432/mentorbot?password=hunter2".into();
+        let printed = settings.to_redacted_toml();
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(
+            printed.contains("postgres://mentorbot:[redacted]@db:5432/mentorbot"),
+            "{printed}"
+        );
+        settings.database.url = "mysql://root:hunter2@db/x".into();
+        let e = settings.validate().unwrap_err().0;
+        assert!(!e.contains("hunter2") && e.contains("database.url"), "{e}");
     }
 
     #[test]

@@ -363,10 +363,7 @@ async fn members_answer_with_select_menus(w: World) {
     assert_eq!(open, format!("mb:qpage:{}:{}:0:1", GUILD.0, MENTEE.0));
     // Someone else cannot use Grace's button.
     let refused = h.press(profile.id, STRANGER, &open).await;
-    assert!(
-        refused.content().unwrap().contains("shown to someone else"),
-        "{refused:?}"
-    );
+    assert!(refused.content().unwrap().contains("not for you"), "{refused:?}");
 
     let page = h.fake.interaction_button(profile.id, MENTEE.0, &open);
     let page = message_of(&page).await;
@@ -418,7 +415,7 @@ async fn members_answer_with_select_menus(w: World) {
         .interaction_select(page.id, STRANGER.0, &selects[1], &["0"])
         .wait_response()
         .await;
-    assert!(r.content().unwrap().contains("shown to someone else"), "{r:?}");
+    assert!(r.content().unwrap().contains("not for you"), "{r:?}");
     assert_eq!(e.my_answers(GUILD, MENTEE).await.unwrap(), answers);
     assert!(e.my_answers(GUILD, STRANGER).await.unwrap().is_empty());
 
@@ -504,6 +501,8 @@ async fn a_suggestion_and_a_proposal_cite_the_answers(w: World) {
         (PEER3, "Linus", "Nurse", "senior clinician"),
     ] {
         e.set_profile(GUILD, u, &profile(name, "Europe/Berlin")).await.unwrap();
+        // Suggestions list only people who said they may be suggested.
+        e.set_suggestable(GUILD, u, true).await.unwrap();
         e.set_criteria(
             GUILD,
             u,

@@ -77,7 +77,7 @@ async fn classic_pair_through_discord(w: World) {
     let answer = h.press(invite, STRANGER, &accept).await;
     assert!(answer.is_ephemeral());
     assert!(
-        answer.content().unwrap().to_lowercase().contains("not found"),
+        answer.content().unwrap().to_lowercase().contains("no such mentorship"),
         "{:?}",
         answer.content()
     );

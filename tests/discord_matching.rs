@@ -85,6 +85,10 @@ async fn suggestions_with_their_buttons(w: World) {
         .await
         .unwrap();
     e.create_offer(GUILD, PEER3, &offer(&["go"], 1)).await.unwrap();
+    // Only people who said they may be suggested are.
+    for who in [MENTOR, PEER3] {
+        assert!(e.set_suggestable(GUILD, who, true).await.unwrap());
+    }
 
     let text = answer(&h, MENTEE, cmd("mentor suggest")).await.content;
     assert!(text.contains("no profile"), "{text}");
@@ -104,10 +108,9 @@ async fn suggestions_with_their_buttons(w: World) {
     let linus = text.find(&format!("<@{}>", PEER3.0)).expect("Linus is suggested");
     assert!(ada < linus, "the better fit first: {text}");
     assert!(text.contains("you both want to work on Rust"), "{text}");
-    assert!(
-        text.contains("6 h a week you are both free, e.g. Tue 18:00-20:00 your time"),
-        "{text}"
-    );
+    // How much time both have, never when the other is free.
+    assert!(text.contains("you share 6 hours a week"), "{text}");
+    assert!(!text.contains("18:00") && !text.contains("your time"), "{text}");
     let buttons = list.custom_ids();
     assert_eq!(
         buttons[0],
@@ -118,7 +121,7 @@ async fn suggestions_with_their_buttons(w: World) {
     // Someone else pressing Grace's button is refused and nothing is sent.
     let refused = h.press(list.id, STRANGER, &buttons[0]).await;
     assert!(
-        refused.is_ephemeral() && refused.content().unwrap().contains("someone else"),
+        refused.is_ephemeral() && refused.content().unwrap().contains("not for you"),
         "{refused:?}"
     );
     assert!(e.relationships(GUILD, MENTOR).await.unwrap().is_empty());
@@ -142,6 +145,7 @@ async fn suggestions_with_their_buttons(w: World) {
     e.create_request(GUILD, STRANGER, &request(&["career"], &["reverse"]))
         .await
         .unwrap();
+    assert!(e.set_suggestable(GUILD, STRANGER, true).await.unwrap());
     let list = answer(&h, MENTOR, cmd("mentor suggest")).await;
     assert!(!list.content.contains(&format!("<@{}>", MENTEE.0)), "{}", list.content);
     assert!(
@@ -149,7 +153,8 @@ async fn suggestions_with_their_buttons(w: World) {
         "{}",
         list.content
     );
-    assert!(list.content.contains("their time"), "{}", list.content);
+    assert!(list.content.contains("you share"), "{}", list.content);
+    assert!(!list.content.contains("their time"), "{}", list.content);
     let buttons = list.custom_ids();
     assert_eq!(
         buttons,

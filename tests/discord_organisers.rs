@@ -43,9 +43,14 @@ fn rows(text: &str) -> HashMap<String, HashMap<String, String>> {
         .collect()
 }
 
+/// The organisers' own channel (only they read it).
+fn organisers_channel() -> u64 {
+    GUILD.0 + 2
+}
+
 fn digests(h: &Harness) -> Vec<String> {
     h.fake
-        .messages_in(channel())
+        .messages_in(organisers_channel())
         .into_iter()
         .map(|m| m.content)
         .filter(|c| c.contains("Weekly program digest"))
@@ -54,6 +59,11 @@ fn digests(h: &Harness) -> Vec<String> {
 
 async fn stats_exports_and_the_digest(w: World) {
     let h = Harness::start(w).await;
+    h.fake.add_channel(fake_discord::FakeChannel::text(
+        organisers_channel(),
+        GUILD.0,
+        "organisers",
+    ));
     let owner = UserId(OWNER);
     // A bad time zone is refused and nothing is saved.
     let text = h.say(owner, cmd("program setup").str("timezone", "Mars/Olympus")).await;
@@ -64,6 +74,7 @@ async fn stats_exports_and_the_digest(w: World) {
             owner,
             cmd("program setup")
                 .channel("channel", channel())
+                .channel("coordinator_channel", organisers_channel())
                 .role("coordinator_role", COORDINATOR_ROLE)
                 .str("timezone", "Europe/Berlin"),
         )
@@ -150,7 +161,7 @@ async fn stats_exports_and_the_digest(w: World) {
     assert!(!csv.contains(SECRET) && !program.contains(SECRET), "{csv}");
 
     // The digest planned at setup (Monday 2026-03-09 09:00 Berlin) is overdue by the seeded
-    // clock: it runs once, with today's numbers, in the program channel for the coordinators.
+    // clock: it runs once, with today's numbers, in the organisers' channel.
     assert!(digests(&h).is_empty());
     h.run_jobs().await;
     let posted = digests(&h);
@@ -170,7 +181,7 @@ async fn stats_exports_and_the_digest(w: World) {
     assert!(!d.contains(SECRET), "{d}");
     let sent = h
         .fake
-        .messages_in(channel())
+        .messages_in(organisers_channel())
         .into_iter()
         .find(|m| m.content.contains("Weekly program digest"))
         .unwrap();
@@ -191,10 +202,19 @@ async fn stats_exports_and_the_digest(w: World) {
     h.run_jobs().await;
     assert_eq!(digests(&h).len(), 2);
 
-    // Nothing any organiser saw holds a member's words.
-    for m in h.fake.messages_in(channel()) {
+    // Nothing any organiser saw holds a member's words, and the program channel, which every
+    // participant sees, got nothing at all.
+    for m in h.fake.messages_in(organisers_channel()) {
         assert!(!m.content.contains(SECRET), "{}", m.content);
     }
+    let posted: Vec<String> = h
+        .fake
+        .messages_in(channel())
+        .into_iter()
+        .filter(|m| !m.is_ephemeral())
+        .map(|m| m.content)
+        .collect();
+    assert!(posted.is_empty(), "{posted:?}");
     h.shutdown().await;
 }
 

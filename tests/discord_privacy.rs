@@ -153,7 +153,7 @@ async fn forget_leaves_no_row_naming_the_person(w: World) {
         .expect("the confirmation");
     let button = original.custom_ids()[0].clone();
     let refused = h.press(original.id, STRANGER, &button).await;
-    assert!(refused.content().unwrap().contains("Only the person"), "{refused:?}");
+    assert!(refused.content().unwrap().contains("not for you"), "{refused:?}");
     assert!(e.profile(GUILD, MENTEE).await.unwrap().is_some());
 
     let done = h.press(original.id, MENTEE, &button).await;
@@ -263,17 +263,18 @@ async fn journals_stay_private(w: World) {
     let text = String::from_utf8(mine.attachments[0].data.clone()).unwrap();
     assert!(!text.contains("words"), "{text}");
     // Forms and buttons carry a relationship; a stranger's submission is refused.
-    let form = mentorbot::discord::ids::CustomId::new(
-        mentorbot::discord::ids::Action::JournalForm,
-        &[GUILD.0, rel.0 as u64, 0],
-    )
-    .encode();
+    let form =
+        mentorbot::discord::ids::CustomId::new(mentorbot::discord::ids::Action::JournalForm, &[GUILD.0, rel.0 as u64])
+            .encode();
     let submitted = h
         .fake
         .interaction_modal_submit(common::discord::here(), STRANGER.0, &form, &[("q0", "sneaky")])
         .wait_response()
         .await;
-    assert!(submitted.content().unwrap().contains("not found"), "{submitted:?}");
+    assert!(
+        submitted.content().unwrap().contains("no such mentorship"),
+        "{submitted:?}"
+    );
     assert!(e.journal(GUILD, STRANGER, None).await.unwrap().is_empty());
     h.shutdown().await;
 }

@@ -60,6 +60,7 @@ async fn servers_do_not_see_each_other(w: World) {
 
     // The same two people may have a live pair of the same kind in each server, and a mentor's
     // capacity in one server is not used up by the other.
+    w.add_member(OTHER_GUILD, MENTOR).await;
     let elsewhere = e
         .propose_direct(
             OTHER_GUILD,

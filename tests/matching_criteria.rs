@@ -6,9 +6,12 @@ mod common;
 
 use common::fixtures::*;
 use common::World;
+use mentorbot::discord::ids::{Action, CustomId};
 use mentorbot::domain::listing::{OfferInput, RequestInput};
 use mentorbot::domain::questions::{CriteriaInput, QuestionId, QuestionInput, Wish, MAX_QUESTIONS};
-use mentorbot::domain::UserId;
+use mentorbot::domain::{GuildId, UserId};
+use mentorbot::engine::members::Presser;
+use mentorbot::engine::presses::{Pressed, Selected};
 use mentorbot::engine::{Engine, Error};
 use mentorbot::matching;
 
@@ -296,6 +299,114 @@ async fn answers_are_checked(w: World) {
     assert_eq!(e.my_answers(GUILD, MENTEE).await.unwrap(), mine);
 }
 
+/// The questions' page buttons and select menus go through the engine's press model: the
+/// presser must be a person who is a member of the server now, and the member the questions
+/// were shown to; whatever else the custom id says is read strictly. A refusal changes nothing.
+async fn question_menus_are_checked_by_the_engine(w: World) {
+    let e = &w.engine;
+    let q = e
+        .add_question(GUILD, true, &[], &question("Meetings?", "Planned; Spontaneous", "same"))
+        .await
+        .unwrap();
+    let menu = |guild: GuildId, for_user: UserId, question: u64, page: u64| {
+        CustomId::new(Action::AnswerQuestion, &[guild.0, for_user.0, question, page])
+            .select()
+            .expect("a menu's custom id")
+    };
+    let pick = |v: &str| vec![v.to_string()];
+    // Grace picks on her own menu: saved, and the page shows it.
+    let Selected::Answered(page) = e
+        .select(
+            Presser::person(MENTEE),
+            menu(GUILD, MENTEE, q.id.0 as u64, 0),
+            &pick("1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!((page.user, page.page, page.open), (MENTEE, 0, false));
+    assert_eq!(page.answers.len(), 1);
+    assert!(page.note.unwrap().contains("Spontaneous"));
+    let before = criteria_snapshot(e).await;
+    let refusals = [
+        // Someone else on Grace's menu, as Grace's menu in their name, a bot, a non-member.
+        (Presser::person(STRANGER), menu(GUILD, MENTEE, q.id.0 as u64, 0)),
+        (
+            Presser {
+                user: MENTEE,
+                bot: true,
+            },
+            menu(GUILD, MENTEE, q.id.0 as u64, 0),
+        ),
+        (
+            Presser::person(UserId(4242)),
+            menu(GUILD, UserId(4242), q.id.0 as u64, 0),
+        ),
+        // A server Grace is not a member of.
+        (Presser::person(MENTEE), menu(OTHER_GUILD, MENTEE, q.id.0 as u64, 0)),
+    ];
+    for (presser, select) in refusals {
+        match e.select(presser, select, &pick("0")).await {
+            Err(Error::Forbidden(why)) => assert!(why.contains("not for you"), "{why}"),
+            other => panic!("{presser:?} {select:?}: {other:?}"),
+        }
+    }
+    // A question that does not exist.
+    invalid(
+        e.select(Presser::person(MENTEE), menu(GUILD, MENTEE, 987_654, 0), &pick("0"))
+            .await,
+        "answer",
+    );
+    assert_eq!(criteria_snapshot(e).await, before, "refusals change nothing");
+    // Custom ids with numbers out of range or of the wrong count are not menus of ours.
+    for numbers in [
+        vec![GUILD.0, MENTEE.0, u64::MAX, 0],
+        vec![GUILD.0, MENTEE.0, 1, u64::MAX],
+        vec![GUILD.0, MENTEE.0, 1],
+        vec![GUILD.0, MENTEE.0, 1, 0, 0],
+    ] {
+        assert_eq!(
+            CustomId::new(Action::AnswerQuestion, &numbers).select(),
+            None,
+            "{numbers:?}"
+        );
+    }
+    // The page buttons: only for Grace, and only while she is a member.
+    let open = CustomId::new(Action::QuestionsPage, &[GUILD.0, MENTEE.0, 0, 1])
+        .press()
+        .unwrap();
+    match e.press(Presser::person(MENTEE), open).await.unwrap() {
+        Pressed::Questions(p) => {
+            assert!(p.open);
+            assert_eq!(p.questions.len(), 1);
+            assert_eq!(p.answers.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        e.press(Presser::person(STRANGER), open).await,
+        Err(Error::Forbidden(_))
+    ));
+    assert_eq!(
+        CustomId::new(Action::QuestionsPage, &[GUILD.0, MENTEE.0, 0, 2]).press(),
+        None
+    );
+    e.record_member_gone(GUILD, MENTEE).await.unwrap();
+    assert!(matches!(
+        e.press(Presser::person(MENTEE), open).await,
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        e.select(
+            Presser::person(MENTEE),
+            menu(GUILD, MENTEE, q.id.0 as u64, 0),
+            &pick("0")
+        )
+        .await,
+        Err(Error::Forbidden(_))
+    ));
+    assert_eq!(e.my_answers(GUILD, MENTEE).await.unwrap()[0].choices, vec![1]);
+}
+
 /// Ada (pharmacist, manager) and Linus (nurse, new grad) offer the same topic; Grace (nurse,
 /// clinician) asks for a mentor from another profession. Both mentors answered the ready-made
 /// question on meetings like Grace; Ada is the better fit, and the reasons say why.
@@ -303,6 +414,8 @@ async fn setup_people(w: &World) -> (QuestionId, Vec<QuestionId>) {
     let e = &w.engine;
     for (u, name) in [(MENTOR, "Ada"), (MENTEE, "Grace"), (PEER3, "Linus")] {
         e.set_profile(GUILD, u, &profile(name, "Europe/Berlin")).await.unwrap();
+        // Suggestions list only people who said they may be suggested.
+        e.set_suggestable(GUILD, u, true).await.unwrap();
     }
     e.set_levels(GUILD, true, &[], LADDER).await.unwrap();
     e.set_criteria(
@@ -348,6 +461,7 @@ async fn the_program_file_suggestions_and_publish_include_them(w: World) {
     e.set_profile(GUILD, MENTEE, &profile("Grace", "Europe/Berlin"))
         .await
         .unwrap();
+    e.set_suggestable(GUILD, MENTOR, true).await.unwrap();
     e.create_offer(GUILD, MENTOR, &offer(&["rust"])).await.unwrap();
     e.create_request(GUILD, MENTEE, &request(&["rust"])).await.unwrap();
     let plain = e.program_file(GUILD, false).await.unwrap().json;
@@ -487,6 +601,7 @@ on_both_backends!(
     questions_their_limit_and_refusals,
     the_limit_holds_under_concurrency,
     answers_are_checked,
+    question_menus_are_checked_by_the_engine,
     the_program_file_suggestions_and_publish_include_them,
     weights_of_profession_and_level,
     forget_takes_the_criteria_too,

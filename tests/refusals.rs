@@ -64,16 +64,8 @@ async fn invitation_answers_only_by_the_invited(w: World) {
         e.accept(GUILD, rel.id, MENTEE),
         Error::Relationship(RE::AlreadyAnswered)
     );
-    refused!(
-        w,
-        e.accept(GUILD, rel.id, STRANGER),
-        Error::Relationship(RE::NotInvited)
-    );
-    refused!(
-        w,
-        e.decline(GUILD, rel.id, STRANGER),
-        Error::Relationship(RE::NotInvited)
-    );
+    refused!(w, e.accept(GUILD, rel.id, STRANGER), Error::NotFound("mentorship"));
+    refused!(w, e.decline(GUILD, rel.id, STRANGER), Error::NotFound("mentorship"));
     refused!(
         w,
         e.decline(GUILD, rel.id, MENTEE),
@@ -303,13 +295,13 @@ async fn agreement_rules(w: World) {
     refused!(
         w,
         e.propose_agreement(GUILD, rel.id, STRANGER, &agreement()),
-        Error::Relationship(RE::NotMember)
+        Error::NotFound("mentorship")
     );
     e.propose_agreement(GUILD, rel.id, MENTEE, &agreement()).await.unwrap();
     refused!(
         w,
         e.confirm_agreement(GUILD, rel.id, STRANGER, 1),
-        Error::Relationship(RE::NotMember)
+        Error::NotFound("mentorship")
     );
     refused!(
         w,
@@ -342,6 +334,12 @@ async fn state_changes_only_when_allowed(w: World) {
         Error::Relationship(RE::WrongState { .. })
     );
     e.decline(GUILD, rel.id, MENTOR).await.unwrap();
+    // The mentee asks again at once, which the server's decline cooldown allows only when off.
+    let no_cooldown = mentorbot::engine::ProgramSetup {
+        decline_cooldown_days: Some(0),
+        ..Default::default()
+    };
+    e.setup_program(GUILD, true, &[], &no_cooldown).await.unwrap();
     let rel = active(&w).await;
     refused!(
         w,
@@ -351,11 +349,11 @@ async fn state_changes_only_when_allowed(w: World) {
             ..
         })
     );
-    refused!(w, e.pause(GUILD, rel.id, STRANGER), Error::Relationship(RE::NotMember));
+    refused!(w, e.pause(GUILD, rel.id, STRANGER), Error::NotFound("mentorship"));
     refused!(
         w,
         e.end(GUILD, rel.id, STRANGER, EndReason::NotAFit),
-        Error::Relationship(RE::NotMember)
+        Error::NotFound("mentorship")
     );
     e.end(GUILD, rel.id, MENTOR, EndReason::NotAFit).await.unwrap();
     refused!(
@@ -389,12 +387,12 @@ async fn only_members_act(w: World) {
     refused!(
         w,
         e.add_goal(GUILD, rel.id, STRANGER, "Mine now"),
-        Error::Relationship(RE::NotMember)
+        Error::NotFound("mentorship")
     );
     refused!(
         w,
         e.add_step(GUILD, rel.id, STRANGER, goal.id, "x", None, None),
-        Error::Relationship(RE::NotMember)
+        Error::NotFound("mentorship")
     );
     refused!(
         w,
@@ -405,7 +403,7 @@ async fn only_members_act(w: World) {
             step.id,
             mentorbot::domain::plan::ItemStatus::Done
         ),
-        Error::Relationship(RE::NotMember)
+        Error::NotFound("mentorship")
     );
     refused!(w, e.plan(GUILD, rel.id, STRANGER), Error::NotFound(_));
     let e2 = refused!(
@@ -425,7 +423,7 @@ async fn only_members_act(w: World) {
     refused!(
         w,
         e.record_checkin(GUILD, rel.id, STRANGER, true, None),
-        Error::Relationship(RE::NotMember)
+        Error::NotFound("mentorship")
     );
     refused!(w, e.checkins(GUILD, rel.id, STRANGER), Error::NotFound(_));
     let planned = e
@@ -449,7 +447,7 @@ async fn only_members_act(w: World) {
     refused!(
         w,
         e.write_journal(GUILD, rel.id, STRANGER, None, &answers),
-        Error::Relationship(RE::NotMember)
+        Error::NotFound("mentorship")
     );
     let entry = e.write_journal(GUILD, rel.id, MENTEE, None, &answers).await.unwrap();
     refused!(w, e.share_journal(GUILD, entry.id, MENTOR, true), Error::NotFound(_));
@@ -476,7 +474,7 @@ async fn only_members_act(w: World) {
     refused!(
         w,
         e.write_retrospective(GUILD, rel.id, STRANGER, &retro),
-        Error::Relationship(RE::NotMember)
+        Error::NotFound("mentorship")
     );
     refused!(w, e.my_retrospective(GUILD, rel.id, STRANGER), Error::NotFound(_));
     e.write_retrospective(GUILD, rel.id, MENTEE, &retro).await.unwrap();

@@ -64,6 +64,13 @@ async fn run_conn(shared: Arc<Shared>, socket: WebSocket) {
                         break;
                     }
                 }
+                Some(GwOut::Close(code, reason)) => {
+                    let frame = axum::extract::ws::CloseFrame { code, reason: reason.into() };
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    let _ = sink.close().await;
+                    forget_conn(&shared, conn_id);
+                    return;
+                }
                 Some(GwOut::Drop) | None => {
                     // Abrupt: no close frame, the TCP connection just goes away.
                     drop(sink);
@@ -191,6 +198,23 @@ fn take_shard(st: &mut State, conn_id: u64, shard: u64) {
     st.gw.refresh_live();
 }
 
+/// Closes a connection with one of Discord's close codes and records why: a client that gets
+/// it broke a rule (a bad token, an intent the application may not use).
+fn close_with(st: &mut State, conn_id: u64, code: u16, reason: &str, rule: &str, detail: String) {
+    if let Some(c) = st.gw.conns.remove(&conn_id) {
+        let _ = c.tx.send(GwOut::Close(code, reason.to_string()));
+    }
+    st.gw.refresh_live();
+    st.violations.push(crate::model::SpecViolation {
+        kind: crate::model::ViolationKind::DiscordRule,
+        method: "GATEWAY".into(),
+        path: format!("close {code}"),
+        route: None,
+        details: vec![detail],
+        rule: Some(rule.into()),
+    });
+}
+
 fn handle_op(shared: &Shared, conn_id: u64, text: &str) {
     let Ok(v) = serde_json::from_str::<Value>(text) else {
         return;
@@ -215,12 +239,50 @@ fn handle_op(shared: &Shared, conn_id: u64, text: &str) {
                 let token = v.pointer("/d/token").and_then(Value::as_str).unwrap_or_default();
                 let shard = v.pointer("/d/shard/0").and_then(Value::as_u64).unwrap_or(0);
                 let count = v.pointer("/d/shard/1").and_then(Value::as_u64).unwrap_or(1);
-                if token.trim_start_matches("Bot ") != shared.token || count == 0 || shard >= count {
-                    // 4004 Authentication failed / 4010 Invalid shard: drop the connection.
-                    if let Some(c) = st.gw.conns.remove(&conn_id) {
-                        let _ = c.tx.send(GwOut::Drop);
-                    }
-                    st.gw.refresh_live();
+                let wanted = v.pointer("/d/intents").and_then(Value::as_u64).unwrap_or(0);
+                let disallowed = wanted & crate::intents::PRIVILEGED & !shared.config.privileged_intents;
+                if token.trim_start_matches("Bot ") != shared.token {
+                    close_with(
+                        &mut st,
+                        conn_id,
+                        4004,
+                        "Authentication failed.",
+                        "gateway.authentication",
+                        "Identify with a token that is not the bot's".into(),
+                    );
+                    return;
+                }
+                if count == 0 || shard >= count {
+                    close_with(
+                        &mut st,
+                        conn_id,
+                        4010,
+                        "Invalid shard.",
+                        "gateway.shard",
+                        format!("Identify as shard [{shard}, {count}]"),
+                    );
+                    return;
+                }
+                if wanted & !crate::intents::ALL != 0 {
+                    close_with(
+                        &mut st,
+                        conn_id,
+                        4013,
+                        "Invalid intent(s).",
+                        "gateway.intents",
+                        format!("intents {wanted} hold bits Discord does not define"),
+                    );
+                    return;
+                }
+                if disallowed != 0 {
+                    close_with(
+                        &mut st,
+                        conn_id,
+                        4014,
+                        "Disallowed intent(s).",
+                        "gateway.disallowed_intents",
+                        format!("Identify asks for privileged intents {disallowed} the application has not enabled"),
+                    );
                     return;
                 }
                 if count != st.gw.shard_count {
@@ -269,7 +331,18 @@ fn handle_op(shared: &Shared, conn_id: u64, text: &str) {
                     .find(|(_, s)| Some(s.session_id.as_str()) == session)
                     .map(|(shard, _)| *shard);
                 match shard {
-                    Some(shard) if shared.config.allow_resume && token.trim_start_matches("Bot ") == shared.token => {
+                    _ if token.trim_start_matches("Bot ") != shared.token => {
+                        close_with(
+                            &mut st,
+                            conn_id,
+                            4004,
+                            "Authentication failed.",
+                            "gateway.authentication",
+                            "Resume with a token that is not the bot's".into(),
+                        );
+                        return;
+                    }
+                    Some(shard) if shared.config.allow_resume => {
                         st.gw.stats.resumed += 1;
                         take_shard(&mut st, conn_id, shard);
                         let missed: Vec<String> = st.gw.sessions[&shard]

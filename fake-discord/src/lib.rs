@@ -30,12 +30,18 @@
 //!   kind [`ViolationKind::InvalidResponse`]).
 
 mod gateway;
+mod mentions;
 pub mod model;
 mod payloads;
 pub mod ratelimit;
+pub mod record;
 mod rest;
+pub mod rules;
 pub mod spec;
 mod state;
+mod threads;
+pub mod twilight_judge;
+mod webhooks;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -47,10 +53,12 @@ use tokio::sync::watch;
 
 pub use model::{
     custom_ids, permissions, ChannelKind, FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser, GatewayStats,
-    InteractionResponse, MessageSource, RecordedRequest, SentAttachment, SentMessage, SpecViolation, ViolationKind,
+    InteractionResponse, MessageSource, Pinged, RecordedRequest, SentAttachment, SentMessage, SpecViolation,
+    ViolationKind,
 };
 pub use ratelimit::{BucketRule, Limit};
 pub use state::Place;
+pub use threads::DEFAULT_AUTO_ARCHIVE_MINUTES;
 
 use payloads::{member_json, message_json, user_json};
 use state::State;
@@ -63,7 +71,9 @@ pub struct FakeConfig {
     pub global_limit: Limit,
     /// Default per-route bucket (per method, route and major parameter).
     pub route_limit: Limit,
-    /// Overrides of the route limit by path prefix; the first match wins.
+    /// Overrides of the route limit by path prefix or route pattern; the first match wins.
+    /// Default: [`BucketRule::discord_defaults`] (messages to one channel 5 per 5 s, opening
+    /// DM channels its own bucket); add to that list to keep them.
     pub bucket_rules: Vec<BucketRule>,
     /// The heartbeat interval announced in Hello.
     pub heartbeat_interval: Duration,
@@ -86,6 +96,24 @@ pub struct FakeConfig {
     pub bot_name: String,
     /// The shard count `GET /gateway/bot` recommends (what an autosharded client starts).
     pub recommended_shards: u64,
+    /// The privileged gateway intents the application has enabled in the developer portal
+    /// ([`intents`]); an Identify asking for another one is closed with 4014. Default:
+    /// GUILD_MEMBERS, which the README tells operators to turn on.
+    pub privileged_intents: u64,
+}
+
+/// Gateway intent bits (the privileged ones: GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT).
+pub mod intents {
+    /// GUILD_MEMBERS (privileged).
+    pub const GUILD_MEMBERS: u64 = 1 << 1;
+    /// GUILD_PRESENCES (privileged).
+    pub const GUILD_PRESENCES: u64 = 1 << 8;
+    /// MESSAGE_CONTENT (privileged).
+    pub const MESSAGE_CONTENT: u64 = 1 << 15;
+    /// The privileged intents.
+    pub const PRIVILEGED: u64 = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT;
+    /// Every intent Discord defines (bits 0 to 25).
+    pub const ALL: u64 = (1 << 26) - 1;
 }
 
 impl Default for FakeConfig {
@@ -93,7 +121,7 @@ impl Default for FakeConfig {
         Self {
             global_limit: Limit::new(50, Duration::from_secs(1)),
             route_limit: Limit::new(10, Duration::from_secs(1)),
-            bucket_rules: Vec::new(),
+            bucket_rules: BucketRule::discord_defaults(),
             heartbeat_interval: Duration::from_millis(41_250),
             allow_resume: true,
             guild_create_on_ready: true,
@@ -104,6 +132,7 @@ impl Default for FakeConfig {
             bot_user_id: 1_250_000_000_000_000_001,
             bot_name: "mentorbot".into(),
             recommended_shards: 1,
+            privileged_intents: intents::GUILD_MEMBERS,
         }
     }
 }
@@ -397,6 +426,29 @@ impl FakeDiscord {
         id
     }
 
+    /// Moves the stand-in's own clock on by `by` (no waiting): interaction deadlines and token
+    /// expiry, thread archiving and the nonce window run on it. Threads idle for their
+    /// `auto_archive_duration` are archived now (with a THREAD_UPDATE dispatch).
+    pub fn advance(&self, by: Duration) {
+        {
+            let mut st = self.shared.state.lock().unwrap();
+            st.clock_offset += by;
+            threads::archive_idle(&mut st);
+        }
+        self.shared.bump();
+    }
+
+    /// How far tests have moved the stand-in's clock.
+    pub fn clock_offset(&self) -> Duration {
+        self.shared.state.lock().unwrap().clock_offset
+    }
+
+    /// Refusals of twilight-validate that Discord's documentation overruled
+    /// ([`twilight_judge::DISAGREEMENTS`]): the request was accepted, as Discord accepts it.
+    pub fn overruled(&self) -> Vec<SpecViolation> {
+        self.shared.state.lock().unwrap().overruled.clone()
+    }
+
     /// From now on, messages to this user's DM channel answer 403 with code 50007.
     pub fn set_dms_closed(&self, user_id: u64) {
         self.shared.state.lock().unwrap().dms_closed.insert(user_id);
@@ -628,6 +680,31 @@ impl FakeDiscord {
         self.interaction_component(message_id, user_id, custom_id, 3, Some(values))
     }
 
+    /// A button press with a custom id the message does not carry: what a modified client could
+    /// try. Discord's own client cannot send it, so [`FakeDiscord::interaction_button`] refuses
+    /// to; hostile-input tests use this to show the bot refuses such a press if one ever arrives.
+    ///
+    /// # Panics
+    /// If the message is unknown.
+    pub fn interaction_button_forged(&self, message_id: u64, user_id: u64, custom_id: &str) -> InteractionHandle {
+        let (place, msg) = {
+            let st = self.shared.state.lock().unwrap();
+            let m = st
+                .message(message_id)
+                .unwrap_or_else(|| panic!("interaction_button_forged: unknown message {message_id}"));
+            let place = match m.guild_id {
+                Some(g) => Place::Guild {
+                    guild_id: g,
+                    channel_id: m.channel_id,
+                },
+                None => Place::Dm,
+            };
+            (place, message_json(&st, m))
+        };
+        let data = json!({"custom_id": custom_id, "component_type": 2});
+        self.inject_interaction(place, user_id, 3, data, Some((message_id, msg)))
+    }
+
     fn interaction_component(
         &self,
         message_id: u64,
@@ -648,7 +725,14 @@ impl FakeDiscord {
                 },
                 None => Place::Dm,
             };
-            (place, message_json(&st, m))
+            let problem = check_component_use(m, custom_id, component_type, values).err();
+            let json = message_json(&st, m);
+            drop(st);
+            // Panicking after the lock is released keeps the stand-in usable for the report.
+            if let Some(e) = problem {
+                panic!("fake-discord: the test presses something Discord would not let a user press: {e}");
+            }
+            (place, json)
         };
         let mut data = json!({"custom_id": custom_id, "component_type": component_type});
         if let Some(v) = values {
@@ -696,6 +780,9 @@ impl FakeDiscord {
             .modal_custom_id()
             .expect("submit_modal: the response is not a modal")
             .to_string();
+        if let Err(e) = check_modal_fields(resp.components(), fields) {
+            panic!("fake-discord: the test submits a form Discord's client would not send: {e}");
+        }
         self.interaction_modal_submit(answered.place, answered.user_id, &custom_id, fields)
     }
 
@@ -712,6 +799,41 @@ impl FakeDiscord {
             .chain(st.commands_global.iter())
             .find(|c| c.get("name").and_then(Value::as_str) == Some(command.name.as_str()))
             .cloned();
+        // Discord only sends what the registered commands allow: anything else is a mistake
+        // of the test, not something the bot could see.
+        let problem = match &registered {
+            Some(c) => {
+                let dm_allowed = c.get("dm_permission").and_then(Value::as_bool) != Some(false)
+                    && c.get("contexts")
+                        .and_then(Value::as_array)
+                        .is_none_or(|ctx| ctx.iter().any(|x| x.as_u64() == Some(1)));
+                match rules::commands::check_invocation(c, command, autocomplete) {
+                    Err(e) => Some(format!("the test injects an interaction Discord would never send: {e}")),
+                    Ok(()) if matches!(place, Place::Dm) && (!dm_allowed || c.get("guild_id").is_some()) => {
+                        Some(format!(
+                            "/{} is not available in DMs (a guild command, dm_permission false or contexts without 1)",
+                            command.name
+                        ))
+                    }
+                    Ok(()) => None,
+                }
+            }
+            None if !st.commands_global.is_empty() || !st.commands_guild.is_empty() => Some(format!(
+                "the test injects /{}, which the bot never registered (registered: {:?})",
+                command.name,
+                st.commands_global
+                    .iter()
+                    .chain(st.commands_guild.values().flatten())
+                    .filter_map(|c| c.get("name").and_then(Value::as_str))
+                    .collect::<Vec<_>>()
+            )),
+            None => None,
+        };
+        if let Some(p) = problem {
+            // Panicking after the lock is released keeps the stand-in usable for the report.
+            drop(st);
+            panic!("fake-discord: {p}");
+        }
         let (cmd_id, cmd_guild) = match &registered {
             Some(c) => (c.get("id").cloned().unwrap_or(json!("1")), c.get("guild_id").cloned()),
             None => (json!(command_id_for(&command.name).to_string()), None),
@@ -875,15 +997,17 @@ impl FakeDiscord {
             v["message"] = m;
         }
         st.tokens.insert(token.clone(), id);
+        let created = st.now();
         st.interactions.insert(
             id,
             state::InteractionState {
                 kind,
                 channel_id,
-                created: std::time::Instant::now(),
+                created,
                 response: None,
                 original_message_id: None,
                 source_message_id,
+                followup_filled_original: false,
             },
         );
         gateway::dispatch(&mut st, "INTERACTION_CREATE", v);
@@ -1000,7 +1124,15 @@ impl FakeDiscord {
         )
     }
 
-    /// Requests that broke Discord's OpenAPI description (and stand-in answers that did).
+    /// Posts a message with a whole body (content, components, embeds...) as `author_id`, e.g.
+    /// a bot message with buttons to press in a test; no event is sent, nothing is checked.
+    pub fn add_message_json(&self, channel_id: u64, author_id: u64, body: Value) -> u64 {
+        let mut st = self.shared.state.lock().unwrap();
+        st.create_message(channel_id, author_id, &body, Vec::new(), MessageSource::Test, 0)
+    }
+
+    /// Requests that broke Discord's OpenAPI description or one of Discord's rules (and
+    /// stand-in answers that broke the spec).
     pub fn spec_violations(&self) -> Vec<SpecViolation> {
         self.shared.state.lock().unwrap().violations.clone()
     }
@@ -1017,12 +1149,13 @@ impl FakeDiscord {
     }
 
     /// # Panics
-    /// If any request broke the spec; the message lists them.
+    /// If any request broke the spec or one of Discord's rules (by either judge); the message
+    /// lists them.
     pub fn assert_no_violations(&self) {
         let v = self.spec_violations();
         assert!(
             v.is_empty(),
-            "fake-discord: {} request(s) broke Discord's OpenAPI description:\n{}",
+            "fake-discord: {} request(s) broke Discord's OpenAPI description or rules:\n{}",
             v.len(),
             v.iter().map(|x| format!("  - {x}")).collect::<Vec<_>>().join("\n")
         );
@@ -1048,6 +1181,123 @@ impl FakeDiscord {
             }
         }
     }
+}
+
+/// Every component of a tree (rows, labels and their children), depth first.
+fn components_in(v: &Value) -> Vec<&Value> {
+    let mut out = Vec::new();
+    fn walk<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+        match v {
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            Value::Object(m) => {
+                out.push(v);
+                for k in ["components", "component", "accessory"] {
+                    if let Some(c) = m.get(k) {
+                        walk(c, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(v, &mut out);
+    out
+}
+
+/// Whether a user could press this button or choose these values on the message.
+fn check_component_use(m: &SentMessage, custom_id: &str, kind: u8, values: Option<&[&str]>) -> Result<(), String> {
+    let all = components_in(&m.components);
+    let Some(c) = all
+        .iter()
+        .find(|c| c.get("custom_id").and_then(Value::as_str) == Some(custom_id))
+    else {
+        return Err(format!(
+            "message {} has no component `{custom_id}` (it has {:?})",
+            m.id,
+            m.custom_ids()
+        ));
+    };
+    let t = c.get("type").and_then(Value::as_u64).unwrap_or(0);
+    if t != u64::from(kind) {
+        return Err(format!("`{custom_id}` is a component of type {t}, not {kind}"));
+    }
+    if c.get("disabled").and_then(Value::as_bool) == Some(true) {
+        return Err(format!("`{custom_id}` is disabled"));
+    }
+    if let (Some(values), 3) = (values, t) {
+        let options: Vec<&str> = c
+            .get("options")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o.get("value").and_then(Value::as_str))
+            .collect();
+        if let Some(v) = values.iter().find(|v| !options.contains(v)) {
+            return Err(format!("`{custom_id}` has no option `{v}` (options: {options:?})"));
+        }
+        let min = c.get("min_values").and_then(Value::as_u64).unwrap_or(1) as usize;
+        let max = c.get("max_values").and_then(Value::as_u64).unwrap_or(1) as usize;
+        if values.len() < min || values.len() > max {
+            return Err(format!(
+                "`{custom_id}` takes {min} to {max} values, not {}",
+                values.len()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether Discord's client could submit these fields for the modal: each is one of its text
+/// inputs and fits its lengths, and every required one is there.
+fn check_modal_fields(modal: &Value, fields: &[(&str, &str)]) -> Result<(), String> {
+    let inputs: Vec<&Value> = components_in(modal)
+        .into_iter()
+        .filter(|c| c.get("type").and_then(Value::as_u64) == Some(4))
+        .collect();
+    for (id, value) in fields {
+        let Some(input) = inputs
+            .iter()
+            .find(|c| c.get("custom_id").and_then(Value::as_str) == Some(*id))
+        else {
+            return Err(format!("the form has no text input `{id}`"));
+        };
+        let n = value.chars().count() as u64;
+        let min = input.get("min_length").and_then(Value::as_u64).unwrap_or(0);
+        let max = input.get("max_length").and_then(Value::as_u64).unwrap_or(4000);
+        let required = input.get("required").and_then(Value::as_bool).unwrap_or(true);
+        if (n > 0 || required) && (n < min || n > max) {
+            return Err(format!("`{id}` takes {min} to {max} characters; the test types {n}"));
+        }
+        if n == 0 && required {
+            return Err(format!("`{id}` is required"));
+        }
+    }
+    for input in &inputs {
+        let id = input.get("custom_id").and_then(Value::as_str).unwrap_or_default();
+        let required = input.get("required").and_then(Value::as_bool).unwrap_or(true);
+        if required && !fields.iter().any(|(f, _)| *f == id) {
+            return Err(format!("`{id}` is required and the test leaves it out"));
+        }
+    }
+    Ok(())
+}
+
+/// An interaction's follow-ups: the deferred message a first follow-up filled, then the rest.
+fn followups_of(st: &State, id: u64) -> Vec<&SentMessage> {
+    let filled = st
+        .interactions
+        .get(&id)
+        .filter(|i| i.followup_filled_original)
+        .and_then(|i| i.original_message_id)
+        .and_then(|m| st.message(m));
+    filled
+        .into_iter()
+        .chain(
+            st.messages
+                .iter()
+                .filter(move |m| m.source == MessageSource::Followup { interaction_id: id }),
+        )
+        .collect()
 }
 
 fn command_id_for(name: &str) -> u64 {
@@ -1234,17 +1484,13 @@ impl InteractionHandle {
             .cloned()
     }
 
-    /// Follow-up messages, in order.
+    /// Follow-up messages, in order. The first follow-up after a deferral edits the deferred
+    /// message (as on Discord): that message is the first follow-up then.
     pub fn followups(&self) -> Vec<SentMessage> {
-        let id = self.id;
-        self.fake
-            .shared
-            .state
-            .lock()
-            .unwrap()
-            .messages
-            .iter()
-            .filter(|m| m.source == MessageSource::Followup { interaction_id: id } && !m.deleted)
+        let st = self.fake.shared.state.lock().unwrap();
+        followups_of(&st, self.id)
+            .into_iter()
+            .filter(|m| !m.deleted)
             .cloned()
             .collect()
     }
@@ -1253,13 +1499,7 @@ impl InteractionHandle {
     pub async fn wait_followups(&self, count: usize, timeout: Duration) -> Vec<SentMessage> {
         let id = self.id;
         self.fake
-            .wait_until(timeout, |st| {
-                st.messages
-                    .iter()
-                    .filter(|m| m.source == MessageSource::Followup { interaction_id: id })
-                    .count()
-                    >= count
-            })
+            .wait_until(timeout, |st| followups_of(st, id).len() >= count)
             .await;
         self.followups()
     }

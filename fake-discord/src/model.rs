@@ -130,6 +130,13 @@ pub struct FakeChannel {
     pub owner_id: Option<u64>,
     /// Members of a thread.
     pub thread_members: Vec<u64>,
+    /// A thread is archived (by its `auto_archive_duration` of inactivity on the stand-in's
+    /// clock, or by `PATCH /channels/{id}`).
+    pub archived: bool,
+    /// A locked thread.
+    pub locked: bool,
+    /// A thread's auto-archive duration in minutes (60, 1440, 4320 or 10080).
+    pub auto_archive_duration: Option<u32>,
 }
 
 impl FakeChannel {
@@ -144,6 +151,9 @@ impl FakeChannel {
             recipient_id: None,
             owner_id: None,
             thread_members: Vec::new(),
+            archived: false,
+            locked: false,
+            auto_archive_duration: None,
         }
     }
 }
@@ -254,6 +264,8 @@ pub struct SentMessage {
     pub timestamp: String,
     /// The last JSON payload that created or edited it.
     pub payload: Value,
+    /// Who it pinged (see [`Pinged`]).
+    pub pinged: Pinged,
 }
 
 impl SentMessage {
@@ -441,9 +453,16 @@ pub enum ViolationKind {
     InvalidResponse,
     /// The route is in the spec but the stand-in does not implement it.
     NotImplemented,
+    /// A rule of Discord's that the OpenAPI description cannot express (2,000 characters,
+    /// components, modals, commands, interaction tokens, archived threads, gateway close
+    /// codes...), refused by the stand-in's own judge; [`SpecViolation::rule`] names it.
+    DiscordRule,
+    /// Refused by the second, independent judge: twilight-validate (with twilight-model);
+    /// [`SpecViolation::rule`] names its check.
+    Twilight,
 }
 
-/// A request that broke Discord's OpenAPI description.
+/// A request that broke Discord's OpenAPI description or one of Discord's rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecViolation {
     /// The kind.
@@ -456,19 +475,75 @@ pub struct SpecViolation {
     pub route: Option<String>,
     /// What was wrong.
     pub details: Vec<String>,
+    /// For [`ViolationKind::DiscordRule`] and [`ViolationKind::Twilight`]: the rule that refused
+    /// it, e.g. `message.content_length` or `twilight:message::content`.
+    pub rule: Option<String>,
+}
+
+impl SpecViolation {
+    /// Which judge refused it: `openapi`, `stand-in` or `twilight-validate`.
+    pub fn judge(&self) -> &'static str {
+        match self.kind {
+            ViolationKind::DiscordRule => "stand-in",
+            ViolationKind::Twilight => "twilight-validate",
+            _ => "openapi",
+        }
+    }
 }
 
 impl std::fmt::Display for SpecViolation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?} [{}", self.kind, self.judge())?;
+        if let Some(r) = &self.rule {
+            write!(f, " {r}")?;
+        }
         write!(
             f,
-            "{:?}: {} {} ({}): {}",
-            self.kind,
+            "]: {} {} ({}): {}",
             self.method,
             self.path,
             self.route.as_deref().unwrap_or("no route"),
             self.details.join("; ")
         )
+    }
+}
+
+/// Who a message pinged, worked out as Discord does from its content, `allowed_mentions` and
+/// `message_reference` (the replied-to author). On an edit that sets content Discord rebuilds
+/// the mentions; the stand-in keeps the union of every version, so a ping that any version
+/// carried is seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pinged {
+    /// Users notified, in order of first mention.
+    pub users: Vec<u64>,
+    /// Roles notified.
+    pub roles: Vec<u64>,
+    /// `@everyone` notified.
+    pub everyone: bool,
+    /// `@here` notified.
+    pub here: bool,
+}
+
+impl Pinged {
+    /// Nobody was pinged.
+    pub fn is_nobody(&self) -> bool {
+        self.users.is_empty() && self.roles.is_empty() && !self.everyone && !self.here
+    }
+
+    /// Adds the pings of another version of the message.
+    pub fn merge(&mut self, other: &Pinged) {
+        for u in &other.users {
+            if !self.users.contains(u) {
+                self.users.push(*u);
+            }
+        }
+        for r in &other.roles {
+            if !self.roles.contains(r) {
+                self.roles.push(*r);
+            }
+        }
+        self.everyone |= other.everyone;
+        self.here |= other.here;
     }
 }
 

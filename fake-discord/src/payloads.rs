@@ -139,10 +139,10 @@ pub(crate) fn channel_json(st: &State, c: &FakeChannel) -> Value {
                 "last_message_id": st.last_message_id(c.id).map(|i| i.to_string()),
                 "rate_limit_per_user": 0,
                 "thread_metadata": {
-                    "archived": false,
+                    "archived": c.archived,
                     "archive_timestamp": now_ts(),
-                    "auto_archive_duration": 10080,
-                    "locked": false,
+                    "auto_archive_duration": c.auto_archive_duration.unwrap_or(crate::threads::DEFAULT_AUTO_ARCHIVE_MINUTES),
+                    "locked": c.locked,
                     "create_timestamp": now_ts(),
                     "invitable": false,
                 },
@@ -268,14 +268,18 @@ pub(crate) fn guild_create_json(st: &State, g: &GuildState) -> Value {
 }
 
 pub(crate) fn attachment_json(m: &SentMessage, a: &crate::model::SentAttachment) -> Value {
-    json!({
+    let mut v = json!({
         "id": a.id.to_string(),
         "filename": a.filename,
         "size": a.data.len(),
         "url": format!("https://cdn.discordapp.com/attachments/{}/{}/{}", m.channel_id, a.id, a.filename),
         "proxy_url": format!("https://media.discordapp.net/attachments/{}/{}/{}", m.channel_id, a.id, a.filename),
-        "content_type": a.content_type,
-    })
+    });
+    // Discord leaves the content type out when the upload named none.
+    if let Some(t) = &a.content_type {
+        v["content_type"] = json!(t);
+    }
+    v
 }
 
 pub(crate) fn message_json(st: &State, m: &SentMessage) -> Value {
@@ -283,8 +287,8 @@ pub(crate) fn message_json(st: &State, m: &SentMessage) -> Value {
     let mut v = json!({
         "type": 0,
         "content": m.content,
-        "mentions": [],
-        "mention_roles": [],
+        "mentions": m.pinged.users.iter().map(|u| user_json(&st.user_or_placeholder(*u))).collect::<Vec<_>>(),
+        "mention_roles": m.pinged.roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
         "attachments": m.attachments.iter().map(|a| attachment_json(m, a)).collect::<Vec<_>>(),
         "embeds": m.embeds,
         "timestamp": m.timestamp,
@@ -295,7 +299,7 @@ pub(crate) fn message_json(st: &State, m: &SentMessage) -> Value {
         "channel_id": m.channel_id.to_string(),
         "author": user_json(&author),
         "pinned": false,
-        "mention_everyone": false,
+        "mention_everyone": m.pinged.everyone || m.pinged.here,
         "tts": false,
     });
     if let Some(n) = &m.nonce {

@@ -1,7 +1,7 @@
 //! The stand-in's mutable state, shared by the REST server, the gateway and the test handle.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -36,12 +36,16 @@ pub enum Place {
 pub(crate) struct InteractionState {
     pub kind: u8,
     pub channel_id: u64,
+    /// When it happened, on the stand-in's clock.
     pub created: Instant,
     pub response: Option<InteractionResponse>,
     /// The message `@original` refers to.
     pub original_message_id: Option<u64>,
     /// For component interactions: the message the component is on.
     pub source_message_id: Option<u64>,
+    /// The first follow-up after a deferral (type 5) edited the deferred message (as Discord
+    /// does): that message counts as a follow-up too.
+    pub followup_filled_original: bool,
 }
 
 pub(crate) struct FailRule {
@@ -55,6 +59,8 @@ pub(crate) enum GwOut {
     Text(String),
     /// Drop the connection without a close frame.
     Drop,
+    /// Close the connection with a close frame: Discord's close code and reason.
+    Close(u16, String),
 }
 
 pub(crate) struct Conn {
@@ -138,6 +144,12 @@ pub(crate) struct State {
     pub limiter: RateLimiter,
     pub gw: GwState,
     pub next_id: u64,
+    /// How far tests moved the stand-in's clock ([`State::now`]).
+    pub clock_offset: Duration,
+    /// Last activity of each thread (creation, a message, unarchiving), on the stand-in's clock.
+    pub thread_activity: HashMap<u64, Instant>,
+    /// Refusals of twilight-validate that Discord's documentation overruled.
+    pub overruled: Vec<crate::model::SpecViolation>,
 }
 
 impl State {
@@ -166,7 +178,16 @@ impl State {
             gw: GwState::default(),
             // Snowflakes of 2024 and later are larger than this.
             next_id: 1_300_000_000_000_000_000,
+            clock_offset: Duration::ZERO,
+            thread_activity: HashMap::new(),
+            overruled: Vec::new(),
         }
+    }
+
+    /// Now on the stand-in's own clock: real time plus what tests advanced it by. Interaction
+    /// deadlines and token expiry, thread archiving and the nonce window run on it.
+    pub fn now(&self) -> Instant {
+        Instant::now() + self.clock_offset
     }
 
     pub fn new_id(&mut self) -> u64 {
@@ -247,6 +268,9 @@ impl State {
                 recipient_id: Some(user_id),
                 owner_id: None,
                 thread_members: Vec::new(),
+                archived: false,
+                locked: false,
+                auto_archive_duration: None,
             },
         );
         self.dm_by_user.insert(user_id, id);
@@ -259,6 +283,14 @@ impl State {
             match v {
                 Value::Array(a) => a.iter_mut().for_each(|x| walk(x, next)),
                 Value::Object(m) => {
+                    // Discord fills a select menu's defaults in.
+                    if m.get("type")
+                        .and_then(Value::as_u64)
+                        .is_some_and(|t| matches!(t, 3 | 5 | 6 | 7 | 8))
+                    {
+                        m.entry("min_values").or_insert_with(|| Value::from(1));
+                        m.entry("max_values").or_insert_with(|| Value::from(1));
+                    }
                     if m.contains_key("type") && !m.contains_key("id") {
                         m.insert("id".into(), Value::from(*next));
                         *next += 1;
@@ -310,6 +342,11 @@ impl State {
                 data: f.data,
             })
             .collect();
+        let pinged = crate::mentions::pinged(self, channel_id, body);
+        if self.channels.get(&channel_id).is_some_and(|c| c.kind.is_thread()) {
+            let now = self.now();
+            self.thread_activity.insert(channel_id, now);
+        }
         let msg = SentMessage {
             id,
             channel_id,
@@ -330,6 +367,7 @@ impl State {
             deleted: false,
             timestamp: now_ts(),
             payload: body.clone(),
+            pinged,
         };
         self.messages.push(msg);
         id
@@ -346,9 +384,18 @@ impl State {
                 data: f.data,
             });
         }
+        // Discord rebuilds the mentions when an edit sets content (with the edit's own
+        // allowed_mentions, or the defaults when it has none).
+        let repinged = match (body.get("content"), self.message(id)) {
+            (Some(_), Some(m)) => Some(crate::mentions::pinged(self, m.channel_id, body)),
+            _ => None,
+        };
         let Some(m) = self.message_mut(id) else {
             return;
         };
+        if let Some(p) = repinged {
+            m.pinged.merge(&p);
+        }
         if let Some(c) = body.get("content") {
             m.content = c.as_str().unwrap_or_default().to_string();
         }

@@ -49,6 +49,7 @@ fn diagnose(t: &str, d: &Value) -> String {
         "GUILD_MEMBER_ADD" => serde_json::from_value::<ev::GuildMemberAddEvent>(d.clone()).err(),
         "INTERACTION_CREATE" => serde_json::from_value::<Interaction>(d.clone()).err(),
         "RESUMED" => serde_json::from_value::<ev::ResumedEvent>(d.clone()).err(),
+        "THREAD_UPDATE" => serde_json::from_value::<serenity::model::channel::GuildChannel>(d.clone()).err(),
         _ => None,
     };
     r.map(|e| e.to_string()).unwrap_or_else(|| "no specific error".into())
@@ -257,11 +258,19 @@ async fn every_gateway_payload_parses_into_serenity_events() {
     }
 
     // Buttons and a select menu, on a guild message and on a DM message.
-    let guild_msg = fake.add_message(TEXT, fake.bot_user_id(), "in the guild");
+    let with_components = |text: &str| {
+        json!({"content": text, "components": [
+            {"type": 1, "components": [{"type": 2, "style": 3, "custom_id": "proposal:accept:7", "label": "Accept"}]},
+            {"type": 1, "components": [{"type": 3, "custom_id": "pick", "min_values": 1, "max_values": 2, "options": [
+                {"label": "A", "value": "a"}, {"label": "B", "value": "b"}, {"label": "C", "value": "c"}
+            ]}]}
+        ]})
+    };
+    let guild_msg = fake.add_message_json(TEXT, fake.bot_user_id(), with_components("in the guild"));
     let dm = fake
         .dm_channel_of(ALICE)
         .expect("the DM interaction opened a DM channel");
-    let dm_msg = fake.add_message(dm, fake.bot_user_id(), "in a DM");
+    let dm_msg = fake.add_message_json(dm, fake.bot_user_id(), with_components("in a DM"));
     for (msg, guild) in [(guild_msg, true), (dm_msg, false)] {
         fake.interaction_button(msg, ALICE, "proposal:accept:7");
         match interaction(next_event(&mut ws, &mut seq).await) {
@@ -328,6 +337,36 @@ async fn every_gateway_payload_parses_into_serenity_events() {
     match next_event(&mut ws, &mut seq).await {
         Event::GuildCreate(g) => assert_eq!(g.guild.members.len(), 5, "carol left, dave joined"),
         other => panic!("expected GUILD_CREATE, got {other:?}"),
+    }
+
+    // A thread archived by the stand-in's clock, then unarchived: THREAD_UPDATE each time.
+    let api = Api::new(&fake);
+    let thread = id_of(
+        api.call(
+            "POST",
+            &format!("/channels/{TEXT}/threads"),
+            Some(json!({"name": "t", "type": 12, "auto_archive_duration": 60})),
+        )
+        .await
+        .json(),
+    );
+    fake.advance(Duration::from_secs(3601));
+    for archived in [true, false] {
+        if !archived {
+            api.call(
+                "PATCH",
+                &format!("/channels/{thread}"),
+                Some(json!({"archived": false})),
+            )
+            .await;
+        }
+        match next_event(&mut ws, &mut seq).await {
+            Event::ThreadUpdate(t) => {
+                assert_eq!(t.thread.id.get(), thread);
+                assert_eq!(t.thread.thread_metadata.unwrap().archived, archived);
+            }
+            other => panic!("expected THREAD_UPDATE, got {other:?}"),
+        }
     }
 
     // Drop the connection; an interaction made meanwhile is replayed on Resume, then RESUMED.

@@ -6,63 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use fake_discord::{BucketRule, FakeConfig, FakeDiscord, Limit, MessageSource, Place, SlashCommand, ViolationKind};
-use reqwest::header::HeaderMap;
+use fake_discord::{BucketRule, FakeConfig, Limit, MessageSource, Place, SlashCommand, ViolationKind};
 use serde_json::{json, Value};
-
-struct Api {
-    fake: FakeDiscord,
-    client: reqwest::Client,
-}
-
-struct Reply {
-    status: u16,
-    headers: HeaderMap,
-    body: Option<Value>,
-}
-
-impl Reply {
-    fn json(&self) -> &Value {
-        self.body.as_ref().expect("a JSON body")
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-impl Api {
-    fn new(fake: &FakeDiscord) -> Self {
-        Self {
-            fake: fake.clone(),
-            client: fake.http_client(),
-        }
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
-        let url = format!("https://discord.com/api/v10{path}");
-        let mut req = self
-            .client
-            .request(method.parse().unwrap(), url)
-            .header("Authorization", format!("Bot {}", self.fake.bot_token()));
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        self.send(req).await
-    }
-
-    async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
-        let resp = req.send().await.expect("request reaches the stand-in");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.unwrap();
-        let body = (!bytes.is_empty()).then(|| serde_json::from_slice(&bytes).expect("JSON body"));
-        Reply { status, headers, body }
-    }
-}
-
-fn id_of(v: &Value) -> u64 {
-    v["id"].as_str().unwrap().parse().unwrap()
-}
 
 const IN_GUILD: Place = Place::Guild {
     guild_id: GUILD,
@@ -84,8 +29,13 @@ fn commands() -> Value {
                 {"type": 1, "name": "profile", "description": "Profile", "options": [
                     {"type": 3, "name": "timezone", "description": "IANA zone",
                      "autocomplete": true}
-                ]}
+                ]},
+                {"type": 1, "name": "offer", "description": "Offer to mentor"}
             ]
+        },
+        {
+            "name": "mentorship", "description": "Your mentorships", "type": 1,
+            "options": [{"type": 1, "name": "list", "description": "List them"}]
         },
         {
             "name": "program", "description": "Admin", "type": 1,
@@ -122,13 +72,13 @@ async fn every_route_answers_validly() {
         .await;
     let again: Vec<u64> = r.json().as_array().unwrap().iter().map(id_of).collect();
     assert_eq!(first_ids, again, "re-registering keeps command ids");
-    assert_eq!(fake.global_commands().len(), 2);
+    assert_eq!(fake.global_commands().len(), 3);
     let r = api.call("GET", &format!("/applications/{app}/commands"), None).await;
-    assert_eq!(r.json().as_array().unwrap().len(), 2);
+    assert_eq!(r.json().as_array().unwrap().len(), 3);
     let path = format!("/applications/{app}/guilds/{GUILD}/commands");
     assert_eq!(api.call("PUT", &path, Some(commands())).await.status, 200);
     assert_eq!(api.call("GET", &path, None).await.status, 200);
-    assert_eq!(fake.guild_commands(GUILD).len(), 2);
+    assert_eq!(fake.guild_commands(GUILD).len(), 3);
 
     // DM channel: the same id for the same user.
     let r = api
@@ -396,7 +346,7 @@ async fn every_route_answers_validly() {
         .call(
             "POST",
             &format!("/interactions/{}/{}/callback", b.id, b.token),
-            Some(json!({"type": 7, "data": {"content": "Accepted", "components": []}})),
+            Some(json!({"type": 7, "data": {"content": "Accepted", "components": [{"type": 1, "components": [{"type": 2, "style": 3, "label": "Accept again", "custom_id": "p:accept:2"}]}]}})),
         )
         .await;
     assert_eq!(r.status, 204);

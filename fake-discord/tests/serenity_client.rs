@@ -177,12 +177,19 @@ async fn serenity_client_end_to_end() {
             .description("Admin")
             .default_member_permissions(Permissions::MANAGE_GUILD)
             .dm_permission(false),
+        CreateCommand::new("mentorship")
+            .description("Your mentorships")
+            .add_option(CreateCommandOption::new(
+                CommandOptionType::SubCommand,
+                "list",
+                "List them",
+            )),
     ];
     let registered = Command::set_global_commands(&bot.http, cmds)
         .await
         .expect("register commands");
-    assert_eq!(registered.len(), 2);
-    assert_eq!(fake.global_commands().len(), 2);
+    assert_eq!(registered.len(), 3);
+    assert_eq!(fake.global_commands().len(), 3);
 
     // A slash command with a user option, answered with an ephemeral message and a button.
     let h = fake.interaction_slash(

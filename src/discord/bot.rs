@@ -1,76 +1,31 @@
 //! The bot's shared state, and what it tells people after each change.
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serenity::all::{
-    ButtonStyle, ChannelId, ChannelType, CreateActionRow, CreateButton, CreateMessage, CreateThread, UserId as SUserId,
+    AutoArchiveDuration, ButtonStyle, ChannelId, ChannelType, CreateActionRow, CreateButton, CreateThread, EditThread,
+    UserId as SUserId,
 };
-use tokio::sync::Mutex;
 use tracing::{info, warn};
 
 use super::ids::{Action, CustomId};
+use super::limits::{self, Pings};
 use super::notify::Notifier;
+use super::pages::{self, Listing};
 use super::render::{self, mention};
-use crate::domain::agreement::AgreementInput;
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
-use crate::domain::listing::{Kind, OfferInput, RequestInput};
 use crate::domain::relationship::{MemberStatus, Relationship, State};
-use crate::engine::{Direction, Engine};
+use crate::engine::Engine;
 
-/// A slash command's options, kept while the person types the rest into a form.
-#[derive(Debug, Clone)]
-pub enum Draft {
-    Offer(OfferInput),
-    /// With the wish about the mentor's profession (issue 13).
-    Seek(RequestInput, crate::domain::questions::Wish),
-    Direct {
-        to: UserId,
-        kind: Kind,
-        direction: Direction,
-    },
-    Peer {
-        invitees: Vec<UserId>,
-    },
-    Agreement {
-        rel: RelationshipId,
-        input: AgreementInput,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub struct DraftEntry {
-    pub guild: GuildId,
-    pub user: UserId,
-    pub draft: Draft,
-}
+pub use crate::engine::drafts::Draft;
 
 pub struct Bot {
     pub engine: Engine,
     pub notifier: Notifier,
-    /// Drafts by the id of the command interaction that opened the form. A draft lost in a
-    /// restart only means the person runs the command again.
-    drafts: Mutex<HashMap<u64, DraftEntry>>,
 }
 
 impl Bot {
     pub fn new(engine: Engine, notifier: Notifier) -> Self {
-        Self {
-            engine,
-            notifier,
-            drafts: Mutex::new(HashMap::new()),
-        }
-    }
-
-    pub async fn put_draft(&self, key: u64, entry: DraftEntry) {
-        let mut drafts = self.drafts.lock().await;
-        if drafts.len() > 10_000 {
-            drafts.clear();
-        }
-        drafts.insert(key, entry);
-    }
-
-    pub async fn take_draft(&self, key: u64) -> Option<DraftEntry> {
-        self.drafts.lock().await.remove(&key)
+        Self { engine, notifier }
     }
 
     fn answer_buttons(guild: GuildId, rel: RelationshipId) -> CreateActionRow {
@@ -92,18 +47,17 @@ impl Bot {
             mention(rel.proposer)
         };
         for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
-            let text = format!(
+            let template = format!(
                 "{who} invites you to a **{}** mentorship (#{}) as **{}**, with {}.\n**Purpose:** {}\nThis invitation expires {}.",
                 rel.kind,
                 rel.id,
                 m.role,
                 render::others(rel, m.user),
-                rel.purpose,
+                limits::TEXT,
                 render::when(rel.expires_at)
             );
-            let message = CreateMessage::new()
-                .content(text)
-                .components(vec![Self::answer_buttons(rel.guild, rel.id)]);
+            let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
+            let message = limits::dm(text).components(vec![Self::answer_buttons(rel.guild, rel.id)]);
             self.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
         }
     }
@@ -116,23 +70,26 @@ impl Bot {
             .iter()
             .filter(|m| m.user != actor && m.status == MemberStatus::Joined)
         {
-            let mut text = format!(
+            let mut template = format!(
                 "{} {verb} the invitation to mentorship #{} ({}).",
                 mention(actor),
                 rel.id,
-                rel.purpose
+                limits::TEXT
             );
             if rel.state == State::Declined {
-                text += " The mentorship will not go ahead; you can seek or offer again with /mentor seek or /mentor offer.";
+                template += " The mentorship will not go ahead; you can seek or offer again with /mentor seek or /mentor offer.";
             }
+            let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
             self.notifier
-                .dm(rel.guild, Some(rel.id), m.user, CreateMessage::new().content(text))
+                .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
                 .await;
         }
         if before == State::Proposed && rel.state == State::Accepted {
             self.open_thread(rel).await;
         } else if accepted && rel.state.is_underway() {
-            self.add_to_thread(rel, actor).await;
+            if let Ok(Some(thread)) = self.engine.thread_of(rel.guild, rel.id).await {
+                self.add_to_thread(rel, thread, actor, false).await;
+            }
         }
     }
 
@@ -148,7 +105,9 @@ impl Bot {
                 http,
                 CreateThread::new(name)
                     .kind(ChannelType::PrivateThread)
-                    .invitable(false),
+                    .invitable(false)
+                    // The longest Discord allows: a quiet pair's thread archives as late as can be.
+                    .auto_archive_duration(AutoArchiveDuration::OneWeek),
             )
             .await;
         let thread = match thread {
@@ -162,52 +121,74 @@ impl Bot {
             warn!(error = %e, "could not remember the thread");
         }
         for m in rel.joined() {
-            if let Err(e) = thread.add_thread_member(http, SUserId::new(m.user.0)).await {
-                warn!(error = %e, "could not add a member to the thread");
-            }
+            self.add_to_thread(rel, thread.get(), m.user, true).await;
         }
         let members: Vec<String> = rel
             .joined()
             .map(|m| format!("{} ({})", mention(m.user), m.role))
             .collect();
-        let text = format!(
+        let template = format!(
             "Welcome to mentorship #{}: {}.\n**Purpose:** {}\n\n**Your agreement** (phase 3): agree on what each of you \
              expects, how you will handle issues, and how often, when and how you meet. One of you fills in the form with \
              `/mentorship agreement mentorship:{}` (frequency, day, time, time zone, meeting length, method, start and end \
              date; the expectations and issue handling are typed in the form); everyone then confirms it.",
             rel.id,
             members.join(", "),
-            rel.purpose,
+            limits::TEXT,
             rel.id
         );
-        if let Err(e) = self
-            .notifier
-            .post(thread.get(), CreateMessage::new().content(text))
-            .await
-        {
+        let text = render::with_purpose(&template, &rel.purpose, limits::MESSAGE_MAX);
+        // The members are pinged, so the new thread shows up for them.
+        let pings = Pings::users(rel.joined().map(|m| m.user));
+        if let Err(e) = self.notifier.post(thread.get(), limits::post(text, &pings)).await {
             warn!(error = %e, "could not post the agreement form");
         }
     }
 
-    async fn add_to_thread(&self, rel: &Relationship, user: UserId) {
-        if let Ok(Some(thread)) = self.engine.thread_of(rel.guild, rel.id).await {
-            let _ = ChannelId::new(thread)
-                .add_thread_member(self.notifier.http(), SUserId::new(user.0))
-                .await;
+    /// Adds a member to the relationship's private thread. A failure is not dropped: a durable
+    /// job tries again, and tells the organisers if it keeps failing.
+    async fn add_to_thread(&self, rel: &Relationship, thread: u64, user: UserId, fresh: bool) {
+        if let Err(e) = self.add_thread_member(thread, user, fresh).await {
+            warn!(rel = rel.id.0, user = user.0, error = %e, "could not add a member to the thread; a job will try again");
+            if let Err(e) = self.engine.plan_thread_member(rel.guild, rel.id, thread, user).await {
+                warn!(rel = rel.id.0, error = %e, "could not plan adding the member to the thread");
+            }
         }
+    }
+
+    /// Discord refuses to add anyone to an archived thread, and private threads archive after a
+    /// while without messages: one that is not `fresh` is unarchived first.
+    pub async fn add_thread_member(&self, thread: u64, user: UserId, fresh: bool) -> Result<(), serenity::Error> {
+        let http = self.notifier.http();
+        let thread = ChannelId::new(thread);
+        if !fresh {
+            thread.edit_thread(http, EditThread::new().archived(false)).await?;
+        }
+        thread.add_thread_member(http, SUserId::new(user.0)).await
     }
 
     /// A new version of the agreement goes to every member with a Confirm button.
     pub async fn on_agreement(&self, rel: &Relationship) {
         let Some(a) = rel.latest_agreement() else { return };
-        let text = render::agreement_text(rel, a);
+        let (text, shortened) = render::agreement_text(rel, a, limits::DM_MAX);
+        let in_full =
+            pages::show_in_full_button(Listing::Agreement, rel.guild, &[rel.id.0 as u64, u64::from(a.version)]);
         for m in rel.joined() {
-            let mut message = CreateMessage::new().content(text.clone());
+            let mut buttons = Vec::new();
             if !a.confirmed_by.contains(&m.user) {
                 let id = CustomId::new(Action::Confirm, &[rel.guild.0, rel.id.0 as u64, u64::from(a.version)]);
-                message = message.components(vec![CreateActionRow::Buttons(vec![CreateButton::new(id.encode())
-                    .label(format!("Confirm version {}", a.version))
-                    .style(ButtonStyle::Success)])]);
+                buttons.push(
+                    CreateButton::new(id.encode())
+                        .label(format!("Confirm version {}", a.version))
+                        .style(ButtonStyle::Success),
+                );
+            }
+            if shortened {
+                buttons.push(in_full.clone());
+            }
+            let mut message = limits::dm(text.clone());
+            if !buttons.is_empty() {
+                message = message.components(vec![CreateActionRow::Buttons(buttons)]);
             }
             self.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
         }
@@ -229,7 +210,7 @@ impl Bot {
                 )
             };
             self.notifier
-                .dm(rel.guild, Some(rel.id), m.user, CreateMessage::new().content(text))
+                .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
                 .await;
         }
     }
@@ -238,7 +219,7 @@ impl Bot {
     pub async fn on_ended(&self, rel: &Relationship) {
         let (text, rows) = ended_message(rel);
         for m in rel.joined() {
-            let message = CreateMessage::new().content(text.clone()).components(rows.clone());
+            let message = limits::dm(text.clone()).components(rows.clone());
             self.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
         }
     }
@@ -256,21 +237,27 @@ impl Bot {
         for rel in &expired {
             info!(rel = rel.id.0, "proposal expired");
             for m in rel.joined() {
-                let text = format!(
+                let template = format!(
                     "Nobody answered your invitation to mentorship #{} ({}) in time, so it has lapsed. You can ask \
                      someone else, or try again later.",
-                    rel.id, rel.purpose
+                    rel.id,
+                    limits::TEXT
                 );
+                let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
                 self.notifier
-                    .dm(rel.guild, Some(rel.id), m.user, CreateMessage::new().content(text))
+                    .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
                     .await;
             }
         }
         expired.len()
     }
 
-    /// Someone left the server: their relationships change and the others are told.
+    /// Someone left the server (or was banned): their buttons stop working, their relationships
+    /// change and the others are told.
     pub async fn on_member_left(&self, guild: GuildId, user: UserId) {
+        if let Err(e) = self.engine.record_member_gone(guild, user).await {
+            warn!(error = %e, "could not record a member leaving");
+        }
         let changed = match self.engine.member_left(guild, user).await {
             Ok(c) => c,
             Err(e) => {
@@ -286,9 +273,7 @@ impl Bot {
             };
             for m in rel.joined().filter(|m| m.user != user) {
                 let text = format!("{} left the server, so mentorship #{} {what}.", mention(user), rel.id);
-                self.notifier
-                    .dm(guild, Some(rel.id), m.user, CreateMessage::new().content(text))
-                    .await;
+                self.notifier.dm(guild, Some(rel.id), m.user, limits::dm(text)).await;
             }
         }
     }
@@ -299,16 +284,17 @@ pub type SharedBot = Arc<Bot>;
 /// The message at the end: the retrospective prompt and the way to the next mentorship.
 pub fn ended_message(rel: &Relationship) -> (String, Vec<CreateActionRow>) {
     let by = rel.ended_by.map(mention).unwrap_or_else(|| "the bot".into());
-    let text = format!(
+    let template = format!(
         "Mentorship #{} ({}) has ended ({}, by {by}). Take a moment to look back: what did you learn, what would \
          you do differently, what should be celebrated?\nWhen you are ready for the next one, use /mentor seek or \
          /mentor offer.",
         rel.id,
-        rel.purpose,
+        limits::TEXT,
         rel.end_reason
             .map(|r| r.to_string().replace('_', " "))
             .unwrap_or_default()
     );
+    let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
     let button = CreateButton::new(CustomId::on(Action::Retro, rel.guild, rel.id).encode())
         .label("Write my retrospective")
         .style(ButtonStyle::Primary);

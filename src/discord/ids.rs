@@ -1,6 +1,10 @@
 //! Buttons and modals carry what they act on in their custom id, so they keep working after a
 //! restart and in DMs (where Discord sends no server id). Format: `mb:<action>:<numbers...>`.
-use crate::domain::ids::{GuildId, RelationshipId};
+use crate::domain::ids::{CheckinId, GuildId, RelationshipId, UserId};
+use crate::domain::listing::Kind;
+use crate::domain::questions::QuestionId;
+use crate::engine::presses::{Press, Select, Submit};
+use crate::engine::Direction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -43,6 +47,10 @@ pub enum Action {
     SuggestRequest,
     /// A `/mentor suggest` button: offer to this mentee (numbers: guild, for whom, mentee, kind).
     SuggestOffer,
+    /// Previous / Next of a paged answer (numbers: listing, guild, asker, page, arguments).
+    Page,
+    /// "Show in full" on a shortened message (numbers: listing, guild, arguments).
+    Full,
     /// Show a page of the matching questions (numbers: guild, for whom, page).
     QuestionsPage,
     /// A matching question's select menu (numbers: guild, for whom, question, page).
@@ -75,12 +83,14 @@ impl Action {
             Action::Forget => "forget",
             Action::SuggestRequest => "sugr",
             Action::SuggestOffer => "sugo",
+            Action::Page => "page",
+            Action::Full => "full",
             Action::QuestionsPage => "qpage",
             Action::AnswerQuestion => "qans",
         }
     }
 
-    const ALL: [Action; 25] = [
+    const ALL: [Action; 27] = [
         Action::Accept,
         Action::Decline,
         Action::Confirm,
@@ -104,6 +114,8 @@ impl Action {
         Action::Forget,
         Action::SuggestRequest,
         Action::SuggestOffer,
+        Action::Page,
+        Action::Full,
         Action::QuestionsPage,
         Action::AnswerQuestion,
     ];
@@ -153,6 +165,166 @@ impl CustomId {
             [g, r, ..] => Some((GuildId(*g), RelationshipId(*r as i64))),
             _ => None,
         }
+    }
+}
+
+/// The metrics' name of a button or form: its kind and action (`button mb:met`), or `button
+/// other` for a custom id that is not ours. Forged custom ids cannot add label values.
+pub fn metric_label(form: bool, action: Option<Action>) -> String {
+    let kind = if form { "form" } else { "button" };
+    match action {
+        Some(a) => format!("{kind} mb:{}", a.code()),
+        None => format!("{kind} other"),
+    }
+}
+
+/// A custom id's numbers, read strictly: exactly as many as the action takes, each in range.
+/// Anything else is not a button or form of ours.
+impl CustomId {
+    pub fn press(&self) -> Option<Press> {
+        let rel = |r: u64| i64::try_from(r).ok().map(RelationshipId);
+        let checkin = |c: u64| i64::try_from(c).ok().map(CheckinId);
+        Some(match (self.action, self.numbers.as_slice()) {
+            (Action::Accept, &[g, r]) => Press::Accept {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::Decline, &[g, r]) => Press::Decline {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::Confirm, &[g, r, v]) => Press::Confirm {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                version: u32::try_from(v).ok()?,
+            },
+            (Action::Retro, &[g, r]) => Press::Retro {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::Reflect, &[g, r]) => Press::Reflect {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                checkin: None,
+            },
+            (Action::Reflect, &[g, r, c]) => Press::Reflect {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                checkin: Some(checkin(c)?),
+            },
+            (Action::Skip, &[g, r, c]) => Press::Skip {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                checkin: checkin(c)?,
+            },
+            (Action::Met, &[g, r, c]) => Press::Met {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                checkin: checkin(c)?,
+            },
+            (Action::NotMet, &[g, r, c]) => Press::NotMet {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                checkin: checkin(c)?,
+            },
+            (Action::Reschedule, &[g, r, c]) => Press::Reschedule {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                checkin: checkin(c)?,
+            },
+            (Action::ChangeFrequency, &[g, r]) => Press::ChangeFrequency {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::PauseRel, &[g, r]) => Press::Pause {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::EndRel, &[g, r]) => Press::End {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::Forget, &[g, u]) => Press::Forget {
+                guild: GuildId(g),
+                user: UserId(u),
+            },
+            (Action::SuggestRequest | Action::SuggestOffer, &[g, for_user, other, kind]) => Press::Suggested {
+                guild: GuildId(g),
+                for_user: UserId(for_user),
+                other: UserId(other),
+                kind: match kind {
+                    0 => Kind::Classic,
+                    1 => Kind::Reverse,
+                    _ => return None,
+                },
+                direction: if self.action == Action::SuggestOffer {
+                    Direction::Offer
+                } else {
+                    Direction::Request
+                },
+            },
+            // Inside the questions a page button turns the page in place; the profile's button
+            // (a fourth number, 1) opens them as a message of their own.
+            (Action::QuestionsPage, &[g, for_user, page]) => Press::Questions {
+                guild: GuildId(g),
+                for_user: UserId(for_user),
+                page: u32::try_from(page).ok()?,
+                open: false,
+            },
+            (Action::QuestionsPage, &[g, for_user, page, 1]) => Press::Questions {
+                guild: GuildId(g),
+                for_user: UserId(for_user),
+                page: u32::try_from(page).ok()?,
+                open: true,
+            },
+            _ => return None,
+        })
+    }
+
+    /// A select menu's custom id, read as strictly as [`CustomId::press`].
+    pub fn select(&self) -> Option<Select> {
+        Some(match (self.action, self.numbers.as_slice()) {
+            (Action::AnswerQuestion, &[g, for_user, question, page]) => Select::Answer {
+                guild: GuildId(g),
+                for_user: UserId(for_user),
+                question: QuestionId(i64::try_from(question).ok()?),
+                page: u32::try_from(page).ok()?,
+            },
+            _ => return None,
+        })
+    }
+
+    pub fn submit(&self) -> Option<Submit> {
+        let rel = |r: u64| i64::try_from(r).ok().map(RelationshipId);
+        let checkin = |c: u64| i64::try_from(c).ok().map(CheckinId);
+        Some(match (self.action, self.numbers.as_slice()) {
+            (Action::DraftForm, &[key]) => Submit::Draft { key },
+            (Action::ReflectForm, &[g, r, c]) => Submit::Reflection {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                // 0: a reflection about no particular check-in.
+                checkin: if c == 0 { None } else { Some(checkin(c)?) },
+            },
+            (Action::JournalForm, &[g, r]) => Submit::Reflection {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                checkin: None,
+            },
+            (Action::RetroForm, &[g, r]) => Submit::Retro {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::RescheduleForm, &[g, r, c]) => Submit::Reschedule {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                checkin: checkin(c)?,
+            },
+            (Action::FrequencyForm, &[g, r]) => Submit::Frequency {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            _ => return None,
+        })
     }
 }
 

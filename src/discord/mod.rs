@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use async_trait::async_trait;
 use serenity::all::{
-    ClientBuilder, ConnectionStage, FullEvent, GatewayIntents, HttpBuilder, Interaction, RatelimitInfo, ShardId,
+    ClientBuilder, ConnectionStage, FullEvent, GatewayIntents, HttpBuilder, HttpError, RatelimitInfo, ShardId,
     ShardManager,
 };
 use tokio::sync::{watch, OnceCell};
@@ -25,8 +25,11 @@ pub mod bot;
 pub mod commands;
 pub mod ids;
 pub mod interactions;
+pub mod limits;
+pub mod members;
 pub mod notify;
 pub mod pacer;
+pub mod pages;
 pub mod render;
 pub mod reply;
 pub mod schedule;
@@ -199,34 +202,36 @@ async fn event_handler(
     match event {
         FullEvent::InteractionCreate { interaction } => {
             let started = Instant::now();
-            interactions::handle(ctx, data, interaction).await;
-            if let Some(name) = component_name(interaction) {
-                data.notifier.metrics().command(&name, true, started.elapsed());
+            let ok = interactions::handle(ctx, data, interaction).await;
+            if let Some(name) = interactions::metric_name(interaction) {
+                data.notifier.metrics().command(&name, ok, started.elapsed());
             }
         }
         FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
             data.on_member_left(GuildId(guild_id.get()), UserId(user.id.get()))
                 .await
         }
+        FullEvent::GuildBanAddition { guild_id, banned_user } => {
+            data.on_member_left(GuildId(guild_id.get()), UserId(banned_user.id.get()))
+                .await
+        }
+        FullEvent::GuildMemberAddition { new_member } => members::seen(data, new_member.guild_id, new_member).await,
+        FullEvent::GuildMemberUpdate { event, .. } => members::updated(data, event).await,
+        FullEvent::GuildMembersChunk { chunk } => members::chunk(data, chunk).await,
+        FullEvent::GuildCreate { guild, .. } => members::guild_created(ctx, data, guild).await,
         _ => {}
     }
     Ok(())
 }
 
-/// A button or form by the action in its custom id ("button mb:met"), for the metrics: the
-/// numbers after it would make a series per relationship.
-fn component_name(interaction: &Interaction) -> Option<String> {
-    let (what, id) = match interaction {
-        Interaction::Component(c) => ("button", &c.data.custom_id),
-        Interaction::Modal(m) => ("form", &m.data.custom_id),
-        _ => return None,
-    };
-    let action: Vec<&str> = id.split(':').take(2).collect();
-    Some(format!("{what} {}", action.join(":")))
-}
-
 async fn command_started(ctx: poise::Context<'_, Data, BotError>) {
     ctx.set_invocation_data(Instant::now()).await;
+    if let poise::Context::Application(app) = ctx {
+        // A command made in the server proves its author is a member now (recorded before the
+        // command runs: poise calls the event handler only after it).
+        let i = app.interaction;
+        interactions::seen_in_guild(ctx.data(), i.guild_id, i.member.as_deref()).await;
+    }
 }
 
 async fn command_finished(ctx: poise::Context<'_, Data, BotError>, ok: bool) {
@@ -311,6 +316,15 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
     if let Some(client) = options.http_client {
         http = http.client(client);
     }
+    let http = http.build();
+    // A token Discord refuses would otherwise surface only at the gateway, or never: without a
+    // gateway address serenity retries a default one for ever.
+    if let Err(e) = http.get_current_user().await {
+        return Err(match refusal(&e) {
+            Some(refused) => refused.into(),
+            None => anyhow::Error::new(e).context("cannot reach Discord"),
+        });
+    }
     let engine = app.engine.clone();
     // One pacer for every request the notifier sends, whatever task sends it.
     let pacer = Arc::new(pacer::Pacer::new(pacer::Limit::per_second(
@@ -345,6 +359,8 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                 })
             },
             event_handler: |framework, event| Box::pin(event_handler(framework, event)),
+            // Answers ping nobody, whatever they quote (poise's default lets every user mention ping).
+            allowed_mentions: Some(limits::Pings::nobody().allowed()),
             ..Default::default()
         })
         .setup(move |ctx, ready, framework| {
@@ -407,7 +423,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
         })
         .build();
     let intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS | GatewayIntents::DIRECT_MESSAGES;
-    let mut client = ClientBuilder::new_with_http(http.build(), intents)
+    let mut client = ClientBuilder::new_with_http(http, intents)
         .framework(framework)
         .event_handler(notify::RateLimitRelay(pacer))
         .event_handler(RateLimits(metrics.clone()))
@@ -441,7 +457,10 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
             ShardPlan::Range { first, last, total } => client.start_shard_range(first..last, total).await,
         };
         if let Err(e) = &result {
-            warn!(error = %e, "the Discord client stopped");
+            // A refusal is said once, by whoever started the bot (see `Refused`).
+            if refusal(e).is_none() {
+                warn!(error = %e, "the Discord client stopped");
+            }
         }
         result
     });
@@ -489,16 +508,62 @@ pub fn job_worker(app: &App, http_client: Option<reqwest::Client>, owner: String
     .with_concurrency(16))
 }
 
+/// Discord refused to let the bot in, for a reason that starting again will not fix: the one
+/// line says what to do. `mentorbot run` prints it alone and exits with status 2.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+const PORTAL: &str = "https://discord.com/developers/applications";
+
+/// What a refusal at start means for the operator, if it is one (a bad token, an intent the
+/// application may not use).
+pub fn refusal(e: &serenity::Error) -> Option<Refused> {
+    use serenity::all::GatewayError;
+    let token = || {
+        Refused(format!(
+            "Discord refused the bot token (gateway close 4004 / HTTP 401): copy the token from the Bot page of your \
+             application in the developer portal ({PORTAL}) into MENTORBOT__DISCORD__TOKEN, then start again."
+        ))
+    };
+    match e {
+        serenity::Error::Gateway(GatewayError::InvalidAuthentication) => Some(token()),
+        serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents) => Some(Refused(format!(
+            "Discord refused the bot's privileged intent (gateway close 4014): turn on \"Server Members Intent\" \
+             under Bot > Privileged Gateway Intents in the developer portal ({PORTAL}), then start again."
+        ))),
+        serenity::Error::Gateway(GatewayError::InvalidGatewayIntents) => Some(Refused(
+            "Discord refused the bot's gateway intents as invalid (gateway close 4013): this build asks for \
+             GUILDS, GUILD_MEMBERS and DIRECT_MESSAGES; report it as a bug."
+                .into(),
+        )),
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 401 => Some(token()),
+        _ => None,
+    }
+}
+
 /// Runs until the client stops or the process is told to stop (SIGTERM, Ctrl-C); then shuts
 /// down gracefully within [`SHUTDOWN_GRACE`].
 pub async fn run(app: App) -> anyhow::Result<()> {
-    let mut handle = start(&app, DiscordOptions::production()).await?;
+    run_with(app, DiscordOptions::production()).await
+}
+
+/// [`run`] with options of the caller's: the stand-in's client in tests of the start.
+pub async fn run_with(app: App, options: DiscordOptions) -> anyhow::Result<()> {
+    let mut handle = start(&app, options).await?;
     tokio::select! {
         stopped = &mut handle.task => {
             let _ = handle.stop_worker.send(true);
-            return stopped
-                .context("the Discord client task panicked")?
-                .context("the Discord client stopped");
+            if let Some(http) = handle.http.take() {
+                http.stop().await;
+            }
+            return match stopped.context("the Discord client task panicked")? {
+                Ok(()) => Ok(()),
+                Err(e) => match refusal(&e) {
+                    Some(refused) => Err(refused.into()),
+                    None => Err(anyhow::Error::new(e).context("the Discord client stopped")),
+                },
+            };
         }
         signal = stop_signal() => info!(signal, "stopping: no new jobs, giving back held ones, closing the gateway"),
     }

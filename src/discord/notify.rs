@@ -56,7 +56,7 @@ fn discord_code(e: &serenity::Error) -> Option<(u16, isize)> {
 }
 
 /// Worth another try: server errors and failures that never reached Discord.
-fn is_temporary(e: &serenity::Error) -> bool {
+pub fn is_temporary(e: &serenity::Error) -> bool {
     match discord_code(e) {
         Some((status, _)) => status >= 500 || status == 429,
         None => matches!(e, serenity::Error::Http(_)),
@@ -264,7 +264,7 @@ impl Notifier {
             _ => return Delivery::Undelivered,
         };
         let content = self.content_of(&message);
-        let message = message.content(format!("<@{}> {content}", user.0));
+        let message = super::limits::in_thread_for(message, &content, user);
         match self.with_retries("thread", || self.send(thread, message.clone())).await {
             Ok(_) => Delivery::Thread,
             Err(e) => {

@@ -1,6 +1,7 @@
 //! How things look in Discord: short texts with mentions and Discord timestamps.
 use chrono::{DateTime, Utc};
 
+use super::limits;
 use crate::domain::agreement::Agreement;
 use crate::domain::ids::UserId;
 use crate::domain::relationship::{MemberStatus, Relationship, State};
@@ -58,20 +59,43 @@ pub fn relationship_line(rel: &Relationship, viewer: UserId) -> String {
     )
 }
 
-pub fn agreement_text(rel: &Relationship, a: &Agreement) -> String {
+/// Where a shortened purpose stands whole.
+pub const PURPOSE_IN_FULL: &str = " (in full: /mentorship list)";
+
+/// `template` with its `{text}` marker replaced by the purpose, shortened with a pointer to
+/// `/mentorship list` when the message would not fit in `max`.
+pub fn with_purpose(template: &str, purpose: &str, max: usize) -> String {
+    limits::place(template, purpose, max, PURPOSE_IN_FULL)
+}
+
+/// Said under an agreement whose texts were shortened to fit one message.
+pub const AGREEMENT_IN_FULL: &str = "Texts ending in … are shortened: press **Show in full** to read every word.";
+
+/// An agreement laid out within `max` characters: the logistics whole, each member's
+/// expectations and the issue handling shortened to a fair share of what is left when they do
+/// not all fit. The flag says whether any was shortened (the message then gets "Show in full").
+pub fn agreement_text(rel: &Relationship, a: &Agreement, max: usize) -> (String, bool) {
     let t = &a.terms;
-    let mut out = format!(
+    let head = format!(
         "**Agreement for mentorship #{}, version {}** (by {})\n",
         rel.id,
         a.version,
         mention(a.author)
     );
-    for e in &t.expectations {
-        out += &format!("**{} expects:** {}\n", mention(e.user), e.text);
-    }
-    out += &format!("**If issues come up:** {}\n", t.issue_handling);
+    let labels: Vec<String> = t
+        .expectations
+        .iter()
+        .map(|e| format!("**{} expects:** ", mention(e.user)))
+        .chain(std::iter::once("**If issues come up:** ".to_string()))
+        .collect();
+    let texts: Vec<&str> = t
+        .expectations
+        .iter()
+        .map(|e| e.text.as_str())
+        .chain(std::iter::once(t.issue_handling.as_str()))
+        .collect();
     let day = t.day.map(|d| format!(" on {d}")).unwrap_or_default();
-    out += &format!(
+    let mut tail = format!(
         "**Meetings:** {}{day} at {} ({}), {} minutes, by {}{}\n",
         t.frequency,
         t.local_time.format("%H:%M"),
@@ -80,7 +104,7 @@ pub fn agreement_text(rel: &Relationship, a: &Agreement) -> String {
         t.method,
         t.place.as_deref().map(|p| format!(" ({p})")).unwrap_or_default()
     );
-    out += &format!(
+    tail += &format!(
         "**From** {}{}\n",
         t.start_date,
         t.end_date.map(|d| format!(" **to** {d}")).unwrap_or_default()
@@ -91,9 +115,28 @@ pub fn agreement_text(rel: &Relationship, a: &Agreement) -> String {
         .map(|m| mention(m.user))
         .collect();
     if pending.is_empty() {
-        out += "Confirmed by everyone.";
+        tail += "Confirmed by everyone.";
     } else {
-        out += &format!("Waiting for confirmation from {}.", pending.join(", "));
+        tail += &format!("Waiting for confirmation from {}.", pending.join(", "));
     }
-    out
+    let fixed = limits::len(&head)
+        + labels.iter().map(|l| limits::len(l) + 1).sum::<usize>()
+        + limits::len(&tail)
+        + 1
+        + limits::len(AGREEMENT_IN_FULL);
+    let lengths: Vec<usize> = texts.iter().map(|x| limits::len(x)).collect();
+    let shares = limits::shares(&lengths, max.saturating_sub(fixed));
+    let mut out = head;
+    let mut shortened = false;
+    for ((label, text), share) in labels.iter().zip(&texts).zip(shares) {
+        let shown = limits::fit(text, share);
+        shortened |= shown.len() != text.len();
+        out += &format!("{label}{shown}\n");
+    }
+    out += &tail;
+    if shortened {
+        out += "\n";
+        out += AGREEMENT_IN_FULL;
+    }
+    (out, shortened)
 }

@@ -1,11 +1,9 @@
 //! The one place where errors become replies: a person sees what to fix, or a short apology
 //! while the details go to the log.
-use serenity::all::{
-    ComponentInteraction, Context, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, ModalInteraction,
-};
+use serenity::all::{ComponentInteraction, Context, CreateActionRow, CreateInteractionResponse, ModalInteraction};
 use tracing::{error, warn};
 
+use super::limits;
 use crate::engine;
 
 pub const APOLOGY: &str = "Sorry, something went wrong on our side. It has been logged; please try again later.";
@@ -36,7 +34,7 @@ impl BotError {
     pub fn reply_text(&self, context: &str) -> String {
         match self {
             BotError::Engine(e) if e.is_user_error() => e.user_message(),
-            BotError::User(text) => text.clone(),
+            BotError::User(text) => engine::shorten_quoted(text),
             BotError::Engine(e) => {
                 error!(context, error = ?e, "internal error");
                 APOLOGY.to_string()
@@ -57,44 +55,38 @@ pub async fn on_error(err: poise::FrameworkError<'_, Data, BotError>) {
     match err {
         poise::FrameworkError::Command { error, ctx, .. } => {
             let text = error.reply_text(&format!("/{}", ctx.command().qualified_name));
-            if let Err(e) = ctx
-                .send(poise::CreateReply::default().content(text).ephemeral(true))
-                .await
-            {
+            if let Err(e) = ctx.send(limits::reply(text)).await {
                 warn!(error = %e, "could not send the error reply");
             }
         }
         poise::FrameworkError::ArgumentParse { error, ctx, .. } => {
             let text = format!("Please check the options: {error}.");
-            let _ = ctx
-                .send(poise::CreateReply::default().content(text).ephemeral(true))
+            let _ = ctx.send(limits::reply(text)).await;
+        }
+        // Options that do not resolve (a channel or role that does not exist) are input to fix.
+        poise::FrameworkError::CommandStructureMismatch { description, ctx, .. } => {
+            warn!(description, "command options did not match");
+            let _ = poise::Context::Application(ctx)
+                .send(limits::reply(
+                    "Please check the options: one of them names nothing in this server.",
+                ))
                 .await;
         }
         poise::FrameworkError::MissingUserPermissions { ctx, .. } => {
             let _ = ctx
-                .send(
-                    poise::CreateReply::default()
-                        .content("Only server admins and the program's coordinators can do that.")
-                        .ephemeral(true),
-                )
+                .send(limits::reply(
+                    "Only server admins and the program's coordinators can do that.",
+                ))
                 .await;
         }
         poise::FrameworkError::GuildOnly { ctx, .. } => {
-            let _ = ctx
-                .send(
-                    poise::CreateReply::default()
-                        .content("Please use this command in the server.")
-                        .ephemeral(true),
-                )
-                .await;
+            let _ = ctx.send(limits::reply("Please use this command in the server.")).await;
         }
         other => {
             // Anything else is ours to fix; the person still gets an answer.
             error!(error = %other, "command failed");
             if let Some(ctx) = other.ctx() {
-                let _ = ctx
-                    .send(poise::CreateReply::default().content(APOLOGY).ephemeral(true))
-                    .await;
+                let _ = ctx.send(limits::reply(APOLOGY)).await;
             }
         }
     }
@@ -109,10 +101,18 @@ pub enum Answerable<'a> {
 impl Answerable<'_> {
     /// Answers with an ephemeral message, as the first response or a follow-up.
     pub async fn ephemeral(&self, ctx: &Context, text: impl Into<String>) -> Result<(), serenity::Error> {
+        self.ephemeral_with(ctx, text, Vec::new()).await
+    }
+
+    /// [`Answerable::ephemeral`] with buttons.
+    pub async fn ephemeral_with(
+        &self,
+        ctx: &Context,
+        text: impl Into<String>,
+        rows: Vec<CreateActionRow>,
+    ) -> Result<(), serenity::Error> {
         let text = text.into();
-        let message = CreateInteractionResponseMessage::new()
-            .content(text.clone())
-            .ephemeral(true);
+        let message = limits::response(text.clone()).components(rows.clone());
         let first = match self {
             Answerable::Component(i) => {
                 i.create_response(&ctx.http, CreateInteractionResponse::Message(message))
@@ -124,7 +124,7 @@ impl Answerable<'_> {
             }
         };
         if first.is_err() {
-            let followup = CreateInteractionResponseFollowup::new().content(text).ephemeral(true);
+            let followup = limits::followup(text).components(rows);
             match self {
                 Answerable::Component(i) => i.create_followup(&ctx.http, followup).await?,
                 Answerable::Modal(i) => i.create_followup(&ctx.http, followup).await?,
@@ -149,10 +149,10 @@ mod tests {
         assert_eq!(text, APOLOGY);
         assert!(!text.contains("hunter2") && !text.contains("db.internal"));
         let user = BotError::Engine(engine::Error::Relationship(RelationshipError::NotMember));
-        assert_eq!(
-            user.reply_text("/mentorship end"),
-            "You are not a member of this mentorship."
-        );
+        // The same answer as for a mentorship that does not exist.
+        assert_eq!(user.reply_text("/mentorship end"), engine::NOT_YOURS);
+        let missing = BotError::Engine(engine::Error::NotFound("mentorship"));
+        assert_eq!(missing.reply_text("/mentorship end"), engine::NOT_YOURS);
         let invalid = BotError::Engine(engine::Error::Invalid(crate::domain::validate::ValidationError::new(
             "time zone",
             "\"Mars\" is not a known time zone.",

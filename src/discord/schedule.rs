@@ -7,19 +7,25 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serenity::all::{ButtonStyle, CreateActionRow, CreateButton, CreateMessage, Nonce};
+use serenity::all::{ButtonStyle, CreateActionRow, CreateButton, Nonce};
 use tracing::warn;
 
 use super::bot::Bot;
 use super::ids::{Action, CustomId};
+use super::limits::{self, Pings};
 use super::notify::Delivery;
-use super::render::{mention, when};
+use super::pages::{self, Listing};
+use super::render::{self, mention, when};
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
 use crate::domain::relationship::{Relationship, State};
-use crate::engine::organisers::Digest;
-use crate::engine::schedule::{kind, CheckinDue, ReminderDue};
-use crate::engine::Error;
+use crate::engine::organisers::{Digest, Organisers};
+use crate::engine::schedule::{kind, CelebrationDue, CheckinDue, IssuesDue, ReminderDue};
+use crate::engine::{Error, ThreadMemberDue};
 use crate::jobs::{Job, JobHandler, Outcome};
+
+/// Attempts at adding a member to a thread before the organisers hear of it (with the job's
+/// backoff, a few minutes).
+pub const THREAD_MEMBER_ATTEMPTS: u32 = 4;
 
 pub struct ScheduleJobs {
     pub bot: Arc<Bot>,
@@ -31,6 +37,9 @@ fn button(action: Action, numbers: &[u64], label: &str, style: ButtonStyle) -> C
         .style(style)
 }
 
+/// How much of a reminder the purpose may take: the agenda matters more just before a meeting.
+const REMINDER_PURPOSE_MAX: usize = 300;
+
 fn relative(t: chrono::DateTime<chrono::Utc>) -> String {
     format!("<t:{}:R>", t.timestamp())
 }
@@ -39,22 +48,30 @@ fn relative(t: chrono::DateTime<chrono::Utc>) -> String {
 pub fn reminder_message(due: &ReminderDue) -> (String, Vec<CreateActionRow>) {
     let t = &due.terms;
     let rel = &due.rel;
-    let mut text = format!(
+    let template = format!(
         "**Reminder: check-in of mentorship #{}** {} ({}).\n**When:** {} for {} minutes\n**How:** {}{}",
         rel.id,
         relative(due.checkin.scheduled_at),
-        rel.purpose,
+        limits::TEXT,
         when(due.checkin.scheduled_at),
         t.meeting_minutes,
         t.method,
         t.place.as_deref().map(|p| format!(", {p}")).unwrap_or_default()
     );
+    // The purpose gets a few lines; the agenda the rest, cut with "and N more".
+    let mut text = render::with_purpose(&template, &rel.purpose, limits::len(&template) + REMINDER_PURPOSE_MAX);
     if due.agenda.is_empty() {
         text += "\n**Agenda:** no open steps in your action plan; add some with /mentorship plan step.";
     } else {
         text += "\n**Agenda** (open steps of your action plan):";
-        for step in due.agenda.iter().take(15) {
-            text += &format!("\n- {step}");
+        let steps: Vec<String> = due.agenda.iter().map(|s| format!("- {s}")).collect();
+        let more = format!(" (the whole plan: /mentorship plan list mentorship:{})", rel.id);
+        let room = limits::DM_MAX.saturating_sub(limits::len(&text) + 1 + limits::len(&more));
+        let (agenda, cut) = limits::and_more(&steps, "\n", room);
+        text += "\n";
+        text += &agenda;
+        if cut {
+            text += &more;
         }
     }
     let n = [rel.guild.0, rel.id.0 as u64, due.checkin.id.0 as u64];
@@ -75,13 +92,14 @@ fn meeting_buttons(due: &CheckinDue) -> Vec<CreateActionRow> {
 }
 
 pub fn did_you_meet_text(due: &CheckinDue) -> String {
-    format!(
+    let template = format!(
         "**Did you meet?** Mentorship #{} ({}) had a check-in planned {}. Tell the bot how it went; \"We met\" opens a \
          short reflection for your private journal.",
         due.rel.id,
-        due.rel.purpose,
+        limits::TEXT,
         when(due.checkin.scheduled_at)
-    )
+    );
+    render::with_purpose(&template, &due.rel.purpose, limits::DM_MAX)
 }
 
 impl ScheduleJobs {
@@ -100,8 +118,7 @@ impl ScheduleJobs {
             if only.is_some_and(|o| !o.contains(&m.user)) {
                 continue;
             }
-            let message = CreateMessage::new()
-                .content(text)
+            let message = limits::dm(text)
                 .components(components.clone())
                 .nonce(Nonce::String(job.nonce_for(m.user.0)))
                 .enforce_nonce(true);
@@ -118,35 +135,101 @@ impl ScheduleJobs {
         }
     }
 
-    /// The coordinator's digest: in the program channel with the role mentioned, or to the
-    /// server owner by DM when there is no channel.
-    async fn digest(&self, job: &Job, digest: &Digest) -> Outcome {
-        let text = digest_text(digest);
-        let message = CreateMessage::new()
-            .content(text)
-            .nonce(Nonce::String(job.nonce()))
-            .enforce_nonce(true);
-        let result = match digest.channel {
-            Some(channel) => self.bot.notifier.post(channel, message).await,
-            None => {
-                let http = self.bot.notifier.http();
-                match http.get_guild(serenity::all::GuildId::new(digest.guild.0)).await {
-                    Ok(g) => {
-                        let owner = UserId(g.owner_id.get());
-                        return match self.bot.notifier.dm(digest.guild, None, owner, message).await {
-                            Delivery::Undelivered => Outcome::Retry {
-                                error: "the digest could not reach the server owner".into(),
-                            },
-                            _ => Outcome::Done,
-                        };
+    /// Organisers' information, where only organisers read it: the coordinator channel (pinging
+    /// the coordinator role there), else a DM to each coordinator, else to the server's owner.
+    /// Never the program channel. `part` keeps the channel post's nonce apart from the job's other messages.
+    async fn to_organisers(
+        &self,
+        job: &Job,
+        guild: GuildId,
+        to: &Organisers,
+        text: &str,
+        part: Option<u64>,
+    ) -> Outcome {
+        let nonce =
+            |message: serenity::all::CreateMessage, n: String| message.nonce(Nonce::String(n)).enforce_nonce(true);
+        let people = match to {
+            Organisers::Channel { channel, role } => {
+                let n = part.map_or_else(|| job.nonce(), |p| job.nonce_for(p));
+                // There it is for the coordinators: their role is pinged, nobody else.
+                let (text, pings) = match role {
+                    Some(role) if !text.contains(&format!("<@&{role}>")) => {
+                        (format!("<@&{role}> {text}"), Pings::role(*role))
                     }
-                    Err(e) => Err(e),
-                }
+                    Some(role) => (text.to_string(), Pings::role(*role)),
+                    None => (text.to_string(), Pings::nobody()),
+                };
+                return match self
+                    .bot
+                    .notifier
+                    .post(*channel, nonce(limits::post(text, &pings), n))
+                    .await
+                {
+                    Ok(()) => Outcome::Done,
+                    Err(e) => Outcome::Retry { error: e.to_string() },
+                };
             }
+            Organisers::People(people) => people.clone(),
+            Organisers::Owner => match self
+                .bot
+                .notifier
+                .http()
+                .get_guild(serenity::all::GuildId::new(guild.0))
+                .await
+            {
+                Ok(g) => vec![UserId(g.owner_id.get())],
+                Err(e) => return Outcome::Retry { error: e.to_string() },
+            },
         };
-        match result {
-            Ok(()) => Outcome::Done,
-            Err(e) => Outcome::Retry { error: e.to_string() },
+        let mut failed = 0;
+        for p in people {
+            // Not the nonce of a member's own message of the same job (a coordinator may be one).
+            let message = nonce(limits::dm(text), job.nonce_for(!p.0));
+            if self.bot.notifier.dm(guild, None, p, message).await == Delivery::Undelivered {
+                failed += 1;
+            }
+        }
+        if failed > 0 {
+            Outcome::Retry {
+                error: format!("{failed} organiser(s) could not be reached"),
+            }
+        } else {
+            Outcome::Done
+        }
+    }
+
+    /// Adds a member to their relationship's thread after an earlier attempt failed. A refusal
+    /// that will not go away (or a failure that keeps coming back) is reported to the organisers
+    /// once, and the job ends.
+    async fn thread_member(&self, job: &Job, due: &ThreadMemberDue) -> Outcome {
+        let error = match self.bot.add_thread_member(due.thread, due.user, false).await {
+            Ok(()) => return Outcome::Done,
+            Err(e) => e,
+        };
+        let lasting = !super::notify::is_temporary(&error) || job.attempts >= THREAD_MEMBER_ATTEMPTS;
+        if !lasting {
+            return Outcome::Retry {
+                error: format!("adding a member to the thread: {error}"),
+            };
+        }
+        let text = format!(
+            "Mentorship #{}: the bot could not add {} to the members' private thread <#{}> ({}). Please add them by \
+             hand, or give the bot the Manage Threads permission in the program channel.",
+            due.rel.id,
+            mention(due.user),
+            due.thread,
+            limits::fit(&error.to_string(), 200)
+        );
+        match self
+            .to_organisers(job, due.rel.guild, &due.organisers, &text, Some(u64::MAX))
+            .await
+        {
+            Outcome::Done => Outcome::Failed {
+                error: format!("adding a member to the thread (the organisers were told): {error}"),
+            },
+            Outcome::Retry { error: e } | Outcome::Failed { error: e } => Outcome::Retry {
+                error: format!("adding a member to the thread, then telling the organisers: {e}"),
+            },
         }
     }
 
@@ -187,35 +270,32 @@ impl ScheduleJobs {
             },
             kind::ISSUES => match engine.due_issues(job).await? {
                 Some(due) => {
-                    let text = format!(
-                        "**Mentorship #{}: {} check-ins in a row did not happen.** That is normal now and then; here \
-                         is what you agreed to do when issues come up:\n> {}\n\nYou can change how often you meet, \
-                         pause for a while, or end the mentorship.",
-                        due.rel.id,
-                        due.missed,
-                        due.issue_handling.replace('\n', "\n> ")
-                    );
+                    let (text, shortened) = issues_text(&due);
                     let n = [due.rel.guild.0, due.rel.id.0 as u64];
-                    let row = CreateActionRow::Buttons(vec![
+                    let mut buttons = vec![
                         button(Action::ChangeFrequency, &n, "Change frequency", ButtonStyle::Primary),
                         button(Action::PauseRel, &n, "Pause", ButtonStyle::Secondary),
                         button(Action::EndRel, &n, "End", ButtonStyle::Danger),
-                    ]);
+                    ];
+                    if shortened {
+                        buttons.push(pages::show_in_full_button(
+                            Listing::Agreement,
+                            due.rel.guild,
+                            &[due.rel.id.0 as u64, u64::from(due.version)],
+                        ));
+                    }
+                    let row = CreateActionRow::Buttons(buttons);
                     let outcome = self.to_members(job, &due.rel, None, &text, vec![row]).await;
-                    if let Some((channel, role)) = due.coordinator {
-                        // Counts only: the coordinator hears that a pair needs help, not why.
-                        let note = format!(
-                            "<@&{role}> mentorship #{} has missed {} check-ins in a row; its members got their \
-                             issue-handling prompt.",
-                            due.rel.id, due.missed
-                        );
-                        let message = CreateMessage::new()
-                            .content(note)
-                            .nonce(Nonce::String(job.nonce_for(0)))
-                            .enforce_nonce(true);
-                        if let Err(e) = self.bot.notifier.post(channel, message).await {
-                            warn!(error = %e, "could not tell the coordinator");
-                        }
+                    // Counts only: the organisers hear that a pair needs help, not why.
+                    let note = format!(
+                        "Mentorship #{} has missed {} check-ins in a row; its members got their issue-handling prompt.",
+                        due.rel.id, due.missed
+                    );
+                    if let Outcome::Retry { error } = self
+                        .to_organisers(job, due.rel.guild, &due.organisers, &note, Some(0))
+                        .await
+                    {
+                        warn!(error, "could not tell the organisers");
                     }
                     outcome
                 }
@@ -223,13 +303,16 @@ impl ScheduleJobs {
             },
             kind::MIDPOINT => match engine.due_relationship(job, &[State::Active]).await? {
                 Some(rel) => {
-                    let text = format!(
+                    let template = format!(
                         "**Halfway through mentorship #{}** ({}). A good moment to look at your goals and your \
                          agreement together: are the goals still the right ones, is the rhythm working? \
                          `/mentorship plan list mentorship:{}` shows the plan; `/mentorship agreement` changes the \
                          agreement.",
-                        rel.id, rel.purpose, rel.id
+                        rel.id,
+                        limits::TEXT,
+                        rel.id
                     );
+                    let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
                     self.to_members(job, &rel, None, &text, vec![]).await
                 }
                 None => Outcome::Done,
@@ -249,11 +332,13 @@ impl ScheduleJobs {
             }
             kind::RETRO_REMINDER => match engine.due_retro_reminder(job).await? {
                 Some((rel, missing)) => {
-                    let text = format!(
+                    let template = format!(
                         "A reminder: your retrospective on mentorship #{} ({}) is still open. A few lines on what you \
                          learned help you and your next mentorship.",
-                        rel.id, rel.purpose
+                        rel.id,
+                        limits::TEXT
                     );
+                    let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
                     let row = CreateActionRow::Buttons(vec![button(
                         Action::Retro,
                         &[rel.guild.0, rel.id.0 as u64],
@@ -266,21 +351,18 @@ impl ScheduleJobs {
             },
             kind::CELEBRATE => match engine.due_celebration(job).await? {
                 Some(due) => {
-                    let members: Vec<String> = due.rel.joined().map(|m| mention(m.user)).collect();
-                    let mut text = format!(
-                        "🎉 **Celebrating mentorship #{}**: {} completed their {} mentorship ({}).",
-                        due.rel.id,
-                        members.join(" and "),
-                        due.rel.kind,
-                        due.rel.purpose
-                    );
-                    for (who, note) in &due.notes {
-                        text += &format!("\n{}: {}", mention(*who), note);
-                    }
-                    let message = CreateMessage::new()
-                        .content(text)
+                    let (text, shortened) = celebration_text(&due);
+                    // Public: the members are named, nobody is pinged, whatever the notes say.
+                    let mut message = limits::post(text, &Pings::nobody())
                         .nonce(Nonce::String(job.nonce()))
                         .enforce_nonce(true);
+                    if shortened {
+                        message = message.components(vec![CreateActionRow::Buttons(vec![pages::show_in_full_button(
+                            Listing::Celebration,
+                            due.rel.guild,
+                            &[due.rel.id.0 as u64],
+                        )])]);
+                    }
                     match self.bot.notifier.post(due.channel, message).await {
                         Ok(()) => Outcome::Done,
                         Err(e) => Outcome::Retry { error: e.to_string() },
@@ -288,8 +370,15 @@ impl ScheduleJobs {
                 }
                 None => Outcome::Done,
             },
+            kind::THREAD_MEMBER => match engine.due_thread_member(job).await? {
+                Some(due) => self.thread_member(job, &due).await,
+                None => Outcome::Done,
+            },
             crate::engine::organisers::DIGEST => match engine.due_digest(job).await? {
-                Some(digest) => self.digest(job, &digest).await,
+                Some(digest) => {
+                    let text = digest_text(&digest);
+                    self.to_organisers(job, digest.guild, &digest.to, &text, None).await
+                }
                 None => Outcome::Done,
             },
             other => Outcome::Failed {
@@ -317,10 +406,70 @@ impl JobHandler for ScheduleJobs {
 /// Tells the other members that one check-in changed.
 pub async fn tell_others(bot: &Bot, guild: GuildId, rel: &Relationship, actor: UserId, text: &str) {
     for m in rel.joined().filter(|m| m.user != actor) {
-        bot.notifier
-            .dm(guild, Some(rel.id), m.user, CreateMessage::new().content(text))
-            .await;
+        bot.notifier.dm(guild, Some(rel.id), m.user, limits::dm(text)).await;
     }
+}
+
+/// The issue-handling prompt: what the members agreed, quoted, shortened to fit with a pointer
+/// to "Show in full". The flag says whether it was shortened.
+pub fn issues_text(due: &IssuesDue) -> (String, bool) {
+    let head = format!(
+        "**Mentorship #{}: {} check-ins in a row did not happen.** That is normal now and then; here is what you \
+         agreed to do when issues come up:\n",
+        due.rel.id, due.missed
+    );
+    let tail = "\n\nYou can change how often you meet, pause for a while, or end the mentorship.";
+    let pointer = " (in full: **Show in full**)";
+    let whole = quote(&due.issue_handling);
+    let room = limits::DM_MAX.saturating_sub(limits::len(&head) + limits::len(tail));
+    let mut shown = whole.clone();
+    // Quoting adds two characters a line: cut the text, quote it, and cut more until it fits.
+    let mut budget = room;
+    while limits::len(&shown) > room && budget > 0 {
+        budget = budget.saturating_sub((limits::len(&shown) - room).max(1));
+        shown = quote(&limits::shorten(&due.issue_handling, budget, pointer));
+    }
+    let shortened = shown != whole;
+    (format!("{head}{shown}{tail}"), shortened)
+}
+
+/// A member's text as a Discord quote, line by line.
+fn quote(text: &str) -> String {
+    format!("> {}", text.replace('\n', "\n> "))
+}
+
+/// The celebration: who, their purpose and every member's note, shortened to fair shares when
+/// they do not all fit, with "Show in full". The flag says whether anything was shortened.
+pub fn celebration_text(due: &CelebrationDue) -> (String, bool) {
+    let members: Vec<String> = due.rel.joined().map(|m| mention(m.user)).collect();
+    // Every member agreed to this post. It names them, but neither the mentorship's number nor
+    // its purpose: those would tie them to anything else said about that number.
+    let head = format!(
+        "🎉 **Celebrating**: {} completed their {} mentorship.",
+        members.join(" and "),
+        due.rel.kind,
+    );
+    let labels: Vec<String> = due
+        .notes
+        .iter()
+        .map(|(who, _)| format!("\n{}: ", mention(*who)))
+        .collect();
+    let texts: Vec<&str> = due.notes.iter().map(|(_, n)| n.as_str()).collect();
+    let note = "\nTexts ending in … are shortened: **Show in full** has every word.";
+    let fixed = limits::len(&head) + labels.iter().map(|l| limits::len(l)).sum::<usize>() + limits::len(note);
+    let lengths: Vec<usize> = texts.iter().map(|t| limits::len(t)).collect();
+    let shares = limits::shares(&lengths, limits::MESSAGE_MAX.saturating_sub(fixed));
+    let shown: Vec<String> = texts.iter().zip(&shares).map(|(t, n)| limits::fit(t, *n)).collect();
+    let shortened = shown.iter().zip(&texts).any(|(s, t)| s != t);
+    let mut text = head;
+    for (label, note) in labels.iter().zip(&shown) {
+        text += label;
+        text += note;
+    }
+    if shortened {
+        text += note;
+    }
+    (text, shortened)
 }
 
 /// For buttons: the relationship and check-in numbers of a custom id.
@@ -338,7 +487,7 @@ pub fn checkin_target(id: &CustomId) -> Option<(GuildId, RelationshipId, crate::
 /// The digest's text: counts and mentions of people waiting, never anyone's words.
 pub fn digest_text(d: &Digest) -> String {
     let mut text = String::from("**Weekly program digest**");
-    if let Some(role) = d.coordinator_role {
+    if let (Some(role), Organisers::Channel { .. }) = (d.coordinator_role, &d.to) {
         text += &format!(" for <@&{role}>");
     }
     text += &format!(

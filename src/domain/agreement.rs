@@ -52,7 +52,7 @@ pub struct Agreement {
 }
 
 /// The agreement as typed into the form.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AgreementInput {
     /// The author's own expectations.
     pub expectations: String,

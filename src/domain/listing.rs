@@ -9,6 +9,8 @@ use super::ids::{GuildId, OfferId, RequestId, UserId};
 use super::validate::{self, Valid, ValidationError, MAX_LONG_TEXT};
 
 pub const MAX_CAPACITY: u8 = 10;
+/// The most open offers (and, apart, open requests) one member may have at once.
+pub const MAX_OPEN_LISTINGS: usize = 12;
 
 /// The kind of mentoring relationship.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -131,7 +133,7 @@ pub struct Request {
     pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct OfferInput {
     pub purpose: String,
     pub topics: Vec<String>,
@@ -141,7 +143,7 @@ pub struct OfferInput {
     pub hopes_to_learn: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RequestInput {
     pub purpose: String,
     pub goals: Vec<String>,

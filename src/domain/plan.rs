@@ -38,6 +38,9 @@ pub struct Step {
     pub due: Option<NaiveDate>,
     pub status: ItemStatus,
     pub updated_at: DateTime<Utc>,
+    /// Who wrote it (unknown for steps older than the record of it).
+    #[serde(default)]
+    pub created_by: Option<UserId>,
 }
 
 /// The plan can be worked on from acceptance until the end.
@@ -125,6 +128,7 @@ impl Goal {
             due,
             status: ItemStatus::Open,
             updated_at: now,
+            created_by: Some(actor),
         })
     }
 }

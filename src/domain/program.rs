@@ -26,6 +26,43 @@ pub struct ProgramSettings {
     /// The server's time zone, for the digest; `None` is UTC.
     #[serde(default)]
     pub timezone: Option<Tz>,
+    /// A channel only organisers read: the digest and alerts go there (else by DM to the
+    /// coordinators, or the owner). Never the program channel, which every participant sees.
+    #[serde(default)]
+    pub coordinator_channel: Option<u64>,
+    /// Limits on what members send each other; `None` is the default.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// A server's limits on invitations and agreement versions (`None`: the default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Invitations a member may have waiting for an answer at once (a peer group counts once).
+    pub open_invitations: Option<u32>,
+    /// Days after a decline before the same member may invite that person again.
+    pub decline_cooldown_days: Option<u32>,
+    /// New versions of one mentorship's agreement in 24 hours.
+    pub agreement_versions_per_day: Option<u32>,
+}
+
+pub const DEFAULT_OPEN_INVITATIONS: u32 = 5;
+pub const DEFAULT_DECLINE_COOLDOWN_DAYS: u32 = 30;
+pub const DEFAULT_AGREEMENT_VERSIONS_PER_DAY: u32 = 5;
+
+impl Limits {
+    pub fn open_invitations(&self) -> u32 {
+        self.open_invitations.unwrap_or(DEFAULT_OPEN_INVITATIONS)
+    }
+
+    pub fn decline_cooldown_days(&self) -> u32 {
+        self.decline_cooldown_days.unwrap_or(DEFAULT_DECLINE_COOLDOWN_DAYS)
+    }
+
+    pub fn agreement_versions_per_day(&self) -> u32 {
+        self.agreement_versions_per_day
+            .unwrap_or(DEFAULT_AGREEMENT_VERSIONS_PER_DAY)
+    }
 }
 
 /// Monday 09:00.
@@ -43,6 +80,8 @@ impl ProgramSettings {
             proposal_expiry_days,
             digest_cron: None,
             timezone: None,
+            coordinator_channel: None,
+            limits: Limits::default(),
         }
     }
 

@@ -12,6 +12,9 @@ use super::validate::{self, ValidationError, MAX_LONG_TEXT};
 
 pub const PEER_GROUP_MIN: usize = 3;
 pub const PEER_GROUP_MAX: usize = 8;
+/// The most live mentorships (proposed to paused) one member may be in at once. Listings page
+/// through them; the cap keeps a person's schedule (and the bot's pages) humane.
+pub const MAX_LIVE_PER_MEMBER: usize = 20;
 
 macro_rules! string_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
@@ -170,6 +173,12 @@ pub enum RelationshipError {
     AlreadyConfirmed(u32),
     #[error("the proposal has not expired yet")]
     NotDue,
+    #[error(
+        "you already have {0} live mentorships, the most the bot allows; end one (or decline an invitation) first"
+    )]
+    TooManyOwn(usize),
+    #[error("someone you named already has {0} live mentorships, the most the bot allows")]
+    TooManyOther(usize),
 }
 
 use RelationshipError as E;
@@ -353,6 +362,27 @@ impl Relationship {
         match m.status {
             MemberStatus::Invited => Ok(m),
             _ => Err(E::AlreadyAnswered),
+        }
+    }
+
+    /// Refuses a new relationship for `member` when they are in [`MAX_LIVE_PER_MEMBER`] live
+    /// ones already (`existing` are their relationships).
+    pub fn check_room_for<'a>(
+        &self,
+        member: UserId,
+        existing: impl IntoIterator<Item = &'a Relationship>,
+    ) -> Result<(), E> {
+        let live = existing
+            .into_iter()
+            .filter(|r| r.id != self.id && r.state.is_live())
+            .filter(|r| r.member(member).is_some_and(|m| m.status != MemberStatus::Declined))
+            .count();
+        if live < MAX_LIVE_PER_MEMBER {
+            Ok(())
+        } else if member == self.proposer {
+            Err(E::TooManyOwn(MAX_LIVE_PER_MEMBER))
+        } else {
+            Err(E::TooManyOther(MAX_LIVE_PER_MEMBER))
         }
     }
 
@@ -555,6 +585,15 @@ impl Relationship {
         self.ended_at = Some(now);
         self.updated_at = now;
         Ok(())
+    }
+
+    /// What a member who has not joined may see: everything but the agreement, whose
+    /// expectations are the joined members' words.
+    pub fn seen_by(mut self, viewer: UserId) -> Relationship {
+        if !self.is_joined(viewer) {
+            self.agreements.clear();
+        }
+        self
     }
 
     /// The step a member should take next, for listings.

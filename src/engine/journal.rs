@@ -16,7 +16,8 @@ impl Engine {
         checkin: Option<CheckinId>,
         answers: &[(String, String)],
     ) -> Result<JournalEntry> {
-        let relationship = self.load(guild, rel).await?;
+        let relationship = self.relationship_for(guild, rel, actor).await?;
+        relationship.require_joined(actor)?;
         if let Some(c) = checkin {
             let found = self.store.checkin(guild, c).await?;
             if found.is_none_or(|c| c.relationship != rel) {
@@ -101,7 +102,7 @@ impl Engine {
         actor: UserId,
         input: &RetrospectiveInput,
     ) -> Result<Retrospective> {
-        let relationship = self.load(guild, rel).await?;
+        let relationship = self.relationship_for(guild, rel, actor).await?;
         let written = self
             .store
             .retrospectives(guild, rel)

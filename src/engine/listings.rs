@@ -1,19 +1,46 @@
 use super::{Engine, Error, Result};
 use crate::domain::ids::*;
-use crate::domain::listing::{Offer, OfferInput, Request, RequestInput};
+use crate::domain::listing::{ListingStatus, Offer, OfferInput, Request, RequestInput, MAX_OPEN_LISTINGS};
+use crate::domain::validate::ValidationError;
 use crate::store::OfferLoad;
 
 impl Engine {
     pub async fn create_offer(&self, guild: GuildId, user: UserId, input: &OfferInput) -> Result<Offer> {
         let mut offer = Offer::new(guild, user, input, self.now())?;
+        self.check_room_for_offer(guild, user).await?;
         offer.id = self.store.insert_offer(&offer).await?;
         Ok(offer)
     }
 
     pub async fn create_request(&self, guild: GuildId, user: UserId, input: &RequestInput) -> Result<Request> {
         let mut request = Request::new(guild, user, input, self.now())?;
+        self.check_room_for_request(guild, user).await?;
         request.id = self.store.insert_request(&request).await?;
         Ok(request)
+    }
+
+    /// Refuses a new offer when the member has [`MAX_OPEN_LISTINGS`] open ones already.
+    pub async fn check_room_for_offer(&self, guild: GuildId, user: UserId) -> Result<()> {
+        let open = self
+            .store
+            .offers_of(guild, user)
+            .await?
+            .iter()
+            .filter(|o| o.status == ListingStatus::Open)
+            .count();
+        room("offers", open)
+    }
+
+    /// Refuses a new request when the member has [`MAX_OPEN_LISTINGS`] open ones already.
+    pub async fn check_room_for_request(&self, guild: GuildId, user: UserId) -> Result<()> {
+        let open = self
+            .store
+            .requests_of(guild, user)
+            .await?
+            .iter()
+            .filter(|r| r.status == ListingStatus::Open)
+            .count();
+        room("requests", open)
     }
 
     /// Withdraws an offer; its history and past relationships stay.
@@ -55,4 +82,15 @@ impl Engine {
     pub async fn open_requests(&self, guild: GuildId) -> Result<Vec<Request>> {
         Ok(self.store.open_requests(guild).await?)
     }
+}
+
+fn room(what: &str, open: usize) -> Result<()> {
+    if open >= MAX_OPEN_LISTINGS {
+        return Err(ValidationError::new(
+            what,
+            format!("you have {open} open {what}, the most the bot keeps; withdraw one with /mentor withdraw first"),
+        )
+        .into());
+    }
+    Ok(())
 }

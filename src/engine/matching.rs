@@ -858,7 +858,10 @@ impl Engine {
     }
 
     /// The best people for the caller's open request (or, without one, their open offer), by
-    /// the table's score, with the reasons in plain words.
+    /// the table's score, with the reasons in plain words. Only people who said they may be
+    /// suggested, are members and are not paused are listed, and the reasons tell how many hours
+    /// a week both are free, never when (that would show someone's local free time). What was
+    /// shown is recorded: the list's buttons work for those people only.
     pub async fn suggest(&self, guild: GuildId, user: UserId) -> Result<(SuggestFor, Vec<Suggestion>)> {
         let profile = self.store.profile(guild, user).await?;
         if profile.is_none() {
@@ -872,39 +875,51 @@ impl Engine {
         let file = self.program_file(guild, false).await?;
         let program = file.parse()?;
         let me = id(user);
+        let consenting = self.store.suggestable(guild).await?;
+        let mut listable: HashMap<UserId, bool> = HashMap::new();
+        for u in file
+            .mentors
+            .iter()
+            .map(|m| m.user)
+            .chain(file.mentees.iter().map(|m| m.user))
+        {
+            if listable.contains_key(&u) {
+                continue;
+            }
+            let ok = u != user
+                && consenting.contains(&u)
+                && self.store.guild_member(guild, u).await?.is_some_and(|m| !m.bot);
+            listable.insert(u, ok);
+        }
+        let may_list = |u: &UserId| listable.get(u).copied().unwrap_or(false);
         let pick = |mut list: Vec<Suggestion>| {
             list.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.user.cmp(&b.user)));
             list.truncate(SUGGESTIONS);
             list
         };
-        if let Some(i) = program.mentee_index(&me) {
+        let found = if let Some(i) = program.mentee_index(&me) {
             let kind = file.mentees[i].kind;
             let list = (0..program.mentors.len())
                 .filter(|&j| !program.is_forbidden(i, j) && program.mentors[j].capacity > 0)
+                .filter(|&j| may_list(&file.mentors[j].user))
                 .map(|j| {
                     let s = matching::score_pair(&program, i, j);
                     Suggestion {
                         user: file.mentors[j].user,
                         score: s.score,
-                        reasons: matching::reasons::pair_reasons(&program, i, j, &s),
+                        reasons: shared_hours_only(matching::reasons::pair_reasons(&program, i, j, &s)),
                         kind,
                     }
                 })
                 .collect();
-            return Ok((SuggestFor::Request, pick(list)));
-        }
-        let has_offer = self
-            .store
-            .open_offers(guild)
-            .await?
-            .iter()
-            .any(|l| l.offer.user == user);
-        if let Some(j) = program.mentor_index(&me) {
+            Some((SuggestFor::Request, pick(list)))
+        } else if let Some(j) = program.mentor_index(&me) {
             let list = (0..program.mentees.len())
                 .filter(|&i| !program.is_forbidden(i, j))
+                .filter(|&i| may_list(&file.mentees[i].user))
                 .map(|i| {
                     let s = matching::score_pair(&program, i, j);
-                    let reasons = matching::reasons::pair_reasons(&program, i, j, &s)
+                    let reasons = shared_hours_only(matching::reasons::pair_reasons(&program, i, j, &s))
                         .into_iter()
                         .map(|r| mentor_view(&r))
                         .collect();
@@ -916,8 +931,21 @@ impl Engine {
                     }
                 })
                 .collect();
-            return Ok((SuggestFor::Offer, pick(list)));
+            Some((SuggestFor::Offer, pick(list)))
+        } else {
+            None
+        };
+        if let Some((target, list)) = found {
+            let shown: Vec<(UserId, String)> = list.iter().map(|s| (s.user, suggestion_key(target, s.kind))).collect();
+            self.store.replace_suggestions(guild, user, &shown, self.now()).await?;
+            return Ok((target, list));
         }
+        let has_offer = self
+            .store
+            .open_offers(guild)
+            .await?
+            .iter()
+            .any(|l| l.offer.user == user);
         if has_offer {
             return Err(ValidationError::new("offer", "your offers have no free place left right now").into());
         }
@@ -930,7 +958,8 @@ impl Engine {
     }
 
     /// A suggestion's button: a direct proposal with the purpose of the caller's own request
-    /// or offer.
+    /// or offer, to someone the caller was shown (for this kind and direction) within the last
+    /// day and who still may be suggested.
     pub async fn propose_suggested(
         &self,
         guild: GuildId,
@@ -939,6 +968,21 @@ impl Engine {
         kind: Kind,
         direction: Direction,
     ) -> Result<Relationship> {
+        let target = match direction {
+            Direction::Request => SuggestFor::Request,
+            Direction::Offer => SuggestFor::Offer,
+        };
+        let since = self.now() - chrono::Duration::hours(super::presses::SUGGESTIONS_VALID_HOURS);
+        let shown = other != user
+            && self
+                .store
+                .was_suggested(guild, user, other, &suggestion_key(target, kind), since)
+                .await?;
+        if !shown || !self.store.suggestable(guild).await?.contains(&other) {
+            return Err(Error::Limit(
+                "that person is not among your current suggestions; run /mentor suggest again".into(),
+            ));
+        }
         let purpose = match direction {
             Direction::Request => self
                 .store
@@ -963,6 +1007,30 @@ impl Engine {
         })?;
         self.propose_direct(guild, user, other, kind, direction, &purpose).await
     }
+}
+
+/// What a suggestion's button is for, as recorded: its direction and kind.
+fn suggestion_key(target: SuggestFor, kind: Kind) -> String {
+    let dir = match target {
+        SuggestFor::Request => "request",
+        SuggestFor::Offer => "offer",
+    };
+    format!("{dir}:{kind}")
+}
+
+/// A suggestion says how many hours a week both are free, not when: the example of a shared
+/// time would be the other person's free time in the reader's clock.
+fn shared_hours_only(reasons: Vec<String>) -> Vec<String> {
+    reasons
+        .into_iter()
+        .map(|r| match r.split_once(" h a week you are both free") {
+            Some((hours, _)) => {
+                let unit = if hours == "1" { "hour" } else { "hours" };
+                format!("you share {hours} {unit} a week")
+            }
+            None => r,
+        })
+        .collect()
 }
 
 /// The reasons are written to the mentee; the mentor reads them the other way round.

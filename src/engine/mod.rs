@@ -11,11 +11,15 @@ use crate::domain::relationship::{Relationship, RelationshipError};
 use crate::domain::validate::ValidationError;
 use crate::store::{Store, StoreError};
 
+pub mod drafts;
+mod invitations;
 mod journal;
 mod listings;
 pub mod matching;
+pub mod members;
 pub mod organisers;
 mod plan;
+pub mod presses;
 mod privacy;
 mod profiles;
 mod program;
@@ -23,7 +27,7 @@ pub mod questions;
 mod relationships;
 pub mod schedule;
 
-pub use program::ProgramSetup;
+pub use program::{ProgramSetup, ThreadMemberDue};
 pub use relationships::Direction;
 pub use schedule::{MeetingAnswer, Moved};
 
@@ -57,6 +61,9 @@ pub enum Error {
     Forbidden(&'static str),
     #[error("someone changed this at the same moment; please try again")]
     Conflict,
+    /// A limit of the server (invitations, agreement versions) or someone who cannot be invited.
+    #[error("{0}")]
+    Limit(String),
     #[error("internal error: {0}")]
     Internal(#[source] StoreError),
 }
@@ -67,8 +74,13 @@ impl Error {
         !matches!(self, Error::Internal(_))
     }
 
-    /// The short text a person sees.
+    /// The short text a person sees. Values it quotes back are cut to a readable length, so a
+    /// long input still gets an answer that fits in a message.
     pub fn user_message(&self) -> String {
+        shorten_quoted(&self.full_message())
+    }
+
+    fn full_message(&self) -> String {
         match self {
             Error::Internal(_) => {
                 "Sorry, something went wrong on our side. It has been logged; please try again later.".into()
@@ -76,6 +88,9 @@ impl Error {
             Error::Invalid(v) | Error::Relationship(RelationshipError::Invalid(v)) => {
                 format!("Please fix the {}: {}.", v.field, v.reason.trim_end_matches('.'))
             }
+            // One answer whether the mentorship does not exist or is someone else's, so its
+            // existence cannot be learned by trying numbers.
+            Error::NotFound("mentorship") | Error::Relationship(RelationshipError::NotMember) => NOT_YOURS.into(),
             other => {
                 let text = other.to_string();
                 let mut chars = text.chars();
@@ -85,6 +100,22 @@ impl Error {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_quoted_values_are_cut() {
+        let long = "x".repeat(5000);
+        let e = super::Error::Invalid(crate::domain::validate::ValidationError::new(
+            "until",
+            format!("\"{long}\" is not a date; write it as YYYY-MM-DD"),
+        ));
+        let text = e.user_message();
+        assert!(text.chars().count() < 200, "{text}");
+        assert!(text.ends_with("is not a date; write it as YYYY-MM-DD."), "{text}");
+        assert_eq!(super::shorten_quoted("a \"b\" c"), "a \"b\" c");
     }
 }
 
@@ -103,6 +134,33 @@ impl From<StoreError> for Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The longest value an answer quotes back, in characters.
+const MAX_QUOTED: usize = 80;
+
+/// Cuts every quoted value ("...") longer than [`MAX_QUOTED`] characters, with an ellipsis.
+pub fn shorten_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(1024));
+    let mut parts = text.split('"');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        out.push('"');
+        // Odd pieces (0-based even here) are inside quotes.
+        if i % 2 == 0 && part.chars().count() > MAX_QUOTED {
+            out.extend(part.chars().take(MAX_QUOTED - 1));
+            out.push('…');
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// The answer for a mentorship that does not exist, is in another server, or is not the asker's.
+pub const NOT_YOURS: &str =
+    "You have no such mentorship in this server (or have not joined it). /mentorship list shows yours.";
 
 #[derive(Clone)]
 pub struct Engine {
@@ -137,6 +195,16 @@ impl Engine {
     pub async fn relationship_for(&self, guild: GuildId, id: RelationshipId, viewer: UserId) -> Result<Relationship> {
         let rel = self.load(guild, id).await?;
         if rel.member(viewer).is_none() {
+            return Err(Error::NotFound("mentorship"));
+        }
+        Ok(rel)
+    }
+
+    /// A relationship the actor has joined; anyone else gets the same answer as for one that
+    /// does not exist.
+    pub async fn joined_relationship(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
+        let rel = self.load(guild, id).await?;
+        if !rel.is_joined(actor) {
             return Err(Error::NotFound("mentorship"));
         }
         Ok(rel)

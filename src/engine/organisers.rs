@@ -116,11 +116,26 @@ pub struct RelationshipReport {
     pub health: Option<Health>,
 }
 
+/// Where organisers' information goes: never the program channel, which every participant sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Organisers {
+    /// The coordinator channel the server set, and the coordinator role to ping there.
+    Channel { channel: u64, role: Option<u64> },
+    /// No such channel: a DM to each member with the coordinator role.
+    People(Vec<UserId>),
+    /// Neither: a DM to the server's owner.
+    Owner,
+}
+
+/// DMs to coordinators go to this many of them at most.
+pub const MAX_COORDINATOR_DMS: usize = 10;
+
 /// What the coordinator's digest says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Digest {
     pub guild: GuildId,
-    pub channel: Option<u64>,
+    /// Where it goes.
+    pub to: Organisers,
     pub coordinator_role: Option<u64>,
     /// Open requests waiting for a match, and how many of them came in the last week.
     pub requests_waiting: u32,
@@ -264,31 +279,65 @@ pub fn reports(rels: &[Relationship], checkins: &[Checkin], now: DateTime<Utc>) 
         .collect()
 }
 
+/// A cell no spreadsheet runs as a formula: one that starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return gets a leading apostrophe (OWASP's advice for CSV injection).
+pub fn safe_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// A CSV file (RFC 4180, through the `csv` crate) with every cell made safe ([`safe_cell`]).
+pub fn write_csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = out.write_record(header);
+    for row in rows {
+        let _ = out.write_record(row.iter().map(|c| safe_cell(c).into_owned()));
+    }
+    String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
 /// The relationships' CSV: one row each, members as `role:user id` separated by spaces.
 pub fn reports_csv(reports: &[RelationshipReport]) -> String {
-    let mut out = String::from(
-        "relationship,kind,phase,members,start,planned_end,ended,checkins_planned,checkins_held,checkins_missed,\
-         last_activity,health\n",
-    );
-    for r in reports {
+    let rows = reports.iter().map(|r| {
         let members: Vec<String> = r.members.iter().map(|(u, role)| format!("{role}:{u}")).collect();
-        out += &format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            r.id,
-            r.kind,
-            r.state,
+        vec![
+            r.id.to_string(),
+            r.kind.to_string(),
+            r.state.to_string(),
             members.join(" "),
-            r.start,
+            r.start.to_string(),
             r.planned_end.map(|d| d.to_string()).unwrap_or_default(),
             r.ended.map(|d| d.to_string()).unwrap_or_default(),
-            r.planned,
-            r.held,
-            r.missed,
-            r.last_activity.format("%Y-%m-%dT%H:%M:%SZ"),
-            r.health.map(Health::as_str).unwrap_or_default()
-        );
-    }
-    out
+            r.planned.to_string(),
+            r.held.to_string(),
+            r.missed.to_string(),
+            r.last_activity.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            r.health.map(Health::as_str).unwrap_or_default().to_string(),
+        ]
+    });
+    write_csv(
+        &[
+            "relationship",
+            "kind",
+            "phase",
+            "members",
+            "start",
+            "planned_end",
+            "ended",
+            "checkins_planned",
+            "checkins_held",
+            "checkins_missed",
+            "last_activity",
+            "health",
+        ],
+        rows,
+    )
 }
 
 fn digest_key(guild: GuildId, at: DateTime<Utc>) -> String {
@@ -296,6 +345,25 @@ fn digest_key(guild: GuildId, at: DateTime<Utc>) -> String {
 }
 
 impl Engine {
+    /// Where the server's organisers read what is for them alone.
+    pub async fn organisers(&self, guild: GuildId) -> Result<Organisers> {
+        let settings = self.program_settings(guild).await?;
+        if let Some(channel) = settings.coordinator_channel {
+            return Ok(Organisers::Channel {
+                channel,
+                role: settings.coordinator_role,
+            });
+        }
+        if let Some(role) = settings.coordinator_role {
+            let mut people = self.store.members_with_role(guild, role).await?;
+            people.truncate(MAX_COORDINATOR_DMS);
+            if !people.is_empty() {
+                return Ok(Organisers::People(people));
+            }
+        }
+        Ok(Organisers::Owner)
+    }
+
     async fn organiser_only(&self, guild: GuildId, is_admin: bool, roles: &[u64]) -> Result<()> {
         if !self.is_organiser(guild, is_admin, roles).await? {
             return Err(Error::Forbidden(
@@ -393,7 +461,7 @@ impl Engine {
         at_risk.sort_by_key(|(id, h)| (std::cmp::Reverse(*h), *id));
         Ok(Some(Digest {
             guild: job.guild,
-            channel: settings.channel,
+            to: self.organisers(job.guild).await?,
             coordinator_role: settings.coordinator_role,
             requests_waiting: requests.len() as u32,
             new_requests: requests.iter().filter(|r| r.created_at > week_ago).count() as u32,

@@ -7,7 +7,7 @@ use crate::domain::plan::{Goal, ItemStatus, Step};
 
 impl Engine {
     pub async fn add_goal(&self, guild: GuildId, rel: RelationshipId, actor: UserId, title: &str) -> Result<Goal> {
-        let relationship = self.load(guild, rel).await?;
+        let relationship = self.relationship_for(guild, rel, actor).await?;
         let existing = self.store.goals(guild, rel).await?.len();
         let mut goal = Goal::new(&relationship, existing, actor, title, self.now())?;
         goal.id = self.store.insert_goal(&goal).await?;
@@ -25,7 +25,7 @@ impl Engine {
         owner: Option<UserId>,
         due: Option<NaiveDate>,
     ) -> Result<Step> {
-        let relationship = self.load(guild, rel).await?;
+        let relationship = self.relationship_for(guild, rel, actor).await?;
         let goals = self.store.goals(guild, rel).await?;
         let goal = goals.iter().find(|g| g.id == goal).ok_or(Error::NotFound("goal"))?;
         let mut step = goal.new_step(&relationship, actor, text, owner, due, self.now())?;
@@ -41,7 +41,7 @@ impl Engine {
         step: StepId,
         status: ItemStatus,
     ) -> Result<Step> {
-        let relationship = self.load(guild, rel).await?;
+        let relationship = self.relationship_for(guild, rel, actor).await?;
         let mut step = self
             .store
             .goals(guild, rel)
@@ -63,7 +63,7 @@ impl Engine {
         goal: GoalId,
         status: ItemStatus,
     ) -> Result<Goal> {
-        let relationship = self.load(guild, rel).await?;
+        let relationship = self.relationship_for(guild, rel, actor).await?;
         let mut goal = self
             .store
             .goals(guild, rel)
@@ -92,7 +92,7 @@ impl Engine {
         held: bool,
         note: Option<&str>,
     ) -> Result<Checkin> {
-        let relationship = self.load(guild, rel).await?;
+        let relationship = self.relationship_for(guild, rel, actor).await?;
         let mut checkin = Checkin::record(&relationship, actor, held, note, self.now())?;
         checkin.id = self.store.insert_checkin(&checkin).await?;
         self.after_report(&relationship, &checkin).await?;

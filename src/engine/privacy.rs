@@ -6,15 +6,32 @@ use crate::domain::ids::*;
 use crate::domain::relationship::{MemberStatus, Relationship, State};
 
 impl Engine {
-    /// Everything this server's data holds about the person, as JSON: their profile, offers,
-    /// requests, relationships (with agreements, plan and check-ins), their own journal entries
-    /// and retrospectives. Other members' private entries are not theirs and are not included.
+    /// Everything this server's data holds about the person, as JSON: their profile (with
+    /// whether they may be suggested), offers, requests, the relationships they joined (with
+    /// agreements, plan and check-ins), their own journal entries and retrospectives. An
+    /// invitation they did not join (declined, lapsed or still open) appears as such, with no
+    /// one else's words. Other members' private entries are not theirs and are not included.
     pub async fn my_data(&self, guild: GuildId, user: UserId) -> Result<Value> {
         let profile = self.store.profile(guild, user).await?;
+        let suggestable = self.store.suggestable(guild).await?.contains(&user);
         let offers = self.store.offers_of(guild, user).await?;
         let requests = self.store.requests_of(guild, user).await?;
         let mut relationships = Vec::new();
+        let mut invitations = Vec::new();
         for rel in self.store.relationships_of(guild, user).await? {
+            let Some(me) = rel.member(user) else { continue };
+            if me.status != MemberStatus::Joined {
+                invitations.push(json!({
+                    "relationship": rel.id,
+                    "kind": rel.kind,
+                    "role": me.role,
+                    "my_answer": me.status,
+                    "answered_at": me.responded_at,
+                    "invited_at": rel.created_at,
+                    "state": rel.state,
+                }));
+                continue;
+            }
             let plan = self.store.goals(guild, rel.id).await?;
             let checkins = self.store.checkins(guild, rel.id).await?;
             let retrospective: Vec<_> = self
@@ -38,9 +55,11 @@ impl Engine {
             "user": user.0.to_string(),
             "exported_at": self.now(),
             "profile": profile,
+            "may_be_suggested": suggestable,
             "offers": offers,
             "requests": requests,
             "relationships": relationships,
+            "invitations_not_joined": invitations,
             "journal": journal,
             "matching_criteria": matching_criteria,
         }))

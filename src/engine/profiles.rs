@@ -20,6 +20,15 @@ impl Engine {
         Ok(profile)
     }
 
+    /// Turns "others may see me in /mentor suggest" on or off; false when there is no profile.
+    pub async fn set_suggestable(&self, guild: GuildId, user: UserId, on: bool) -> Result<bool> {
+        Ok(self.store.set_suggestable(guild, user, on).await?)
+    }
+
+    pub async fn is_suggestable(&self, guild: GuildId, user: UserId) -> Result<bool> {
+        Ok(self.store.suggestable(guild).await?.contains(&user))
+    }
+
     pub async fn profile(&self, guild: GuildId, user: UserId) -> Result<Option<Profile>> {
         Ok(self.store.profile(guild, user).await?)
     }

@@ -3,6 +3,9 @@ use crate::domain::ids::*;
 use crate::domain::program::{parse_digest, parse_lead_times, ProgramSettings};
 use crate::domain::relationship::{EndReason, MemberStatus, Relationship, RelationshipError, State};
 use crate::domain::validate::{self, ValidationError};
+use crate::engine::schedule::kind;
+use crate::store::jobs::{Job, NewJob};
+use serde_json::json;
 
 /// What an organiser changes with `/program setup`; `None` leaves a setting as it is.
 #[derive(Debug, Clone, Default)]
@@ -15,6 +18,24 @@ pub struct ProgramSetup {
     pub digest: Option<String>,
     /// The server's time zone (an IANA name such as Europe/Berlin).
     pub timezone: Option<String>,
+    /// A channel only organisers read, for the digest and alerts.
+    pub coordinator_channel: Option<u64>,
+    /// Invitations a member may have waiting at once (1 to 50).
+    pub invitation_limit: Option<i64>,
+    /// Days before someone who declined may be invited again by the same member (0 to 365).
+    pub decline_cooldown_days: Option<i64>,
+    /// Agreement versions per mentorship in 24 hours (1 to 50).
+    pub agreement_versions_per_day: Option<i64>,
+}
+
+/// A member to add to their relationship's private thread, by a job.
+#[derive(Debug, Clone)]
+pub struct ThreadMemberDue {
+    pub rel: Relationship,
+    pub thread: u64,
+    pub user: UserId,
+    /// Where a lasting failure is reported (never the program channel).
+    pub organisers: super::organisers::Organisers,
 }
 
 impl Engine {
@@ -64,6 +85,27 @@ impl Engine {
         }
         if let Some(channel) = setup.channel {
             settings.channel = Some(channel);
+        }
+        if let Some(channel) = setup.coordinator_channel {
+            settings.coordinator_channel = Some(channel);
+        }
+        if settings.coordinator_channel.is_some() && settings.coordinator_channel == settings.channel {
+            return Err(ValidationError::new(
+                "coordinator channel",
+                "it must not be the program channel, which every participant can see; pick a channel only organisers read",
+            )
+            .into());
+        }
+        if let Some(n) = setup.invitation_limit {
+            settings.limits.open_invitations = Some(validate::in_range("invitation limit", n, 1, 50)? as u32);
+        }
+        if let Some(n) = setup.decline_cooldown_days {
+            settings.limits.decline_cooldown_days =
+                Some(validate::in_range("decline cooldown days", n, 0, 365)? as u32);
+        }
+        if let Some(n) = setup.agreement_versions_per_day {
+            settings.limits.agreement_versions_per_day =
+                Some(validate::in_range("agreement versions per day", n, 1, 50)? as u32);
         }
         if let Some(role) = setup.coordinator_role {
             if !is_admin {
@@ -117,6 +159,55 @@ impl Engine {
 
     pub async fn set_thread(&self, guild: GuildId, rel: RelationshipId, channel: u64) -> Result<()> {
         Ok(self.store.set_thread(guild, rel, channel).await?)
+    }
+
+    /// Adding `user` to the relationship's thread failed: a job tries again. Outside the
+    /// relationship's schedule (a pause does not cancel it); one per member and relationship.
+    pub async fn plan_thread_member(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        thread: u64,
+        user: UserId,
+    ) -> Result<()> {
+        let now = self.now();
+        let job = NewJob {
+            guild,
+            relationship: None,
+            kind: kind::THREAD_MEMBER.to_string(),
+            dedupe_key: format!("r{}:thread_member:u{}", rel.0, user.0),
+            payload: json!({"relationship": rel.0, "thread": thread.to_string(), "user": user.0.to_string()}),
+            run_at: now,
+        };
+        self.store.enqueue(&job, now).await?;
+        Ok(())
+    }
+
+    /// A thread-member job, if the member should still be in the thread: the relationship is
+    /// underway, the member joined and the thread is still the relationship's.
+    pub async fn due_thread_member(&self, job: &Job) -> Result<Option<ThreadMemberDue>> {
+        let number = |k: &str| -> Option<u64> {
+            let v = job.payload.get(k)?;
+            v.as_u64().or_else(|| v.as_str()?.parse().ok())
+        };
+        let (Some(rel), Some(thread), Some(user)) = (number("relationship"), number("thread"), number("user")) else {
+            return Ok(None);
+        };
+        let Some(rel) = self.store.relationship(job.guild, RelationshipId(rel as i64)).await? else {
+            return Ok(None);
+        };
+        let user = UserId(user);
+        if !rel.state.is_underway() || !rel.is_joined(user) || self.thread_of(rel.guild, rel.id).await? != Some(thread)
+        {
+            return Ok(None);
+        }
+        let organisers = self.organisers(rel.guild).await?;
+        Ok(Some(ThreadMemberDue {
+            rel,
+            thread,
+            user,
+            organisers,
+        }))
     }
 
     /// Discord refused a DM to this person: later messages go to their relationships' threads.

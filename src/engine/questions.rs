@@ -36,7 +36,41 @@ fn too_many(in_use: usize, adding: usize) -> Error {
     ValidationError::new("questions", reason).into()
 }
 
+/// A page of the matching questions for one member: the questions in use, their answers, the
+/// page asked for, and what the last pick did.
+#[derive(Debug, Clone)]
+pub struct QuestionsPage {
+    pub guild: GuildId,
+    pub user: UserId,
+    pub questions: Vec<Question>,
+    pub answers: Vec<Answer>,
+    pub page: usize,
+    /// Opened from the profile as a message of its own (else the page changes in place).
+    pub open: bool,
+    pub note: Option<String>,
+}
+
 impl Engine {
+    /// The member's page of questions, read now.
+    pub(super) async fn questions_page(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        page: u32,
+        open: bool,
+        note: Option<String>,
+    ) -> Result<QuestionsPage> {
+        Ok(QuestionsPage {
+            guild,
+            user,
+            questions: self.questions(guild).await?,
+            answers: self.my_answers(guild, user).await?,
+            page: page as usize,
+            open,
+            note,
+        })
+    }
+
     async fn require_question_organiser(&self, guild: GuildId, is_admin: bool, roles: &[u64]) -> Result<()> {
         if self.is_organiser(guild, is_admin, roles).await? {
             Ok(())

@@ -8,7 +8,7 @@ use crate::domain::relationship::{EndReason, Origin, Proposal, Relationship, Rel
 use crate::store::{SeatGuard, StoreError};
 
 /// Who asks whom in a direct, person-to-person proposal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Direction {
     /// The caller asks the other person to mentor them.
     Request,
@@ -127,12 +127,17 @@ impl Engine {
     }
 
     pub(super) async fn insert_proposal(&self, proposal: Proposal) -> Result<Relationship> {
-        let expiry = self.program_settings(proposal.guild).await?.proposal_expiry_days;
+        let settings = self.program_settings(proposal.guild).await?;
+        let expiry = settings.proposal_expiry_days;
         let mut rel = Relationship::propose(proposal, self.now(), chrono::Duration::days(i64::from(expiry)))?;
+        let mut existing = std::collections::HashMap::new();
         for member in rel.members.clone() {
-            let existing = self.store.relationships_of(rel.guild, member.user).await?;
-            rel.check_not_duplicate(&existing)?;
+            let theirs = self.store.relationships_of(rel.guild, member.user).await?;
+            rel.check_not_duplicate(&theirs)?;
+            rel.check_room_for(member.user, &theirs)?;
+            existing.insert(member.user, theirs);
         }
+        self.check_invitation(&rel, &settings, &existing).await?;
         rel.id = self
             .store
             .insert_relationship(&rel)
@@ -143,7 +148,7 @@ impl Engine {
 
     /// The invited person accepts. The mentor's capacity is checked again inside the save.
     pub async fn accept(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
-        let mut rel = self.load(guild, id).await?;
+        let mut rel = self.relationship_for(guild, id, actor).await?;
         let (seats, guard) = self.seats_for(&rel).await?;
         let was = rel.state;
         rel.accept(actor, seats, self.now())?;
@@ -184,7 +189,7 @@ impl Engine {
     }
 
     pub async fn decline(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
-        let mut rel = self.load(guild, id).await?;
+        let mut rel = self.relationship_for(guild, id, actor).await?;
         rel.decline(actor, self.now())?;
         self.store.save_relationship(&mut rel, None).await?;
         Ok(rel)
@@ -214,8 +219,9 @@ impl Engine {
         actor: UserId,
         input: &AgreementInput,
     ) -> Result<(Relationship, u32)> {
-        let mut rel = self.load(guild, id).await?;
+        let mut rel = self.relationship_for(guild, id, actor).await?;
         rel.require_agreement_writable(actor)?;
+        self.check_agreement_versions(&rel).await?;
         let now = self.now();
         let terms = AgreementTerms::from_input(actor, input, now)?;
         let version = rel.propose_agreement(actor, terms, now)?;
@@ -230,16 +236,20 @@ impl Engine {
         actor: UserId,
         version: u32,
     ) -> Result<Relationship> {
-        self.change(guild, id, |rel, now| rel.confirm_agreement(actor, version, now))
-            .await
+        self.change(guild, id, Some(actor), |rel, now| {
+            rel.confirm_agreement(actor, version, now)
+        })
+        .await
     }
 
     pub async fn pause(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
-        self.change(guild, id, |rel, now| rel.pause(Some(actor), now)).await
+        self.change(guild, id, Some(actor), |rel, now| rel.pause(Some(actor), now))
+            .await
     }
 
     pub async fn resume(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
-        self.change(guild, id, |rel, now| rel.resume(actor, now)).await
+        self.change(guild, id, Some(actor), |rel, now| rel.resume(actor, now))
+            .await
     }
 
     /// Ends a relationship; the mentee's request and the mentor's place are free to match again.
@@ -250,22 +260,29 @@ impl Engine {
         actor: UserId,
         reason: EndReason,
     ) -> Result<Relationship> {
-        self.change(guild, id, |rel, now| rel.end(Some(actor), reason, now))
+        self.change(guild, id, Some(actor), |rel, now| rel.end(Some(actor), reason, now))
             .await
     }
 
     /// The bot ends a relationship itself, e.g. on its planned end date.
     pub async fn end_by_bot(&self, guild: GuildId, id: RelationshipId, reason: EndReason) -> Result<Relationship> {
-        self.change(guild, id, |rel, now| rel.end(None, reason, now)).await
+        self.change(guild, id, None, |rel, now| rel.end(None, reason, now))
+            .await
     }
 
+    /// Loads, changes and saves a relationship; with an actor, one who is not a member of it
+    /// gets the answer for a relationship that does not exist.
     async fn change(
         &self,
         guild: GuildId,
         id: RelationshipId,
+        actor: Option<UserId>,
         f: impl FnOnce(&mut Relationship, DateTime<Utc>) -> std::result::Result<(), RelationshipError>,
     ) -> Result<Relationship> {
-        let mut rel = self.load(guild, id).await?;
+        let mut rel = match actor {
+            Some(actor) => self.relationship_for(guild, id, actor).await?,
+            None => self.load(guild, id).await?,
+        };
         let before = rel.state;
         f(&mut rel, self.now())?;
         self.store.save_relationship(&mut rel, None).await?;
@@ -276,9 +293,15 @@ impl Engine {
         Ok(rel)
     }
 
-    /// The caller's relationships, newest first.
+    /// The caller's relationships, newest first; the agreements only of those they joined.
     pub async fn relationships(&self, guild: GuildId, user: UserId) -> Result<Vec<Relationship>> {
-        Ok(self.store.relationships_of(guild, user).await?)
+        Ok(self
+            .store
+            .relationships_of(guild, user)
+            .await?
+            .into_iter()
+            .map(|r| r.seen_by(user))
+            .collect())
     }
 }
 

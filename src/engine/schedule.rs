@@ -31,6 +31,8 @@ pub mod kind {
     pub const PLANNED_END: &str = "planned_end";
     pub const RETRO_REMINDER: &str = "retro_reminder";
     pub const CELEBRATE: &str = "celebrate";
+    /// Add a member to the relationship's private thread (after adding them failed).
+    pub const THREAD_MEMBER: &str = "thread_member";
 }
 
 /// Occurrences are planned this far beyond the longest reminder lead.
@@ -69,9 +71,11 @@ pub struct CheckinDue {
 pub struct IssuesDue {
     pub rel: Relationship,
     pub missed: u32,
+    /// The version of the agreement in force (its issue handling is quoted).
+    pub version: u32,
     pub issue_handling: String,
-    /// The program channel and coordinator role, when the server has both.
-    pub coordinator: Option<(u64, u64)>,
+    /// Where the organisers hear of it (never the program channel).
+    pub organisers: super::organisers::Organisers,
 }
 
 /// The celebration post, when every member agreed to it.
@@ -455,6 +459,20 @@ impl Engine {
         let Some(rel) = self.due_relationship(job, &[State::Ended]).await? else {
             return Ok(None);
         };
+        self.celebration_of(rel).await
+    }
+
+    /// A mentorship's celebration as posted in the program channel, for anyone in the server to
+    /// read in full: only while every member still agrees to it.
+    pub async fn celebration(&self, guild: GuildId, rel: RelationshipId) -> Result<Option<CelebrationDue>> {
+        let rel = self.load(guild, rel).await?;
+        if rel.state != State::Ended {
+            return Ok(None);
+        }
+        self.celebration_of(rel).await
+    }
+
+    async fn celebration_of(&self, rel: Relationship) -> Result<Option<CelebrationDue>> {
         let Some(channel) = self.program_settings(rel.guild).await?.channel else {
             return Ok(None);
         };
@@ -474,16 +492,16 @@ impl Engine {
         let Some(rel) = self.due_relationship(job, &[State::Active]).await? else {
             return Ok(None);
         };
-        let Some(terms) = rel.agreement_in_force().map(|a| a.terms.clone()) else {
+        let Some((version, terms)) = rel.agreement_in_force().map(|a| (a.version, a.terms.clone())) else {
             return Ok(None);
         };
-        let settings = self.program_settings(rel.guild).await?;
         let missed = job.payload.get("missed").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
         Ok(Some(IssuesDue {
+            organisers: self.organisers(rel.guild).await?,
             rel,
             missed,
+            version,
             issue_handling: terms.issue_handling,
-            coordinator: settings.channel.zip(settings.coordinator_role),
         }))
     }
 
@@ -656,6 +674,7 @@ impl Engine {
     ) -> Result<(Relationship, u32)> {
         let mut relationship = self.relationship_for(guild, rel, actor).await?;
         relationship.require_agreement_writable(actor)?;
+        self.check_agreement_versions(&relationship).await?;
         let mut terms = relationship
             .latest_agreement()
             .map(|a| a.terms.clone())

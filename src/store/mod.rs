@@ -19,6 +19,7 @@ use crate::domain::retrospective::Retrospective;
 pub mod criteria;
 pub mod jobs;
 pub mod postgres;
+pub mod privacy;
 mod rows;
 pub mod sqlite;
 
@@ -83,7 +84,7 @@ pub struct ScheduleState {
 /// What the program needs from a database. Every read and write is scoped to one guild.
 /// The job queue lives in the same database, so a store is a job store too.
 #[async_trait]
-pub trait Store: jobs::JobStore + criteria::CriteriaStore + Send + Sync + 'static {
+pub trait Store: jobs::JobStore + privacy::PrivacyStore + criteria::CriteriaStore + Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;
@@ -166,12 +167,7 @@ pub trait Store: jobs::JobStore + criteria::CriteriaStore + Send + Sync + 'stati
     /// Every active relationship in every guild (the catch-up on start).
     async fn active_relationships(&self) -> StoreResult<Vec<(GuildId, RelationshipId)>>;
 
-    /// Removes a person from a server's data (`/mentor forget`): their profile, offers,
-    /// requests, journal, retrospectives and their words in agreements are deleted; in the
-    /// relationships they were part of they become an anonymous member (an id below
-    /// [`ANONYMOUS_BELOW`]), so the others' history and the program's counts remain. End their
-    /// live relationships first.
-    async fn forget_user(&self, guild: GuildId, user: UserId) -> StoreResult<()>;
+    // Forgetting a person: see `privacy::PrivacyStore::forget_user`.
 
     // Program-wide matching (issue 4).
     /// Every relationship of the guild in any state, oldest first, as matching needs it: who

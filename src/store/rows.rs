@@ -304,6 +304,7 @@ pub(super) struct StepRow {
     due: Option<String>,
     status: String,
     updated_at: i64,
+    created_by: Option<i64>,
 }
 
 pub(super) fn goal(r: GoalRow, steps: &[StepRow]) -> Result<Goal, StoreError> {
@@ -327,6 +328,7 @@ pub(super) fn goal(r: GoalRow, steps: &[StepRow]) -> Result<Goal, StoreError> {
                     due: date_opt(s.due.clone())?,
                     status: parse("status", &s.status, ItemStatus::parse)?,
                     updated_at: time(s.updated_at)?,
+                    created_by: s.created_by.map(|u| UserId(usf(u))),
                 })
             })
             .collect::<Result<_, StoreError>>()?,

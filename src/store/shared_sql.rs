@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Pool, Transaction};
 
 use super::rows::{self, *};
-use super::{OfferLoad, ScheduleState, SeatGuard, Store, StoreError, StoreResult, ANONYMOUS_BELOW};
+use super::{OfferLoad, ScheduleState, SeatGuard, Store, StoreError, StoreResult};
 use crate::domain::checkin::Checkin;
 use crate::domain::ids::*;
 use crate::domain::journal::JournalEntry;
@@ -484,8 +484,8 @@ impl Store for Backend {
 
     async fn insert_step(&self, guild: GuildId, s: &Step) -> StoreResult<StepId> {
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO steps (guild_id, goal_id, text, owner_id, due, status, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO steps (guild_id, goal_id, text, owner_id, due, status, updated_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(sf(guild.0))
         .bind(s.goal.0)
@@ -494,6 +494,7 @@ impl Store for Backend {
         .bind(s.due.map(|d| d.to_string()))
         .bind(s.status.as_str())
         .bind(ms(s.updated_at))
+        .bind(s.created_by.map(|u| sf(u.0)))
         .fetch_one(&self.pool)
         .await
         .map_err(db)?;
@@ -524,7 +525,7 @@ impl Store for Backend {
                 .await
                 .map_err(db)?;
         let steps: Vec<StepRow> = sqlx::query_as(
-            "SELECT s.id, s.goal_id, s.text, s.owner_id, s.due, s.status, s.updated_at FROM steps s \
+            "SELECT s.id, s.goal_id, s.text, s.owner_id, s.due, s.status, s.updated_at, s.created_by FROM steps s \
              JOIN goals g ON g.id = s.goal_id WHERE g.guild_id = $1 AND g.relationship_id = $2 ORDER BY s.id",
         )
         .bind(sf(guild.0))
@@ -683,17 +684,36 @@ impl Store for Backend {
     }
 
     async fn program_settings(&self, guild: GuildId) -> StoreResult<Option<ProgramSettings>> {
-        type SettingsRow = (Option<i64>, Option<i64>, String, i64, Option<String>, Option<String>);
+        type SettingsRow = (
+            Option<i64>,
+            Option<i64>,
+            String,
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
         let row: Option<SettingsRow> = sqlx::query_as(
-            "SELECT channel_id, coordinator_role_id, reminder_leads, proposal_expiry_days, digest_cron, timezone \
+            "SELECT channel_id, coordinator_role_id, reminder_leads, proposal_expiry_days, digest_cron, timezone, \
+             coordinator_channel_id, invitation_limit, decline_cooldown_days, agreement_versions_per_day \
              FROM program_settings WHERE guild_id = $1",
         )
         .bind(sf(guild.0))
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.map(|(channel, role, leads, expiry, digest_cron, timezone)| {
+        let limit = |v: Option<i64>| v.map(|n| u32::try_from(n).map_err(rows::corrupt)).transpose();
+        row.map(|(channel, role, leads, expiry, digest_cron, timezone, coordinator_channel, invitations, cooldown, versions)| {
             Ok(ProgramSettings {
+                coordinator_channel: coordinator_channel.map(usf),
+                limits: crate::domain::program::Limits {
+                    open_invitations: limit(invitations)?,
+                    decline_cooldown_days: limit(cooldown)?,
+                    agreement_versions_per_day: limit(versions)?,
+                },
                 guild,
                 channel: channel.map(usf),
                 coordinator_role: role.map(usf),
@@ -711,11 +731,15 @@ impl Store for Backend {
     async fn save_program_settings(&self, s: &ProgramSettings) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO program_settings (guild_id, channel_id, coordinator_role_id, reminder_leads, proposal_expiry_days, \
-             digest_cron, timezone) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, \
+             digest_cron, timezone, coordinator_channel_id, invitation_limit, decline_cooldown_days, \
+             agreement_versions_per_day) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (guild_id) DO UPDATE SET \
+             channel_id = excluded.channel_id, \
              coordinator_role_id = excluded.coordinator_role_id, reminder_leads = excluded.reminder_leads, \
              proposal_expiry_days = excluded.proposal_expiry_days, digest_cron = excluded.digest_cron, \
-             timezone = excluded.timezone",
+             timezone = excluded.timezone, coordinator_channel_id = excluded.coordinator_channel_id, \
+             invitation_limit = excluded.invitation_limit, decline_cooldown_days = excluded.decline_cooldown_days, \
+             agreement_versions_per_day = excluded.agreement_versions_per_day",
         )
         .bind(sf(s.guild.0))
         .bind(s.channel.map(sf))
@@ -724,6 +748,10 @@ impl Store for Backend {
         .bind(i64::from(s.proposal_expiry_days))
         .bind(s.digest_cron.as_deref())
         .bind(s.timezone.map(|t| t.name().to_string()))
+        .bind(s.coordinator_channel.map(sf))
+        .bind(s.limits.open_invitations.map(i64::from))
+        .bind(s.limits.decline_cooldown_days.map(i64::from))
+        .bind(s.limits.agreement_versions_per_day.map(i64::from))
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -867,110 +895,6 @@ impl Store for Backend {
                 .await
                 .map_err(db)?;
         Ok(rows.into_iter().map(|(g, r)| (GuildId(usf(g)), RelationshipId(r))).collect())
-    }
-
-    async fn forget_user(&self, guild: GuildId, user: UserId) -> StoreResult<()> {
-        let (g, u) = (sf(guild.0), sf(user.0));
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        for sql in [
-            "DELETE FROM journal_entries WHERE guild_id = $1 AND author_id = $2",
-            "DELETE FROM retrospectives WHERE guild_id = $1 AND author_id = $2",
-        ] {
-            sqlx::query(sql).bind(g).bind(u).execute(&mut *tx).await.map_err(db)?;
-        }
-        let rels: Vec<(i64,)> =
-            sqlx::query_as("SELECT relationship_id FROM relationship_members WHERE guild_id = $1 AND user_id = $2")
-                .bind(g)
-                .bind(u)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db)?;
-        for (rel,) in rels {
-            // Within the relationship the person becomes "member N": a number no Discord user
-            // can have, so the others' history and the program's counts stay whole.
-            let (anon,): (i64,) = sqlx::query_as(
-                "SELECT COALESCE(MAX(user_id), 0) + 1 FROM relationship_members \
-                 WHERE relationship_id = $1 AND user_id < $2",
-            )
-            .bind(rel)
-            .bind(ANONYMOUS_BELOW)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
-            sqlx::query(
-                "INSERT INTO relationship_members (relationship_id, guild_id, user_id, role, status, responded_at) \
-                 SELECT relationship_id, guild_id, $3, role, status, responded_at FROM relationship_members \
-                 WHERE relationship_id = $1 AND user_id = $2",
-            )
-            .bind(rel)
-            .bind(u)
-            .bind(anon)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-            for sql in [
-                "UPDATE agreement_confirmations SET user_id = $3 WHERE relationship_id = $1 AND user_id = $2",
-                "UPDATE agreements SET author_id = $3 WHERE relationship_id = $1 AND author_id = $2",
-                "UPDATE relationships SET proposer_id = $3 WHERE id = $1 AND proposer_id = $2",
-                "UPDATE relationships SET ended_by = $3 WHERE id = $1 AND ended_by = $2",
-                "UPDATE relationships SET pair_low = $3 WHERE id = $1 AND pair_low = $2",
-                "UPDATE relationships SET pair_high = pair_low, pair_low = $3 WHERE id = $1 AND pair_high = $2",
-                "UPDATE goals SET created_by = $3 WHERE relationship_id = $1 AND created_by = $2",
-                "UPDATE steps SET owner_id = $3 WHERE owner_id = $2 \
-                 AND goal_id IN (SELECT id FROM goals WHERE relationship_id = $1)",
-                "UPDATE checkins SET reported_by = $3 WHERE relationship_id = $1 AND reported_by = $2",
-                "DELETE FROM relationship_members WHERE relationship_id = $1 AND user_id = $2",
-            ] {
-                sqlx::query(sql)
-                    .bind(rel)
-                    .bind(u)
-                    .bind(anon)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
-            }
-            // Their own words in the agreement go; the others' stay.
-            let terms: Vec<(i64, String)> =
-                sqlx::query_as("SELECT version, terms FROM agreements WHERE relationship_id = $1")
-                    .bind(rel)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db)?;
-            for (version, text) in terms {
-                let mut value: serde_json::Value =
-                    serde_json::from_str(&text).map_err(|e| StoreError::Database(Box::new(e)))?;
-                if let Some(list) = value.get_mut("expectations").and_then(|v| v.as_array_mut()) {
-                    list.retain(|e| e.get("user").and_then(|v| v.as_u64()) != Some(user.0));
-                }
-                sqlx::query("UPDATE agreements SET terms = $3 WHERE relationship_id = $1 AND version = $2")
-                    .bind(rel)
-                    .bind(version)
-                    .bind(value.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
-            }
-        }
-        for sql in [
-            "UPDATE relationships SET offer_id = NULL WHERE guild_id = $1 \
-             AND offer_id IN (SELECT id FROM offers WHERE guild_id = $1 AND user_id = $2)",
-            "UPDATE relationships SET request_id = NULL WHERE guild_id = $1 \
-             AND request_id IN (SELECT id FROM requests WHERE guild_id = $1 AND user_id = $2)",
-            "DELETE FROM offers WHERE guild_id = $1 AND user_id = $2",
-            "DELETE FROM requests WHERE guild_id = $1 AND user_id = $2",
-            "DELETE FROM profiles WHERE guild_id = $1 AND user_id = $2",
-            "DELETE FROM matching_unplaced WHERE guild_id = $1 AND user_id = $2",
-        ] {
-            sqlx::query(sql).bind(g).bind(u).execute(&mut *tx).await.map_err(db)?;
-        }
-        // The DM channel id is the same in every server: only a cache, reopened on the next DM.
-        sqlx::query("DELETE FROM dm_channels WHERE user_id = $1")
-            .bind(u)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)?;
-        Ok(())
     }
 
     async fn relationship_links(&self, guild: GuildId) -> StoreResult<Vec<super::RelationshipLink>> {

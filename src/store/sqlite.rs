@@ -58,4 +58,5 @@ macro_rules! id_in_json {
 
 include!("shared_sql.rs");
 include!("jobs_sql.rs");
+include!("privacy_sql.rs");
 include!("criteria_sql.rs");

@@ -107,6 +107,22 @@ impl Harness {
         let bot = tokio::time::timeout(WAIT, handle.bot())
             .await
             .expect("the bot finished its setup");
+        // The members the gateway listed (GUILD_CREATE) are recorded before the test acts: the
+        // owner is one only the gateway tells of.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while world
+            .store
+            .guild_member(GUILD, mentorbot::domain::UserId(OWNER))
+            .await
+            .unwrap()
+            .is_none()
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the server's members were recorded"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         (app, handle, bot)
     }
 
@@ -151,6 +167,9 @@ impl Harness {
             response.is_ephemeral(),
             "answers about one's own data are ephemeral: {response:?}"
         );
+        if response.is_deferred() {
+            return deferred_answer(&handle).await.text();
+        }
         response.content().unwrap_or_default().to_string()
     }
 
@@ -194,6 +213,19 @@ impl Harness {
     ) -> fake_discord::InteractionResponse {
         self.fake
             .interaction_button(message_id, user.0, custom_id)
+            .wait_response()
+            .await
+    }
+
+    /// Presses a custom id the message does not carry (a forged press); returns the answer.
+    pub async fn press_forged(
+        &self,
+        message_id: u64,
+        user: mentorbot::domain::UserId,
+        custom_id: &str,
+    ) -> fake_discord::InteractionResponse {
+        self.fake
+            .interaction_button_forged(message_id, user.0, custom_id)
             .wait_response()
             .await
     }
@@ -273,8 +305,41 @@ impl Harness {
         assert_eq!(retro.learned, "Practice");
     }
 
+    /// Waits for a DM to `user` that contains `needle`; returns its text.
+    pub async fn wait_dm(&self, user: mentorbot::domain::UserId, needle: &str) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let dms = self.fake.dms_to(user.0);
+            if let Some(m) = dms.iter().find(|m| m.content.contains(needle)) {
+                return m.content.clone();
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            assert!(!left.is_zero(), "no DM to {user} with {needle:?}: {dms:#?}");
+            self.fake.wait_for_dms(user.0, dms.len() + 1, left).await;
+        }
+    }
+
     /// Waits until `user` has received at least `count` DMs.
     pub async fn dms(&self, user: mentorbot::domain::UserId, count: usize) -> Vec<fake_discord::SentMessage> {
         self.fake.wait_for_dms(user.0, count, WAIT).await
+    }
+}
+
+/// The answer that follows a deferral: a follow-up, or the deferred message edited.
+pub async fn deferred_answer(handle: &InteractionHandle) -> fake_discord::SentMessage {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(m) = handle.followups().into_iter().next() {
+            return m;
+        }
+        if let Some(m) = handle.original().filter(|m| !m.text().is_empty()) {
+            return m;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no answer followed the deferral of interaction {}",
+            handle.id
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

@@ -107,7 +107,27 @@ impl World {
         store.migrate().await.unwrap();
         let mut w = Self::around(Arc::new(store), None, Cleanup::Dir(dir));
         w.sqlite_url = Some(url);
+        w.add_fixture_members().await;
         w
+    }
+
+    /// The fixture's people are members of the fixture's server, as the gateway's member
+    /// events would have recorded.
+    pub async fn add_fixture_members(&self) {
+        use fixtures::*;
+        for user in [MENTOR, MENTEE, PEER3, PEER4, STRANGER] {
+            self.add_member(GUILD, user).await;
+        }
+    }
+
+    /// Records `user` as a (human) member of `guild`.
+    pub async fn add_member(&self, guild: mentorbot::domain::GuildId, user: mentorbot::domain::UserId) {
+        let member = mentorbot::store::privacy::GuildMember {
+            user,
+            bot: false,
+            roles: Vec::new(),
+        };
+        self.store.upsert_member(guild, &member).await.unwrap();
     }
 
     pub async fn postgres() -> Option<World> {
@@ -115,11 +135,9 @@ impl World {
         let (options, schema) = fresh_pg_schema(&url).await;
         let store = PgStore::connect_with(options.clone(), 4).await.unwrap();
         store.migrate().await.unwrap();
-        Some(Self::around(
-            Arc::new(store),
-            Some(options),
-            Cleanup::Schema { url, schema },
-        ))
+        let w = Self::around(Arc::new(store), Some(options), Cleanup::Schema { url, schema });
+        w.add_fixture_members().await;
+        Some(w)
     }
 
     fn around<S: Store + JobStore>(store: Arc<S>, pg_options: Option<PgConnectOptions>, cleanup: Cleanup) -> World {

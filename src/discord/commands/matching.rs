@@ -1,19 +1,17 @@
 //! Matching in Discord: `/mentor suggest` for one person, `/program match preview|publish`
 //! and `/program export` for the organisers.
-use serenity::all::{
-    ButtonStyle, ComponentInteraction, Context, CreateActionRow, CreateAttachment, CreateButton, CreateMessage,
-};
+use serenity::all::{ButtonStyle, CreateActionRow, CreateAttachment, CreateButton};
 
 use super::{caller, caller_rights, fit, guild, say};
 use crate::discord::bot::Bot;
 use crate::discord::ids::{Action, CustomId};
+use crate::discord::limits;
 use crate::discord::render::{self, mention};
-use crate::discord::reply::{Answerable, BotError, Ctx};
-use crate::domain::ids::{GuildId, UserId};
+use crate::discord::reply::{BotError, Ctx};
+use crate::domain::ids::UserId;
 use crate::domain::listing::Kind;
 use crate::domain::relationship::{MemberStatus, Relationship, Role};
 use crate::engine::matching::{mentor_view, MatchRun, SuggestFor};
-use crate::engine::Direction;
 
 /// Discord's limit on a message's text.
 const MESSAGE_MAX: usize = 2000;
@@ -35,8 +33,8 @@ pub async fn suggest(ctx: Ctx<'_>) -> Result<(), BotError> {
         return say(
             ctx,
             format!(
-                "Nobody can be suggested for your open {what} yet: no {who} with a free place that you were not paired \
-                 with before. Try again later."
+                "Nobody can be suggested for your open {what} yet: no {who} who agreed to be suggested, with a free \
+                 place, that you were not paired with before. Try again later."
             ),
         )
         .await;
@@ -68,55 +66,9 @@ pub async fn suggest(ctx: Ctx<'_>) -> Result<(), BotError> {
                 .style(ButtonStyle::Primary)
         })
         .collect();
-    ctx.send(
-        poise::CreateReply::default()
-            .content(fit(&text, MESSAGE_MAX))
-            .components(vec![CreateActionRow::Buttons(buttons)])
-            // The reasons quote what people typed (professions, answers): they mention nobody.
-            .allowed_mentions(serenity::all::CreateAllowedMentions::new())
-            .ephemeral(true),
-    )
-    .await?;
-    Ok(())
-}
-
-/// A suggestion's Request or Offer button: only the person the suggestions were for may use it.
-pub async fn suggestion_pressed(
-    ctx: &Context,
-    bot: &Bot,
-    c: &ComponentInteraction,
-    id: &CustomId,
-) -> Result<(), BotError> {
-    let &[g, for_user, other, kind] = id.numbers.as_slice() else {
-        return Err(BotError::user("This button is no longer valid."));
-    };
-    let user = UserId(c.user.id.get());
-    if user.0 != for_user {
-        return Err(BotError::user(
-            "These suggestions were made for someone else; run /mentor suggest for your own.",
-        ));
-    }
-    let kind = if kind == 1 { Kind::Reverse } else { Kind::Classic };
-    let direction = if id.action == Action::SuggestOffer {
-        Direction::Offer
-    } else {
-        Direction::Request
-    };
-    let rel = bot
-        .engine
-        .propose_suggested(GuildId(g), user, UserId(other), kind, direction)
+    // The reasons quote what people typed (professions, answers): the reply mentions nobody.
+    ctx.send(limits::reply(fit(&text, MESSAGE_MAX)).components(vec![CreateActionRow::Buttons(buttons)]))
         .await?;
-    Answerable::Component(c)
-        .ephemeral(
-            ctx,
-            format!(
-                "Invitation sent to {} (mentorship #{}). You will hear their answer.",
-                mention(UserId(other)),
-                rel.id
-            ),
-        )
-        .await?;
-    bot.on_proposed(&rel).await;
     Ok(())
 }
 
@@ -146,10 +98,8 @@ pub async fn preview(ctx: Ctx<'_>) -> Result<(), BotError> {
         summary(&run)
     );
     ctx.send(
-        poise::CreateReply::default()
-            .content(fit(&text, MESSAGE_MAX))
-            .attachment(CreateAttachment::bytes(csv(&run).into_bytes(), "match-preview.csv"))
-            .ephemeral(true),
+        limits::reply(limits::shorten(&text, MESSAGE_MAX, " (every line: the CSV)"))
+            .attachment(CreateAttachment::bytes(csv(&run).into_bytes(), "match-preview.csv")),
     )
     .await?;
     Ok(())
@@ -189,7 +139,11 @@ pub async fn publish(ctx: Ctx<'_>) -> Result<(), BotError> {
         );
     }
     // Answer first: the DMs may take longer than Discord waits for an answer.
-    say(ctx, fit(&text, MESSAGE_MAX)).await?;
+    say(
+        ctx,
+        limits::shorten(&text, MESSAGE_MAX, " (every line: the CSV of /program match preview)"),
+    )
+    .await?;
     for (rel, reasons) in &published.pairs {
         invite(&bot, rel, |role| {
             let reasons: Vec<String> = match role {
@@ -222,14 +176,12 @@ pub async fn export(ctx: Ctx<'_>) -> Result<(), BotError> {
         reports.len()
     );
     ctx.send(
-        poise::CreateReply::default()
-            .content(text)
+        limits::reply(text)
             .attachment(CreateAttachment::bytes(file.text().into_bytes(), "program.json"))
             .attachment(CreateAttachment::bytes(
                 crate::engine::organisers::reports_csv(&reports).into_bytes(),
                 "relationships.csv",
-            ))
-            .ephemeral(true),
+            )),
     )
     .await?;
     Ok(())
@@ -238,7 +190,7 @@ pub async fn export(ctx: Ctx<'_>) -> Result<(), BotError> {
 /// The organisers' proposal, with why, to everyone invited; the usual Accept / Decline buttons.
 async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> String) {
     for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
-        let text = format!(
+        let template = format!(
             "The program's organisers propose a **{}** mentorship (#{}) for you as **{}**, with {}.\n**Why:** {}.\n\
              **Purpose:** {}\nThis invitation expires {}.",
             rel.kind,
@@ -246,9 +198,10 @@ async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> String) {
             m.role,
             render::others(rel, m.user),
             why(m.role),
-            rel.purpose,
+            limits::TEXT,
             render::when(rel.expires_at)
         );
+        let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
         let buttons = CreateActionRow::Buttons(vec![
             CreateButton::new(CustomId::on(Action::Accept, rel.guild, rel.id).encode())
                 .label("Accept")
@@ -257,10 +210,7 @@ async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> String) {
                 .label("Decline")
                 .style(ButtonStyle::Danger),
         ]);
-        let message = CreateMessage::new()
-            .content(fit(&text, MESSAGE_MAX))
-            .components(vec![buttons])
-            .allowed_mentions(serenity::all::CreateAllowedMentions::new());
+        let message = limits::dm(text).components(vec![buttons]);
         bot.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
     }
 }
@@ -322,71 +272,69 @@ fn summary(run: &MatchRun) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// Every mentee: placed with their mentor, score, each criterion and reasons, or unplaced
 /// with why; then the peer groups and the peer requests left over.
 pub fn csv(run: &MatchRun) -> String {
     // Profession, level and the questions (issue 13) get columns of their own after the
     // reasons, only for a server that uses them; other servers' CSV is as it always was.
     let extra = run.program.extras.on;
-    let none = if extra { ",,," } else { "" };
-    let mut out = String::from("mentee,mentor,score,topic,skill,style,timezone,availability,method,kind,reasons");
-    out += if extra { ",profession,level,questions\n" } else { "\n" };
+    let more = if extra { 3 } else { 0 };
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let unplaced = |user: String, reason: &str| {
+        let mut row = vec![user];
+        row.extend(std::iter::repeat_n(String::new(), 9));
+        row.push(format!("unplaced: {reason}"));
+        row.extend(std::iter::repeat_n(String::new(), more));
+        row
+    };
     for p in &run.result.pairs {
-        let c = p.criteria.as_array();
-        let criteria: Vec<String> = c.iter().map(|v| v.to_string()).collect();
-        let more = match &p.extra_criteria {
+        let mut row = vec![p.mentee.clone(), p.mentor.clone(), p.score.to_string()];
+        row.extend(p.criteria.as_array().iter().map(|v| v.to_string()));
+        row.push(p.reasons.join("; "));
+        match &p.extra_criteria {
             Some(x) => {
                 let q: Vec<String> = x.questions.0.iter().map(|(id, v)| format!("{id}={v}")).collect();
-                format!(",{},{},{}", x.profession, x.level, q.join(" "))
+                row.extend([x.profession.to_string(), x.level.to_string(), q.join(" ")]);
             }
-            None => none.to_string(),
-        };
-        out += &format!(
-            "{},{},{},{},{}{more}\n",
-            p.mentee,
-            p.mentor,
-            p.score,
-            criteria.join(","),
-            csv_field(&p.reasons.join("; "))
-        );
+            None => row.extend(std::iter::repeat_n(String::new(), more)),
+        }
+        rows.push(row);
     }
     for u in &run.result.unmatched {
-        out += &format!(
-            "{},,,,,,,,,,{}{none}\n",
-            u.mentee,
-            csv_field(&format!("unplaced: {}", u.reason))
-        );
+        rows.push(unplaced(u.mentee.clone(), &u.reason));
     }
     for l in run.file.left_out.iter().filter(|l| !l.mentor) {
-        out += &format!(
-            "{},,,,,,,,,,{}{none}\n",
-            l.user,
-            csv_field(&format!("unplaced: {}", l.reason))
-        );
+        rows.push(unplaced(l.user.to_string(), &l.reason));
     }
     for (n, g) in run.groups.iter().enumerate() {
         for m in &g.members {
-            out += &format!(
-                "{m},peer group {},,,,,,,,,{}{none}\n",
-                n + 1,
-                csv_field(&g.explanation())
-            );
+            let mut row = vec![m.to_string(), format!("peer group {}", n + 1)];
+            row.extend(std::iter::repeat_n(String::new(), 8));
+            row.push(g.explanation());
+            row.extend(std::iter::repeat_n(String::new(), more));
+            rows.push(row);
         }
     }
     for l in &run.peers_left {
-        out += &format!(
-            "{},,,,,,,,,,{}{none}\n",
-            l.user,
-            csv_field(&format!("unplaced: {}", l.reason))
-        );
+        rows.push(unplaced(l.user.to_string(), &l.reason));
     }
-    out
+    crate::engine::organisers::write_csv(
+        &[
+            "mentee",
+            "mentor",
+            "score",
+            "topic",
+            "skill",
+            "style",
+            "timezone",
+            "availability",
+            "method",
+            "kind",
+            "reasons",
+            "profession",
+            "level",
+            "questions",
+        ][..11 + more],
+        rows,
+    )
 }

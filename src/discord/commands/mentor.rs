@@ -3,6 +3,8 @@ use serenity::all::User;
 
 use super::{caller, guild, open_draft_form, other_person, purpose_form, say};
 use crate::discord::bot::Draft;
+use crate::discord::limits;
+use crate::discord::pages::{self, Listing, Paged};
 use crate::discord::reply::{BotError, Ctx};
 use crate::domain::listing::{Kind, OfferInput, RequestInput};
 use crate::domain::profile::ProfileInput;
@@ -115,6 +117,7 @@ pub async fn profile(
     #[description = "Your level, one of the server's (see /program levels; none clears it)"]
     #[autocomplete = "super::questions::level_names"]
     level: Option<String>,
+    #[description = "May others see you in /mentor suggest? (off until you say yes)"] suggestable: Option<bool>,
 ) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let me = caller(ctx);
@@ -139,33 +142,16 @@ pub async fn profile(
         .iter()
         .all(|o| o.is_none());
     if nothing_given {
+        if let (Some(on), Some(_)) = (suggestable, &existing) {
+            engine.set_suggestable(g, me, on).await?;
+        }
         return match existing {
             Some(p) => {
-                let windows: Vec<String> = p.availability.iter().map(|w| w.to_string()).collect();
-                let methods: Vec<&str> = p.methods.iter().map(|m| m.as_str()).collect();
-                let paused = p
-                    .paused_until
-                    .map(|d| format!("\nPaused until {d}."))
-                    .unwrap_or_default();
+                let suggestable = engine.is_suggestable(g, me).await?;
                 let (criteria_text, questions_button) = super::questions::profile_part(engine, g, me).await?;
-                let text = format!(
-                        "**{}** ({})\nTime zone: {}\nAvailable: {}\nMeets by: {}\nExperience: {}\nMentoring styles: {}\nLearning styles: {}{criteria_text}{paused}",
-                        p.display_name,
-                        p.role.as_deref().unwrap_or("no role given"),
-                        p.timezone.name(),
-                        if windows.is_empty() { "not given".into() } else { windows.join(", ") },
-                        if methods.is_empty() { "any".into() } else { methods.join(", ") },
-                        p.experience.as_deref().unwrap_or("not given"),
-                        if p.mentoring_styles.is_empty() { "not given".into() } else { p.mentoring_styles.join(", ") },
-                        if p.learning_styles.is_empty() { "not given".into() } else { p.learning_styles.join(", ") },
-                    );
-                // The profile shows what people typed: it mentions nobody.
                 ctx.send(
-                    poise::CreateReply::default()
-                        .content(super::fit(&text, 2000))
-                        .components(questions_button.into_iter().collect())
-                        .allowed_mentions(serenity::all::CreateAllowedMentions::new())
-                        .ephemeral(true),
+                    limits::reply(profile_text(&p, suggestable, &criteria_text))
+                        .components(questions_button.into_iter().collect()),
                 )
                 .await?;
                 Ok(())
@@ -257,6 +243,9 @@ pub async fn profile(
         Some(p) if profile_unchanged => p,
         _ => engine.set_profile(g, me, &input).await?,
     };
+    if let Some(on) = suggestable {
+        engine.set_suggestable(g, me, on).await?;
+    }
     let mut text = format!("Profile saved: {} in {}.", saved.display_name, saved.timezone.name());
     if !criteria.is_empty() {
         let c = engine.set_criteria(g, me, &criteria).await?;
@@ -266,14 +255,85 @@ pub async fn profile(
             .collect();
         text += &format!(" Matching sees your {}.", shown.join(", "));
     }
-    ctx.send(
-        poise::CreateReply::default()
-            .content(super::fit(&text, 2000))
-            .allowed_mentions(serenity::all::CreateAllowedMentions::new())
-            .ephemeral(true),
-    )
-    .await?;
+    text += match suggestable {
+        Some(true) => " Others may see you in /mentor suggest.",
+        Some(false) => " You will not appear in /mentor suggest.",
+        None => "",
+    };
+    say(ctx, text).await?;
     Ok(())
+}
+
+/// A profile as the person sees it. The long parts (availability, experience, styles) share
+/// what a message holds; what does not fit is cut with "and N more" or an ellipsis, and
+/// `/mentor my-data` has all of it.
+fn profile_text(p: &crate::domain::profile::Profile, suggestable: bool, criteria: &str) -> String {
+    const ALL: &str = " (all of it: /mentor my-data)";
+    let shown = if suggestable {
+        "yes (turn it off with /mentor profile suggestable:False)"
+    } else {
+        "no (turn it on with /mentor profile suggestable:True)"
+    };
+    let windows: Vec<String> = p.availability.iter().map(|w| w.to_string()).collect();
+    let methods: Vec<&str> = p.methods.iter().map(|m| m.as_str()).collect();
+    let paused = p
+        .paused_until
+        .map(|d| format!("\nPaused until {d}."))
+        .unwrap_or_default();
+    let head = format!(
+        "**{}** ({})\nTime zone: {}\nMeets by: {}\nShown in /mentor suggest: {shown}{paused}",
+        p.display_name,
+        p.role.as_deref().unwrap_or("no role given"),
+        p.timezone.name(),
+        if methods.is_empty() {
+            "any".into()
+        } else {
+            methods.join(", ")
+        },
+    );
+    let labels = [
+        "\nAvailable: ",
+        "\nExperience: ",
+        "\nMentoring styles: ",
+        "\nLearning styles: ",
+    ];
+    let parts = [
+        windows.join(", "),
+        p.experience.clone().unwrap_or_default(),
+        p.mentoring_styles.join(", "),
+        p.learning_styles.join(", "),
+    ];
+    let fixed = limits::len(&head)
+        + limits::len(criteria)
+        + labels.iter().map(|l| limits::len(l)).sum::<usize>()
+        + 4 * limits::len(ALL);
+    let lengths: Vec<usize> = parts.iter().map(|x| limits::len(x)).collect();
+    let shares = limits::shares(&lengths, limits::MESSAGE_MAX.saturating_sub(fixed));
+    let list = |items: &[String], share: usize| {
+        if items.is_empty() {
+            "not given".to_string()
+        } else {
+            match limits::and_more(items, ", ", share) {
+                (shown, true) => format!("{shown}{ALL}"),
+                (shown, false) => shown,
+            }
+        }
+    };
+    let experience = match &p.experience {
+        Some(e) => limits::shorten(e, shares[1] + limits::len(ALL), ALL),
+        None => "not given".to_string(),
+    };
+    format!(
+        "{head}{}{}{}{}{}{}{}{}{criteria}",
+        labels[0],
+        list(&windows, shares[0]),
+        labels[1],
+        experience,
+        labels[2],
+        list(&p.mentoring_styles, shares[2]),
+        labels[3],
+        list(&p.learning_styles, shares[3]),
+    )
 }
 
 /// Pause your participation until a date: no new invitations or matches until then.
@@ -313,6 +373,8 @@ pub async fn offer(
     #[description = "Skills you bring, comma-separated"] skills: Option<String>,
     #[description = "Kinds you accept: classic, reverse, peer (comma-separated; all if empty)"] kinds: Option<String>,
     #[description = "What you hope to learn in return"] hopes_to_learn: Option<String>,
+    #[description = "May members looking for a mentor see you in /mentor suggest? (off until you say yes)"]
+    suggest_me: Option<bool>,
 ) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let input = OfferInput {
@@ -326,7 +388,12 @@ pub async fn offer(
     // Check the options before the form opens, so nobody types a purpose in vain.
     crate::domain::listing::Offer::new(g, caller(ctx), &input, ctx.data().engine.now())
         .map_err(crate::engine::Error::from)?;
-    open_draft_form(ctx, g, Draft::Offer(input), |id| {
+    ctx.data().engine.check_room_for_offer(g, caller(ctx)).await?;
+    let draft = Draft::Offer {
+        input,
+        suggestable: suggest_me,
+    };
+    open_draft_form(ctx, g, draft, |id| {
         purpose_form(id, "Your offer to mentor", "Why do you offer mentoring? (your purpose)")
     })
     .await
@@ -341,6 +408,7 @@ pub async fn seek(
     #[description = "Mentoring styles you would like, comma-separated"] styles: Option<String>,
     #[description = "Should your mentor be from your profession, another one, or either? (default either)"]
     mentor_profession: Option<WishChoice>,
+    #[description = "May mentors see you in /mentor suggest? (off until you say yes)"] suggest_me: Option<bool>,
 ) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let input = RequestInput {
@@ -351,8 +419,13 @@ pub async fn seek(
     };
     crate::domain::listing::Request::new(g, caller(ctx), &input, ctx.data().engine.now())
         .map_err(crate::engine::Error::from)?;
-    let wish: Wish = mentor_profession.map(Wish::from).unwrap_or_default();
-    open_draft_form(ctx, g, Draft::Seek(input, wish), |id| {
+    ctx.data().engine.check_room_for_request(g, caller(ctx)).await?;
+    let draft = Draft::Seek {
+        input,
+        suggestable: suggest_me,
+        wish: mentor_profession.map(Wish::from).unwrap_or_default(),
+    };
+    open_draft_form(ctx, g, draft, |id| {
         purpose_form(
             id,
             "Your request for a mentor",
@@ -381,33 +454,17 @@ pub async fn withdraw(
             engine.withdraw_request(g, me, crate::domain::RequestId(id)).await?;
             say(ctx, format!("Request #{id} withdrawn.")).await
         }
-        (ListingChoice::Offer, None) => {
-            let offers = engine.offers_of(g, me).await?;
-            let rows = offers
-                .iter()
-                .map(|o| (o.id.0, o.status.as_str(), o.topics.join(", "), o.purpose.as_str()));
-            say(ctx, listing_lines("offers", rows)).await
-        }
-        (ListingChoice::Request, None) => {
-            let requests = engine.requests_of(g, me).await?;
-            let rows = requests
-                .iter()
-                .map(|r| (r.id.0, r.status.as_str(), r.goals.join(", "), r.purpose.as_str()));
-            say(ctx, listing_lines("requests", rows)).await
-        }
+        (ListingChoice::Offer, None) => listing(ctx, Listing::Offers).await,
+        (ListingChoice::Request, None) => listing(ctx, Listing::Requests).await,
     }
 }
 
-/// One line per offer or request: number, status, topics, purpose.
-fn listing_lines<'a>(what: &str, rows: impl Iterator<Item = (i64, &'a str, String, &'a str)>) -> String {
-    let lines: Vec<String> = rows
-        .map(|(id, status, topics, purpose)| format!("#{id} ({status}): {topics} [{purpose}]"))
-        .collect();
-    if lines.is_empty() {
-        format!("You have no {what}.")
-    } else {
-        lines.join("\n")
-    }
+/// The caller's offers or requests, paged.
+async fn listing(ctx: Ctx<'_>, what: Listing) -> Result<(), BotError> {
+    let p = Paged::new(what, guild(ctx)?, caller(ctx), &[]);
+    let first = pages::page(ctx.data(), &p, 0).await?;
+    ctx.send(pages::reply(first)).await?;
+    Ok(())
 }
 
 async fn direct(ctx: Ctx<'_>, user: User, kind: Option<KindChoice>, direction: Direction) -> Result<(), BotError> {

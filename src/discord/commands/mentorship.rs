@@ -1,11 +1,12 @@
 //! `/mentorship`: working in a relationship, from the agreement to the end.
 use chrono::NaiveDate;
-use serenity::all::{CreateAttachment, CreateMessage, CreateModal, User};
+use serenity::all::{CreateAttachment, CreateModal, User};
 
 use super::{caller, guild, open_draft_form, open_form, other_person, say, text_field};
 use crate::discord::bot::Draft;
 use crate::discord::ids::{Action, CustomId};
-use crate::discord::render;
+use crate::discord::limits;
+use crate::discord::pages::{self, Listing, Paged};
 use crate::discord::reply::{BotError, Ctx};
 use crate::domain::agreement::{AgreementInput, AgreementTerms};
 use crate::domain::ids::{GoalId, JournalEntryId, RelationshipId, StepId};
@@ -49,17 +50,10 @@ pub async fn mentorship(_ctx: Ctx<'_>) -> Result<(), BotError> {
 /// Your mentorships with their phase and next step.
 #[poise::command(slash_command, guild_only)]
 pub async fn list(ctx: Ctx<'_>) -> Result<(), BotError> {
-    let me = caller(ctx);
-    let rels = ctx.data().engine.relationships(guild(ctx)?, me).await?;
-    if rels.is_empty() {
-        return say(
-            ctx,
-            "You have no mentorships yet. Start with /mentor seek, /mentor offer or /mentor request.",
-        )
-        .await;
-    }
-    let lines: Vec<String> = rels.iter().take(15).map(|r| render::relationship_line(r, me)).collect();
-    say(ctx, lines.join("\n")).await
+    let p = Paged::new(Listing::Mentorships, guild(ctx)?, caller(ctx), &[]);
+    let first = pages::page(ctx.data(), &p, 0).await?;
+    ctx.send(pages::reply(first)).await?;
+    Ok(())
 }
 
 /// Write (or change) the agreement: logistics here, expectations in the form that opens.
@@ -232,24 +226,15 @@ pub async fn plan_list(
     ctx: Ctx<'_>,
     #[description = "The mentorship's number"] mentorship: i64,
 ) -> Result<(), BotError> {
-    let goals = ctx
-        .data()
-        .engine
-        .plan(guild(ctx)?, RelationshipId(mentorship), caller(ctx))
-        .await?;
-    if goals.is_empty() {
-        return say(ctx, "The plan is empty. Add a goal with /mentorship plan add.").await;
-    }
-    let mut out = String::new();
-    for g in &goals {
-        out += &format!("**Goal #{}** {} ({})\n", g.id, g.title, g.status);
-        for s in &g.steps {
-            let owner = s.owner.map(|u| format!(" {}", render::mention(u))).unwrap_or_default();
-            let due = s.due.map(|d| format!(" due {d}")).unwrap_or_default();
-            out += &format!("- step #{} {} ({}){owner}{due}\n", s.id, s.text, s.status);
-        }
-    }
-    say(ctx, out).await
+    let p = Paged::new(Listing::Plan, guild(ctx)?, caller(ctx), &[number(mentorship)?]);
+    let first = pages::page(ctx.data(), &p, 0).await?;
+    ctx.send(pages::reply(first)).await?;
+    Ok(())
+}
+
+/// A mentorship's number as a button carries it: never negative (no such mentorship exists).
+fn number(mentorship: i64) -> Result<u64, BotError> {
+    u64::try_from(mentorship).map_err(|_| crate::engine::Error::NotFound("mentorship").into())
 }
 
 pub fn reflection_form(custom_id: String, title: String, role: Role) -> CreateModal {
@@ -325,33 +310,14 @@ pub async fn journal_list(
     ctx: Ctx<'_>,
     #[description = "Only this mentorship (includes what the others shared)"] mentorship: Option<i64>,
 ) -> Result<(), BotError> {
-    let me = caller(ctx);
-    let entries = ctx
-        .data()
-        .engine
-        .journal(guild(ctx)?, me, mentorship.map(RelationshipId))
-        .await?;
-    if entries.is_empty() {
-        return say(ctx, "No journal entries yet. Write one with /mentorship journal write.").await;
-    }
-    let mut out = String::new();
-    for e in entries.iter().rev().take(10) {
-        let whose = if e.author == me {
-            "you".to_string()
-        } else {
-            render::mention(e.author)
-        };
-        let shared = if e.shared { ", shared" } else { "" };
-        out += &format!(
-            "**Entry #{}** by {whose} ({}{shared})\n",
-            e.id,
-            e.created_at.format("%Y-%m-%d")
-        );
-        for a in &e.answers {
-            out += &format!("*{}* {}\n", a.question, a.answer);
-        }
-    }
-    say(ctx, out.chars().take(1900).collect::<String>()).await
+    let rel = match mentorship {
+        Some(m) => number(m)?,
+        None => 0,
+    };
+    let p = Paged::new(Listing::Journal, guild(ctx)?, caller(ctx), &[rel]);
+    let first = pages::page(ctx.data(), &p, 0).await?;
+    ctx.send(pages::reply(first)).await?;
+    Ok(())
 }
 
 /// Share one of your entries with the mentorship's members (or take it back).
@@ -382,9 +348,10 @@ pub async fn journal_share(
 pub async fn journal_export(ctx: Ctx<'_>) -> Result<(), BotError> {
     let g = guild(ctx)?;
     let me = caller(ctx);
+    // Reading the whole journal and sending a file by DM may take longer than Discord waits.
+    ctx.defer_ephemeral().await?;
     let markdown = ctx.data().engine.export_journal(g, me).await?;
-    let message = CreateMessage::new()
-        .content("Your mentorship journal.")
+    let message = limits::dm("Your mentorship journal.")
         .add_file(CreateAttachment::bytes(markdown.into_bytes(), "mentorship-journal.md"));
     match ctx.data().notifier.dm(g, None, me, message).await {
         crate::discord::notify::Delivery::Dm => say(ctx, "Your journal is in your DMs.").await,

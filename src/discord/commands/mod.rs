@@ -5,8 +5,9 @@ use serenity::all::{
     CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal, InputTextStyle, Permissions, User,
 };
 
-use super::bot::{Draft, DraftEntry};
+use super::bot::Draft;
 use super::ids::{Action, CustomId};
+use super::limits;
 use super::reply::{BotError, Ctx};
 use crate::domain::ids::{GuildId, UserId};
 
@@ -63,9 +64,9 @@ pub fn other_person(ctx: Ctx<'_>, user: &User) -> Result<UserId, BotError> {
     Ok(UserId(user.id.get()))
 }
 
+/// An answer only the caller sees, fitted and pinging nobody (see `limits`).
 pub async fn say(ctx: Ctx<'_>, text: impl Into<String>) -> Result<(), BotError> {
-    ctx.send(poise::CreateReply::default().content(text.into()).ephemeral(true))
-        .await?;
+    ctx.send(limits::reply(text)).await?;
     Ok(())
 }
 
@@ -87,16 +88,7 @@ pub async fn open_draft_form(
     modal: impl FnOnce(String) -> CreateModal,
 ) -> Result<(), BotError> {
     let key = ctx.interaction.id.get();
-    ctx.data()
-        .put_draft(
-            key,
-            DraftEntry {
-                guild,
-                user: caller(ctx),
-                draft,
-            },
-        )
-        .await;
+    ctx.data().engine.put_draft(key, guild, caller(ctx), &draft).await?;
     open_form(ctx, modal(CustomId::new(Action::DraftForm, &[key]).encode())).await
 }
 
@@ -115,19 +107,7 @@ pub fn text_field(id: &str, label: &str, long: bool, required: bool, max: u16, v
     CreateActionRow::InputText(input)
 }
 
-/// Discord's limit on a form's title and on a field's label.
-pub const LABEL_MAX: usize = 45;
-
-/// Cuts a label to Discord's limit, so a long text can never make a form fail.
-pub fn fit(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max - 1).collect();
-        s.push('…');
-        s
-    }
-}
+pub use super::limits::{fit, LABEL_MAX};
 
 pub fn purpose_form(custom_id: String, title: &str, hint: &str) -> CreateModal {
     CreateModal::new(custom_id, fit(title, LABEL_MAX))

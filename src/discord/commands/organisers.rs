@@ -15,7 +15,7 @@ pub async fn stats(ctx: Ctx<'_>) -> Result<(), BotError> {
     ctx.defer_ephemeral().await?;
     let stats = ctx.data().engine.program_stats(g, is_admin, &roles).await?;
     let weeks = stats.weeks.clone();
-    let mut reply = poise::CreateReply::default().content(summary(&stats)).ephemeral(true);
+    let mut reply = crate::discord::limits::reply(summary(&stats));
     match tokio::task::spawn_blocking(move || crate::charts::weekly_png(&weeks)).await {
         Ok(Ok(png)) => reply = reply.attachment(CreateAttachment::bytes(png, "program-stats.png")),
         // The numbers are in the text too: answer with them rather than not at all.

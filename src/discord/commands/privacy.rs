@@ -1,8 +1,9 @@
 //! `/mentor my-data` and `/mentor forget`: a member's data rights.
-use serenity::all::{ButtonStyle, CreateActionRow, CreateAttachment, CreateButton, CreateMessage};
+use serenity::all::{ButtonStyle, CreateActionRow, CreateAttachment, CreateButton};
 
 use super::{caller, guild, say};
 use crate::discord::ids::{Action, CustomId};
+use crate::discord::limits;
 use crate::discord::notify::Delivery;
 use crate::discord::reply::{BotError, Ctx};
 
@@ -16,8 +17,7 @@ pub async fn my_data(ctx: Ctx<'_>) -> Result<(), BotError> {
     let data = ctx.data().engine.my_data(g, me).await?;
     // A JSON value always serialises.
     let bytes = serde_json::to_vec_pretty(&data).unwrap_or_default();
-    let message = CreateMessage::new()
-        .content("Everything mentorbot holds about you in this server.")
+    let message = limits::dm("Everything mentorbot holds about you in this server.")
         .add_file(CreateAttachment::bytes(bytes, "mentorbot-my-data.json"));
     match ctx.data().notifier.dm(g, None, me, message).await {
         Delivery::Dm => say(ctx, "Your data is in your DMs, as a JSON file.").await,
@@ -40,14 +40,12 @@ pub async fn forget(ctx: Ctx<'_>) -> Result<(), BotError> {
         .label("Yes, forget me")
         .style(ButtonStyle::Danger);
     ctx.send(
-        poise::CreateReply::default()
-            .content(
-                "This deletes your profile, offers, requests, journal and retrospectives in this server and ends your \
-                 mentorships here (the others are told that a member left, nothing more). It cannot be undone. \
-                 Are you sure?",
-            )
-            .components(vec![CreateActionRow::Buttons(vec![button])])
-            .ephemeral(true),
+        limits::reply(
+            "This deletes your profile, offers, requests, journal and retrospectives in this server and ends your \
+             mentorships here (the others are told that a member left, nothing more). It cannot be undone. \
+             Are you sure?",
+        )
+        .components(vec![CreateActionRow::Buttons(vec![button])]),
     )
     .await?;
     Ok(())

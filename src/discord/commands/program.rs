@@ -24,7 +24,7 @@ pub async fn program(_ctx: Ctx<'_>) -> Result<(), BotError> {
     Ok(())
 }
 
-/// Set up the program: the channel for private threads, the coordinator role, reminders, expiry.
+/// Set up the program: the channel for private threads, the coordinators, reminders, limits.
 // One option per setting is how Discord shows them; the arguments are the options.
 #[allow(clippy::too_many_arguments)]
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
@@ -41,10 +41,20 @@ pub async fn setup(
     #[description = "Weekly digest to the coordinator: cron on the server's time (default 0 9 * * 1), or off"]
     digest: Option<String>,
     #[description = "The server's time zone for the digest, e.g. Europe/Berlin (default UTC)"] timezone: Option<String>,
+    #[description = "A channel only organisers read: the digest and alerts go there (else DMs to coordinators)"]
+    coordinator_channel: Option<GuildChannel>,
+    #[description = "Invitations a member may have waiting for an answer at once (1 to 50, default 5)"]
+    invitation_limit: Option<i64>,
+    #[description = "Days before a member may invite someone again who declined them (0 to 365, default 30)"]
+    decline_cooldown_days: Option<i64>,
+    #[description = "Agreement versions a mentorship may get in 24 hours (1 to 50, default 5)"]
+    agreement_versions_per_day: Option<i64>,
 ) -> Result<(), BotError> {
     let g = guild(ctx)?;
     // Discord hides the command from others, but that is advice to clients: check again here.
     let (is_admin, roles) = caller_rights(ctx);
+    // Several changes and reads: more than one database round trip before the answer.
+    ctx.defer_ephemeral().await?;
     let engine = &ctx.data().engine;
     // Checked before anything is saved, so one bad value leaves every setting as it was.
     if let Some(bonus) = unplaced_bonus {
@@ -60,6 +70,10 @@ pub async fn setup(
         proposal_expiry_days,
         digest,
         timezone,
+        coordinator_channel: coordinator_channel.map(|c| c.id.get()),
+        invitation_limit,
+        decline_cooldown_days,
+        agreement_versions_per_day,
     };
     let s = engine.setup_program(g, is_admin, &roles, &setup).await?;
     if let Some(bonus) = unplaced_bonus {
@@ -93,11 +107,17 @@ pub async fn setup(
     say(
         ctx,
         format!(
-            "Program settings saved.\nThreads under: {}\nCoordinator role: {}\nReminders: {} before each check-in\nInvitations expire after {} days\nPriority bonus for people left unplaced: {bonus}\nMatching weights: {}\nDigest to the coordinator: {}",
+            "Program settings saved.\nThreads under: {}\nCoordinator role: {}\nOrganisers' channel (digest, alerts): {}\nReminders: {} before each check-in\nInvitations expire after {} days\nLimits: {} invitations waiting per member, {} days before inviting again someone who declined, {} agreement versions a day\nPriority bonus for people left unplaced: {bonus}\nMatching weights: {}\nDigest to the coordinator: {}",
             s.channel.map(|c| format!("<#{c}>")).unwrap_or_else(|| "not set".into()),
             s.coordinator_role.map(|r| format!("<@&{r}>")).unwrap_or_else(|| "not set".into()),
+            s.coordinator_channel
+                .map(|c| format!("<#{c}>"))
+                .unwrap_or_else(|| "not set (DMs to the coordinators, or the owner)".into()),
             leads.join(", "),
             s.proposal_expiry_days,
+            s.limits.open_invitations(),
+            s.limits.decline_cooldown_days(),
+            s.limits.agreement_versions_per_day(),
             weights.join(", "),
             digest_text(&s)
         ),

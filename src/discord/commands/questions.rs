@@ -4,42 +4,33 @@
 //! five rows, so four menus and a row of page buttons), and the autocompletion of profession,
 //! unit and level.
 //!
-//! Every message here shows text people typed (questions, choices, professions), so none of
-//! them may mention anyone: `allowed_mentions` is empty.
+//! Every message here shows text people typed (questions, choices, professions); it is built
+//! by `discord::limits`, so it mentions nobody. The menus' and buttons' presses are checked by
+//! the engine (`engine::presses`: the presser is a member now, the questions were shown to them).
 use serenity::all::{
-    AutocompleteChoice, ButtonStyle, ComponentInteraction, ComponentInteractionDataKind, Context, CreateActionRow,
-    CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateInteractionResponse,
-    CreateInteractionResponseMessage, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
+    AutocompleteChoice, ButtonStyle, ComponentInteraction, Context, CreateActionRow, CreateAutocompleteResponse,
+    CreateButton, CreateInteractionResponse, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
 };
 
 use super::{caller_rights, fit, guild};
-use crate::discord::bot::Bot;
 use crate::discord::ids::{Action, CustomId};
+use crate::discord::limits::{self, MESSAGE_MAX};
 use crate::discord::reply::{BotError, Ctx};
 use crate::domain::ids::{GuildId, UserId};
-use crate::domain::questions::{format_levels, Answer, Question, QuestionId, QuestionInput, NOT_A_TEST};
+use crate::domain::questions::{format_levels, Answer, Question, QuestionInput, NOT_A_TEST};
+use crate::engine::questions::QuestionsPage;
 use crate::engine::Engine;
 
-/// Discord's limit on a message's text.
-pub const MESSAGE_MAX: usize = 2000;
 /// Questions per page: four select menus and the row of page buttons make Discord's five rows.
 pub const PER_PAGE: usize = 4;
 /// Discord's limit on a select menu's placeholder.
 const PLACEHOLDER_MAX: usize = 150;
-
-fn no_mentions() -> CreateAllowedMentions {
-    CreateAllowedMentions::new()
-}
+/// Discord's limits on a select option's label and value.
+const OPTION_MAX: usize = 100;
 
 /// An ephemeral answer that mentions nobody, whatever the text holds.
 async fn tell(ctx: Ctx<'_>, text: impl Into<String>) -> Result<(), BotError> {
-    ctx.send(
-        poise::CreateReply::default()
-            .content(fit(&text.into(), MESSAGE_MAX))
-            .allowed_mentions(no_mentions())
-            .ephemeral(true),
-    )
-    .await?;
+    ctx.send(limits::reply(text)).await?;
     Ok(())
 }
 
@@ -176,7 +167,7 @@ pub fn list_text(questions: &[Question], levels: &[String]) -> String {
         questions.len(),
         crate::domain::questions::MAX_QUESTIONS
     );
-    let budget = (MESSAGE_MAX - head.chars().count() - levels.chars().count() - 20) / questions.len();
+    let budget = (MESSAGE_MAX - limits::len(&head) - limits::len(&levels) - 20) / questions.len();
     let mut text = head;
     for q in questions {
         let line = format!(
@@ -292,7 +283,7 @@ async fn known_values(ctx: Ctx<'_>, partial: &str, unit: bool) -> CreateAutocomp
             .iter()
             .filter(|v| v.to_lowercase().contains(&lower) && v.to_lowercase() != lower)
             .take(24)
-            .map(|v| AutocompleteChoice::new(fit(v, 100), fit(v, 100))),
+            .map(|v| AutocompleteChoice::new(fit(v, OPTION_MAX), fit(v, OPTION_MAX))),
     );
     CreateAutocompleteResponse::new().set_choices(choices)
 }
@@ -389,7 +380,8 @@ pub fn page(
                 .iter()
                 .enumerate()
                 .map(|(c, label)| {
-                    CreateSelectMenuOption::new(fit(label, 100), c.to_string()).default_selection(mine.contains(&c))
+                    CreateSelectMenuOption::new(fit(label, OPTION_MAX), c.to_string())
+                        .default_selection(mine.contains(&c))
                 })
                 .collect();
             let id = CustomId::new(Action::AnswerQuestion, &[guild.0, user.0, q.id.0 as u64, page as u64]);
@@ -416,57 +408,14 @@ pub fn page(
     (fit(&text, MESSAGE_MAX), rows)
 }
 
-/// The questions' buttons and menus. Only the member they were shown to may use them.
-pub async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction, id: &CustomId) -> Result<(), BotError> {
-    // A page button inside the questions changes the page in place; the profile's button (a
-    // fourth number, 1) opens the questions as a message of their own.
-    let (g, for_user, question, page_no, open) = match (id.action, id.numbers.as_slice()) {
-        (Action::QuestionsPage, &[g, u, p]) => (GuildId(g), UserId(u), None, p as usize, false),
-        (Action::QuestionsPage, &[g, u, p, 1]) => (GuildId(g), UserId(u), None, p as usize, true),
-        (Action::AnswerQuestion, &[g, u, q, p]) => {
-            (GuildId(g), UserId(u), Some(QuestionId(q as i64)), p as usize, false)
-        }
-        _ => {
-            return Err(BotError::user(
-                "This menu is no longer valid; open the questions from /mentor profile.",
-            ))
-        }
-    };
-    let user = UserId(c.user.id.get());
-    if user != for_user {
-        return Err(BotError::user(
-            "These questions were shown to someone else; open your own from /mentor profile.",
-        ));
-    }
-    let engine = &bot.engine;
-    let note = match question {
-        Some(q) => {
-            let values: &[String] = match &c.data.kind {
-                ComponentInteractionDataKind::StringSelect { values } => values,
-                _ => &[],
-            };
-            let (q, picked) = engine.answer_question(g, user, q, values).await?;
-            Some(if picked.is_empty() {
-                format!("Cleared your answer to \"{}\".", q.text)
-            } else {
-                let labels: Vec<&str> = picked.iter().map(|&k| q.choices[k].as_str()).collect();
-                format!("Saved your answer to \"{}\": {}.", q.text, labels.join("; "))
-            })
-        }
-        None => None,
-    };
-    let questions = engine.questions(g).await?;
-    let answers = engine.my_answers(g, user).await?;
-    let (text, rows) = page(g, user, &questions, &answers, page_no, note.as_deref());
-    let message = CreateInteractionResponseMessage::new()
-        .content(text)
-        .components(rows)
-        .allowed_mentions(no_mentions())
-        .ephemeral(true);
-    let response = if open {
-        CreateInteractionResponse::Message(message)
+/// A page of questions the engine let through: opened from the profile as a message of its
+/// own, or in place of the page the menu or button sits on.
+pub async fn show_page(ctx: &Context, c: &ComponentInteraction, p: QuestionsPage) -> Result<(), BotError> {
+    let (text, rows) = page(p.guild, p.user, &p.questions, &p.answers, p.page, p.note.as_deref());
+    let response = if p.open {
+        CreateInteractionResponse::Message(limits::response(text).components(rows))
     } else {
-        CreateInteractionResponse::UpdateMessage(message)
+        CreateInteractionResponse::UpdateMessage(limits::update(text).components(rows))
     };
     c.create_response(&ctx.http, response).await?;
     Ok(())
