@@ -389,7 +389,8 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                 if let Err(e) = engine.plan_digests().await {
                     warn!(error = %e, "planning the coordinators' digests failed");
                 }
-                if let Err(e) = engine.plan_purge(engine.now()).await {
+                // The first purge a day after the start (then daily): a start is busy enough.
+                if let Err(e) = engine.plan_purge(engine.now() + chrono::Duration::days(1)).await {
                     warn!(error = %e, "planning the purge of finished jobs failed");
                 }
                 let worker = Arc::new(
