@@ -17,7 +17,8 @@ use crate::engine::ProgramSetup;
         "super::matching::export",
         "super::organisers::stats",
         "super::questions::question",
-        "super::questions::levels"
+        "super::questions::levels",
+        "super::guide::resources"
     )
 )]
 pub async fn program(_ctx: Ctx<'_>) -> Result<(), BotError> {
