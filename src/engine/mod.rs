@@ -12,6 +12,7 @@ use crate::domain::validate::ValidationError;
 use crate::store::{Store, StoreError};
 
 pub mod drafts;
+pub mod hands;
 mod invitations;
 mod journal;
 mod listings;

@@ -99,6 +99,7 @@ impl Engine {
         // Profession, unit, level, answers and wishes first: a crash in between leaves the rest
         // for the person's next /mentor forget, which runs it all again.
         self.store.forget_criteria(guild, user).await?;
+        self.store.forget_in_organiser_log(guild, user).await?;
         self.store.forget_user(guild, user).await?;
         Ok(ended)
     }

@@ -16,6 +16,9 @@ use crate::engine::ProgramSetup;
         "super::matching::match_",
         "super::matching::export",
         "super::organisers::stats",
+        "super::hands::mentorship_",
+        "super::hands::pair",
+        "super::hands::unplace",
         "super::questions::question",
         "super::questions::levels"
     )
