@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 
 use chrono::{Duration, TimeZone, Utc};
-use common::discord::{channel, cmd, Harness, COORDINATOR, COORDINATOR_ROLE, OWNER};
+use common::discord::{button, channel, cmd, Harness, COORDINATOR, COORDINATOR_ROLE, OWNER};
 use common::fixtures::*;
 use common::organisers::{now, seed, SECRET};
 use common::World;
@@ -483,8 +483,144 @@ async fn hands_on_single_mentorships(w: World) {
     h.shutdown().await;
 }
 
+fn pair_cmd(mentee: UserId, mentor: UserId) -> SlashCommand {
+    cmd("program pair").user("mentee", mentee.0).user("mentor", mentor.0)
+}
+
+async fn count(h: &Harness) -> usize {
+    h.world.store.relationships_in(GUILD).await.unwrap().len()
+}
+
+/// `/program pair` proposes as a published match does, under every rule of matching, and
+/// `/program unplace` withdraws a program proposal nobody finished answering.
+async fn pairs_by_hand_and_withdrawn(w: World) {
+    let h = Harness::start(w).await;
+    let cora = UserId(COORDINATOR);
+    h.say(
+        UserId(OWNER),
+        cmd("program setup")
+            .channel("channel", channel())
+            .role("coordinator_role", COORDINATOR_ROLE)
+            .int("invitation_limit", 1)
+            .int("proposal_expiry_days", 10),
+    )
+    .await;
+    let s = seed(&h.world).await;
+    let e = &h.world.engine;
+    for (u, name) in [(PEER4, "Margaret"), (MENTOR, "Ada"), (MENTEE, "Grace")] {
+        e.set_profile(GUILD, u, &profile(name, "Europe/Berlin")).await.unwrap();
+    }
+    e.create_offer(GUILD, PEER4, &offer_input(1)).await.unwrap();
+    e.create_offer(GUILD, MENTOR, &offer_input(5)).await.unwrap();
+    let n = count(&h).await;
+
+    // Refusals change nothing: not an organiser, a pair of before, a full mentor, someone paused.
+    let text = h.answer_deferred(STRANGER, pair_cmd(PEER3, PEER4)).await.content;
+    assert!(text.contains("Only server admins"), "{text}");
+    let text = h.answer_deferred(cora, pair_cmd(MENTEE, MENTOR)).await.content;
+    assert!(text.contains("were paired before"), "{text}");
+    let text = h.answer_deferred(cora, pair_cmd(MENTOR, MENTOR)).await.content;
+    assert!(text.contains("two people"), "{text}");
+    assert_eq!(count(&h).await, n);
+    assert!(h.world.store.organiser_log(GUILD, None).await.unwrap().is_empty());
+
+    // A pair by hand: the published match's DM, with the reasons, Accept / Decline and expiry.
+    let text = h.answer_deferred(cora, pair_cmd(PEER3, PEER4)).await.content;
+    assert!(
+        text.contains(&format!("<@{}> mentors <@{}> (classic)", PEER4.0, PEER3.0)),
+        "{text}"
+    );
+    assert!(text.contains("**Why:**"), "{text}");
+    let rels = h.world.store.relationships_of(GUILD, PEER4).await.unwrap();
+    let p1 = rels
+        .iter()
+        .find(|r| r.state == State::Proposed)
+        .expect("proposed")
+        .clone();
+    assert_eq!(p1.origin, mentorbot::domain::relationship::Origin::ProgramMatch);
+    assert_eq!(p1.proposer, cora);
+    assert_eq!(p1.expires_at, now() + Duration::days(10));
+    for u in [PEER3, PEER4] {
+        let dm = h
+            .wait_dm(
+                u,
+                &format!("The program's organisers propose a **classic** mentorship (#{})", p1.id),
+            )
+            .await;
+        assert!(dm.contains("**Why:**"), "{dm}");
+        h.wait_button(u, &format!("mb:acc:{}:{}", GUILD.0, p1.id.0)).await;
+    }
+    // Its place is promised: the mentor has no other.
+    let text = h.answer_deferred(cora, pair_cmd(STRANGER, PEER4)).await.content;
+    assert!(text.contains("no open offer with a free place"), "{text}");
+    e.pause_profile(GUILD, STRANGER, "2026-07-01").await.unwrap();
+    let text = h.answer_deferred(cora, pair_cmd(STRANGER, MENTOR)).await.content;
+    assert!(text.contains("is paused"), "{text}");
+    e.resume_profile(GUILD, STRANGER).await.unwrap();
+    assert_eq!(count(&h).await, n + 1);
+    // The organiser's invitations count against no limit: a second one while the first waits.
+    let text = h.answer_deferred(cora, pair_cmd(STRANGER, MENTOR)).await.content;
+    assert!(text.contains("Proposed mentorship #"), "{text}");
+    assert_eq!(count(&h).await, n + 2);
+    // Someone with a proposal waiting gets no second one.
+    let text = h.answer_deferred(cora, pair_cmd(STRANGER, PEER4)).await.content;
+    assert!(text.contains("has a proposal waiting"), "{text}");
+
+    // Withdrawing: organisers only, program proposals only, waiting ones only.
+    let id = p1.id.0.to_string();
+    let text = h.say(STRANGER, cmd("program unplace").str("mentorship", &id)).await;
+    assert!(text.contains("Only server admins"), "{text}");
+    let text = h
+        .say(
+            cora,
+            cmd("program unplace").str("mentorship", &s.proposed.0.to_string()),
+        )
+        .await;
+    assert!(text.contains("a member's own invitation"), "{text}");
+    let text = h.say(cora, cmd("program unplace").str("mentorship", "999999")).await;
+    assert!(text.contains("no mentorship #999999"), "{text}");
+    assert_eq!(state_of(&h, p1.id).await, State::Proposed);
+    assert_eq!(state_of(&h, s.proposed).await, State::Proposed);
+    let text = h.say(cora, cmd("program unplace").str("mentorship", &id)).await;
+    assert!(
+        text.contains(&format!("Withdrew the proposal of mentorship #{}", p1.id)),
+        "{text}"
+    );
+    assert_eq!(state_of(&h, p1.id).await, State::Expired);
+    for u in [PEER3, PEER4] {
+        h.wait_dm(u, &format!("withdrew the proposal of mentorship #{}", p1.id))
+            .await;
+    }
+    // Its buttons no longer work.
+    let (msg, accept) = button(&h, PEER3, &format!("mb:acc:{}:{}", GUILD.0, p1.id.0));
+    h.press(msg, PEER3, &accept).await;
+    assert_eq!(state_of(&h, p1.id).await, State::Expired);
+    let text = h.say(cora, cmd("program unplace").str("mentorship", &id)).await;
+    assert!(text.contains("only a proposal still waiting"), "{text}");
+
+    let log: Vec<(u64, String)> = h
+        .world
+        .store
+        .organiser_log(GUILD, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor.0, e.action))
+        .collect();
+    assert_eq!(
+        log,
+        vec![
+            (COORDINATOR, "pair".to_string()),
+            (COORDINATOR, "pair".to_string()),
+            (COORDINATOR, "unplace".to_string())
+        ]
+    );
+    h.shutdown().await;
+}
+
 on_both_backends!(
     stats_exports_and_the_digest,
     digest_to_the_owner_without_a_channel,
-    hands_on_single_mentorships
+    hands_on_single_mentorships,
+    pairs_by_hand_and_withdrawn
 );
