@@ -86,6 +86,10 @@ async fn stats_exports_and_the_digest(w: World) {
         text.contains("Digest to the coordinator: Mondays 09:00 (Europe/Berlin)"),
         "{text}"
     );
+    assert!(
+        text.contains("Server Settings > Integrations > this bot > Manage > Add Roles or Members"),
+        "{text}"
+    );
     let s = seed(&h.world).await;
 
     // Members who are not organisers are refused on our side, whatever Discord shows them.
@@ -230,6 +234,10 @@ async fn digest_to_the_owner_without_a_channel(w: World) {
     assert!(
         text.contains("Digest to the coordinator: cron 0 18 * * fri (UTC)"),
         "{text}"
+    );
+    assert!(
+        !text.contains("Integrations"),
+        "no coordinator role, no override to make: {text}"
     );
     let text = h
         .say(UserId(OWNER), cmd("program setup").str("digest", "sometimes"))
