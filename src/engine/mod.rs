@@ -13,6 +13,7 @@ use crate::store::{Store, StoreError};
 
 pub mod drafts;
 pub mod guide;
+pub mod hands;
 mod invitations;
 mod journal;
 mod listings;

@@ -60,3 +60,4 @@ include!("jobs_sql.rs");
 include!("privacy_sql.rs");
 include!("criteria_sql.rs");
 include!("guide_sql.rs");
+include!("organisers_sql.rs");

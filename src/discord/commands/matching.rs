@@ -197,7 +197,7 @@ pub async fn export(ctx: Ctx<'_>) -> Result<(), BotError> {
 }
 
 /// The organisers' proposal, with why, to everyone invited; the usual Accept / Decline buttons.
-async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> String) {
+pub(super) async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> String) {
     for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
         let template = format!(
             "The program's organisers propose a **{}** mentorship (#{}) for you as **{}**, with {}.\n**Why:** {}.\n\
