@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use mentorbot::discord::ids::{Action, CustomId};
 use mentorbot::domain::agreement::AgreementInput;
+use mentorbot::domain::guide::Phase;
 use mentorbot::domain::ids::*;
 use mentorbot::domain::listing::{Kind, OfferInput, RequestInput};
 use mentorbot::domain::plan::ItemStatus;
@@ -18,6 +19,7 @@ use mentorbot::domain::relationship::EndReason;
 use mentorbot::domain::retrospective::RetrospectiveInput;
 use mentorbot::domain::validate::split_list;
 use mentorbot::engine::drafts::Draft;
+use mentorbot::engine::hands::{HandAction, Organiser};
 use mentorbot::engine::members::Presser;
 use mentorbot::engine::presses::Submit;
 use mentorbot::engine::{Direction, Engine, Error, ProgramSetup};
@@ -906,6 +908,24 @@ fn other(caller: UserId, w: Who) -> Result<UserId, String> {
     Ok(w.user)
 }
 
+/// A phase as the guide's choice option sends it (the index of the choice).
+fn phase_of(i: i64) -> Option<Phase> {
+    [Phase::Purpose, Phase::Find, Phase::Scope, Phase::Implement, Phase::End]
+        .get(usize::try_from(i).ok()?)
+        .copied()
+}
+
+/// As `/program mentorship` reads its option: an autocompleted number, `#` allowed.
+fn mentorship_number(t: &str) -> Result<RelationshipId, String> {
+    t.trim()
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(RelationshipId)
+        .ok_or_else(|| "Please pick a mentorship from the list.".to_string())
+}
+
 type Res = Result<String, Error>;
 
 fn ok<T: std::fmt::Debug>(r: Result<T, Error>) -> Res {
@@ -1301,6 +1321,75 @@ async fn command(
             Some(ladder) => ok(e.set_levels(guild, admin, &roles, &ladder).await),
             None => ok(e.levels(guild).await),
         },
+        "mentor guide" => match int(v, "phase") {
+            None => ok(Ok::<_, Error>(mentorbot::domain::guide::overview())),
+            Some(i) => match phase_of(i) {
+                Some(phase) => ok(e.resources_for(guild, phase).await),
+                None => return Err("Please check the options.".into()),
+            },
+        },
+        "program resources add" => {
+            let Some(phase) = int(v, "phase").and_then(phase_of) else {
+                return Err("Please check the options.".into());
+            };
+            let title = text(v, "title").unwrap_or_default();
+            ok(e.add_resource(
+                guild,
+                admin,
+                &roles,
+                phase,
+                &title,
+                text(v, "link").as_deref(),
+                text(v, "text").as_deref(),
+            )
+            .await)
+        }
+        "program resources remove" => ok(e.remove_resource(guild, admin, &roles, int(v, "id").unwrap_or(0)).await),
+        "program resources list" => ok(e.list_resources(guild, admin, &roles).await),
+        "program mentorship view"
+        | "program mentorship pause"
+        | "program mentorship resume"
+        | "program mentorship end"
+        | "program mentorship nudge"
+        | "program unplace" => {
+            let id = match mentorship_number(&text(v, "mentorship").unwrap_or_default()) {
+                Ok(id) => id,
+                Err(refusal) => return Err(refusal),
+            };
+            let who = Organiser {
+                user: me,
+                is_admin: admin,
+                roles: &roles,
+            };
+            match path {
+                "program mentorship view" => ok(e.view_mentorship(guild, who, id).await),
+                "program mentorship pause" => ok(e.organiser_change(guild, who, id, HandAction::Pause).await),
+                "program mentorship resume" => ok(e.organiser_change(guild, who, id, HandAction::Resume).await),
+                "program mentorship end" => ok(e.organiser_change(guild, who, id, HandAction::End).await),
+                "program mentorship nudge" => ok(e.nudge(guild, who, id).await),
+                _ => ok(e.unplace(guild, who, id).await),
+            }
+        }
+        "program pair" => {
+            let (Some(mentee), Some(mentor)) = (user(v, "mentee"), user(v, "mentor")) else {
+                return Err("Please check the options.".into());
+            };
+            let kind = match int(v, "kind") {
+                None => None,
+                Some(0) => Some(Kind::Classic),
+                Some(1) => Some(Kind::Reverse),
+                Some(_) => return Err("Please check the options.".into()),
+            };
+            if mentee.bot || mentor.bot {
+                return Err("That is a bot; mention a person instead.".into());
+            }
+            let who = Organiser {
+                user: me,
+                is_admin: admin,
+                roles: &roles,
+            };
+            ok(e.pair_by_hand(guild, who, mentee.user, mentor.user, kind).await)
+        }
         other => panic!("a registered command the suite does not run: /{other}"),
     })
 }
