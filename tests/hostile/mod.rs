@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use mentorbot::discord::ids::{Action, CustomId};
 use mentorbot::domain::agreement::AgreementInput;
+use mentorbot::domain::guide::Phase;
 use mentorbot::domain::ids::*;
 use mentorbot::domain::listing::{Kind, OfferInput, RequestInput};
 use mentorbot::domain::plan::ItemStatus;
@@ -1301,6 +1302,29 @@ async fn command(
             Some(ladder) => ok(e.set_levels(guild, admin, &roles, &ladder).await),
             None => ok(e.levels(guild).await),
         },
+        // The process guide (issue 13): phases are choices, sent as their index.
+        "mentor guide" => {
+            let phase = int(v, "phase").and_then(|i| usize::try_from(i).ok());
+            let phase = phase.and_then(|i| Phase::ALL.get(i).copied()).unwrap_or(Phase::Purpose);
+            ok(e.resources_for(guild, phase).await)
+        }
+        "program resources add" => {
+            let phase = int(v, "phase").and_then(|i| usize::try_from(i).ok());
+            let phase = phase.and_then(|i| Phase::ALL.get(i).copied()).unwrap_or(Phase::Purpose);
+            let title = text(v, "title").unwrap_or_default();
+            ok(e.add_resource(
+                guild,
+                admin,
+                &roles,
+                phase,
+                &title,
+                text(v, "link").as_deref(),
+                text(v, "text").as_deref(),
+            )
+            .await)
+        }
+        "program resources remove" => ok(e.remove_resource(guild, admin, &roles, int(v, "id").unwrap_or(0)).await),
+        "program resources list" => ok(e.list_resources(guild, admin, &roles).await),
         other => panic!("a registered command the suite does not run: /{other}"),
     })
 }
