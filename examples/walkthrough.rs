@@ -110,6 +110,12 @@ impl Cmd {
         self.shown(name, &value.to_string())
     }
 
+    /// A choice option: Discord sends its index, the message box shows its name.
+    fn choice(mut self, name: &str, index: i64, label: &str) -> Self {
+        self.slash = self.slash.int(name, index);
+        self.shown(name, label)
+    }
+
     fn bool(mut self, name: &str, value: bool) -> Self {
         self.slash = self.slash.bool(name, value);
         // Discord's message box shows a boolean as True or False.
@@ -142,6 +148,8 @@ struct Walk {
     seen_messages: usize,
     /// Threads already shown.
     seen_threads: Vec<u64>,
+    /// Whether the guide's overview (each newcomer's welcome) was printed once already.
+    guide_shown: std::cell::Cell<bool>,
 }
 
 fn name(id: u64) -> String {
@@ -588,6 +596,15 @@ impl Walk {
         let channel = self.fake.channel(m.channel_id);
         match (m.source, &channel) {
             (MessageSource::InteractionResponse { .. } | MessageSource::Test, _) => return,
+            // Each newcomer's first command is followed by the guide's overview: shown once here.
+            (MessageSource::Followup { .. }, _)
+                if m.text().contains("Welcome to the mentorship program") && self.guide_shown.replace(true) =>
+            {
+                println!(
+                    "  mentorbot adds the same welcome with the guide's overview (only the person sees it, once)."
+                );
+                return;
+            }
             (MessageSource::Followup { .. }, _) => {
                 let audience = if m.is_ephemeral() {
                     "only the person sees this"
@@ -693,6 +710,7 @@ async fn walkthrough() -> anyhow::Result<()> {
         clock,
         seen_messages: fake.messages().len(),
         seen_threads: Vec::new(),
+        guide_shown: std::cell::Cell::new(false),
     };
     let g = GuildId(GUILD);
 
@@ -709,6 +727,16 @@ async fn walkthrough() -> anyhow::Result<()> {
             COORDINATORS,
             "coordinators",
         ),
+        0,
+    )
+    .await?;
+    walk.narrate("Olivia adds the program's own agreement template to the guide's scope phase");
+    walk.say(
+        OLIVIA,
+        cmd("program resources add")
+            .choice("phase", 2, "scope")
+            .str("title", "Our agreement template")
+            .str("link", "https://example.org/mentoring/agreement-template"),
         0,
     )
     .await?;
@@ -799,6 +827,14 @@ async fn walkthrough() -> anyhow::Result<()> {
         "Define the scope",
         "The pair agrees on expectations, issue handling and meetings, then on a plan.",
     );
+    walk.say(
+        GRACE,
+        cmd("mentor guide")
+            .choice("phase", 2, "scope")
+            .choice("role", 1, "mentee"),
+        0,
+    )
+    .await?;
     walk.say(GRACE, cmd("mentorship list"), 0).await?;
     walk.form(
         GRACE,
@@ -962,6 +998,10 @@ async fn walkthrough() -> anyhow::Result<()> {
     walk.pass_time(midpoint, "The mentorship is half way through.");
     handle.run_jobs().await;
     walk.aftermath(2).await?;
+    walk.narrate("Each answers the fit check in their own DM; neither sees the other's answer");
+    walk.press(GRACE, &format!("mb:fit:{GUILD}:{}:1", rel.0), &[], 0)
+        .await?;
+    walk.press(ADA, &format!("mb:fit:{GUILD}:{}:2", rel.0), &[], 0).await?;
     walk.fast_forward(&handle, planned_end - chrono::Duration::minutes(1))
         .await;
     walk.pass_time(
@@ -1000,6 +1040,13 @@ async fn walkthrough() -> anyhow::Result<()> {
     walk.narrate("Both agreed to celebrate in public: the bot posts it in the program channel.");
     handle.run_jobs().await;
     walk.aftermath(1).await?;
+    walk.narrate("Each rates the mentorship from the end message; the organisers only ever see counts");
+    walk.press(GRACE, &format!("mb:rate:{GUILD}:{}:5", rel.0), &[], 0)
+        .await?;
+    walk.press(GRACE, &format!("mb:again:{GUILD}:{}:1", rel.0), &[], 0)
+        .await?;
+    walk.press(ADA, &format!("mb:rate:{GUILD}:{}:4", rel.0), &[], 0).await?;
+    walk.say(OLIVIA, cmd("program stats"), 0).await?;
     walk.say(GRACE, cmd("mentorship list"), 0).await?;
 
     // ----- summary ------------------------------------------------------------------------

@@ -290,7 +290,8 @@ impl Transition {
         };
         let phase = self.phase();
         format!(
-            "**Tips for {}:** {tips} {}",
+            "**Tips for phase {}, {}:** {tips} {}",
+            phase.number(),
             phase.title().to_lowercase(),
             phase.pointer()
         )
