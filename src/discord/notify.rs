@@ -103,6 +103,14 @@ fn base36(mut v: u64) -> String {
     String::from_utf8(out).expect("ascii digits")
 }
 
+/// The text of a message to send.
+pub fn content_of(message: &CreateMessage) -> String {
+    serde_json::to_value(message)
+        .ok()
+        .and_then(|v| v.get("content").and_then(|c| c.as_str()).map(str::to_string))
+        .unwrap_or_default()
+}
+
 /// A 429: Discord refused the request without doing anything.
 fn is_rate_limited(e: &serenity::Error) -> bool {
     discord_code(e).is_some_and(|(status, _)| status == 429)
@@ -356,10 +364,45 @@ impl Notifier {
     }
 
     fn content_of(&self, message: &CreateMessage) -> String {
-        serde_json::to_value(message)
-            .ok()
-            .and_then(|v| v.get("content").and_then(|c| c.as_str()).map(str::to_string))
-            .unwrap_or_default()
+        content_of(message)
+    }
+
+    /// The DM channel kept for `user`, without opening one (a DM never sent has none).
+    pub async fn known_dm_channel(&self, user: UserId) -> Option<u64> {
+        if let Some(c) = self.remembered(user) {
+            return Some(c.get());
+        }
+        self.engine.store().dm_channel(user).await.ok().flatten()
+    }
+
+    /// Reads the channel's recent messages back (`GET /channels/{id}/messages`) and finds one
+    /// the bot posted with `content` (or with `content` after a mention, as in a thread), newer
+    /// than `after`: a message that may have been sent by an attempt that crashed before it was
+    /// recorded, once Discord no longer knows its nonce.
+    pub async fn read_back(
+        &self,
+        channel: u64,
+        after: Option<u64>,
+        content: &str,
+    ) -> Result<Option<SentMessage>, serenity::Error> {
+        let id = ChannelId::new(channel);
+        let mut query = serenity::all::GetMessages::new().limit(50);
+        if let Some(a) = after {
+            query = query.after(serenity::all::MessageId::new(a));
+        }
+        let recent = self
+            .paced(Route::ChannelMessages { channel_id: id }, CHANNEL_MESSAGES, || {
+                id.messages(&self.http, query)
+            })
+            .await?;
+        Ok(recent
+            .iter()
+            .filter(|m| m.author.bot && after.is_none_or(|a| m.id.get() > a))
+            .find(|m| m.content == content || (!content.is_empty() && m.content.ends_with(&format!("> {content}"))))
+            .map(|m| SentMessage {
+                channel,
+                message: m.id.get(),
+            }))
     }
 
     /// Posts in a channel (a thread, the program channel).
