@@ -17,7 +17,9 @@ use crate::domain::relationship::{MemberStatus, Relationship, State};
 use crate::domain::retrospective::Retrospective;
 
 pub mod criteria;
+pub mod guide;
 pub mod jobs;
+pub mod organisers;
 pub mod postgres;
 pub mod privacy;
 mod rows;
@@ -84,7 +86,16 @@ pub struct ScheduleState {
 /// What the program needs from a database. Every read and write is scoped to one guild.
 /// The job queue lives in the same database, so a store is a job store too.
 #[async_trait]
-pub trait Store: jobs::JobStore + privacy::PrivacyStore + criteria::CriteriaStore + Send + Sync + 'static {
+pub trait Store:
+    jobs::JobStore
+    + privacy::PrivacyStore
+    + criteria::CriteriaStore
+    + guide::GuideStore
+    + organisers::OrganiserLogStore
+    + Send
+    + Sync
+    + 'static
+{
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;

@@ -59,3 +59,5 @@ include!("shared_sql.rs");
 include!("jobs_sql.rs");
 include!("privacy_sql.rs");
 include!("criteria_sql.rs");
+include!("guide_sql.rs");
+include!("organisers_sql.rs");
