@@ -320,6 +320,48 @@ async fn the_nonce_window_runs_on_the_stand_ins_clock() {
     fake.assert_no_violations();
 }
 
+/// Reading a channel's messages back (what a sender does to find a message it may have sent
+/// before the nonce window closed): newest first, `limit` of them, before or after an id; the
+/// request and the answer are checked against the OpenAPI file.
+#[tokio::test]
+async fn a_channels_messages_are_read_back_newest_first() {
+    let fake = setup(roomy()).await;
+    let api = Api::new(&fake);
+    let path = format!("/channels/{TEXT}/messages");
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let body = json!({"content": format!("m{i}")});
+        ids.push(id_of(api.call("POST", &path, Some(body)).await.json()));
+    }
+    let contents = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["content"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = api.call("GET", &path, None).await.json().clone();
+    assert_eq!(contents(&all), ["m3", "m2", "m1", "m0"]);
+    let two = api.call("GET", &format!("{path}?limit=2"), None).await.json().clone();
+    assert_eq!(contents(&two), ["m3", "m2"]);
+    let before = api
+        .call("GET", &format!("{path}?limit=2&before={}", ids[2]), None)
+        .await
+        .json()
+        .clone();
+    assert_eq!(contents(&before), ["m1", "m0"]);
+    let after = api
+        .call("GET", &format!("{path}?limit=2&after={}", ids[0]), None)
+        .await
+        .json()
+        .clone();
+    assert_eq!(contents(&after), ["m2", "m1"]);
+    fake.assert_no_violations();
+    // A limit Discord refuses is a violation.
+    api.call("GET", &format!("{path}?limit=101"), None).await;
+    assert!(!fake.take_spec_violations().is_empty());
+}
+
 #[tokio::test]
 async fn messages_to_one_channel_are_limited_to_5_per_5_seconds_and_dm_opening_has_its_own_bucket() {
     let fake = setup(FakeConfig::default()).await;

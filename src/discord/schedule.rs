@@ -131,7 +131,16 @@ impl ScheduleJobs {
     /// Sends one of the job's messages to `recipient` once: not at all when an earlier attempt
     /// recorded it, and only while this worker still holds the job. What was sent is recorded at
     /// once, so a retry sends only to those not reached yet.
-    async fn deliver_once<F, Fut>(&self, job: &Job, delivered: &HashSet<String>, recipient: String, send: F) -> Step
+    #[allow(clippy::too_many_arguments)]
+    async fn deliver_once<F, Fut>(
+        &self,
+        job: &Job,
+        delivered: &HashSet<String>,
+        recipient: String,
+        look_in: Vec<u64>,
+        content: &str,
+        send: F,
+    ) -> Step
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Option<SentMessage>>,
@@ -145,6 +154,30 @@ impl ScheduleJobs {
                 Ok(true) => {}
                 Ok(false) => return Step::Stop("the lease was lost before sending; not sending".into()),
                 Err(e) => return Step::Stop(format!("checking the lease: {e}")),
+            }
+        }
+        // Claimed before and not recorded: an earlier attempt may have sent it and died before
+        // recording it. Its nonce may be forgotten by now, so look for the message itself.
+        if job.attempts > 1 {
+            match self.read_back(&look_in, content).await {
+                Ok(Some(found)) => {
+                    tracing::info!(%recipient, message = found.message, "found the message an earlier attempt sent");
+                    return match store
+                        .record_delivery(
+                            &job.dedupe_key,
+                            &recipient,
+                            found.channel,
+                            found.message,
+                            self.bot.engine.now(),
+                        )
+                        .await
+                    {
+                        Ok(_) => Step::Reached,
+                        Err(e) => Step::Stop(format!("recording a delivery: {e}")),
+                    };
+                }
+                Ok(None) => {}
+                Err(error) => return Step::Stop(error),
             }
         }
         let Some(sent) = send().await else {
@@ -164,6 +197,39 @@ impl ScheduleJobs {
             // Sent but not recorded: the retry's nonce (or its read-back) keeps it from coming twice.
             Err(e) => Step::Stop(format!("recording a delivery: {e}")),
         }
+    }
+
+    /// Looks for `content` among the recent messages of each channel, after the newest message
+    /// any job recorded there (so an earlier job's identical text is not taken for this one).
+    async fn read_back(&self, channels: &[u64], content: &str) -> Result<Option<SentMessage>, String> {
+        for &channel in channels {
+            let after = self
+                .bot
+                .engine
+                .store()
+                .last_delivered_in(channel)
+                .await
+                .map_err(|e| format!("reading the deliveries: {e}"))?;
+            match self.bot.notifier.read_back(channel, after, content).await {
+                Ok(Some(found)) => return Ok(Some(found)),
+                Ok(None) => {}
+                Err(e) => return Err(format!("reading the channel back: {e}")),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Where a member's message may be (on a retry): their DM channel and the relationship's thread.
+    async fn member_channels(&self, job: &Job, rel: &Relationship, user: UserId) -> Vec<u64> {
+        if job.attempts <= 1 {
+            return Vec::new();
+        }
+        let mut channels = Vec::new();
+        channels.extend(self.bot.notifier.known_dm_channel(user).await);
+        if let Ok(Some(thread)) = self.bot.engine.thread_of(rel.guild, rel.id).await {
+            channels.push(thread);
+        }
+        channels
     }
 
     /// Sends one message to each joined member, each with its own nonce, each recorded once
@@ -189,8 +255,10 @@ impl ScheduleJobs {
                 .components(components.clone())
                 .nonce(Nonce::String(job.nonce_for(m.user.0)))
                 .enforce_nonce(true);
+            let look_in = self.member_channels(job, rel, m.user).await;
+            let content = super::notify::content_of(&message);
             let step = self
-                .deliver_once(job, &delivered, format!("u{}", m.user.0), || async {
+                .deliver_once(job, &delivered, format!("u{}", m.user.0), look_in, &content, || async {
                     self.bot
                         .notifier
                         .dm_sent(rel.guild, Some(rel.id), m.user, message)
@@ -242,17 +310,25 @@ impl ScheduleJobs {
                     None => (text.to_string(), Pings::nobody()),
                 };
                 let message = nonce(limits::post(text, &pings), n);
+                let content = super::notify::content_of(&message);
                 let mut error = None;
                 let step = self
-                    .deliver_once(job, &delivered, format!("c{channel}.{part:?}"), || async {
-                        match self.bot.notifier.post_sent(*channel, message).await {
-                            Ok(sent) => Some(sent),
-                            Err(e) => {
-                                error = Some(e.to_string());
-                                None
+                    .deliver_once(
+                        job,
+                        &delivered,
+                        format!("c{channel}.{part:?}"),
+                        vec![*channel],
+                        &content,
+                        || async {
+                            match self.bot.notifier.post_sent(*channel, message).await {
+                                Ok(sent) => Some(sent),
+                                Err(e) => {
+                                    error = Some(e.to_string());
+                                    None
+                                }
                             }
-                        }
-                    })
+                        },
+                    )
                     .await;
                 return match step {
                     Step::Reached => Outcome::Done,
@@ -278,8 +354,14 @@ impl ScheduleJobs {
         for p in people {
             // Not the nonce of a member's own message of the same job (a coordinator may be one).
             let message = nonce(limits::dm(text), job.nonce_for(!p.0));
+            let look_in = if job.attempts > 1 {
+                self.bot.notifier.known_dm_channel(p).await.into_iter().collect()
+            } else {
+                Vec::new()
+            };
+            let content = super::notify::content_of(&message);
             let step = self
-                .deliver_once(job, &delivered, format!("o{}", p.0), || async {
+                .deliver_once(job, &delivered, format!("o{}", p.0), look_in, &content, || async {
                     self.bot.notifier.dm_sent(guild, None, p, message).await.1
                 })
                 .await;
@@ -488,17 +570,25 @@ impl ScheduleJobs {
                         Ok(d) => d,
                         Err(outcome) => return Ok(outcome),
                     };
+                    let content = super::notify::content_of(&message);
                     let mut error = None;
                     let step = self
-                        .deliver_once(job, &delivered, format!("c{}", due.channel), || async {
-                            match self.bot.notifier.post_sent(due.channel, message).await {
-                                Ok(sent) => Some(sent),
-                                Err(e) => {
-                                    error = Some(e.to_string());
-                                    None
+                        .deliver_once(
+                            job,
+                            &delivered,
+                            format!("c{}", due.channel),
+                            vec![due.channel],
+                            &content,
+                            || async {
+                                match self.bot.notifier.post_sent(due.channel, message).await {
+                                    Ok(sent) => Some(sent),
+                                    Err(e) => {
+                                        error = Some(e.to_string());
+                                        None
+                                    }
                                 }
-                            }
-                        })
+                            },
+                        )
                         .await;
                     match step {
                         Step::Reached => Outcome::Done,

@@ -269,6 +269,10 @@ pub trait JobStore: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
 
+    /// The newest message recorded as delivered in `channel` by any job: a read-back looks only
+    /// at messages after it.
+    async fn last_delivered_in(&self, channel: u64) -> StoreResult<Option<u64>>;
+
     /// Deletes up to `limit` finished (done, failed, cancelled) jobs that finished and were due
     /// before `before`, with their delivery records, and from then on refuses to plan jobs due
     /// before `before`, so no deleted key is planned and run again. Returns how many.

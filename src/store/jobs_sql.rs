@@ -425,6 +425,16 @@ mod jobs_impl {
             Ok(done.rows_affected() == 1)
         }
 
+        async fn last_delivered_in(&self, channel: u64) -> StoreResult<Option<u64>> {
+            let (max,): (Option<i64>,) =
+                sqlx::query_as("SELECT MAX(message_id) FROM job_deliveries WHERE channel_id = $1")
+                    .bind(sf(channel))
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db)?;
+            Ok(max.map(usf))
+        }
+
         async fn purge_finished(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
             let mut tx = self.pool.begin().await.map_err(db)?;
             // The horizon first: from now on nothing due before it can be planned, so no deleted

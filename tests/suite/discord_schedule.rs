@@ -552,6 +552,7 @@ on_both_backends!(
     partial_delivery_is_retried_for_the_unreached_only,
     a_conflict_at_the_planned_end_is_retried,
     purged_jobs_are_never_sent_again,
+    a_message_sent_but_not_recorded_is_found_by_reading_back,
 );
 
 /// Two bot processes on one PostgreSQL share the due jobs: each reminder is sent once.
@@ -692,6 +693,75 @@ async fn conflict_on_ending(w: &World, on: bool) {
         };
         sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
     }
+}
+
+/// Runs `pg` or `sqlite` on the test's database, beside the bot (a fault injected there).
+async fn on_the_database(w: &World, pg: &'static str, sqlite: &'static str) {
+    use sqlx::Connection;
+    if let Some(options) = &w.pg_options {
+        let mut conn = sqlx::PgConnection::connect_with(options).await.unwrap();
+        sqlx::raw_sql(pg).execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(w.sqlite_url.as_ref().unwrap())
+            .await
+            .unwrap();
+        sqlx::raw_sql(sqlite).execute(&mut conn).await.unwrap();
+    }
+}
+
+/// Discord accepts a reminder, then the bot fails before recording it (as a crash would: the
+/// database refuses the record), and the retry comes after Discord has forgotten the nonce: the
+/// retry reads the DM channel back, finds its message, records it and sends nothing again.
+async fn a_message_sent_but_not_recorded_is_found_by_reading_back(w: World) {
+    let h = Harness::start(w).await;
+    let rel = active_pair(&h, agreement()).await;
+    let first = utc(2026, 3, 3, 17, 30);
+    h.world.clock.set(first - Duration::hours(24));
+    on_the_database(
+        &h.world,
+        "CREATE FUNCTION die() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'the process died'; END $$ \
+           LANGUAGE plpgsql; \
+         CREATE TRIGGER crash_before_record BEFORE INSERT ON job_deliveries FOR EACH ROW EXECUTE FUNCTION die();",
+        "CREATE TRIGGER crash_before_record BEFORE INSERT ON job_deliveries \
+         BEGIN SELECT RAISE(ABORT, 'the process died'); END;",
+    )
+    .await;
+    h.run_jobs().await;
+    let reminder = job_of(&h, rel.id, "reminder").await;
+    assert_eq!(reminder.state, JobState::Pending, "{reminder:?}");
+    let sent = texts(&h, MENTOR, "Reminder: check-in").len() + texts(&h, MENTEE, "Reminder: check-in").len();
+    assert_eq!(
+        sent, 1,
+        "Discord took the first message; the record failed, so the job stopped"
+    );
+    assert!(h.world.jobs.deliveries(&reminder.dedupe_key).await.unwrap().is_empty());
+    on_the_database(
+        &h.world,
+        "DROP TRIGGER crash_before_record ON job_deliveries;",
+        "DROP TRIGGER crash_before_record;",
+    )
+    .await;
+    h.fake.advance(std::time::Duration::from_secs(15 * 60));
+    h.advance(Duration::minutes(10)).await;
+    assert_eq!(job_of(&h, rel.id, "reminder").await.state, JobState::Done);
+    for who in [MENTOR, MENTEE] {
+        assert_eq!(texts(&h, who, "Reminder: check-in").len(), 1, "{who} once");
+    }
+    let delivered = h.world.jobs.deliveries(&reminder.dedupe_key).await.unwrap();
+    assert_eq!(delivered.len(), 2);
+    for d in &delivered {
+        let m = h.fake.message(d.message).expect("the recorded message exists");
+        assert!(m.content.contains("Reminder: check-in"));
+    }
+    let reads = h
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/messages"))
+        .count();
+    assert!(reads >= 1, "the retry read the channel back");
+    h.fake.assert_no_violations();
+    h.shutdown().await;
 }
 
 /// The planned end meets a save conflict: the job is retried, not marked done, and the end still
