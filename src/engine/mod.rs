@@ -13,6 +13,7 @@ use crate::store::{Store, StoreError};
 
 pub mod drafts;
 pub mod hands;
+pub mod invitation_status;
 mod invitations;
 mod journal;
 mod listings;

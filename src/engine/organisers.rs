@@ -144,6 +144,12 @@ pub struct Digest {
     pub health: HealthCounts,
     /// Relationships at risk, red first.
     pub at_risk: Vec<(RelationshipId, Health)>,
+    /// The program's proposals waiting for an answer, who has not answered them, and how many
+    /// were declined or lapsed in the last weeks (issue 17).
+    pub invitations_waiting: u32,
+    pub not_answered: Vec<UserId>,
+    pub declined: u32,
+    pub lapsed: u32,
 }
 
 /// The states in life-cycle order, for the phase counts.
@@ -459,7 +465,20 @@ impl Engine {
             }
         }
         at_risk.sort_by_key(|(id, h)| (std::cmp::Reverse(*h), *id));
+        let lines = self.invitation_lines(job.guild).await?;
+        let count = |a: super::invitation_status::Answer| lines.iter().filter(|l| l.answer == a).count() as u32;
+        let mut not_answered: Vec<UserId> = lines
+            .iter()
+            .filter(|l| l.answer == super::invitation_status::Answer::Waiting)
+            .flat_map(|l| l.not_answered())
+            .collect();
+        not_answered.sort_unstable();
+        not_answered.dedup();
         Ok(Some(Digest {
+            invitations_waiting: count(super::invitation_status::Answer::Waiting),
+            not_answered,
+            declined: count(super::invitation_status::Answer::Declined),
+            lapsed: count(super::invitation_status::Answer::Lapsed),
             guild: job.guild,
             to: self.organisers(job.guild).await?,
             coordinator_role: settings.coordinator_role,

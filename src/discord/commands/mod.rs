@@ -12,6 +12,7 @@ use super::reply::{BotError, Ctx};
 use crate::domain::ids::{GuildId, UserId};
 
 pub mod hands;
+pub mod invitations;
 pub mod matching;
 pub mod mentor;
 pub mod mentorship;
