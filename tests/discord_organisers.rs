@@ -163,6 +163,11 @@ async fn stats_exports_and_the_digest(w: World) {
         row(s.amber)["members"],
         format!("mentor:{} mentee:{}", MENTOR.0, MENTEE.0)
     );
+    // Names beside the ids, and each person's answer.
+    assert_eq!(row(s.amber)["names"], "ada (mentor); grace (mentee)");
+    assert_eq!(row(s.amber)["statuses"], "mentor:joined mentee:joined");
+    assert_eq!(row(s.proposed)["names"], "linus (mentor); mallory (mentee)");
+    assert_eq!(row(s.proposed)["statuses"], "mentor:invited mentee:joined");
     assert_eq!(row(s.amber)["start"], "2026-03-03");
     assert_eq!(row(s.ended)["ended"], common::start_time().date_naive().to_string());
     assert!(!csv.contains(SECRET) && !program.contains(SECRET), "{csv}");
