@@ -23,6 +23,7 @@ use crate::metrics::{JobEvent, Metrics};
 
 pub mod bot;
 pub mod commands;
+pub mod guide;
 pub mod ids;
 pub mod interactions;
 pub mod limits;
@@ -59,8 +60,9 @@ impl DiscordOptions {
     }
 }
 
-/// How long a claimed job is held before another process may take it over. Discord keeps
-/// nonces for a few minutes, so a job re-run after a lost lease is still caught by its nonce.
+/// How long a claimed job is held before another process may take it over, by default (the
+/// setting `jobs.lease_seconds`). Discord keeps nonces for a few minutes, so a job re-run after a
+/// lost lease is still caught by its nonce.
 pub const JOB_LEASE: Duration = Duration::from_secs(60);
 
 /// How long a graceful shutdown may take before what is left is abandoned (orchestrators send
@@ -224,8 +226,19 @@ async fn event_handler(
     Ok(())
 }
 
+/// What is kept of one command's run: when it started, and whether it answered with a form
+/// (then nothing else may answer it: see `commands::guide::welcome`).
+pub struct Invocation {
+    pub started: Instant,
+    pub form: std::sync::atomic::AtomicBool,
+}
+
 async fn command_started(ctx: poise::Context<'_, Data, BotError>) {
-    ctx.set_invocation_data(Instant::now()).await;
+    ctx.set_invocation_data(Invocation {
+        started: Instant::now(),
+        form: false.into(),
+    })
+    .await;
     if let poise::Context::Application(app) = ctx {
         // A command made in the server proves its author is a member now (recorded before the
         // command runs: poise calls the event handler only after it).
@@ -236,9 +249,9 @@ async fn command_started(ctx: poise::Context<'_, Data, BotError>) {
 
 async fn command_finished(ctx: poise::Context<'_, Data, BotError>, ok: bool) {
     let elapsed = ctx
-        .invocation_data::<Instant>()
+        .invocation_data::<Invocation>()
         .await
-        .map_or(Duration::ZERO, |t| t.elapsed());
+        .map_or(Duration::ZERO, |t| t.started.elapsed());
     ctx.data()
         .notifier
         .metrics()
@@ -312,11 +325,11 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
     let shard_plan = app.settings.discord.shard_plan()?;
     let http_addr = app.settings.http.socket_addr()?;
     let metrics = app.metrics.clone();
-    let mut http = HttpBuilder::new(&token);
-    if let Some(client) = options.http_client {
-        http = http.client(client);
-    }
-    let http = http.build();
+    // Every request has a connect and a total timeout (the stand-in's client in tests has its own).
+    let client = options
+        .http_client
+        .unwrap_or_else(|| app.settings.discord.http_client());
+    let http = HttpBuilder::new(&token).client(client).build();
     // A token Discord refuses would otherwise surface only at the gateway, or never: without a
     // gateway address serenity retries a default one for ever.
     if let Err(e) = http.get_current_user().await {
@@ -339,6 +352,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
     let job_store: Arc<dyn JobStore> = app.store.clone();
     let clock = app.clock.clone();
     let owner = default_owner();
+    let job_settings = app.settings.jobs.clone();
     let (owner_setup, metrics_setup) = (owner.clone(), metrics.clone());
     let worker_cell: Arc<OnceCell<Arc<Worker>>> = Arc::new(OnceCell::new());
     let worker = worker_cell.clone();
@@ -349,7 +363,18 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
         .options(poise::FrameworkOptions {
             commands: commands::all(),
             pre_command: |ctx| Box::pin(command_started(ctx)),
-            post_command: |ctx| Box::pin(command_finished(ctx, true)),
+            post_command: |ctx| {
+                Box::pin(async move {
+                    command_finished(ctx, true).await;
+                    if let poise::Context::Application(app) = ctx {
+                        let form = ctx
+                            .invocation_data::<Invocation>()
+                            .await
+                            .is_some_and(|i| i.form.load(std::sync::atomic::Ordering::SeqCst));
+                        commands::guide::welcome(app, form).await;
+                    }
+                })
+            },
             on_error: |e| {
                 Box::pin(async move {
                     if let poise::FrameworkError::Command { ctx, .. } = &e {
@@ -387,12 +412,16 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                 if let Err(e) = engine.plan_digests().await {
                     warn!(error = %e, "planning the coordinators' digests failed");
                 }
+                // The first purge a day after the start (then daily): a start is busy enough.
+                if let Err(e) = engine.plan_purge(engine.now() + chrono::Duration::days(1)).await {
+                    warn!(error = %e, "planning the purge of finished jobs failed");
+                }
                 let worker = Arc::new(
                     Worker::new(
                         job_store,
                         clock,
                         owner_setup,
-                        JOB_LEASE,
+                        job_settings.lease(),
                         50,
                         Arc::new(MeteredJobs {
                             inner: Arc::new(schedule::ScheduleJobs { bot: bot.clone() }),
@@ -400,6 +429,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                         }),
                     )
                     .with_concurrency(16)
+                    .with_handler_timeout(job_settings.handler_timeout())
                     .with_poll_interval(job_poll.unwrap_or(Duration::from_secs(1))),
                 );
                 let _ = worker_cell.set(worker.clone());
@@ -482,11 +512,8 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
 /// process sharing the work (tests of two processes on one PostgreSQL).
 pub fn job_worker(app: &App, http_client: Option<reqwest::Client>, owner: String) -> anyhow::Result<Worker> {
     let token = app.settings.require_token()?.expose().to_string();
-    let mut http = HttpBuilder::new(&token);
-    if let Some(client) = http_client {
-        http = http.client(client);
-    }
-    let mut http = http.build();
+    let client = http_client.unwrap_or_else(|| app.settings.discord.http_client());
+    let mut http = HttpBuilder::new(&token).client(client).build();
     if let Some(limiter) = &mut http.ratelimiter {
         let metrics = app.metrics.clone();
         limiter.set_ratelimit_callback(Box::new(move |info| metrics.rate_limit_wait(info.timeout)));
@@ -498,14 +525,15 @@ pub fn job_worker(app: &App, http_client: Option<reqwest::Client>, owner: String
         job_store,
         app.clock.clone(),
         owner,
-        JOB_LEASE,
+        app.settings.jobs.lease(),
         50,
         Arc::new(MeteredJobs {
             inner: Arc::new(schedule::ScheduleJobs { bot }),
             metrics: app.metrics.clone(),
         }),
     )
-    .with_concurrency(16))
+    .with_concurrency(16)
+    .with_handler_timeout(app.settings.jobs.handler_timeout()))
 }
 
 /// Discord refused to let the bot in, for a reason that starting again will not fix: the one

@@ -4,6 +4,7 @@
 //! The engine says whether a job is still wanted and what it is about; this turns that into
 //! messages. Every message carries a nonce from its job and recipient with `enforce_nonce`, so a
 //! job run twice (its holder died after sending, before acknowledging) posts nothing twice.
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -11,11 +12,13 @@ use serenity::all::{ButtonStyle, CreateActionRow, CreateButton, Nonce};
 use tracing::warn;
 
 use super::bot::Bot;
+use super::guide;
 use super::ids::{Action, CustomId};
 use super::limits::{self, Pings};
-use super::notify::Delivery;
+use super::notify::SentMessage;
 use super::pages::{self, Listing};
 use super::render::{self, mention, when};
+use crate::domain::guide::Transition;
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
 use crate::domain::relationship::{Relationship, State};
 use crate::engine::organisers::{Digest, Organisers};
@@ -91,10 +94,11 @@ fn meeting_buttons(due: &CheckinDue) -> Vec<CreateActionRow> {
     ])]
 }
 
-pub fn did_you_meet_text(due: &CheckinDue) -> String {
+/// `tips`: the first check-in's (see `guide::tips`), or nothing for the others.
+pub fn did_you_meet_text(due: &CheckinDue, tips: &str) -> String {
     let template = format!(
         "**Did you meet?** Mentorship #{} ({}) had a check-in planned {}. Tell the bot how it went; \"We met\" opens a \
-         short reflection for your private journal.",
+         short reflection for your private journal.{tips}",
         due.rel.id,
         limits::TEXT,
         when(due.checkin.scheduled_at)
@@ -102,9 +106,68 @@ pub fn did_you_meet_text(due: &CheckinDue) -> String {
     render::with_purpose(&template, &due.rel.purpose, limits::DM_MAX)
 }
 
+/// What sending one of a job's messages to one recipient came to.
+enum Step {
+    /// Delivered now, or recorded as delivered by an earlier attempt.
+    Reached,
+    /// Neither a DM nor a thread could take it.
+    Unreached,
+    /// Stop the job here and retry it later: the lease was lost (another worker may hold the job
+    /// now), or the database could not be asked or told.
+    Stop(String),
+}
+
 impl ScheduleJobs {
-    /// Sends one message to each joined member, each with its own nonce. Retry when any could
-    /// not be delivered; the nonces keep the ones already sent from appearing twice.
+    /// What earlier attempts of the job delivered, by recipient.
+    async fn delivered(&self, job: &Job) -> Result<HashSet<String>, Outcome> {
+        match self.bot.engine.store().deliveries(&job.dedupe_key).await {
+            Ok(d) => Ok(d.into_iter().map(|d| d.recipient).collect()),
+            Err(e) => Err(Outcome::Retry {
+                error: format!("reading the job's deliveries: {e}"),
+            }),
+        }
+    }
+
+    /// Sends one of the job's messages to `recipient` once: not at all when an earlier attempt
+    /// recorded it, and only while this worker still holds the job. What was sent is recorded at
+    /// once, so a retry sends only to those not reached yet.
+    async fn deliver_once<F, Fut>(&self, job: &Job, delivered: &HashSet<String>, recipient: String, send: F) -> Step
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Option<SentMessage>>,
+    {
+        if delivered.contains(&recipient) {
+            return Step::Reached;
+        }
+        let store = self.bot.engine.store();
+        if let Some(owner) = &job.lease_owner {
+            match store.holds(job.id, owner).await {
+                Ok(true) => {}
+                Ok(false) => return Step::Stop("the lease was lost before sending; not sending".into()),
+                Err(e) => return Step::Stop(format!("checking the lease: {e}")),
+            }
+        }
+        let Some(sent) = send().await else {
+            return Step::Unreached;
+        };
+        match store
+            .record_delivery(
+                &job.dedupe_key,
+                &recipient,
+                sent.channel,
+                sent.message,
+                self.bot.engine.now(),
+            )
+            .await
+        {
+            Ok(_) => Step::Reached,
+            // Sent but not recorded: the retry's nonce (or its read-back) keeps it from coming twice.
+            Err(e) => Step::Stop(format!("recording a delivery: {e}")),
+        }
+    }
+
+    /// Sends one message to each joined member, each with its own nonce, each recorded once
+    /// delivered. Retry when any could not be delivered; the retry sends only to the others.
     async fn to_members(
         &self,
         job: &Job,
@@ -113,6 +176,10 @@ impl ScheduleJobs {
         text: &str,
         components: Vec<CreateActionRow>,
     ) -> Outcome {
+        let delivered = match self.delivered(job).await {
+            Ok(d) => d,
+            Err(outcome) => return outcome,
+        };
         let mut failed = 0;
         for m in rel.joined() {
             if only.is_some_and(|o| !o.contains(&m.user)) {
@@ -122,8 +189,19 @@ impl ScheduleJobs {
                 .components(components.clone())
                 .nonce(Nonce::String(job.nonce_for(m.user.0)))
                 .enforce_nonce(true);
-            if self.bot.notifier.dm(rel.guild, Some(rel.id), m.user, message).await == Delivery::Undelivered {
-                failed += 1;
+            let step = self
+                .deliver_once(job, &delivered, format!("u{}", m.user.0), || async {
+                    self.bot
+                        .notifier
+                        .dm_sent(rel.guild, Some(rel.id), m.user, message)
+                        .await
+                        .1
+                })
+                .await;
+            match step {
+                Step::Reached => {}
+                Step::Unreached => failed += 1,
+                Step::Stop(error) => return Outcome::Retry { error },
             }
         }
         if failed > 0 {
@@ -148,6 +226,10 @@ impl ScheduleJobs {
     ) -> Outcome {
         let nonce =
             |message: serenity::all::CreateMessage, n: String| message.nonce(Nonce::String(n)).enforce_nonce(true);
+        let delivered = match self.delivered(job).await {
+            Ok(d) => d,
+            Err(outcome) => return outcome,
+        };
         let people = match to {
             Organisers::Channel { channel, role } => {
                 let n = part.map_or_else(|| job.nonce(), |p| job.nonce_for(p));
@@ -159,14 +241,25 @@ impl ScheduleJobs {
                     Some(role) => (text.to_string(), Pings::role(*role)),
                     None => (text.to_string(), Pings::nobody()),
                 };
-                return match self
-                    .bot
-                    .notifier
-                    .post(*channel, nonce(limits::post(text, &pings), n))
-                    .await
-                {
-                    Ok(()) => Outcome::Done,
-                    Err(e) => Outcome::Retry { error: e.to_string() },
+                let message = nonce(limits::post(text, &pings), n);
+                let mut error = None;
+                let step = self
+                    .deliver_once(job, &delivered, format!("c{channel}.{part:?}"), || async {
+                        match self.bot.notifier.post_sent(*channel, message).await {
+                            Ok(sent) => Some(sent),
+                            Err(e) => {
+                                error = Some(e.to_string());
+                                None
+                            }
+                        }
+                    })
+                    .await;
+                return match step {
+                    Step::Reached => Outcome::Done,
+                    Step::Unreached => Outcome::Retry {
+                        error: error.unwrap_or_else(|| "posting for the organisers failed".into()),
+                    },
+                    Step::Stop(error) => Outcome::Retry { error },
                 };
             }
             Organisers::People(people) => people.clone(),
@@ -185,8 +278,15 @@ impl ScheduleJobs {
         for p in people {
             // Not the nonce of a member's own message of the same job (a coordinator may be one).
             let message = nonce(limits::dm(text), job.nonce_for(!p.0));
-            if self.bot.notifier.dm(guild, None, p, message).await == Delivery::Undelivered {
-                failed += 1;
+            let step = self
+                .deliver_once(job, &delivered, format!("o{}", p.0), || async {
+                    self.bot.notifier.dm_sent(guild, None, p, message).await.1
+                })
+                .await;
+            match step {
+                Step::Reached => {}
+                Step::Unreached => failed += 1,
+                Step::Stop(error) => return Outcome::Retry { error },
             }
         }
         if failed > 0 {
@@ -242,6 +342,14 @@ impl ScheduleJobs {
                 }
                 Outcome::Done
             }
+            kind::SYNC => {
+                engine.run_sync(job).await?;
+                Outcome::Done
+            }
+            kind::PURGE => {
+                engine.run_purge(job).await?;
+                Outcome::Done
+            }
             kind::REMINDER => match engine.due_reminder(job).await? {
                 Some(due) => {
                     let (text, rows) = reminder_message(&due);
@@ -251,7 +359,15 @@ impl ScheduleJobs {
             },
             kind::DID_YOU_MEET => match engine.due_did_you_meet(job).await? {
                 Some(due) => {
-                    let text = did_you_meet_text(&due);
+                    let first = engine
+                        .is_first_checkin(due.rel.guild, due.rel.id, due.checkin.id)
+                        .await?;
+                    let tips = if first {
+                        guide::tips(engine, due.rel.guild, Transition::FirstCheckin).await
+                    } else {
+                        String::new()
+                    };
+                    let text = did_you_meet_text(&due, &tips);
                     self.to_members(job, &due.rel, None, &text, meeting_buttons(&due)).await
                 }
                 None => Outcome::Done,
@@ -307,13 +423,17 @@ impl ScheduleJobs {
                         "**Halfway through mentorship #{}** ({}). A good moment to look at your goals and your \
                          agreement together: are the goals still the right ones, is the rhythm working? \
                          `/mentorship plan list mentorship:{}` shows the plan; `/mentorship agreement` changes the \
-                         agreement.",
+                         agreement.\n\n{}{}",
                         rel.id,
                         limits::TEXT,
-                        rel.id
+                        rel.id,
+                        guide::FIT_QUESTION,
+                        guide::tips(engine, rel.guild, Transition::Midpoint).await
                     );
                     let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
-                    self.to_members(job, &rel, None, &text, vec![]).await
+                    // Each member answers in their own DM; the engine keeps the answer for them alone.
+                    let rows = vec![guide::fit_buttons(rel.guild, rel.id)];
+                    self.to_members(job, &rel, None, &text, rows).await
                 }
                 None => Outcome::Done,
             },
@@ -327,7 +447,8 @@ impl ScheduleJobs {
                         _ => return Ok(Outcome::Done),
                     },
                 };
-                let (text, rows) = super::bot::ended_message(&rel);
+                let tips = guide::tips(engine, rel.guild, Transition::Ended).await;
+                let (text, rows) = super::bot::ended_message(&rel, &tips);
                 self.to_members(job, &rel, None, &text, rows).await
             }
             kind::RETRO_REMINDER => match engine.due_retro_reminder(job).await? {
@@ -363,9 +484,28 @@ impl ScheduleJobs {
                             &[due.rel.id.0 as u64],
                         )])]);
                     }
-                    match self.bot.notifier.post(due.channel, message).await {
-                        Ok(()) => Outcome::Done,
-                        Err(e) => Outcome::Retry { error: e.to_string() },
+                    let delivered = match self.delivered(job).await {
+                        Ok(d) => d,
+                        Err(outcome) => return Ok(outcome),
+                    };
+                    let mut error = None;
+                    let step = self
+                        .deliver_once(job, &delivered, format!("c{}", due.channel), || async {
+                            match self.bot.notifier.post_sent(due.channel, message).await {
+                                Ok(sent) => Some(sent),
+                                Err(e) => {
+                                    error = Some(e.to_string());
+                                    None
+                                }
+                            }
+                        })
+                        .await;
+                    match step {
+                        Step::Reached => Outcome::Done,
+                        Step::Unreached => Outcome::Retry {
+                            error: error.unwrap_or_else(|| "posting the celebration failed".into()),
+                        },
+                        Step::Stop(error) => Outcome::Retry { error },
                     }
                 }
                 None => Outcome::Done,
@@ -400,6 +540,10 @@ impl JobHandler for ScheduleJobs {
     async fn handle(&self, job: &Job) -> Outcome {
         match self.run(job).await {
             Ok(outcome) => outcome,
+            // Someone changed the same thing at the same moment: the job is still wanted.
+            Err(Error::Conflict) => Outcome::Retry {
+                error: Error::Conflict.to_string(),
+            },
             Err(e) if e.is_user_error() => {
                 // The data the job was about is gone or changed shape: nothing to send.
                 warn!(job = %job.id, error = %e, "job no longer applies");

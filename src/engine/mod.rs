@@ -12,6 +12,7 @@ use crate::domain::validate::ValidationError;
 use crate::store::{Store, StoreError};
 
 pub mod drafts;
+pub mod guide;
 pub mod hands;
 pub mod invitation_status;
 mod invitations;
@@ -38,12 +39,15 @@ pub use schedule::{MeetingAnswer, Moved};
 pub struct ProgramRules {
     /// How long an invitation waits for an answer.
     pub proposal_expiry: Duration,
+    /// How long finished jobs are kept before the purge deletes them.
+    pub job_retention: Duration,
 }
 
 impl Default for ProgramRules {
     fn default() -> Self {
         Self {
             proposal_expiry: Duration::days(7),
+            job_retention: Duration::days(30),
         }
     }
 }

@@ -21,7 +21,8 @@ use crate::engine::ProgramSetup;
         "super::hands::unplace",
         "super::invitations::invitations",
         "super::questions::question",
-        "super::questions::levels"
+        "super::questions::levels",
+        "super::guide::resources"
     )
 )]
 pub async fn program(_ctx: Ctx<'_>) -> Result<(), BotError> {
