@@ -985,6 +985,22 @@ async fn walkthrough() -> anyhow::Result<()> {
     walk.say(ADA, cmd("mentorship journal list").int("mentorship", rel.0), 0)
         .await?;
     walk.say(GRACE, cmd("mentorship journal export"), 1).await?;
+    // The organiser looks in on the pair (finding it by typing a name), and nudges it: she sees
+    // members, phase, check-ins and health, never their words; both of them get a DM.
+    println!();
+    println!("Olivia, the organiser, looks in on the pair (typing \"grace\" in the option lists it; its value is the number).");
+    walk.say(
+        OLIVIA,
+        cmd("program mentorship view").str("mentorship", &rel.0.to_string()),
+        0,
+    )
+    .await?;
+    walk.say(
+        OLIVIA,
+        cmd("program mentorship nudge").str("mentorship", &rel.0.to_string()),
+        2,
+    )
+    .await?;
 
     // ----- 5 ------------------------------------------------------------------------------
     heading(

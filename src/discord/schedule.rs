@@ -611,6 +611,13 @@ impl ScheduleJobs {
                 }
                 None => Outcome::Done,
             },
+            crate::engine::invitation_status::PROGRAM_ANSWER => match engine.due_program_answer(job).await? {
+                Some(note) => {
+                    let text = super::commands::invitations::answer_note(&note.line);
+                    self.to_organisers(job, note.guild, &note.to, &text, None).await
+                }
+                None => Outcome::Done,
+            },
             other => Outcome::Failed {
                 error: format!("unknown job kind {other}"),
             },
@@ -751,6 +758,27 @@ pub fn digest_text(d: &Digest) -> String {
             .map(|(id, h)| format!("#{id} ({})", h.as_str()))
             .collect();
         text += &format!("\n**At risk:** {}.", list.join(", "));
+    }
+    if d.invitations_waiting + d.declined + d.lapsed > 0 {
+        text += &format!(
+            "\n**Program invitations:** {} waiting for an answer; {} declined and {} lapsed in the last {} weeks.",
+            d.invitations_waiting,
+            d.declined,
+            d.lapsed,
+            crate::engine::invitation_status::RECENT_WEEKS
+        );
+        if !d.not_answered.is_empty() {
+            let shown: Vec<String> = d.not_answered.iter().take(30).map(|u| mention(*u)).collect();
+            text += &format!(
+                "\n**Not answered yet:** {}{}.",
+                shown.join(", "),
+                if d.not_answered.len() > 30 {
+                    ", ... (/program invitations)"
+                } else {
+                    ""
+                }
+            );
+        }
     }
     text += "\n`/program stats` has the chart; `/program export` the full list.";
     text

@@ -87,7 +87,7 @@ fn limit(text: String) -> Error {
 }
 
 impl Engine {
-    async fn require_hands(&self, guild: GuildId, who: Organiser<'_>) -> Result<()> {
+    pub(super) async fn require_hands(&self, guild: GuildId, who: Organiser<'_>) -> Result<()> {
         if self.is_organiser(guild, who.is_admin, who.roles).await? {
             Ok(())
         } else {

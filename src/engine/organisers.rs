@@ -100,6 +100,8 @@ pub struct RelationshipReport {
     pub state: State,
     /// Members who joined or are invited, with their role (declined ones are left out).
     pub members: Vec<(UserId, Role)>,
+    /// Each of `members`' answer: joined or invited.
+    pub member_status: Vec<crate::domain::relationship::MemberStatus>,
     /// The agreement's start date, or the day it was proposed when there is none yet.
     pub start: NaiveDate,
     /// The agreement's planned end date.
@@ -144,6 +146,12 @@ pub struct Digest {
     pub health: HealthCounts,
     /// Relationships at risk, red first.
     pub at_risk: Vec<(RelationshipId, Health)>,
+    /// The program's proposals waiting for an answer, who has not answered them, and how many
+    /// were declined or lapsed in the last weeks (issue 17).
+    pub invitations_waiting: u32,
+    pub not_answered: Vec<UserId>,
+    pub declined: u32,
+    pub lapsed: u32,
 }
 
 /// The states in life-cycle order, for the phase counts.
@@ -266,6 +274,12 @@ pub fn reports(rels: &[Relationship], checkins: &[Checkin], now: DateTime<Utc>) 
                     .filter(|m| m.status != crate::domain::relationship::MemberStatus::Declined)
                     .map(|m| (m.user, m.role))
                     .collect(),
+                member_status: r
+                    .members
+                    .iter()
+                    .filter(|m| m.status != crate::domain::relationship::MemberStatus::Declined)
+                    .map(|m| m.status)
+                    .collect(),
                 start: terms.map(|t| t.start_date).unwrap_or(r.created_at.date_naive()),
                 planned_end: terms.and_then(|t| t.end_date),
                 ended: r.ended_at.map(|t| t.date_naive()),
@@ -304,7 +318,54 @@ pub fn write_csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -
 
 /// The relationships' CSV: one row each, members as `role:user id` separated by spaces.
 pub fn reports_csv(reports: &[RelationshipReport]) -> String {
+    reports_csv_named(reports, None)
+}
+
+/// The relationships' CSV with two more columns: `names`, each member's display name (from
+/// `names`, by id) as `name (role)` separated by `; `, and `statuses`, each member's answer as
+/// `role:joined` or `role:invited`.
+pub fn reports_csv_named(reports: &[RelationshipReport], names: Option<&HashMap<UserId, String>>) -> String {
     let rows = reports.iter().map(|r| {
+        let mut row = report_row(r);
+        if let Some(names) = names {
+            let named: Vec<String> = r
+                .members
+                .iter()
+                .map(|(u, role)| format!("{} ({role})", names.get(u).map(String::as_str).unwrap_or("?")))
+                .collect();
+            let statuses: Vec<String> = r
+                .members
+                .iter()
+                .zip(&r.member_status)
+                .map(|((_, role), status)| format!("{role}:{status}"))
+                .collect();
+            row.push(named.join("; "));
+            row.push(statuses.join(" "));
+        }
+        row
+    });
+    let mut header = vec![
+        "relationship",
+        "kind",
+        "phase",
+        "members",
+        "start",
+        "planned_end",
+        "ended",
+        "checkins_planned",
+        "checkins_held",
+        "checkins_missed",
+        "last_activity",
+        "health",
+    ];
+    if names.is_some() {
+        header.extend(["names", "statuses"]);
+    }
+    write_csv(&header, rows)
+}
+
+fn report_row(r: &RelationshipReport) -> Vec<String> {
+    {
         let members: Vec<String> = r.members.iter().map(|(u, role)| format!("{role}:{u}")).collect();
         vec![
             r.id.to_string(),
@@ -320,24 +381,7 @@ pub fn reports_csv(reports: &[RelationshipReport]) -> String {
             r.last_activity.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             r.health.map(Health::as_str).unwrap_or_default().to_string(),
         ]
-    });
-    write_csv(
-        &[
-            "relationship",
-            "kind",
-            "phase",
-            "members",
-            "start",
-            "planned_end",
-            "ended",
-            "checkins_planned",
-            "checkins_held",
-            "checkins_missed",
-            "last_activity",
-            "health",
-        ],
-        rows,
-    )
+    }
 }
 
 fn digest_key(guild: GuildId, at: DateTime<Utc>) -> String {
@@ -459,7 +503,20 @@ impl Engine {
             }
         }
         at_risk.sort_by_key(|(id, h)| (std::cmp::Reverse(*h), *id));
+        let lines = self.invitation_lines(job.guild).await?;
+        let count = |a: super::invitation_status::Answer| lines.iter().filter(|l| l.answer == a).count() as u32;
+        let mut not_answered: Vec<UserId> = lines
+            .iter()
+            .filter(|l| l.answer == super::invitation_status::Answer::Waiting)
+            .flat_map(|l| l.not_answered())
+            .collect();
+        not_answered.sort_unstable();
+        not_answered.dedup();
         Ok(Some(Digest {
+            invitations_waiting: count(super::invitation_status::Answer::Waiting),
+            not_answered,
+            declined: count(super::invitation_status::Answer::Declined),
+            lapsed: count(super::invitation_status::Answer::Lapsed),
             guild: job.guild,
             to: self.organisers(job.guild).await?,
             coordinator_role: settings.coordinator_role,

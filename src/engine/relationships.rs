@@ -192,6 +192,7 @@ impl Engine {
         let mut rel = self.relationship_for(guild, id, actor).await?;
         rel.decline(actor, self.now())?;
         self.store.save_relationship(&mut rel, None).await?;
+        self.report_program_answer(&rel).await?;
         Ok(rel)
     }
 
@@ -202,7 +203,10 @@ impl Engine {
         for mut rel in self.store.proposals_due(now, limit).await? {
             rel.expire(now)?;
             match self.store.save_relationship(&mut rel, None).await {
-                Ok(()) => expired.push(rel),
+                Ok(()) => {
+                    self.report_program_answer(&rel).await?;
+                    expired.push(rel)
+                }
                 // Answered in the meantime: not expired after all.
                 Err(StoreError::Stale) => continue,
                 Err(e) => return Err(e.into()),

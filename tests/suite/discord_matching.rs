@@ -323,6 +323,32 @@ async fn preview_publish_answers_and_export(w: World) {
         m.content
     );
     assert_eq!(h.world.store.unplaced(GUILD).await.unwrap(), vec![STRANGER]);
+    // The result as a file, with names beside the ids.
+    let published = m
+        .attachments
+        .iter()
+        .find(|a| a.filename == "published.csv")
+        .expect("published.csv attached");
+    let published = String::from_utf8(published.data.clone()).unwrap();
+    let lines: Vec<&str> = published.lines().collect();
+    assert_eq!(lines[0], "user,name,role,mentorship,kind,status,reasons", "{published}");
+    assert_eq!(lines.len(), 4, "{published}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{},ada,mentor,", MENTOR.0)) && l.contains(",classic,proposed,")),
+        "{published}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{},grace,mentee,", MENTEE.0))),
+        "{published}"
+    );
+    assert!(
+        lines.contains(&format!("{},mallory,,,,unplaced,", STRANGER.0).as_str()),
+        "{published}"
+    );
     let mut invites = Vec::new();
     for who in [MENTOR, MENTEE] {
         let (msg, accept) = h.wait_button(who, "mb:acc:").await;

@@ -163,6 +163,11 @@ async fn stats_exports_and_the_digest(w: World) {
         row(s.amber)["members"],
         format!("mentor:{} mentee:{}", MENTOR.0, MENTEE.0)
     );
+    // Names beside the ids, and each person's answer.
+    assert_eq!(row(s.amber)["names"], "ada (mentor); grace (mentee)");
+    assert_eq!(row(s.amber)["statuses"], "mentor:joined mentee:joined");
+    assert_eq!(row(s.proposed)["names"], "linus (mentor); mallory (mentee)");
+    assert_eq!(row(s.proposed)["statuses"], "mentor:invited mentee:joined");
     assert_eq!(row(s.amber)["start"], "2026-03-03");
     assert_eq!(row(s.ended)["ended"], common::start_time().date_naive().to_string());
     assert!(!csv.contains(SECRET) && !program.contains(SECRET), "{csv}");
@@ -606,6 +611,106 @@ async fn pairs_by_hand_and_withdrawn(w: World) {
     let text = h.say(cora, cmd("program unplace").str("mentorship", &id)).await;
     assert!(text.contains("only a proposal still waiting"), "{text}");
 
+    // Who has not answered: organisers only; the withdrawn proposal is not among them.
+    let p2 = h
+        .world
+        .store
+        .relationships_of(GUILD, STRANGER)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.state == State::Proposed && r.origin == mentorbot::domain::relationship::Origin::ProgramMatch)
+        .expect("the second pair waits");
+    let m = h.answer_deferred(STRANGER, cmd("program invitations")).await;
+    assert!(
+        m.content.contains("Only server admins") && m.attachments.is_empty(),
+        "{}",
+        m.content
+    );
+    let m = h.answer_deferred(cora, cmd("program invitations")).await;
+    assert!(
+        m.content
+            .contains("**Program invitations:** 1 waiting for an answer; 0 declined and 0 lapsed"),
+        "{}",
+        m.content
+    );
+    assert!(
+        m.content.contains(&format!(
+            "#{} <@{}> (mentor), <@{}> (mentee): waiting 0 day(s), expires <t:",
+            p2.id, MENTOR.0, STRANGER.0
+        )),
+        "{}",
+        m.content
+    );
+    assert!(!m.content.contains(&format!("#{} ", p1.id)), "{}", m.content);
+    let csv = String::from_utf8(file(&m, "invitations.csv").to_vec()).unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains(&format!("{},classic,waiting,", p2.id)), "{csv}");
+
+    // A declined program proposal is reported to the organisers (the coordinators' DMs here).
+    let (msg, decline) = button(&h, MENTOR, &format!("mb:dec:{}:{}", GUILD.0, p2.id.0));
+    h.press(msg, MENTOR, &decline).await;
+    assert_eq!(state_of(&h, p2.id).await, State::Declined);
+    h.run_jobs().await;
+    let note = h.wait_dm(cora, &format!("The program's proposal #{}", p2.id)).await;
+    assert!(note.contains(&format!("was declined by <@{}>", MENTOR.0)), "{note}");
+    // The digest names who has not answered, to the organisers.
+    let text = h.answer_deferred(cora, pair_cmd(STRANGER, PEER4)).await.content;
+    assert!(text.contains("Proposed mentorship #"), "{text}");
+    let monday = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+    h.world.clock.set(monday);
+    h.run_jobs().await;
+    let digest = h.wait_dm(cora, "Weekly program digest").await;
+    let digest = h
+        .fake
+        .dms_to(COORDINATOR)
+        .into_iter()
+        .map(|m| m.content)
+        .rfind(|c| c.contains("Weekly program digest"))
+        .unwrap_or(digest);
+    assert!(
+        digest
+            .contains("**Program invitations:** 1 waiting for an answer; 1 declined and 0 lapsed in the last 4 weeks."),
+        "{digest}"
+    );
+    assert!(
+        digest.contains(&format!("**Not answered yet:** <@{}>, <@{}>.", PEER4.0, STRANGER.0)),
+        "{digest}"
+    );
+    for u in [STRANGER, PEER4, MENTOR] {
+        assert!(h
+            .fake
+            .dms_to(u.0)
+            .iter()
+            .all(|m| !m.content.contains("Weekly program digest")));
+    }
+    // A lapsed one too.
+    h.world.clock.set(monday + Duration::days(4));
+    // The seeded member's own request lapses too; only the program's proposal is reported.
+    assert_eq!(h.bot.sweep_expired().await, 2);
+    h.run_jobs().await;
+    let note = h.wait_dm(cora, "did not answer in time").await;
+    let notes = h.fake.dms_to(COORDINATOR);
+    assert_eq!(
+        notes
+            .iter()
+            .filter(|m| m.content.contains("The program's proposal #"))
+            .count(),
+        2,
+        "{notes:#?}"
+    );
+    assert!(
+        note.contains(&format!("lapsed: <@{}>, <@{}> did not answer", PEER4.0, STRANGER.0)),
+        "{note}"
+    );
+    let m = h.answer_deferred(cora, cmd("program invitations")).await;
+    assert!(
+        m.content
+            .contains("**Program invitations:** 0 waiting for an answer; 1 declined and 1 lapsed"),
+        "{}",
+        m.content
+    );
+
     let log: Vec<(u64, String)> = h
         .world
         .store
@@ -620,7 +725,8 @@ async fn pairs_by_hand_and_withdrawn(w: World) {
         vec![
             (COORDINATOR, "pair".to_string()),
             (COORDINATOR, "pair".to_string()),
-            (COORDINATOR, "unplace".to_string())
+            (COORDINATOR, "unplace".to_string()),
+            (COORDINATOR, "pair".to_string())
         ]
     );
     h.shutdown().await;

@@ -46,7 +46,17 @@ fn number(text: &str) -> Result<RelationshipId, BotError> {
         })
 }
 
-/// A member's name as the gateway told it, else their mention.
+/// The display names of these people, as the gateway told them (people it did not name get
+/// `member <id>`).
+pub(super) fn names_of(
+    ctx: Ctx<'_>,
+    guild: GuildId,
+    users: impl IntoIterator<Item = UserId>,
+) -> std::collections::HashMap<UserId, String> {
+    users.into_iter().map(|u| (u, name_of(ctx, guild, u))).collect()
+}
+
+/// A member's name as the gateway told it, else `member <id>`.
 fn name_of(ctx: Ctx<'_>, guild: GuildId, user: UserId) -> String {
     let cached = ctx
         .serenity_context()

@@ -2,7 +2,7 @@
 //! and `/program export` for the organisers.
 use serenity::all::{ButtonStyle, CreateActionRow, CreateAttachment, CreateButton};
 
-use super::{caller, caller_rights, fit, guild, say};
+use super::{caller, caller_rights, fit, guild};
 use crate::discord::bot::Bot;
 use crate::discord::ids::{Action, CustomId};
 use crate::discord::limits;
@@ -148,9 +148,26 @@ pub async fn publish(ctx: Ctx<'_>) -> Result<(), BotError> {
         );
     }
     // Answer first: the DMs may take longer than Discord waits for an answer.
-    say(
-        ctx,
-        limits::shorten(&text, MESSAGE_MAX, " (every line: the CSV of /program match preview)"),
+    let people: Vec<UserId> = published
+        .pairs
+        .iter()
+        .map(|(r, _)| r)
+        .chain(published.groups.iter().map(|(r, _)| r))
+        .flat_map(|r| r.members.iter().map(|m| m.user))
+        .chain(published.refused.iter().map(|(u, _)| *u))
+        .chain(published.unplaced.iter().copied())
+        .collect();
+    let names = super::hands::names_of(ctx, g, people);
+    ctx.send(
+        limits::reply(limits::shorten(
+            &text,
+            MESSAGE_MAX,
+            " (every line: published.csv, and the CSV of /program match preview)",
+        ))
+        .attachment(CreateAttachment::bytes(
+            published_csv(&published, &names).into_bytes(),
+            "published.csv",
+        )),
     )
     .await?;
     for (rel, reasons) in &published.pairs {
@@ -188,7 +205,15 @@ pub async fn export(ctx: Ctx<'_>) -> Result<(), BotError> {
         limits::reply(text)
             .attachment(CreateAttachment::bytes(file.text().into_bytes(), "program.json"))
             .attachment(CreateAttachment::bytes(
-                crate::engine::organisers::reports_csv(&reports).into_bytes(),
+                crate::engine::organisers::reports_csv_named(
+                    &reports,
+                    Some(&super::hands::names_of(
+                        ctx,
+                        g,
+                        reports.iter().flat_map(|r| r.members.iter().map(|m| m.0)),
+                    )),
+                )
+                .into_bytes(),
                 "relationships.csv",
             )),
     )
@@ -344,6 +369,70 @@ pub fn csv(run: &MatchRun) -> String {
             "level",
             "questions",
         ][..11 + more],
+        rows,
+    )
+}
+
+/// What a publish did, one row per person: the mentorship proposed (or why none was), its kind,
+/// the person's role and name, and the reasons.
+pub fn published_csv(
+    p: &crate::engine::matching::Published,
+    names: &std::collections::HashMap<UserId, String>,
+) -> String {
+    let name = |u: &UserId| names.get(u).cloned().unwrap_or_default();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (rel, reasons) in &p.pairs {
+        for m in &rel.members {
+            rows.push(vec![
+                m.user.to_string(),
+                name(&m.user),
+                m.role.to_string(),
+                rel.id.to_string(),
+                rel.kind.to_string(),
+                "proposed".into(),
+                reasons.join("; "),
+            ]);
+        }
+    }
+    for (rel, explanation) in &p.groups {
+        for m in &rel.members {
+            rows.push(vec![
+                m.user.to_string(),
+                name(&m.user),
+                m.role.to_string(),
+                rel.id.to_string(),
+                rel.kind.to_string(),
+                "proposed".into(),
+                explanation.clone(),
+            ]);
+        }
+    }
+    for (u, why) in &p.refused {
+        rows.push(vec![
+            u.to_string(),
+            name(u),
+            String::new(),
+            String::new(),
+            String::new(),
+            format!("not sent: {why}"),
+            String::new(),
+        ]);
+    }
+    for u in &p.unplaced {
+        if !p.refused.iter().any(|(r, _)| r == u) {
+            rows.push(vec![
+                u.to_string(),
+                name(u),
+                String::new(),
+                String::new(),
+                String::new(),
+                "unplaced".into(),
+                String::new(),
+            ]);
+        }
+    }
+    crate::engine::organisers::write_csv(
+        &["user", "name", "role", "mentorship", "kind", "status", "reasons"],
         rows,
     )
 }

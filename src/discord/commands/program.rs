@@ -19,6 +19,7 @@ use crate::engine::ProgramSetup;
         "super::hands::mentorship_",
         "super::hands::pair",
         "super::hands::unplace",
+        "super::invitations::invitations",
         "super::questions::question",
         "super::questions::levels",
         "super::guide::resources"
