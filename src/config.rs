@@ -30,12 +30,26 @@ pub struct DiscordSettings {
     pub dev_guild_id: u64,
     /// Requests per second the bot allows itself towards Discord in all (Discord's global limit).
     pub global_rate_limit: u32,
+    /// How long a process's claim to its share of the global limit lasts without renewal
+    /// (renewed every third of it); a process that dies gives its share back after it.
+    #[serde(default = "default_rate_share_lease_ms")]
+    pub rate_share_lease_ms: u64,
     /// The shards this process runs, e.g. "0-3" (see [`DiscordSettings::shard_plan`]).
     #[serde(default, deserialize_with = "text_or_number")]
     pub shards: String,
     /// The total number of shards over all processes; 0: as many as Discord recommends, all here.
     #[serde(default)]
     pub shard_count: u32,
+}
+
+fn default_rate_share_lease_ms() -> u64 {
+    15_000
+}
+
+impl DiscordSettings {
+    pub fn rate_share_lease(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.rate_share_lease_ms.max(300))
+    }
 }
 
 /// Which gateway shards this process runs.

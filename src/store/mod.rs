@@ -20,6 +20,7 @@ pub mod criteria;
 pub mod jobs;
 pub mod postgres;
 pub mod privacy;
+pub mod processes;
 mod rows;
 pub mod sqlite;
 
@@ -84,7 +85,9 @@ pub struct ScheduleState {
 /// What the program needs from a database. Every read and write is scoped to one guild.
 /// The job queue lives in the same database, so a store is a job store too.
 #[async_trait]
-pub trait Store: jobs::JobStore + privacy::PrivacyStore + criteria::CriteriaStore + Send + Sync + 'static {
+pub trait Store:
+    jobs::JobStore + privacy::PrivacyStore + criteria::CriteriaStore + processes::ProcessStore + Send + Sync + 'static
+{
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;
     async fn ping(&self) -> StoreResult<()>;

@@ -89,6 +89,8 @@ impl Harness {
     pub fn settings(fake: &FakeDiscord) -> Settings {
         let mut settings = Settings::defaults();
         settings.discord.token = Secret::new(fake.bot_token());
+        // A process that crashed gives its share of the global limit back within seconds.
+        settings.discord.rate_share_lease_ms = 3000;
         settings
     }
 

@@ -28,6 +28,8 @@ pub struct World {
     pub pg_options: Option<PgConnectOptions>,
     /// SQLite only: the database's URL (to look at every table directly).
     pub sqlite_url: Option<String>,
+    /// PostgreSQL only: the server's URL and the test's schema (for another process).
+    pub pg_schema: Option<(String, String)>,
     _cleanup: Cleanup,
 }
 
@@ -135,13 +137,25 @@ impl World {
     }
 
     pub async fn postgres() -> Option<World> {
-        let url = pg_url()?;
+        Some(Self::postgres_at(pg_url()?).await)
+    }
+
+    /// A world on a fresh schema of the server at `url` (a private server of the test's own).
+    pub async fn postgres_at(url: String) -> World {
         let (options, schema) = fresh_pg_schema(&url).await;
         let store = PgStore::connect_with(options.clone(), 4).await.unwrap();
         store.migrate().await.unwrap();
-        let w = Self::around(Arc::new(store), Some(options), Cleanup::Schema { url, schema });
+        let mut w = Self::around(
+            Arc::new(store),
+            Some(options),
+            Cleanup::Schema {
+                url: url.clone(),
+                schema: schema.clone(),
+            },
+        );
+        w.pg_schema = Some((url, schema));
         w.add_fixture_members().await;
-        Some(w)
+        w
     }
 
     fn around<S: Store + JobStore>(store: Arc<S>, pg_options: Option<PgConnectOptions>, cleanup: Cleanup) -> World {
@@ -156,6 +170,7 @@ impl World {
             clock,
             pg_options,
             sqlite_url: None,
+            pg_schema: None,
             _cleanup: cleanup,
         }
     }
