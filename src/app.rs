@@ -38,6 +38,7 @@ impl App {
     pub fn with_store(settings: Settings, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> App {
         let rules = ProgramRules {
             proposal_expiry: Duration::days(i64::from(settings.program.proposal_expiry_days)),
+            job_retention: Duration::days(i64::from(settings.jobs.retention_days)),
         };
         let engine = Engine::new(store.clone(), clock.clone(), rules);
         App {

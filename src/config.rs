@@ -21,6 +21,41 @@ pub struct Settings {
     #[serde(default)]
     pub http: HttpSettings,
     pub log: LogSettings,
+    #[serde(default)]
+    pub jobs: JobSettings,
+}
+
+/// The job queue: leases, time limits, retention.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobSettings {
+    /// How long a claimed job is held (on the database's clock) before another worker may take
+    /// it over; the holder renews it every third of it.
+    pub lease_seconds: u64,
+    /// How long one job may run before it is abandoned and retried.
+    pub handler_timeout_seconds: u64,
+    /// Days finished jobs are kept before they are deleted.
+    pub retention_days: u32,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            lease_seconds: 60,
+            handler_timeout_seconds: 120,
+            retention_days: 30,
+        }
+    }
+}
+
+impl JobSettings {
+    pub fn lease(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.lease_seconds)
+    }
+
+    pub fn handler_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.handler_timeout_seconds)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -40,6 +75,31 @@ pub struct DiscordSettings {
     /// The total number of shards over all processes; 0: as many as Discord recommends, all here.
     #[serde(default)]
     pub shard_count: u32,
+    /// Seconds to open a connection to Discord's REST API before giving up.
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_seconds: u64,
+    /// Seconds one REST request may take in all before it is abandoned (and retried).
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_seconds: u64,
+}
+
+fn default_connect_timeout() -> u64 {
+    10
+}
+
+fn default_request_timeout() -> u64 {
+    30
+}
+
+impl DiscordSettings {
+    /// The production HTTP client for Discord's REST API, with the connect and total timeouts.
+    pub fn http_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(self.connect_timeout_seconds))
+            .timeout(std::time::Duration::from_secs(self.request_timeout_seconds))
+            .build()
+            .expect("a TLS backend is compiled in")
+    }
 }
 
 fn default_rate_share_lease_ms() -> u64 {
@@ -342,6 +402,28 @@ impl Settings {
                 "config error: program.proposal_expiry_days: {} is out of range; use a number of days from 1 to 60",
                 self.program.proposal_expiry_days
             )));
+        }
+        if self.discord.connect_timeout_seconds == 0 || self.discord.request_timeout_seconds == 0 {
+            return Err(ConfigError(
+                "config error: discord.connect_timeout_seconds and discord.request_timeout_seconds: must be at least 1"
+                    .into(),
+            ));
+        }
+        if self.jobs.lease_seconds < 2 || self.jobs.lease_seconds > 120 {
+            return Err(ConfigError(format!(
+                "config error: jobs.lease_seconds: {} is out of range; use 2 to 120 (well within the few minutes Discord keeps nonces)",
+                self.jobs.lease_seconds
+            )));
+        }
+        if self.jobs.handler_timeout_seconds == 0 {
+            return Err(ConfigError(
+                "config error: jobs.handler_timeout_seconds: must be at least 1".into(),
+            ));
+        }
+        if self.jobs.retention_days == 0 {
+            return Err(ConfigError(
+                "config error: jobs.retention_days: must be at least 1".into(),
+            ));
         }
         self.discord.shard_plan()?;
         self.http.socket_addr()?;

@@ -480,7 +480,10 @@ async fn a_crash_mid_burst_sends_nothing_twice(w: World) {
     h.restart(true).await;
     let running = h.world.jobs.counts(Some(GUILD)).await.unwrap().running;
     assert!(running > 0, "the crash left jobs held by the dead process");
-    // The new process waits for the dead one's leases to run out, then finishes the burst.
+    // The new process waits for the dead one's leases to run out (on the database's clock), then
+    // finishes the burst; the answers of 502 are retried after their backoff.
+    h.advance(Duration::minutes(2)).await;
+    h.run_jobs_until_none_held().await;
     h.advance(Duration::minutes(2)).await;
     let mut expected = std::collections::HashMap::<u64, usize>::new();
     for (mentor, mentee) in pairs {
@@ -546,6 +549,9 @@ on_both_backends!(
     midpoint_end_retrospectives_and_celebration,
     pause_resume_end_and_catch_up_after_downtime,
     a_crash_mid_burst_sends_nothing_twice,
+    partial_delivery_is_retried_for_the_unreached_only,
+    a_conflict_at_the_planned_end_is_retried,
+    purged_jobs_are_never_sent_again,
 );
 
 /// Two bot processes on one PostgreSQL share the due jobs: each reminder is sent once.
@@ -671,5 +677,161 @@ async fn processes_share_the_global_limit_through_the_database() {
         0,
         "the processes together stayed under the bot's global limit"
     );
+    h.shutdown().await;
+}
+
+/// The job of `kind` of a relationship.
+async fn job_of(h: &Harness, r: RelationshipId, kind: &str) -> mentorbot::jobs::Job {
+    let jobs = h.world.jobs.jobs_for_relationship(GUILD, r).await.unwrap();
+    jobs.into_iter()
+        .find(|j| j.kind == kind)
+        .unwrap_or_else(|| panic!("a {kind} job"))
+}
+
+/// One member's DMs are closed and the pair has no thread: the reminder reaches the other once,
+/// and the retries (each after the stand-in's nonce window has passed) reach nobody twice.
+async fn partial_delivery_is_retried_for_the_unreached_only(w: World) {
+    let h = Harness::start(w).await;
+    let rel = active_pair(&h, agreement()).await;
+    h.fake.set_dms_closed(MENTEE.0);
+    let first = utc(2026, 3, 3, 17, 30);
+    h.world.clock.set(first - Duration::hours(24));
+    let report = h.run_jobs().await;
+    assert!(report.retried >= 1, "{report:?}");
+    let reminder = job_of(&h, rel.id, "reminder").await;
+    assert_eq!(reminder.state, JobState::Pending, "retried: {reminder:?}");
+    for _ in 0..4 {
+        // Past the few minutes Discord keeps a nonce, and past the backoff.
+        h.fake.advance(std::time::Duration::from_secs(15 * 60));
+        h.advance(Duration::minutes(10)).await;
+    }
+    let reminder = job_of(&h, rel.id, "reminder").await;
+    assert!(reminder.attempts >= 5, "{reminder:?}");
+    assert_eq!(texts(&h, MENTOR, "Reminder: check-in").len(), 1, "the mentor once");
+    assert!(texts(&h, MENTEE, "Reminder: check-in").is_empty());
+    let delivered = h.world.jobs.deliveries(&reminder.dedupe_key).await.unwrap();
+    assert_eq!(
+        delivered.iter().map(|d| d.recipient.clone()).collect::<Vec<_>>(),
+        vec![format!("u{}", MENTOR.0)]
+    );
+    assert_eq!(Some(delivered[0].channel), h.fake.dm_channel_of(MENTOR.0));
+    let posted = h
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.method == "POST"
+                && Some(r.path.clone())
+                    == h.fake
+                        .dm_channel_of(MENTOR.0)
+                        .map(|c| format!("/channels/{c}/messages"))
+        })
+        .count();
+    assert_eq!(posted, 1, "no request to send it again");
+    h.shutdown().await;
+}
+
+/// Makes the database skip (or stop skipping) any update that ends a relationship, as a change
+/// by someone else at the same moment would: the bot's save finds the row changed (a conflict).
+async fn conflict_on_ending(w: &World, on: bool) {
+    use sqlx::Connection;
+    if let Some(options) = &w.pg_options {
+        let mut conn = sqlx::PgConnection::connect_with(options).await.unwrap();
+        let sql = if on {
+            "CREATE OR REPLACE FUNCTION skip_end() RETURNS trigger AS $$ BEGIN \
+               IF NEW.state = 'ended' THEN RETURN NULL; END IF; RETURN NEW; END $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER conflict_on_ending BEFORE UPDATE ON relationships FOR EACH ROW EXECUTE FUNCTION skip_end();"
+        } else {
+            "DROP TRIGGER conflict_on_ending ON relationships;"
+        };
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    } else {
+        let url = w.sqlite_url.as_ref().unwrap();
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        let sql = if on {
+            "CREATE TRIGGER conflict_on_ending BEFORE UPDATE ON relationships WHEN NEW.state = 'ended' \
+             BEGIN SELECT RAISE(IGNORE); END;"
+        } else {
+            "DROP TRIGGER conflict_on_ending;"
+        };
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    }
+}
+
+/// The planned end meets a save conflict: the job is retried, not marked done, and the end still
+/// happens, with everyone's retrospective prompt, once.
+async fn a_conflict_at_the_planned_end_is_retried(w: World) {
+    let h = Harness::start(w).await;
+    let e = h.world.engine.clone();
+    let mut input = agreement();
+    input.frequency = "weekly".into();
+    input.end_date = Some("2026-03-10".into());
+    let rel = active_pair(&h, input).await;
+    let end = job_of(&h, rel.id, "planned_end").await;
+    h.world.clock.set(end.run_at - Duration::minutes(1));
+    h.run_jobs().await;
+    conflict_on_ending(&h.world, true).await;
+    h.advance(Duration::minutes(1)).await;
+    let job = job_of(&h, rel.id, "planned_end").await;
+    assert_eq!(job.state, JobState::Pending, "retried, not done: {job:?}");
+    assert!(
+        job.last_error.as_deref().unwrap_or("").contains("same moment"),
+        "{job:?}"
+    );
+    assert_eq!(
+        e.relationship_for(GUILD, rel.id, MENTOR).await.unwrap().state,
+        State::Active
+    );
+    assert!(texts(&h, MENTEE, "has ended").is_empty());
+
+    conflict_on_ending(&h.world, false).await;
+    h.advance(Duration::minutes(5)).await;
+    assert_eq!(
+        e.relationship_for(GUILD, rel.id, MENTOR).await.unwrap().state,
+        State::Ended
+    );
+    for who in [MENTOR, MENTEE] {
+        assert_eq!(texts(&h, who, "has ended (planned end, by the bot)").len(), 1, "{who}");
+    }
+    assert_eq!(job_of(&h, rel.id, "planned_end").await.state, JobState::Done);
+    h.shutdown().await;
+}
+
+/// The daily purge deletes a sent reminder's job after the retention period; planning that job
+/// again (as a re-plan of the old occurrence would) sends nothing a second time.
+async fn purged_jobs_are_never_sent_again(w: World) {
+    let h = Harness::start(w).await;
+    let e = h.world.engine.clone();
+    let rel = active_pair(&h, agreement()).await;
+    let first = utc(2026, 3, 3, 17, 30);
+    h.world.clock.set(first - Duration::hours(24));
+    h.run_jobs().await;
+    let reminder = job_of(&h, rel.id, "reminder").await;
+    assert_eq!(reminder.state, JobState::Done);
+    let sent = stamp(first).replace(":F>", "");
+    let count = |who: UserId| {
+        texts(&h, who, "Reminder: check-in")
+            .iter()
+            .filter(|t| t.contains(&sent))
+            .count()
+    };
+    assert_eq!((count(MENTOR), count(MENTEE)), (1, 1));
+    // Paused for a while: nothing else is planned; the purge runs daily on its own.
+    e.pause(GUILD, rel.id, MENTOR).await.unwrap();
+    h.advance(Duration::days(31)).await;
+    h.advance(Duration::days(1)).await;
+    assert_eq!(h.world.jobs.job(reminder.id).await.unwrap(), None, "purged");
+    let again = mentorbot::jobs::NewJob {
+        guild: reminder.guild,
+        relationship: reminder.relationship,
+        kind: reminder.kind.clone(),
+        dedupe_key: reminder.dedupe_key.clone(),
+        payload: reminder.payload.clone(),
+        run_at: reminder.run_at,
+    };
+    assert_eq!(h.world.jobs.enqueue(&again, h.world.clock.now()).await.unwrap(), None);
+    e.resume(GUILD, rel.id, MENTOR).await.unwrap();
+    h.run_jobs().await;
+    assert_eq!((count(MENTOR), count(MENTEE)), (1, 1), "nothing twice");
     h.shutdown().await;
 }

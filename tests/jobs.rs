@@ -14,6 +14,22 @@ use mentorbot::domain::RelationshipId;
 use mentorbot::jobs::{Job, JobHandler, JobId, JobState, JobStore, NewJob, Outcome, RetryPolicy, Worker};
 
 const LEASE: Duration = Duration::from_secs(60);
+/// A lease that runs out during a test (leases run on the database's clock, not the test's).
+const SHORT: Duration = Duration::from_secs(3);
+/// A lease that has run out by the next statement.
+const EXPIRED: Duration = Duration::from_millis(1);
+
+/// Claims for `owner` until something comes (a lease runs out on the database's clock).
+async fn claim_when_free(w: &World, owner: &str) -> Vec<Job> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let claimed = w.jobs.claim(owner, w.clock.now(), SHORT, 10).await.unwrap();
+        if !claimed.is_empty() || tokio::time::Instant::now() > deadline {
+            return claimed;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
 
 fn secs(n: i64) -> chrono::Duration {
     chrono::Duration::seconds(n)
@@ -149,6 +165,7 @@ async fn claim_takes_only_due_jobs(w: World) {
     let due_now = enqueue(&w, "now", now).await;
     let overdue = enqueue(&w, "overdue", now - secs(60)).await;
 
+    let wall_before = Utc::now();
     let claimed = w.jobs.claim("a", now, LEASE, 10).await.unwrap();
     assert_eq!(
         claimed.iter().map(|j| j.id).collect::<Vec<_>>(),
@@ -159,7 +176,10 @@ async fn claim_takes_only_due_jobs(w: World) {
         assert_eq!(j.state, JobState::Running);
         assert_eq!(j.attempts, 1);
         assert_eq!(j.lease_owner.as_deref(), Some("a"));
-        assert_eq!(j.lease_until, Some(now + secs(60)));
+        // On the database's clock, not the test's (2026-03-02).
+        let until = j.lease_until.unwrap();
+        let (lo, hi) = (wall_before + secs(59), Utc::now() + secs(61));
+        assert!(lo <= until && until <= hi, "{until} within [{lo}, {hi}]");
     }
     assert!(
         w.jobs.claim("b", now, LEASE, 10).await.unwrap().is_empty(),
@@ -178,17 +198,10 @@ async fn claim_takes_only_due_jobs(w: World) {
     w.clock.advance(secs(3600));
     let acked = w.jobs.ack_many(&[overdue, due_now], "a", w.clock.now()).await.unwrap();
     assert_eq!(acked.len(), 2);
-    // Now b's leases have run out too: its five jobs come back first (older run_at), then `later`.
-    let claimed = w
-        .jobs
-        .claim("c", w.clock.now(), Duration::from_secs(3600 * 24), 10)
-        .await
-        .unwrap();
-    assert_eq!(claimed.len(), 6);
-    assert_eq!(claimed[5].id, later);
-    assert!(claimed[..5]
-        .iter()
-        .all(|j| j.attempts == 2 && j.dedupe_key.starts_with("batch")));
+    // An hour later on the test's clock, `later` is due, but b's leases run on the database's
+    // clock and still hold.
+    let claimed = w.jobs.claim("c", w.clock.now(), LEASE, 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![later]);
     let counts = w.jobs.counts(Some(GUILD)).await.unwrap();
     assert_eq!((counts.running, counts.done, counts.total()), (6, 2, 8));
 }
@@ -196,25 +209,30 @@ async fn claim_takes_only_due_jobs(w: World) {
 async fn expired_lease_is_reclaimed(w: World) {
     let now = w.clock.now();
     let id = enqueue(&w, "job", now).await;
-    assert_eq!(w.jobs.claim("a", now, LEASE, 10).await.unwrap().len(), 1);
+    assert_eq!(w.jobs.claim("a", now, SHORT, 10).await.unwrap().len(), 1);
+    assert!(w.jobs.holds(id, "a").await.unwrap());
+    assert!(!w.jobs.holds(id, "b").await.unwrap());
 
-    w.clock.advance(secs(30));
+    // The test's clock does not expire leases: they run on the database's clock.
+    w.clock.advance(secs(3600));
     assert!(
-        w.jobs.claim("b", w.clock.now(), LEASE, 10).await.unwrap().is_empty(),
+        w.jobs.claim("b", w.clock.now(), SHORT, 10).await.unwrap().is_empty(),
         "the lease still holds"
     );
-    assert!(w.jobs.extend_lease(id, "a", w.clock.now(), LEASE).await.unwrap());
-    w.clock.advance(secs(59));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(w.jobs.extend_lease(id, "a", w.clock.now(), SHORT).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(
-        w.jobs.claim("b", w.clock.now(), LEASE, 10).await.unwrap().is_empty(),
-        "extended to +90 s"
+        w.jobs.claim("b", w.clock.now(), SHORT, 10).await.unwrap().is_empty(),
+        "extended past the first lease"
     );
+    assert!(w.jobs.holds(id, "a").await.unwrap());
 
-    w.clock.advance(secs(1));
-    let reclaimed = w.jobs.claim("b", w.clock.now(), LEASE, 10).await.unwrap();
+    let reclaimed = claim_when_free(&w, "b").await;
     assert_eq!(reclaimed.len(), 1, "a dead holder's job is claimed again");
     assert_eq!((reclaimed[0].id, reclaimed[0].attempts), (id, 2));
     assert_eq!(reclaimed[0].lease_owner.as_deref(), Some("b"));
+    assert!(!w.jobs.holds(id, "a").await.unwrap(), "a lost it");
 
     let t = w.clock.now();
     assert!(
@@ -313,9 +331,10 @@ async fn abandoned_too_often_fails_without_running(w: World) {
     let id = enqueue(&w, "poison", w.clock.now()).await;
     // Three holders claim it and die.
     for owner in ["a", "b", "c"] {
-        assert_eq!(w.jobs.claim(owner, w.clock.now(), LEASE, 10).await.unwrap().len(), 1);
-        w.clock.advance(secs(61));
+        assert_eq!(claim_when_free(&w, owner).await.len(), 1);
+        assert!(w.jobs.extend_lease(id, owner, w.clock.now(), EXPIRED).await.unwrap());
     }
+    tokio::time::sleep(Duration::from_millis(5)).await;
     let handler = Recorder::done();
     let wk = worker(&w, "d", handler.clone()).with_retry(RetryPolicy {
         max_attempts: 3,
@@ -513,7 +532,14 @@ async fn crash_between_send_and_ack_sends_once(w: World) {
     });
     let id = enqueue(&w, "reminder:rel42:2026-03-02T17:30Z:24h", w.clock.now()).await;
 
-    let first = worker(&w, "process-1", dying.clone());
+    let first = Worker::new(
+        w.jobs.clone(),
+        w.clock.clone(),
+        "process-1".into(),
+        SHORT,
+        50,
+        dying.clone(),
+    );
     tokio::select! {
         _ = first.tick() => panic!("the handler never returns"),
         _ = sent.notified() => {}
@@ -531,8 +557,15 @@ async fn crash_between_send_and_ack_sends_once(w: World) {
         0,
         "the dead holder's lease still runs"
     );
-    w.clock.advance(secs(61));
-    let report = second.tick().await.unwrap();
+    // Once the dead holder's lease has run out (on the database's clock), the survivor takes it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let report = loop {
+        let report = second.tick().await.unwrap();
+        if report.claimed > 0 || tokio::time::Instant::now() > deadline {
+            break report;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!((report.claimed, report.done), (1, 1));
 
     let before = dying.nonces.lock().unwrap().clone();
@@ -602,49 +635,65 @@ async fn concurrent_workers_in_one_process(w: World) {
     assert_eq!(w.jobs.counts(None).await.unwrap().done, 300);
 }
 
-/// Works past its lease, in two steps of 50 s on the manual clock, and checks in between that
-/// the worker extended the lease (its heartbeat) so nobody else could claim the job.
+/// Works past its lease (on the database's clock), then checks that nobody else could claim
+/// the job, nor the job waiting for its turn behind it: the worker's heartbeat kept both.
 struct SlowJob {
     jobs: Arc<dyn JobStore>,
     clock: Arc<mentorbot::clock::ManualClock>,
-    stolen: Mutex<Option<usize>>,
+    stolen: Mutex<Vec<usize>>,
 }
 
 #[async_trait]
 impl JobHandler for SlowJob {
-    async fn handle(&self, job: &Job) -> Outcome {
-        let first_lease = job.lease_until.unwrap();
-        self.clock.advance(secs(50));
-        // Wait for the heartbeat (every millisecond here) to move the lease on.
-        loop {
-            let now_held = self.jobs.job(job.id).await.unwrap().unwrap().lease_until.unwrap();
-            if now_held > first_lease {
-                break;
-            }
-            tokio::task::yield_now().await;
-        }
-        self.clock.advance(secs(50)); // past the first lease
+    async fn handle(&self, _job: &Job) -> Outcome {
+        tokio::time::sleep(SHORT + Duration::from_secs(1)).await;
         let stolen = self.jobs.claim("thief", self.clock.now(), LEASE, 10).await.unwrap();
-        *self.stolen.lock().unwrap() = Some(stolen.len());
+        self.stolen.lock().unwrap().push(stolen.len());
         Outcome::Done
     }
 }
 
 async fn a_long_job_keeps_its_lease(w: World) {
     enqueue(&w, "slow", w.clock.now()).await;
+    enqueue(&w, "waiting", w.clock.now()).await;
     let handler = Arc::new(SlowJob {
         jobs: w.jobs.clone(),
         clock: w.clock.clone(),
-        stolen: Mutex::new(None),
+        stolen: Mutex::new(Vec::new()),
     });
-    let wk = worker(&w, "a", handler.clone()).with_heartbeat(Duration::from_millis(1));
+    let wk = Worker::new(w.jobs.clone(), w.clock.clone(), "a".into(), SHORT, 50, handler.clone()).with_concurrency(1);
     let report = wk.tick().await.unwrap();
-    assert_eq!((report.done, report.lost), (1, 0));
+    assert_eq!((report.claimed, report.done, report.lost), (2, 2, 0));
     assert_eq!(
         *handler.stolen.lock().unwrap(),
-        Some(0),
-        "nobody else got the job while it ran"
+        vec![0, 0],
+        "nobody else got either job while the round ran"
     );
+}
+
+/// A handler that never answers (a hung request) is abandoned at its time limit and its job
+/// retried; the worker goes on.
+struct Hangs;
+
+#[async_trait]
+impl JobHandler for Hangs {
+    async fn handle(&self, _job: &Job) -> Outcome {
+        std::future::pending().await
+    }
+}
+
+async fn a_hung_handler_is_abandoned_and_retried(w: World) {
+    let id = enqueue(&w, "hung", w.clock.now()).await;
+    let wk = worker(&w, "a", Arc::new(Hangs)).with_handler_timeout(Duration::from_millis(200));
+    let report = wk.tick().await.unwrap();
+    assert_eq!((report.claimed, report.retried), (1, 1));
+    let job = state(&w, id).await;
+    assert_eq!(job.state, JobState::Pending);
+    assert!(job.last_error.unwrap().contains("abandoned"));
+    w.clock.advance(secs(30));
+    let fixed = Recorder::done();
+    assert_eq!(worker(&w, "a", fixed.clone()).tick().await.unwrap().done, 1);
+    assert_eq!(fixed.ids(), vec![id]);
 }
 
 /// A handler that panics (a bug): the job is neither acknowledged nor lost; it runs again when
@@ -655,7 +704,8 @@ async fn a_panicking_handler_leaves_the_job_to_its_lease(w: World) {
     let report = wk.tick().await.unwrap();
     assert_eq!((report.claimed, report.errors), (1, 1));
     assert_eq!(state(&w, id).await.state, JobState::Running);
-    w.clock.advance(secs(60));
+    assert!(w.jobs.extend_lease(id, "a", w.clock.now(), EXPIRED).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(5)).await;
     let fixed = Recorder::done();
     assert_eq!(worker(&w, "b", fixed.clone()).tick().await.unwrap().done, 1);
     assert_eq!(fixed.ids(), vec![id]);
@@ -663,6 +713,9 @@ async fn a_panicking_handler_leaves_the_job_to_its_lease(w: World) {
 
 on_both_backends!(
     a_long_job_keeps_its_lease,
+    a_hung_handler_is_abandoned_and_retried,
+    deliveries_are_recorded_once_per_recipient,
+    the_purge_deletes_old_finished_jobs_and_they_never_come_back,
     a_panicking_handler_leaves_the_job_to_its_lease,
     enqueue_dedupes,
     claim_takes_only_due_jobs,
@@ -739,5 +792,122 @@ async fn postgres_two_processes_never_run_a_job_twice() {
     assert!(
         rounds.iter().filter(|&&r| r > 0).count() >= 2,
         "the work was shared: {rounds:?}"
+    );
+}
+
+/// What a job delivered is kept per recipient, by the job's key: the first record stays, and
+/// another job's records are apart.
+async fn deliveries_are_recorded_once_per_recipient(w: World) {
+    let now = w.clock.now();
+    let key = "r42:c7:reminder:1440";
+    assert!(w.jobs.deliveries(key).await.unwrap().is_empty());
+    // Discord ids use all 64 bits.
+    let (channel, message) = (u64::MAX - 5, 1_250_000_000_000_000_042);
+    assert!(w
+        .jobs
+        .record_delivery(key, "u900000000000000001", channel, message, now)
+        .await
+        .unwrap());
+    assert!(
+        !w.jobs
+            .record_delivery(key, "u900000000000000001", 1, 2, now + secs(5))
+            .await
+            .unwrap(),
+        "recorded once"
+    );
+    assert!(w.jobs.record_delivery(key, "o7", 3, 4, now).await.unwrap());
+    assert!(w
+        .jobs
+        .record_delivery("another", "u900000000000000001", 5, 6, now)
+        .await
+        .unwrap());
+    let got = w.jobs.deliveries(key).await.unwrap();
+    assert_eq!(
+        got.iter()
+            .map(|d| (d.recipient.as_str(), d.channel, d.message, d.sent_at))
+            .collect::<Vec<_>>(),
+        vec![("o7", 3, 4, now), ("u900000000000000001", channel, message, now)]
+    );
+}
+
+/// The purge deletes finished jobs older than the cut (and their deliveries), keeps the rest,
+/// and no deleted key can be planned again.
+async fn the_purge_deletes_old_finished_jobs_and_they_never_come_back(w: World) {
+    let t0 = w.clock.now();
+    let old_done = enqueue(&w, "old-done", t0).await;
+    let old_cancelled = enqueue(&w, "old-cancelled", t0 + secs(10)).await;
+    let future_cancelled = enqueue(&w, "future-cancelled", t0 + secs(86_400 * 60)).await;
+    let still_pending = enqueue(&w, "old-pending", t0 + secs(86_400 * 40)).await;
+    let claimed = w.jobs.claim("a", t0, LEASE, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert!(w.jobs.ack(old_done, "a", t0).await.unwrap());
+    w.jobs.record_delivery("old-done", "u1", 1, 2, t0).await.unwrap();
+    w.jobs.record_delivery("kept", "u1", 1, 2, t0).await.unwrap();
+    w.jobs
+        .cancel_pending_with_key_prefix(GUILD, RelationshipId(42), "old-cancelled", t0)
+        .await
+        .unwrap();
+    w.jobs
+        .cancel_pending_with_key_prefix(GUILD, RelationshipId(42), "future-cancelled", t0)
+        .await
+        .unwrap();
+    let recent = {
+        w.clock.advance(secs(86_400 * 20));
+        let id = enqueue(&w, "recent-done", w.clock.now()).await;
+        let c = w.jobs.claim("a", w.clock.now(), LEASE, 10).await.unwrap();
+        assert_eq!(c[0].id, id);
+        assert!(w.jobs.ack(id, "a", w.clock.now()).await.unwrap());
+        id
+    };
+    // 31 days after t0, with 30 days kept: the cut is one day after t0.
+    w.clock.set(t0 + secs(86_400 * 31));
+    let cut = w.clock.now() - secs(86_400 * 30);
+    assert_eq!(w.jobs.purge_finished(cut, 1).await.unwrap(), 1, "a chunk at a time");
+    assert_eq!(w.jobs.purge_finished(cut, 100).await.unwrap(), 1);
+    assert_eq!(w.jobs.purge_finished(cut, 100).await.unwrap(), 0);
+    for gone in [old_done, old_cancelled] {
+        assert_eq!(w.jobs.job(gone).await.unwrap(), None);
+    }
+    for kept in [future_cancelled, still_pending, recent] {
+        assert!(w.jobs.job(kept).await.unwrap().is_some(), "{kept}");
+    }
+    assert!(w.jobs.deliveries("old-done").await.unwrap().is_empty());
+    assert_eq!(w.jobs.deliveries("kept").await.unwrap().len(), 1);
+
+    // Planning the deleted keys again (a catch-up re-planning old occurrences) creates nothing.
+    let now = w.clock.now();
+    assert_eq!(
+        w.jobs
+            .enqueue(&new_job("old-done", Some(42), "reminder", t0), now)
+            .await
+            .unwrap(),
+        None
+    );
+    let again = w
+        .jobs
+        .enqueue_many(
+            &[
+                new_job("old-cancelled", Some(42), "reminder", t0 + secs(10)),
+                new_job("new", Some(42), "reminder", now),
+            ],
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(again[0].is_none() && again[1].is_some(), "{again:?}");
+    let due = w.jobs.claim("b", now, LEASE, 10).await.unwrap();
+    assert_eq!(
+        due.iter().map(|j| j.dedupe_key.as_str()).collect::<Vec<_>>(),
+        vec!["new"],
+        "nothing old runs again"
+    );
+    // A later purge with an earlier cut does not move the horizon back.
+    w.jobs.purge_finished(t0, 10).await.unwrap();
+    assert_eq!(
+        w.jobs
+            .enqueue(&new_job("old-done", Some(42), "reminder", t0), now)
+            .await
+            .unwrap(),
+        None
     );
 }

@@ -60,8 +60,9 @@ impl DiscordOptions {
     }
 }
 
-/// How long a claimed job is held before another process may take it over. Discord keeps
-/// nonces for a few minutes, so a job re-run after a lost lease is still caught by its nonce.
+/// How long a claimed job is held before another process may take it over, by default (the
+/// setting `jobs.lease_seconds`). Discord keeps nonces for a few minutes, so a job re-run after a
+/// lost lease is still caught by its nonce.
 pub const JOB_LEASE: Duration = Duration::from_secs(60);
 
 /// How long a graceful shutdown may take before what is left is abandoned (orchestrators send
@@ -321,11 +322,11 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
     let shard_plan = app.settings.discord.shard_plan()?;
     let http_addr = app.settings.http.socket_addr()?;
     let metrics = app.metrics.clone();
-    let mut http = HttpBuilder::new(&token);
-    if let Some(client) = options.http_client {
-        http = http.client(client);
-    }
-    let http = http.build();
+    // Every request has a connect and a total timeout (the stand-in's client in tests has its own).
+    let client = options
+        .http_client
+        .unwrap_or_else(|| app.settings.discord.http_client());
+    let http = HttpBuilder::new(&token).client(client).build();
     let owner = default_owner();
     // One pacer for every request the bot sends (but interaction answers, which Discord's
     // global limit leaves out), whatever task sends it, at this process's share of the limit.
@@ -358,6 +359,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
     let job_poll = options.job_poll;
     let job_store: Arc<dyn JobStore> = app.store.clone();
     let clock = app.clock.clone();
+    let job_settings = app.settings.jobs.clone();
     let (owner_setup, metrics_setup) = (owner.clone(), metrics.clone());
     let worker_cell: Arc<OnceCell<Arc<Worker>>> = Arc::new(OnceCell::new());
     let worker = worker_cell.clone();
@@ -407,12 +409,16 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                 if let Err(e) = engine.plan_digests().await {
                     warn!(error = %e, "planning the coordinators' digests failed");
                 }
+                // The first purge a day after the start (then daily): a start is busy enough.
+                if let Err(e) = engine.plan_purge(engine.now() + chrono::Duration::days(1)).await {
+                    warn!(error = %e, "planning the purge of finished jobs failed");
+                }
                 let worker = Arc::new(
                     Worker::new(
                         job_store,
                         clock,
                         owner_setup,
-                        JOB_LEASE,
+                        job_settings.lease(),
                         50,
                         Arc::new(MeteredJobs {
                             inner: Arc::new(schedule::ScheduleJobs { bot: bot.clone() }),
@@ -420,6 +426,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                         }),
                     )
                     .with_concurrency(16)
+                    .with_handler_timeout(job_settings.handler_timeout())
                     .with_poll_interval(job_poll.unwrap_or(Duration::from_secs(1))),
                 );
                 let _ = worker_cell.set(worker.clone());
@@ -503,11 +510,8 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
 /// process sharing the work (tests of two processes on one PostgreSQL).
 pub fn job_worker(app: &App, http_client: Option<reqwest::Client>, owner: String) -> anyhow::Result<Worker> {
     let token = app.settings.require_token()?.expose().to_string();
-    let mut http = HttpBuilder::new(&token);
-    if let Some(client) = http_client {
-        http = http.client(client);
-    }
-    let mut http = http.build();
+    let client = http_client.unwrap_or_else(|| app.settings.discord.http_client());
+    let mut http = HttpBuilder::new(&token).client(client).build();
     let pacer = Arc::new(pacer::Pacer::new(pacer::Limit::per_second(
         app.settings.discord.global_rate_limit,
     )));
@@ -536,14 +540,15 @@ pub fn job_worker(app: &App, http_client: Option<reqwest::Client>, owner: String
         job_store,
         app.clock.clone(),
         owner,
-        JOB_LEASE,
+        app.settings.jobs.lease(),
         50,
         Arc::new(MeteredJobs {
             inner: Arc::new(schedule::ScheduleJobs { bot }),
             metrics: app.metrics.clone(),
         }),
     )
-    .with_concurrency(16))
+    .with_concurrency(16)
+    .with_handler_timeout(app.settings.jobs.handler_timeout()))
 }
 
 /// Discord refused to let the bot in, for a reason that starting again will not fix: the one

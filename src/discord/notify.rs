@@ -40,6 +40,13 @@ pub enum Delivery {
     Undelivered,
 }
 
+/// Where a message went: its channel and Discord's id for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SentMessage {
+    pub channel: u64,
+    pub message: u64,
+}
+
 pub struct Notifier {
     http: Arc<Http>,
     engine: Engine,
@@ -61,6 +68,19 @@ pub fn is_temporary(e: &serenity::Error) -> bool {
         Some((status, _)) => status >= 500 || status == 429,
         None => matches!(e, serenity::Error::Http(_)),
     }
+}
+
+/// A 429: Discord refused the request without doing anything.
+fn is_rate_limited(e: &serenity::Error) -> bool {
+    discord_code(e).is_some_and(|(status, _)| status == 429)
+}
+
+/// Whether Discord will refuse a second copy of this message (a nonce with `enforce_nonce`).
+pub fn has_enforced_nonce(message: &CreateMessage) -> bool {
+    serde_json::to_value(message).is_ok_and(|v| {
+        v.get("enforce_nonce").and_then(serde_json::Value::as_bool) == Some(true)
+            && v.get("nonce").is_some_and(|n| !n.is_null())
+    })
 }
 
 impl Notifier {
@@ -185,15 +205,19 @@ impl Notifier {
         }
     }
 
-    async fn send(&self, channel: ChannelId, message: CreateMessage) -> Result<(), serenity::Error> {
-        self.paced(Route::ChannelMessages { channel_id: channel }, CHANNEL_MESSAGES, || {
-            channel.send_message(&self.http, message)
+    async fn send(&self, channel: ChannelId, message: CreateMessage) -> Result<SentMessage, serenity::Error> {
+        let sent = self
+            .paced(Route::ChannelMessages { channel_id: channel }, CHANNEL_MESSAGES, || {
+                channel.send_message(&self.http, message)
+            })
+            .await?;
+        Ok(SentMessage {
+            channel: sent.channel_id.get(),
+            message: sent.id.get(),
         })
-        .await?;
-        Ok(())
     }
 
-    async fn send_dm(&self, user: UserId, message: CreateMessage) -> Result<(), serenity::Error> {
+    async fn send_dm(&self, user: UserId, message: CreateMessage) -> Result<SentMessage, serenity::Error> {
         let channel = self.dm_channel(user).await?;
         match self.send(channel, message.clone()).await {
             Err(e) if discord_code(&e).map(|c| c.1) == Some(UNKNOWN_CHANNEL) => {
@@ -206,16 +230,20 @@ impl Notifier {
         }
     }
 
-    async fn with_retries<T, F, Fut>(&self, what: &str, mut f: F) -> Result<T, serenity::Error>
+    /// Tries `f` again after a temporary failure. A message without an enforced nonce is tried
+    /// again only after a 429 (Discord did not take it): after a timeout or a 5xx it may have
+    /// arrived, and a second try could post it twice.
+    async fn with_retries<T, F, Fut>(&self, what: &str, message: &CreateMessage, mut f: F) -> Result<T, serenity::Error>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, serenity::Error>>,
     {
+        let repeatable = has_enforced_nonce(message);
         let mut delay = Duration::from_millis(200);
         let mut attempt = 1;
         loop {
             match f().await {
-                Err(e) if attempt < ATTEMPTS && is_temporary(&e) => {
+                Err(e) if attempt < ATTEMPTS && is_temporary(&e) && (repeatable || is_rate_limited(&e)) => {
                     warn!(what, attempt, error = %e, "temporary Discord failure; retrying");
                     tokio::time::sleep(delay).await;
                     delay *= 2;
@@ -234,16 +262,29 @@ impl Notifier {
         user: UserId,
         message: CreateMessage,
     ) -> Delivery {
+        self.dm_sent(guild, rel, user, message).await.0
+    }
+
+    /// [`Notifier::dm`], also saying where the message went (when it was delivered).
+    pub async fn dm_sent(
+        &self,
+        guild: GuildId,
+        rel: Option<RelationshipId>,
+        user: UserId,
+        message: CreateMessage,
+    ) -> (Delivery, Option<SentMessage>) {
         let reachable = match self.engine.profile(guild, user).await {
             Ok(Some(p)) => p.dm_reachable,
             _ => true,
         };
         if reachable {
-            let sent = self.with_retries("dm", || self.send_dm(user, message.clone())).await;
+            let sent = self
+                .with_retries("dm", &message, || self.send_dm(user, message.clone()))
+                .await;
             match sent {
-                Ok(_) => {
+                Ok(m) => {
                     self.metrics.dm_sent();
-                    return Delivery::Dm;
+                    return (Delivery::Dm, Some(m));
                 }
                 Err(e) if discord_code(&e).map(|c| c.1) == Some(DMS_CLOSED) => {
                     self.metrics.dm_failed();
@@ -258,9 +299,9 @@ impl Notifier {
                 }
             }
         }
-        let delivery = self.to_thread(guild, rel, user, message).await;
+        let (delivery, sent) = self.to_thread(guild, rel, user, message).await;
         self.metrics.delivery(delivery == Delivery::Thread);
-        delivery
+        (delivery, sent)
     }
 
     async fn to_thread(
@@ -269,19 +310,24 @@ impl Notifier {
         rel: Option<RelationshipId>,
         user: UserId,
         message: CreateMessage,
-    ) -> Delivery {
-        let Some(rel) = rel else { return Delivery::Undelivered };
+    ) -> (Delivery, Option<SentMessage>) {
+        let Some(rel) = rel else {
+            return (Delivery::Undelivered, None);
+        };
         let thread = match self.engine.thread_of(guild, rel).await {
             Ok(Some(t)) => ChannelId::new(t),
-            _ => return Delivery::Undelivered,
+            _ => return (Delivery::Undelivered, None),
         };
         let content = self.content_of(&message);
         let message = super::limits::in_thread_for(message, &content, user);
-        match self.with_retries("thread", || self.send(thread, message.clone())).await {
-            Ok(_) => Delivery::Thread,
+        match self
+            .with_retries("thread", &message, || self.send(thread, message.clone()))
+            .await
+        {
+            Ok(m) => (Delivery::Thread, Some(m)),
             Err(e) => {
                 warn!(error = %e, "posting in the thread failed too");
-                Delivery::Undelivered
+                (Delivery::Undelivered, None)
             }
         }
     }
@@ -295,7 +341,12 @@ impl Notifier {
 
     /// Posts in a channel (a thread, the program channel).
     pub async fn post(&self, channel: u64, message: CreateMessage) -> Result<(), serenity::Error> {
-        self.with_retries("post", || self.send(ChannelId::new(channel), message.clone()))
+        self.post_sent(channel, message).await.map(|_| ())
+    }
+
+    /// [`Notifier::post`], saying where the message went.
+    pub async fn post_sent(&self, channel: u64, message: CreateMessage) -> Result<SentMessage, serenity::Error> {
+        self.with_retries("post", &message, || self.send(ChannelId::new(channel), message.clone()))
             .await
     }
 

@@ -4,6 +4,7 @@
 //! The engine says whether a job is still wanted and what it is about; this turns that into
 //! messages. Every message carries a nonce from its job and recipient with `enforce_nonce`, so a
 //! job run twice (its holder died after sending, before acknowledging) posts nothing twice.
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -13,7 +14,7 @@ use tracing::warn;
 use super::bot::Bot;
 use super::ids::{Action, CustomId};
 use super::limits::{self, Pings};
-use super::notify::Delivery;
+use super::notify::SentMessage;
 use super::pages::{self, Listing};
 use super::render::{self, mention, when};
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
@@ -102,9 +103,68 @@ pub fn did_you_meet_text(due: &CheckinDue) -> String {
     render::with_purpose(&template, &due.rel.purpose, limits::DM_MAX)
 }
 
+/// What sending one of a job's messages to one recipient came to.
+enum Step {
+    /// Delivered now, or recorded as delivered by an earlier attempt.
+    Reached,
+    /// Neither a DM nor a thread could take it.
+    Unreached,
+    /// Stop the job here and retry it later: the lease was lost (another worker may hold the job
+    /// now), or the database could not be asked or told.
+    Stop(String),
+}
+
 impl ScheduleJobs {
-    /// Sends one message to each joined member, each with its own nonce. Retry when any could
-    /// not be delivered; the nonces keep the ones already sent from appearing twice.
+    /// What earlier attempts of the job delivered, by recipient.
+    async fn delivered(&self, job: &Job) -> Result<HashSet<String>, Outcome> {
+        match self.bot.engine.store().deliveries(&job.dedupe_key).await {
+            Ok(d) => Ok(d.into_iter().map(|d| d.recipient).collect()),
+            Err(e) => Err(Outcome::Retry {
+                error: format!("reading the job's deliveries: {e}"),
+            }),
+        }
+    }
+
+    /// Sends one of the job's messages to `recipient` once: not at all when an earlier attempt
+    /// recorded it, and only while this worker still holds the job. What was sent is recorded at
+    /// once, so a retry sends only to those not reached yet.
+    async fn deliver_once<F, Fut>(&self, job: &Job, delivered: &HashSet<String>, recipient: String, send: F) -> Step
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Option<SentMessage>>,
+    {
+        if delivered.contains(&recipient) {
+            return Step::Reached;
+        }
+        let store = self.bot.engine.store();
+        if let Some(owner) = &job.lease_owner {
+            match store.holds(job.id, owner).await {
+                Ok(true) => {}
+                Ok(false) => return Step::Stop("the lease was lost before sending; not sending".into()),
+                Err(e) => return Step::Stop(format!("checking the lease: {e}")),
+            }
+        }
+        let Some(sent) = send().await else {
+            return Step::Unreached;
+        };
+        match store
+            .record_delivery(
+                &job.dedupe_key,
+                &recipient,
+                sent.channel,
+                sent.message,
+                self.bot.engine.now(),
+            )
+            .await
+        {
+            Ok(_) => Step::Reached,
+            // Sent but not recorded: the retry's nonce (or its read-back) keeps it from coming twice.
+            Err(e) => Step::Stop(format!("recording a delivery: {e}")),
+        }
+    }
+
+    /// Sends one message to each joined member, each with its own nonce, each recorded once
+    /// delivered. Retry when any could not be delivered; the retry sends only to the others.
     async fn to_members(
         &self,
         job: &Job,
@@ -113,6 +173,10 @@ impl ScheduleJobs {
         text: &str,
         components: Vec<CreateActionRow>,
     ) -> Outcome {
+        let delivered = match self.delivered(job).await {
+            Ok(d) => d,
+            Err(outcome) => return outcome,
+        };
         let mut failed = 0;
         for m in rel.joined() {
             if only.is_some_and(|o| !o.contains(&m.user)) {
@@ -122,8 +186,19 @@ impl ScheduleJobs {
                 .components(components.clone())
                 .nonce(Nonce::String(job.nonce_for(m.user.0)))
                 .enforce_nonce(true);
-            if self.bot.notifier.dm(rel.guild, Some(rel.id), m.user, message).await == Delivery::Undelivered {
-                failed += 1;
+            let step = self
+                .deliver_once(job, &delivered, format!("u{}", m.user.0), || async {
+                    self.bot
+                        .notifier
+                        .dm_sent(rel.guild, Some(rel.id), m.user, message)
+                        .await
+                        .1
+                })
+                .await;
+            match step {
+                Step::Reached => {}
+                Step::Unreached => failed += 1,
+                Step::Stop(error) => return Outcome::Retry { error },
             }
         }
         if failed > 0 {
@@ -148,6 +223,10 @@ impl ScheduleJobs {
     ) -> Outcome {
         let nonce =
             |message: serenity::all::CreateMessage, n: String| message.nonce(Nonce::String(n)).enforce_nonce(true);
+        let delivered = match self.delivered(job).await {
+            Ok(d) => d,
+            Err(outcome) => return outcome,
+        };
         let people = match to {
             Organisers::Channel { channel, role } => {
                 let n = part.map_or_else(|| job.nonce(), |p| job.nonce_for(p));
@@ -159,14 +238,25 @@ impl ScheduleJobs {
                     Some(role) => (text.to_string(), Pings::role(*role)),
                     None => (text.to_string(), Pings::nobody()),
                 };
-                return match self
-                    .bot
-                    .notifier
-                    .post(*channel, nonce(limits::post(text, &pings), n))
-                    .await
-                {
-                    Ok(()) => Outcome::Done,
-                    Err(e) => Outcome::Retry { error: e.to_string() },
+                let message = nonce(limits::post(text, &pings), n);
+                let mut error = None;
+                let step = self
+                    .deliver_once(job, &delivered, format!("c{channel}.{part:?}"), || async {
+                        match self.bot.notifier.post_sent(*channel, message).await {
+                            Ok(sent) => Some(sent),
+                            Err(e) => {
+                                error = Some(e.to_string());
+                                None
+                            }
+                        }
+                    })
+                    .await;
+                return match step {
+                    Step::Reached => Outcome::Done,
+                    Step::Unreached => Outcome::Retry {
+                        error: error.unwrap_or_else(|| "posting for the organisers failed".into()),
+                    },
+                    Step::Stop(error) => Outcome::Retry { error },
                 };
             }
             Organisers::People(people) => people.clone(),
@@ -187,8 +277,15 @@ impl ScheduleJobs {
         for p in people {
             // Not the nonce of a member's own message of the same job (a coordinator may be one).
             let message = nonce(limits::dm(text), job.nonce_for(!p.0));
-            if self.bot.notifier.dm(guild, None, p, message).await == Delivery::Undelivered {
-                failed += 1;
+            let step = self
+                .deliver_once(job, &delivered, format!("o{}", p.0), || async {
+                    self.bot.notifier.dm_sent(guild, None, p, message).await.1
+                })
+                .await;
+            match step {
+                Step::Reached => {}
+                Step::Unreached => failed += 1,
+                Step::Stop(error) => return Outcome::Retry { error },
             }
         }
         if failed > 0 {
@@ -242,6 +339,14 @@ impl ScheduleJobs {
                 if let Some(rel) = job.relationship {
                     engine.sync_schedule(job.guild, rel).await?;
                 }
+                Outcome::Done
+            }
+            kind::SYNC => {
+                engine.run_sync(job).await?;
+                Outcome::Done
+            }
+            kind::PURGE => {
+                engine.run_purge(job).await?;
                 Outcome::Done
             }
             kind::REMINDER => match engine.due_reminder(job).await? {
@@ -365,9 +470,28 @@ impl ScheduleJobs {
                             &[due.rel.id.0 as u64],
                         )])]);
                     }
-                    match self.bot.notifier.post(due.channel, message).await {
-                        Ok(()) => Outcome::Done,
-                        Err(e) => Outcome::Retry { error: e.to_string() },
+                    let delivered = match self.delivered(job).await {
+                        Ok(d) => d,
+                        Err(outcome) => return Ok(outcome),
+                    };
+                    let mut error = None;
+                    let step = self
+                        .deliver_once(job, &delivered, format!("c{}", due.channel), || async {
+                            match self.bot.notifier.post_sent(due.channel, message).await {
+                                Ok(sent) => Some(sent),
+                                Err(e) => {
+                                    error = Some(e.to_string());
+                                    None
+                                }
+                            }
+                        })
+                        .await;
+                    match step {
+                        Step::Reached => Outcome::Done,
+                        Step::Unreached => Outcome::Retry {
+                            error: error.unwrap_or_else(|| "posting the celebration failed".into()),
+                        },
+                        Step::Stop(error) => Outcome::Retry { error },
                     }
                 }
                 None => Outcome::Done,
@@ -395,6 +519,10 @@ impl JobHandler for ScheduleJobs {
     async fn handle(&self, job: &Job) -> Outcome {
         match self.run(job).await {
             Ok(outcome) => outcome,
+            // Someone changed the same thing at the same moment: the job is still wanted.
+            Err(Error::Conflict) => Outcome::Retry {
+                error: Error::Conflict.to_string(),
+            },
             Err(e) if e.is_user_error() => {
                 // The data the job was about is gone or changed shape: nothing to send.
                 warn!(job = %job.id, error = %e, "job no longer applies");

@@ -36,12 +36,15 @@ pub use schedule::{MeetingAnswer, Moved};
 pub struct ProgramRules {
     /// How long an invitation waits for an answer.
     pub proposal_expiry: Duration,
+    /// How long finished jobs are kept before the purge deletes them.
+    pub job_retention: Duration,
 }
 
 impl Default for ProgramRules {
     fn default() -> Self {
         Self {
             proposal_expiry: Duration::days(7),
+            job_retention: Duration::days(30),
         }
     }
 }

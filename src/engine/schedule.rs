@@ -33,6 +33,12 @@ pub mod kind {
     pub const CELEBRATE: &str = "celebrate";
     /// Add a member to the relationship's private thread (after adding them failed).
     pub const THREAD_MEMBER: &str = "thread_member";
+    /// Bring a relationship's schedule in line after a change whose own re-planning failed
+    /// (`payload.rel`; no `relationship`, so the sync cancelling that relationship's pending
+    /// jobs does not cancel it).
+    pub const SYNC: &str = "sync";
+    /// Delete finished jobs past the retention period; plans the next one a day later.
+    pub const PURGE: &str = "purge_jobs";
 }
 
 /// Occurrences are planned this far beyond the longest reminder lead.
@@ -199,11 +205,71 @@ impl Engine {
     }
 
     /// Keeps the schedule right after a change, without failing the change itself: what cannot
-    /// be planned now is planned by the catch-up on the next start.
+    /// be planned now becomes a job (a `sync`), retried with backoff until it succeeds.
     pub(super) async fn resync(&self, rel: &Relationship) {
         if let Err(e) = self.sync_schedule(rel.guild, rel.id).await {
-            tracing::warn!(rel = rel.id.0, error = %e, "could not update the schedule; the next start catches up");
+            tracing::warn!(rel = rel.id.0, error = %e, "could not update the schedule; a job will");
+            self.plan_sync(rel.guild, rel.id).await;
         }
+    }
+
+    /// Plans a `sync` job for the relationship, due now.
+    pub async fn plan_sync(&self, guild: GuildId, id: RelationshipId) {
+        let now = self.now();
+        let job = NewJob {
+            guild,
+            relationship: None,
+            kind: kind::SYNC.to_string(),
+            dedupe_key: key(id, format!("sync:{}", now.timestamp_millis())),
+            payload: json!({ "rel": id.0 }),
+            run_at: now,
+        };
+        if let Err(e) = self.store.enqueue(&job, now).await {
+            tracing::error!(rel = id.0, error = %e, "could not plan the schedule's update either; the next start catches up");
+        }
+    }
+
+    /// A `sync` job: the schedule of its relationship, brought in line.
+    pub async fn run_sync(&self, job: &Job) -> Result<()> {
+        let id = job
+            .payload
+            .get("rel")
+            .and_then(serde_json::Value::as_i64)
+            .ok_or(Error::NotFound("relationship of the job"))?;
+        self.sync_schedule(job.guild, RelationshipId(id)).await
+    }
+
+    /// Plans the purge of finished jobs at `at` (one a day: the key names the day).
+    pub async fn plan_purge(&self, at: DateTime<Utc>) -> Result<()> {
+        let job = NewJob {
+            guild: GuildId(0),
+            relationship: None,
+            kind: kind::PURGE.to_string(),
+            dedupe_key: format!("purge:{}", at.format("%Y-%m-%d")),
+            payload: json!({}),
+            run_at: at,
+        };
+        self.store.enqueue(&job, self.now()).await?;
+        Ok(())
+    }
+
+    /// The purge: deletes the jobs that finished before the retention period, in chunks, then
+    /// plans the next purge a day later. Returns how many were deleted.
+    pub async fn run_purge(&self, job: &Job) -> Result<u64> {
+        const CHUNK: u32 = 5_000;
+        let now = self.now();
+        let before = now - self.rules.job_retention;
+        let mut total = 0;
+        loop {
+            let n = self.store.purge_finished(before, CHUNK).await?;
+            total += n;
+            if n < u64::from(CHUNK) {
+                break;
+            }
+        }
+        self.plan_purge(job.run_at.max(now) + Duration::days(1)).await?;
+        tracing::info!(deleted = total, "finished jobs past the retention period deleted");
+        Ok(total)
     }
 
     /// Every active relationship's schedule, after a start (work missed while down is planned).

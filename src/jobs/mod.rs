@@ -6,5 +6,5 @@
 //! production runs [`Worker::run`] until shutdown.
 mod worker;
 
-pub use crate::store::jobs::{Job, JobCounts, JobId, JobState, JobStore, NewJob};
-pub use worker::{default_owner, JobHandler, Outcome, RetryPolicy, TickReport, Worker};
+pub use crate::store::jobs::{Job, JobCounts, JobDelivery, JobId, JobState, JobStore, NewJob};
+pub use worker::{default_owner, JobHandler, Outcome, RetryPolicy, TickReport, Worker, DEFAULT_HANDLER_TIMEOUT};

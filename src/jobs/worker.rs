@@ -80,6 +80,16 @@ pub struct TickReport {
     pub errors: usize,
 }
 
+/// Stops the heartbeat when the round ends, also when the round itself is dropped (a killed
+/// worker must not keep its leases alive).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 enum Finished {
     Done,
     Retried,
@@ -105,7 +115,12 @@ struct Inner {
     handler: Arc<dyn JobHandler>,
     retry: RetryPolicy,
     heartbeat: Duration,
+    handler_timeout: Duration,
 }
+
+/// How long a handler may run before it is abandoned and its job retried (a request that never
+/// answers must not hold a job, or a worker, for ever).
+pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Claims and handles jobs for one owner.
 pub struct Worker {
@@ -135,6 +150,7 @@ impl Worker {
                 handler,
                 retry: RetryPolicy::default(),
                 heartbeat: (lease / 3).max(Duration::from_millis(10)),
+                handler_timeout: DEFAULT_HANDLER_TIMEOUT,
             }),
             batch: batch.max(1),
             concurrency: 8,
@@ -147,9 +163,19 @@ impl Worker {
         self
     }
 
-    /// How often the lease of a job being handled is extended (default: a third of the lease).
+    /// How often the leases of the jobs this worker holds (running or waiting for their turn in
+    /// the round) are extended (default: a third of the lease).
     pub fn with_heartbeat(mut self, every: Duration) -> Worker {
         Arc::get_mut(&mut self.inner).expect("configured before use").heartbeat = every.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long a handler may run before it is abandoned and its job retried with backoff
+    /// (default [`DEFAULT_HANDLER_TIMEOUT`]).
+    pub fn with_handler_timeout(mut self, limit: Duration) -> Worker {
+        Arc::get_mut(&mut self.inner)
+            .expect("configured before use")
+            .handler_timeout = limit.max(Duration::from_millis(1));
         self
     }
 
@@ -222,6 +248,29 @@ impl Worker {
             claimed: jobs.len(),
             ..TickReport::default()
         };
+        if jobs.is_empty() {
+            return Ok(report);
+        }
+        // Every job of the round keeps its lease while the round lasts, also the ones waiting
+        // for a free slot: otherwise another process would take them over and both would send.
+        let heartbeat = {
+            let inner = inner.clone();
+            AbortOnDrop(tokio::spawn(async move {
+                let mut beat = tokio::time::interval(inner.heartbeat);
+                beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                beat.tick().await; // the first tick is immediate
+                loop {
+                    beat.tick().await;
+                    if let Err(e) = inner
+                        .store
+                        .extend_leases(&inner.owner, inner.clock.now(), inner.lease)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "extending the leases failed");
+                    }
+                }
+            }))
+        };
         let permits = Arc::new(Semaphore::new(self.concurrency));
         let mut running = JoinSet::new();
         let mut unstarted = 0;
@@ -259,6 +308,7 @@ impl Worker {
                 }
             }
         }
+        drop(heartbeat);
         if unstarted > 0 {
             // Everything still held now was never started (the finished ones are recorded).
             report.released = inner.store.release(&inner.owner, inner.clock.now()).await? as usize;
@@ -287,22 +337,15 @@ impl Inner {
         self.store_outcome(&job, outcome).await
     }
 
-    /// Runs the handler, extending the lease every heartbeat while the handler works.
+    /// Runs the handler for at most the handler timeout; one that runs longer is abandoned (its
+    /// future dropped, so it sends nothing more) and the job retried.
     async fn handle_holding_lease(&self, job: &Job) -> Outcome {
-        let handling = self.handler.handle(job);
-        tokio::pin!(handling);
-        let mut beat = tokio::time::interval(self.heartbeat);
-        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        beat.tick().await; // the first tick is immediate
-        loop {
-            tokio::select! {
-                outcome = &mut handling => return outcome,
-                _ = beat.tick() => {
-                    match self.store.extend_lease(job.id, &self.owner, self.clock.now(), self.lease).await {
-                        Ok(true) => {}
-                        Ok(false) => tracing::warn!("the lease was lost while the job ran; another owner may run it too"),
-                        Err(e) => tracing::warn!(error = %e, "extending the lease failed"),
-                    }
+        match tokio::time::timeout(self.handler_timeout, self.handler.handle(job)).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                tracing::warn!(limit = ?self.handler_timeout, "the job ran past its time limit; abandoned");
+                Outcome::Retry {
+                    error: format!("abandoned after {} s", self.handler_timeout.as_secs_f64()),
                 }
             }
         }

@@ -161,6 +161,16 @@ fn fnv1a(v: u64) -> u64 {
     h
 }
 
+/// One message a job delivered: to whom (the sender's name for the recipient, e.g. `u<user id>`),
+/// where, and Discord's id of the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobDelivery {
+    pub recipient: String,
+    pub channel: u64,
+    pub message: u64,
+    pub sent_at: DateTime<Utc>,
+}
+
 /// How many jobs are in each state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct JobCounts {
@@ -196,7 +206,8 @@ impl JobCounts {
 #[async_trait]
 pub trait JobStore: Send + Sync + 'static {
     /// Plans a job. `None` when a job with the same dedupe key exists already (pending, running,
-    /// done or failed); a cancelled one with that key is revived with the new values.
+    /// done or failed); a cancelled one with that key is revived with the new values. Also
+    /// `None` for a job due before the purge horizon (see [`JobStore::purge_finished`]).
     async fn enqueue(&self, job: &NewJob, now: DateTime<Utc>) -> StoreResult<Option<JobId>>;
 
     /// Plans several jobs in one transaction; one answer per job, in order. A key given twice in
@@ -204,8 +215,13 @@ pub trait JobStore: Send + Sync + 'static {
     async fn enqueue_many(&self, jobs: &[NewJob], now: DateTime<Utc>) -> StoreResult<Vec<Option<JobId>>>;
 
     /// Claims up to `limit` jobs for `owner`: pending jobs due at `now` and running jobs whose lease
-    /// ran out, earliest `run_at` first. Each becomes running, held by `owner` until
-    /// `now + lease`, with one more attempt. Two claimers never get the same job.
+    /// ran out, earliest `run_at` first. Each becomes running, held by `owner` for `lease`, with
+    /// one more attempt. Two claimers never get the same job.
+    ///
+    /// Due times are on `now` (the injected clock); leases are set and checked on the database's
+    /// clock (PostgreSQL's `clock_timestamp()`, the SQLite process's clock), so processes with
+    /// different clocks agree on them, and a test moving its clock ahead makes jobs due without
+    /// expiring the leases of running ones.
     async fn claim(&self, owner: &str, now: DateTime<Utc>, lease: Duration, limit: u32) -> StoreResult<Vec<Job>>;
 
     /// Marks the job done if `owner` still holds it.
@@ -227,8 +243,36 @@ pub trait JobStore: Send + Sync + 'static {
     /// Failed for good, if `owner` still holds it.
     async fn fail(&self, id: JobId, owner: &str, error: &str, now: DateTime<Utc>) -> StoreResult<bool>;
 
-    /// Holds the job until `now + lease`, if `owner` still holds it.
+    /// Holds the job until the database's clock plus `lease`, if `owner` still holds it.
     async fn extend_lease(&self, id: JobId, owner: &str, now: DateTime<Utc>, lease: Duration) -> StoreResult<bool>;
+
+    /// Holds every job `owner` holds until the database's clock plus `lease` (the worker's
+    /// heartbeat: the jobs of a round still waiting for their turn keep their leases too).
+    /// Returns how many.
+    async fn extend_leases(&self, owner: &str, now: DateTime<Utc>, lease: Duration) -> StoreResult<u64>;
+
+    /// Whether `owner` still holds the job with a lease that has not run out by the database's
+    /// clock. A sender asks before each message, so a worker that lost its lease stops.
+    async fn holds(&self, id: JobId, owner: &str) -> StoreResult<bool>;
+
+    /// What the job with this dedupe key delivered so far, by recipient.
+    async fn deliveries(&self, job_key: &str) -> StoreResult<Vec<JobDelivery>>;
+
+    /// Records that the job with this key reached `recipient` (message `message` in `channel`).
+    /// `false` when it was recorded before (the first record stays).
+    async fn record_delivery(
+        &self,
+        job_key: &str,
+        recipient: &str,
+        channel: u64,
+        message: u64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Deletes up to `limit` finished (done, failed, cancelled) jobs that finished and were due
+    /// before `before`, with their delivery records, and from then on refuses to plan jobs due
+    /// before `before`, so no deleted key is planned and run again. Returns how many.
+    async fn purge_finished(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
 
     /// Gives back every job `owner` holds (graceful shutdown): pending again, due as before, with
     /// the attempt that never ran taken back. Returns how many.

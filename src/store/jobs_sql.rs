@@ -17,7 +17,7 @@ mod jobs_impl {
 
     use super::{db, Backend};
     use crate::domain::ids::{GuildId, RelationshipId};
-    use crate::store::jobs::{Job, JobCounts, JobId, JobState, JobStore, NewJob};
+    use crate::store::jobs::{Job, JobCounts, JobDelivery, JobId, JobState, JobStore, NewJob};
     use crate::store::rows::{corrupt, from_json, json, ms, sf, time, time_opt, usf};
     use crate::store::StoreResult;
 
@@ -30,24 +30,30 @@ mod jobs_impl {
 
     /// A new job, or a cancelled one revived with the new values; nothing when the key is live,
     /// done or failed (then no row comes back).
-    const ENQUEUE: &str = "INSERT INTO jobs (guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, \
+    const ENQUEUE: &str = concat!(
+        "INSERT INTO jobs (guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, \
            attempts, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7) \
+         SELECT $1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7 \
+         WHERE NOT EXISTS (SELECT 1 FROM job_horizon WHERE purged_before > $6) \
          ON CONFLICT (dedupe_key) DO UPDATE SET guild_id = excluded.guild_id, \
            relationship_id = excluded.relationship_id, kind = excluded.kind, payload = excluded.payload, \
            run_at = excluded.run_at, state = 'pending', attempts = 0, lease_owner = NULL, lease_until = NULL, \
            last_error = NULL, updated_at = excluded.updated_at, finished_at = NULL \
          WHERE jobs.state = 'cancelled' \
-         RETURNING id";
+         RETURNING id"
+    );
 
     /// Candidates are taken from two index ranges (expired leases, due pending jobs), each
     /// already in order and limited, so a claim reads about `limit` rows however long the queue.
     const CLAIM: &str = concat!(
-        "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1, \
-           updated_at = $3 \
+        "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = ",
+        db_now!(),
+        " + $2, attempts = attempts + 1, updated_at = $3 \
          WHERE id IN (SELECT id FROM ( \
              SELECT id, run_at FROM (SELECT id, run_at FROM jobs \
-               WHERE state = 'running' AND lease_until <= $3 ORDER BY lease_until, id LIMIT $4",
+               WHERE state = 'running' AND lease_until <= ",
+        db_now!(),
+        " ORDER BY lease_until, id LIMIT $4",
         skip_locked!(),
         ") AS expired \
              UNION ALL \
@@ -107,8 +113,9 @@ mod jobs_impl {
         rows.into_iter().map(Job::try_from).collect()
     }
 
-    fn until(now: DateTime<Utc>, lease: Duration) -> i64 {
-        ms(now).saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
+    /// A lease's length in milliseconds, added to the database's clock.
+    fn lease_ms(lease: Duration) -> i64 {
+        i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 4).min(i64::MAX / 4)
     }
 
     /// Error texts are kept short: they are for people reading the table, not a log.
@@ -164,7 +171,7 @@ mod jobs_impl {
             }
             let rows: Vec<JobRow> = sqlx::query_as(CLAIM)
                 .bind(owner)
-                .bind(until(now, lease))
+                .bind(lease_ms(lease))
                 .bind(ms(now))
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
@@ -253,12 +260,14 @@ mod jobs_impl {
 
         async fn extend_lease(&self, id: JobId, owner: &str, now: DateTime<Utc>, lease: Duration) -> StoreResult<bool> {
             let done = sqlx::query(concat!(
-                "UPDATE jobs SET lease_until = $3, updated_at = $4 ",
+                "UPDATE jobs SET lease_until = ",
+                db_now!(),
+                " + $3, updated_at = $4 ",
                 "WHERE id = $1 AND state = 'running' AND lease_owner = $2"
             ))
             .bind(id.0)
             .bind(owner)
-            .bind(until(now, lease))
+            .bind(lease_ms(lease))
             .bind(ms(now))
             .execute(&self.pool)
             .await
@@ -342,6 +351,118 @@ mod jobs_impl {
             .execute(&self.pool)
             .await
             .map_err(db)?;
+            Ok(done.rows_affected())
+        }
+
+        async fn extend_leases(&self, owner: &str, now: DateTime<Utc>, lease: Duration) -> StoreResult<u64> {
+            let done = sqlx::query(concat!(
+                "UPDATE jobs SET lease_until = ",
+                db_now!(),
+                " + $2, updated_at = $3 WHERE state = 'running' AND lease_owner = $1"
+            ))
+            .bind(owner)
+            .bind(lease_ms(lease))
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+            Ok(done.rows_affected())
+        }
+
+        async fn holds(&self, id: JobId, owner: &str) -> StoreResult<bool> {
+            let (n,): (i64,) = sqlx::query_as(concat!(
+                "SELECT COUNT(*) FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2 \
+                 AND lease_until > ",
+                db_now!()
+            ))
+            .bind(id.0)
+            .bind(owner)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+            Ok(n == 1)
+        }
+
+        async fn deliveries(&self, job_key: &str) -> StoreResult<Vec<JobDelivery>> {
+            let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+                "SELECT recipient, channel_id, message_id, sent_at FROM job_deliveries WHERE job_key = $1 \
+                 ORDER BY recipient",
+            )
+            .bind(job_key)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+            rows.into_iter()
+                .map(|(recipient, channel, message, sent_at)| {
+                    Ok(JobDelivery {
+                        recipient,
+                        channel: usf(channel),
+                        message: usf(message),
+                        sent_at: time(sent_at)?,
+                    })
+                })
+                .collect()
+        }
+
+        async fn record_delivery(
+            &self,
+            job_key: &str,
+            recipient: &str,
+            channel: u64,
+            message: u64,
+            now: DateTime<Utc>,
+        ) -> StoreResult<bool> {
+            let done = sqlx::query(
+                "INSERT INTO job_deliveries (job_key, recipient, channel_id, message_id, sent_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (job_key, recipient) DO NOTHING",
+            )
+            .bind(job_key)
+            .bind(recipient)
+            .bind(sf(channel))
+            .bind(sf(message))
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        async fn purge_finished(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
+            let mut tx = self.pool.begin().await.map_err(db)?;
+            // The horizon first: from now on nothing due before it can be planned, so no deleted
+            // key comes back.
+            sqlx::query(
+                "INSERT INTO job_horizon (id, purged_before) VALUES (1, $1) \
+                 ON CONFLICT (id) DO UPDATE SET purged_before = excluded.purged_before \
+                 WHERE job_horizon.purged_before < excluded.purged_before",
+            )
+            .bind(ms(before))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            let keys: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT id, dedupe_key FROM jobs WHERE state IN ('done', 'failed', 'cancelled') \
+                 AND finished_at < $1 AND run_at < $1 ORDER BY finished_at LIMIT $2",
+            )
+            .bind(ms(before))
+            .bind(i64::from(limit.max(1)))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+            for (_, key) in &keys {
+                sqlx::query("DELETE FROM job_deliveries WHERE job_key = $1")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+            let ids = json(&keys.iter().map(|(id, _)| *id).collect::<Vec<i64>>());
+            let done = sqlx::query(concat!("DELETE FROM jobs WHERE ", id_in_json!("$1")))
+                .bind(ids)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            tx.commit().await.map_err(db)?;
             Ok(done.rows_affected())
         }
 

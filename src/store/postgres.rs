@@ -48,6 +48,13 @@ macro_rules! id_in_json {
     };
 }
 
+// The database's clock in Unix milliseconds, for leases: one clock for every process.
+macro_rules! db_now {
+    () => {
+        "CAST(floor(extract(epoch FROM clock_timestamp()) * 1000) AS BIGINT)"
+    };
+}
+
 include!("shared_sql.rs");
 include!("jobs_sql.rs");
 include!("privacy_sql.rs");

@@ -56,6 +56,14 @@ macro_rules! id_in_json {
     };
 }
 
+// The database's clock in Unix milliseconds, for leases. SQLite runs inside the one process that
+// uses it, so this is that process's clock.
+macro_rules! db_now {
+    () => {
+        "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+    };
+}
+
 include!("shared_sql.rs");
 include!("jobs_sql.rs");
 include!("privacy_sql.rs");

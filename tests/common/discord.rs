@@ -18,6 +18,8 @@ pub const A_BOT: u64 = 900_000_000_000_000_060;
 /// A member with the coordinator role and no admin rights.
 pub const COORDINATOR: u64 = 900_000_000_000_000_070;
 pub const WAIT: Duration = Duration::from_secs(20);
+/// The job lease of the tests' bots.
+pub const LEASE_SECONDS: u64 = 2;
 
 pub struct Harness {
     pub fake: FakeDiscord,
@@ -91,6 +93,8 @@ impl Harness {
         settings.discord.token = Secret::new(fake.bot_token());
         // A process that crashed gives its share of the global limit back within seconds.
         settings.discord.rate_share_lease_ms = 3000;
+        // Leases run on the database's clock: a crashed holder's jobs come back in seconds.
+        settings.jobs.lease_seconds = LEASE_SECONDS;
         settings
     }
 
@@ -161,6 +165,27 @@ impl Harness {
     /// Runs every job due by the test's clock.
     pub async fn run_jobs(&self) -> mentorbot::jobs::TickReport {
         self.handle.as_ref().expect("running").run_jobs().await
+    }
+
+    /// Runs the due jobs until none is held any more: a dead holder's leases run out on the
+    /// database's clock, in a few seconds.
+    pub async fn run_jobs_until_none_held(&self) -> mentorbot::jobs::TickReport {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut total = mentorbot::jobs::TickReport::default();
+        loop {
+            let r = self.run_jobs().await;
+            total.claimed += r.claimed;
+            total.done += r.done;
+            total.retried += r.retried;
+            total.failed += r.failed;
+            total.lost += r.lost;
+            total.errors += r.errors;
+            let running = self.world.jobs.counts(None).await.unwrap().running;
+            if running == 0 || tokio::time::Instant::now() > deadline {
+                return total;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Moves the clock on and runs what fell due.
