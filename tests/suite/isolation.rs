@@ -1,5 +1,5 @@
 //! Every record belongs to one server: nothing is seen, changed or counted across servers.
-mod common;
+use crate::common;
 
 use common::fixtures::*;
 use common::{snapshot, World};

@@ -11,9 +11,8 @@
 //! snapshot of the whole database before and after), and no answer holds another member's
 //! private words (journal entries, retrospectives, expectations of a mentorship the reader is
 //! not in). The counts of accepted and refused ones, and why, are printed.
-mod common;
-#[path = "hostile/mod.rs"]
-mod hostile;
+use crate::common;
+use crate::hostile;
 
 use common::World;
 use hostile::{run_engine, Tally};

@@ -4,7 +4,7 @@
 //! Discord's own rules with twilight-validate as a second opinion) and records whom each message
 //! pinged; these tests add that every message arrived and that nobody was pinged who was not meant
 //! to be.
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 

@@ -3,7 +3,7 @@
 //! meetings and the issue-handling prompt, the midpoint, the planned end with retrospectives and
 //! the celebration, pause and resume, catch-up after downtime, a crash in the middle of a burst,
 //! and two processes sharing the jobs on one PostgreSQL.
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::discord::{channel, Harness, COORDINATOR, COORDINATOR_ROLE};

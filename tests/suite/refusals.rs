@@ -1,5 +1,5 @@
 //! Every refused transition and every invalid input: a typed error, and nothing stored.
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::fixtures::*;

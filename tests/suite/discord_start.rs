@@ -2,7 +2,7 @@
 //! not turned on. `mentorbot run` must say what to do in one line and stop with a non-zero status,
 //! not retry for ever. Run through the same start path (`discord::run_with`, which `run` calls)
 //! against the stand-in.
-mod common;
+use crate::common;
 
 use common::discord::WAIT;
 use common::World;

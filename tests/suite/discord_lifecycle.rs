@@ -1,6 +1,6 @@
 //! End to end through the Discord stand-in: the real bot, real serenity client and rate
 //! limiter, every request checked against Discord's OpenAPI description.
-mod common;
+use crate::common;
 
 use common::discord::{channel, cmd, Harness, OWNER, WAIT};
 use common::fixtures::*;

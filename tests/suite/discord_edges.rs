@@ -1,6 +1,6 @@
 //! Through the Discord stand-in: the other kinds of relationship, every bad input, permissions,
 //! closed DMs, members leaving, lapsed invitations and a dropped gateway connection.
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::discord::{channel, cmd, Harness, A_BOT, COORDINATOR, OWNER, WAIT};

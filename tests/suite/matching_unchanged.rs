@@ -4,7 +4,7 @@
 //! the change, as a fingerprint (FNV-1a 64 of the result JSON).
 //!
 //! The expected fingerprints were recorded with the code of commit 1f24dec (before issue 13),
-//! by running this file with `GOLDEN_PRINT=1 cargo test --test matching_unchanged -- --nocapture`.
+//! by running this file with `GOLDEN_PRINT=1 cargo test --test suite matching_unchanged:: -- --nocapture`.
 //!
 //! Programs: the issue's example, deterministic programs in the shape of the benchmark's
 //! generator (built here), and, when the shared benchmark scripts are present, the standard

@@ -2,7 +2,7 @@
 //! pings nobody (a celebration note with `@everyone`, `@here`, a role and a member), and a member
 //! Discord will not add to a private thread is tried again by a durable job and reported to the
 //! coordinators instead of being left out silently.
-mod common;
+use crate::common;
 
 use common::discord::{channel, cmd, Harness, COORDINATOR_ROLE, OWNER, WAIT};
 use common::fixtures::*;

@@ -1,6 +1,6 @@
 //! The organisers' numbers, on both backends, from a seeded program: stats, the relationships'
 //! report, the digest's planning, and who may see them.
-mod common;
+use crate::common;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use common::fixtures::*;

@@ -1,7 +1,7 @@
 //! Issue 12's holes once more, written only with what the API offered before the fix, so the same
 //! file compiles on the code before it: each of these fails there (checked when the fix was made:
 //! all 23 failed by their assertion) and passes now.
-mod common;
+use crate::common;
 
 use common::discord::{channel, cmd, here, Harness, COORDINATOR_ROLE};
 use common::fixtures::*;

@@ -1,7 +1,7 @@
 //! Matching end to end through the Discord stand-in: suggestions with their buttons, the
 //! organisers' preview, publish and export, answers to program matches, peer groups, and
 //! the server-side check of who may run them.
-mod common;
+use crate::common;
 
 use common::discord::{channel, cmd, Harness, COORDINATOR, COORDINATOR_ROLE, OWNER};
 use common::fixtures::*;

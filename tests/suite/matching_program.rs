@@ -1,6 +1,6 @@
 //! The program file built from a server's data, the bonus for people left unplaced, and
 //! publishing, on both backends.
-mod common;
+use crate::common;
 
 use common::fixtures::*;
 use common::World;

@@ -1,5 +1,5 @@
 //! The whole life cycle, from offer and request to retrospective and rematch, on both databases.
-mod common;
+use crate::common;
 
 use chrono::{Duration, NaiveDate, Timelike};
 use common::fixtures::*;

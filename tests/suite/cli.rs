@@ -1,5 +1,5 @@
 //! The binary as a person runs it: check-config, migrate, and run without a token.
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 

@@ -5,9 +5,8 @@
 //! is answered; a refused one (an error the bot counted, or options Discord would not parse)
 //! changes no table; and no message anyone receives (DMs with their files, ephemeral answers,
 //! posts) holds another member's private words.
-mod common;
-#[path = "hostile/mod.rs"]
-mod hostile;
+use crate::common;
+use crate::hostile;
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! commands and jobs run, a graceful shutdown with jobs in flight loses and repeats nothing, and
 //! two processes split the gateway shards on one PostgreSQL, each interaction answered once by
 //! the process that owns its guild's shard and each reminder sent once.
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

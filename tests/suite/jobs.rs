@@ -1,5 +1,5 @@
 //! The durable job queue and its worker, on SQLite and on PostgreSQL, with a manual clock.
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,7 @@
 //! The notifier through the Discord stand-in: each person's DM channel is kept in the database,
 //! so a DM after a restart costs one request; a burst of DMs and posts is paced under the
 //! global and per-channel limits and every message arrives exactly once.
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

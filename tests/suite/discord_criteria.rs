@@ -4,7 +4,7 @@
 //! `/mentor seek` with a wish about the mentor's profession, a suggestion and a published
 //! proposal whose reasons cite an answer, and every refusal (which changes nothing). Messages
 //! stay within Discord's 2,000 characters with the longest inputs the bot accepts.
-mod common;
+use crate::common;
 
 use common::discord::{cmd, Harness, OWNER};
 use common::fixtures::*;

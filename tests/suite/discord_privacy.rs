@@ -1,6 +1,6 @@
 //! Members' data rights through the Discord stand-in: `/mentor my-data`, `/mentor forget`, and
 //! nobody reading another person's journal through any command or button.
-mod common;
+use crate::common;
 
 use common::discord::{cmd, Harness};
 use common::fixtures::*;

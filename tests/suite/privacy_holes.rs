@@ -1,7 +1,7 @@
 //! Issue 12, one test per hole, in the engine on both backends: what a person can read, who can
 //! be invited how often, what forgetting removes, what an id reveals, who is suggested, what a
 //! button's custom id can make the engine do, and the drafts of open forms.
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

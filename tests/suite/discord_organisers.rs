@@ -2,7 +2,7 @@
 //! numbers of the seeded program), `/program export` (the program file and the relationships'
 //! CSV), the weekly digest on its schedule, who may see them, and that no member's words reach
 //! an organiser.
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

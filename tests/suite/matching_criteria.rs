@@ -2,7 +2,7 @@
 //! profession, unit and level, the organisers' questions and their limit, answers, the program
 //! file that carries them, suggestions and publishing with reasons that cite them, removing a
 //! question, and forgetting a person.
-mod common;
+use crate::common;
 
 use common::fixtures::*;
 use common::World;

@@ -1,7 +1,7 @@
 //! Issue 12 through the Discord stand-in, one test per hole the Discord side had: organisers'
 //! information in the program channel, DM buttons of people who left, metric labels made of
 //! forged custom ids, and the database password in `check-config`.
-mod common;
+use crate::common;
 
 use std::process::Command;
 

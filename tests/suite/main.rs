@@ -1,0 +1,35 @@
+//! The integration suite, one test binary: every file here is a module, so the shared helpers
+//! (`tests/common`) and the crate are compiled and linked once, not once per file (CI's
+//! 20-minute budget on two cores). Run one part with `cargo test --test suite <module>::`.
+#[macro_use]
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../hostile/mod.rs"]
+mod hostile;
+
+mod cli;
+mod discord_criteria;
+mod discord_edges;
+mod discord_lifecycle;
+mod discord_limits;
+mod discord_matching;
+mod discord_mentions_threads;
+mod discord_organisers;
+mod discord_privacy;
+mod discord_privacy_holes;
+mod discord_schedule;
+mod discord_start;
+mod hostile_discord;
+mod hostile_engine;
+mod isolation;
+mod jobs;
+mod lifecycle;
+mod matching_criteria;
+mod matching_program;
+mod matching_unchanged;
+mod notify;
+mod ops;
+mod organisers;
+mod privacy_holes;
+mod privacy_holes_before_after;
+mod refusals;
