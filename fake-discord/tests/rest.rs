@@ -791,7 +791,10 @@ async fn faults_hold_requests_answer_late_and_storm_429s() {
             post_within(&fake, 4, wait).await
         },
     );
-    assert_eq!([a, b, c, d], [Some(200), None, Some(200), None]);
+    // Which two are held depends on the order they arrive in: every second one is.
+    let answers = [a, b, c, d];
+    assert_eq!(answers.iter().filter(|r| **r == Some(200)).count(), 2, "{answers:?}");
+    assert_eq!(answers.iter().filter(|r| r.is_none()).count(), 2, "{answers:?}");
     assert_eq!(fake.messages_in(TEXT).len(), 4, "the held ones were handled");
 
     // Held before handling: the request never happened.

@@ -256,6 +256,7 @@ macro_rules! on_both_backends {
 }
 
 pub mod discord;
+pub mod faults_kit;
 pub mod organisers;
 pub mod pg_server;
 
