@@ -66,7 +66,7 @@ impl FaultState {
         if f.delay.is_some() {
             self.stats.delayed += 1;
         }
-        if f.hang_every.is_some_and(|k| k > 0 && n % u64::from(k) == 0) {
+        if f.hang_every.is_some_and(|k| k > 0 && n.is_multiple_of(u64::from(k))) {
             self.stats.hung += 1;
             return if f.hang_after_handling {
                 Fate::HangAfter
@@ -74,7 +74,7 @@ impl FaultState {
                 Fate::HangBefore
             };
         }
-        if f.storm_every.is_some_and(|k| k > 0 && n % u64::from(k) == 0) {
+        if f.storm_every.is_some_and(|k| k > 0 && n.is_multiple_of(u64::from(k))) {
             self.stats.stormed += 1;
             return Fate::Storm;
         }
