@@ -70,6 +70,39 @@ pub fn is_temporary(e: &serenity::Error) -> bool {
     }
 }
 
+/// A message without a nonce gets one of its own, with `enforce_nonce`, so the retries of this
+/// call (seconds apart, well within the minutes Discord keeps nonces) cannot post it twice. Job
+/// messages bring their own, stable across the job's attempts.
+pub fn ensure_nonce(message: CreateMessage) -> CreateMessage {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    if has_enforced_nonce(&message) {
+        return message;
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed) % 2_176_782_336; // 36^6
+                                                                     // At most 1 + 13 + 1 + 6 = 21 characters (Discord allows 25).
+    let nonce = format!("n{}.{}", base36(nanos ^ u64::from(std::process::id())), base36(n));
+    message.nonce(serenity::all::Nonce::String(nonce)).enforce_nonce(true)
+}
+
+fn base36(mut v: u64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::with_capacity(13);
+    loop {
+        out.push(DIGITS[(v % 36) as usize]);
+        v /= 36;
+        if v == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ascii digits")
+}
+
 /// A 429: Discord refused the request without doing anything.
 fn is_rate_limited(e: &serenity::Error) -> bool {
     discord_code(e).is_some_and(|(status, _)| status == 429)
@@ -230,9 +263,9 @@ impl Notifier {
         }
     }
 
-    /// Tries `f` again after a temporary failure. A message without an enforced nonce is tried
-    /// again only after a 429 (Discord did not take it): after a timeout or a 5xx it may have
-    /// arrived, and a second try could post it twice.
+    /// Tries `f` again after a temporary failure. A message without an enforced nonce (there is
+    /// none: [`ensure_nonce`] gives every message one) would be tried again only after a 429
+    /// (Discord did not take it): after a timeout or a 5xx it may have arrived.
     async fn with_retries<T, F, Fut>(&self, what: &str, message: &CreateMessage, mut f: F) -> Result<T, serenity::Error>
     where
         F: FnMut() -> Fut,
@@ -254,7 +287,8 @@ impl Notifier {
         }
     }
 
-    /// Sends a DM; falls back to the relationship's thread when DMs are closed.
+    /// Sends a DM; falls back to the relationship's thread when DMs are closed. Every message
+    /// carries a nonce (its job's, or one of its own), so retries post nothing twice.
     pub async fn dm(
         &self,
         guild: GuildId,
@@ -273,6 +307,7 @@ impl Notifier {
         user: UserId,
         message: CreateMessage,
     ) -> (Delivery, Option<SentMessage>) {
+        let message = ensure_nonce(message);
         let reachable = match self.engine.profile(guild, user).await {
             Ok(Some(p)) => p.dm_reachable,
             _ => true,
@@ -346,6 +381,7 @@ impl Notifier {
 
     /// [`Notifier::post`], saying where the message went.
     pub async fn post_sent(&self, channel: u64, message: CreateMessage) -> Result<SentMessage, serenity::Error> {
+        let message = ensure_nonce(message);
         self.with_retries("post", &message, || self.send(ChannelId::new(channel), message.clone()))
             .await
     }
@@ -399,5 +435,31 @@ impl Notifier {
 
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nonce_of(m: &CreateMessage) -> Option<String> {
+        let v = serde_json::to_value(m).unwrap();
+        v.get("nonce").and_then(|n| n.as_str()).map(str::to_string)
+    }
+
+    #[test]
+    fn every_message_gets_a_short_distinct_nonce_and_keeps_its_own() {
+        let a = ensure_nonce(CreateMessage::new().content("a"));
+        let b = ensure_nonce(CreateMessage::new().content("a"));
+        assert!(has_enforced_nonce(&a) && has_enforced_nonce(&b));
+        let (na, nb) = (nonce_of(&a).unwrap(), nonce_of(&b).unwrap());
+        assert_ne!(na, nb);
+        assert!(na.len() <= 25, "{na}");
+        let own = CreateMessage::new()
+            .content("job")
+            .nonce(serenity::all::Nonce::String("mbj16.x".into()))
+            .enforce_nonce(true);
+        assert_eq!(nonce_of(&ensure_nonce(own)).as_deref(), Some("mbj16.x"));
+        assert!(!has_enforced_nonce(&CreateMessage::new().content("none")));
     }
 }

@@ -30,8 +30,7 @@ mod jobs_impl {
 
     /// A new job, or a cancelled one revived with the new values; nothing when the key is live,
     /// done or failed (then no row comes back).
-    const ENQUEUE: &str = concat!(
-        "INSERT INTO jobs (guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, \
+    const ENQUEUE: &str = "INSERT INTO jobs (guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, \
            attempts, created_at, updated_at) \
          SELECT $1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7 \
          WHERE NOT EXISTS (SELECT 1 FROM job_horizon WHERE purged_before > $6) \
@@ -40,8 +39,7 @@ mod jobs_impl {
            run_at = excluded.run_at, state = 'pending', attempts = 0, lease_owner = NULL, lease_until = NULL, \
            last_error = NULL, updated_at = excluded.updated_at, finished_at = NULL \
          WHERE jobs.state = 'cancelled' \
-         RETURNING id"
-    );
+         RETURNING id";
 
     /// Candidates are taken from two index ranges (expired leases, due pending jobs), each
     /// already in order and limited, so a claim reads about `limit` rows however long the queue.
