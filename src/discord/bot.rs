@@ -7,11 +7,13 @@ use serenity::all::{
 };
 use tracing::{info, warn};
 
+use super::guide;
 use super::ids::{Action, CustomId};
 use super::limits::{self, Pings};
 use super::notify::Notifier;
 use super::pages::{self, Listing};
 use super::render::{self, mention};
+use crate::domain::guide::Transition;
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
 use crate::domain::relationship::{MemberStatus, Relationship, State};
 use crate::engine::Engine;
@@ -79,6 +81,9 @@ impl Bot {
             if rel.state == State::Declined {
                 template += " The mentorship will not go ahead; you can seek or offer again with /mentor seek or /mentor offer.";
             }
+            if before == State::Proposed && rel.state == State::Accepted {
+                template += &guide::tips(&self.engine, rel.guild, Transition::Accepted).await;
+            }
             let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
             self.notifier
                 .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
@@ -135,11 +140,12 @@ impl Bot {
             "Welcome to mentorship #{}: {}.\n**Purpose:** {}\n\n**Your agreement** (phase 3): agree on what each of you \
              expects, how you will handle issues, and how often, when and how you meet. One of you fills in the form with \
              `/mentorship agreement mentorship:{}` (frequency, day, time, time zone, meeting length, method, start and end \
-             date; the expectations and issue handling are typed in the form); everyone then confirms it.",
+             date; the expectations and issue handling are typed in the form); everyone then confirms it.{}",
             rel.id,
             members.join(", "),
             limits::TEXT,
-            rel.id
+            rel.id,
+            guide::tips(&self.engine, rel.guild, Transition::Accepted).await
         );
         let text = render::with_purpose(&template, &rel.purpose, limits::MESSAGE_MAX);
         // The members are pinged, so the new thread shows up for them.
@@ -208,10 +214,15 @@ impl Bot {
 
     pub async fn on_confirmed(&self, rel: &Relationship, actor: UserId, version: u32) {
         let in_force = rel.agreement_in_force().map(|a| a.version) == Some(version);
+        let tips = if in_force && rel.state == State::Active {
+            guide::tips(&self.engine, rel.guild, Transition::Confirmed).await
+        } else {
+            String::new()
+        };
         for m in rel.joined().filter(|m| m.user != actor) {
             let text = if in_force {
                 format!(
-                    "Everyone confirmed version {version} of the agreement of mentorship #{}: it is in force.",
+                    "Everyone confirmed version {version} of the agreement of mentorship #{}: it is in force.{tips}",
                     rel.id
                 )
             } else {
@@ -229,7 +240,8 @@ impl Bot {
 
     /// The end: every member gets the retrospective form and the way to their next relationship.
     pub async fn on_ended(&self, rel: &Relationship) {
-        let (text, rows) = ended_message(rel);
+        let tips = guide::tips(&self.engine, rel.guild, Transition::Ended).await;
+        let (text, rows) = ended_message(rel, &tips);
         for m in rel.joined() {
             let message = limits::dm(text.clone()).components(rows.clone());
             self.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
@@ -293,22 +305,21 @@ impl Bot {
 
 pub type SharedBot = Arc<Bot>;
 
-/// The message at the end: the retrospective prompt and the way to the next mentorship.
-pub fn ended_message(rel: &Relationship) -> (String, Vec<CreateActionRow>) {
+/// The message at the end: the retrospective prompt, the rating, the way to the next mentorship
+/// ("Find me another"), and the end phase's `tips` (see `guide::tips`).
+pub fn ended_message(rel: &Relationship, tips: &str) -> (String, Vec<CreateActionRow>) {
     let by = rel.ended_by.map(mention).unwrap_or_else(|| "the bot".into());
     let template = format!(
         "Mentorship #{} ({}) has ended ({}, by {by}). Take a moment to look back: what did you learn, what would \
-         you do differently, what should be celebrated?\nWhen you are ready for the next one, use /mentor seek or \
-         /mentor offer.",
+         you do differently, what should be celebrated?\n{}\nWhen you are ready for the next one, **Find me another** \
+         re-opens your request (or offer) and shows who fits; /mentor seek and /mentor offer start new ones.{tips}",
         rel.id,
         limits::TEXT,
         rel.end_reason
             .map(|r| r.to_string().replace('_', " "))
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        guide::RATING_QUESTION
     );
     let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
-    let button = CreateButton::new(CustomId::on(Action::Retro, rel.guild, rel.id).encode())
-        .label("Write my retrospective")
-        .style(ButtonStyle::Primary);
-    (text, vec![CreateActionRow::Buttons(vec![button])])
+    (text, guide::ending_rows(rel.guild, rel.id))
 }

@@ -55,6 +55,15 @@ pub enum Action {
     QuestionsPage,
     /// A matching question's select menu (numbers: guild, for whom, question, page).
     AnswerQuestion,
+    /// The midpoint's fit check (numbers: guild, relationship, answer code).
+    Fit,
+    /// The retrospective's rating (numbers: guild, relationship, 1 to 5).
+    Rate,
+    /// Would join again (numbers: guild, relationship, 1 yes / 0 no).
+    Again,
+    /// "Find me another" after an ending (numbers: guild, relationship); opens the purpose form.
+    FindAnother,
+    FindAnotherForm,
 }
 
 impl Action {
@@ -87,10 +96,15 @@ impl Action {
             Action::Full => "full",
             Action::QuestionsPage => "qpage",
             Action::AnswerQuestion => "qans",
+            Action::Fit => "fit",
+            Action::Rate => "rate",
+            Action::Again => "again",
+            Action::FindAnother => "another",
+            Action::FindAnotherForm => "fanother",
         }
     }
 
-    const ALL: [Action; 27] = [
+    const ALL: [Action; 32] = [
         Action::Accept,
         Action::Decline,
         Action::Confirm,
@@ -118,6 +132,11 @@ impl Action {
         Action::Full,
         Action::QuestionsPage,
         Action::AnswerQuestion,
+        Action::Fit,
+        Action::Rate,
+        Action::Again,
+        Action::FindAnother,
+        Action::FindAnotherForm,
     ];
 }
 
@@ -277,6 +296,25 @@ impl CustomId {
                 page: u32::try_from(page).ok()?,
                 open: true,
             },
+            (Action::Fit, &[g, r, f]) => Press::Fit {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                fit: crate::domain::guide::Fit::from_code(f)?,
+            },
+            (Action::Rate, &[g, r, v @ 1..=5]) => Press::Rate {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                answer: crate::store::guide::EvaluationAnswer::Value(v as u8),
+            },
+            (Action::Again, &[g, r, a @ 0..=1]) => Press::Rate {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                answer: crate::store::guide::EvaluationAnswer::Again(a == 1),
+            },
+            (Action::FindAnother, &[g, r]) => Press::FindAnother {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
             _ => return None,
         })
     }
@@ -320,6 +358,10 @@ impl CustomId {
                 checkin: checkin(c)?,
             },
             (Action::FrequencyForm, &[g, r]) => Submit::Frequency {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::FindAnotherForm, &[g, r]) => Submit::FindAnother {
                 guild: GuildId(g),
                 rel: rel(r)?,
             },

@@ -10,19 +10,24 @@ use serenity::all::{
 use tracing::{info_span, warn, Instrument};
 
 use super::bot::Bot;
+use super::commands::matching::suggestions_message;
 use super::commands::mentorship::reflection_form;
 use super::commands::questions;
 use super::commands::text_field;
+use super::guide;
 use super::ids::{Action, CustomId};
 use super::limits;
 use super::pages;
 use super::render::{mention, when};
 use super::reply::{Answerable, BotError};
 use super::schedule::tell_others;
+use crate::domain::guide::Transition;
 use crate::domain::ids::{GuildId, UserId};
 use crate::domain::relationship::State;
+use crate::engine::guide::Reopened;
 use crate::engine::members::Presser;
-use crate::engine::presses::{Pressed, Selected, Submitted};
+use crate::engine::presses::{Pressed, Selected, Submit, Submitted};
+use crate::store::guide::EvaluationAnswer;
 use crate::store::privacy::GuildMember;
 
 /// Handles a button or form; true when it was answered without an error (for the metrics).
@@ -105,7 +110,10 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
             let r = rel.id;
             let text = match (accepted, rel.state) {
                 (true, State::Proposed) => format!("You accepted mentorship #{r}; waiting for the others."),
-                (true, _) => format!("You accepted mentorship #{r}. Next: agree on how you will work together."),
+                (true, _) => format!(
+                    "You accepted mentorship #{r}. Next: agree on how you will work together.{}",
+                    guide::tips(&bot.engine, rel.guild, Transition::Accepted).await
+                ),
                 (false, _) => format!("You declined mentorship #{r}. Thank you for answering."),
             };
             answer.ephemeral(ctx, text).await?;
@@ -114,7 +122,10 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
         Pressed::Confirmed { before, rel, version } => {
             let r = rel.id;
             let text = if before == State::Agreeing && rel.state == State::Active {
-                format!("Confirmed. Everyone agreed: mentorship #{r} is active.")
+                format!(
+                    "Confirmed. Everyone agreed: mentorship #{r} is active.{}",
+                    guide::tips(&bot.engine, rel.guild, Transition::Confirmed).await
+                )
             } else {
                 format!("You confirmed version {version} of the agreement of mentorship #{r}.")
             };
@@ -294,8 +305,53 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
             bot.on_proposed(&rel).await;
         }
         Pressed::Questions(page) => questions::show_page(ctx, c, page).await?,
+        Pressed::FitAnswered { guild, rel, fit } => {
+            let (text, rows) = guide::fit_answer(guild, rel, fit);
+            answer.ephemeral_with(ctx, text, rows).await?;
+        }
+        Pressed::Rated { rel, answer: given } => {
+            let text = match given {
+                EvaluationAnswer::Value(v) => format!(
+                    "Thank you: you rated mentorship #{rel} {v} of 5. Only counts reach the organisers. You can change \
+                     it by pressing another number."
+                ),
+                EvaluationAnswer::Again(true) => "Thank you: noted that you would join the program again.".to_string(),
+                EvaluationAnswer::Again(false) => {
+                    "Thank you: noted that you would not join again. Only counts reach the organisers.".to_string()
+                }
+                EvaluationAnswer::Fit(_) => "Thank you.".to_string(),
+            };
+            answer.ephemeral(ctx, text).await?;
+        }
+        Pressed::FindAnotherForm { guild, rel, listing } => {
+            let what = match listing {
+                Reopened::Request(_) => "request",
+                Reopened::Offer(_) => "offer",
+            };
+            let modal = CreateModal::new(
+                CustomId::on(Action::FindAnotherForm, guild, rel).encode(),
+                format!("Find another: your {what}"),
+            )
+            .components(vec![text_field(
+                "purpose",
+                "Your purpose (edit it if it changed)",
+                true,
+                true,
+                1000,
+                Some(listing.purpose()),
+            )]);
+            c.create_response(&ctx.http, CreateInteractionResponse::Modal(modal))
+                .await?;
+        }
     }
     Ok(())
+}
+
+fn listing_guild(listing: &Reopened) -> GuildId {
+    match listing {
+        Reopened::Request(q) => q.guild,
+        Reopened::Offer(o) => o.guild,
+    }
 }
 
 fn values(m: &ModalInteraction) -> HashMap<String, String> {
@@ -331,14 +387,19 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
     let presser = Presser { user, bot: m.user.bot };
     let fields = values(m);
     let answer = Answerable::Modal(m);
+    // Suggestions score the whole server: more than Discord's three seconds on a big one.
+    if matches!(submit, Submit::FindAnother { .. }) {
+        m.defer_ephemeral(&ctx.http).await?;
+    }
     match bot.engine.submit(presser, submit, &fields).await? {
         Submitted::Offer { offer, suggestable } => {
             let topics = offer.topics.join(", ");
             let text = format!(
-                "Your offer #{} is open: {} mentee(s) on {topics}.{}",
+                "Your offer #{} is open: {} mentee(s) on {topics}.{}{}",
                 offer.id,
                 offer.capacity,
-                suggestable_note(suggestable)
+                suggestable_note(suggestable),
+                guide::tips(&bot.engine, offer.guild, Transition::Opened).await
             );
             answer.ephemeral(ctx, text).await?;
         }
@@ -346,9 +407,10 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
             let goals = request.goals.join(", ");
             let text = format!(
                 "Your request #{} is open: {goals}. Organisers can now match you, or ask someone directly with /mentor \
-                 request.{}",
+                 request.{}{}",
                 request.id,
-                suggestable_note(suggestable)
+                suggestable_note(suggestable),
+                guide::tips(&bot.engine, request.guild, Transition::Opened).await
             );
             answer.ephemeral(ctx, text).await?;
         }
@@ -411,6 +473,20 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
                 mention(user)
             );
             tell_others(bot, moved.rel.guild, &moved.rel, user, &text).await;
+        }
+        Submitted::FoundAnother { listing, suggestions } => {
+            let (what, id) = match &listing {
+                Reopened::Request(q) => ("request", q.id.0),
+                Reopened::Offer(o) => ("offer", o.id.0),
+            };
+            let head = format!("Your {what} #{id} is open again; organisers can match you too.\n");
+            let (text, rows) = match suggestions {
+                Ok((target, list)) => suggestions_message(listing_guild(&listing), user, target, &list),
+                Err(why) => (why, Vec::new()),
+            };
+            let text = limits::fit(&format!("{head}{text}"), limits::MESSAGE_MAX);
+            m.create_followup(&ctx.http, limits::followup(text).components(rows))
+                .await?;
         }
         Submitted::Frequency { rel, version } => {
             answer

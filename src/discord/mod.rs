@@ -23,6 +23,7 @@ use crate::metrics::{JobEvent, Metrics};
 
 pub mod bot;
 pub mod commands;
+pub mod guide;
 pub mod ids;
 pub mod interactions;
 pub mod limits;
@@ -234,8 +235,19 @@ async fn event_handler(
     Ok(())
 }
 
+/// What is kept of one command's run: when it started, and whether it answered with a form
+/// (then nothing else may answer it: see `commands::guide::welcome`).
+pub struct Invocation {
+    pub started: Instant,
+    pub form: std::sync::atomic::AtomicBool,
+}
+
 async fn command_started(ctx: poise::Context<'_, Data, BotError>) {
-    ctx.set_invocation_data(Instant::now()).await;
+    ctx.set_invocation_data(Invocation {
+        started: Instant::now(),
+        form: false.into(),
+    })
+    .await;
     if let poise::Context::Application(app) = ctx {
         // A command made in the server proves its author is a member now (recorded before the
         // command runs: poise calls the event handler only after it).
@@ -246,9 +258,9 @@ async fn command_started(ctx: poise::Context<'_, Data, BotError>) {
 
 async fn command_finished(ctx: poise::Context<'_, Data, BotError>, ok: bool) {
     let elapsed = ctx
-        .invocation_data::<Instant>()
+        .invocation_data::<Invocation>()
         .await
-        .map_or(Duration::ZERO, |t| t.elapsed());
+        .map_or(Duration::ZERO, |t| t.started.elapsed());
     ctx.data()
         .notifier
         .metrics()
@@ -370,7 +382,18 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
         .options(poise::FrameworkOptions {
             commands: commands::all(),
             pre_command: |ctx| Box::pin(command_started(ctx)),
-            post_command: |ctx| Box::pin(command_finished(ctx, true)),
+            post_command: |ctx| {
+                Box::pin(async move {
+                    command_finished(ctx, true).await;
+                    if let poise::Context::Application(app) = ctx {
+                        let form = ctx
+                            .invocation_data::<Invocation>()
+                            .await
+                            .is_some_and(|i| i.form.load(std::sync::atomic::Ordering::SeqCst));
+                        commands::guide::welcome(app, form).await;
+                    }
+                })
+            },
             on_error: |e| {
                 Box::pin(async move {
                     if let poise::FrameworkError::Command { ctx, .. } = &e {

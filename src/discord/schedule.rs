@@ -12,11 +12,13 @@ use serenity::all::{ButtonStyle, CreateActionRow, CreateButton, Nonce};
 use tracing::warn;
 
 use super::bot::Bot;
+use super::guide;
 use super::ids::{Action, CustomId};
 use super::limits::{self, Pings};
 use super::notify::SentMessage;
 use super::pages::{self, Listing};
 use super::render::{self, mention, when};
+use crate::domain::guide::Transition;
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
 use crate::domain::relationship::{Relationship, State};
 use crate::engine::organisers::{Digest, Organisers};
@@ -92,10 +94,11 @@ fn meeting_buttons(due: &CheckinDue) -> Vec<CreateActionRow> {
     ])]
 }
 
-pub fn did_you_meet_text(due: &CheckinDue) -> String {
+/// `tips`: the first check-in's (see `guide::tips`), or nothing for the others.
+pub fn did_you_meet_text(due: &CheckinDue, tips: &str) -> String {
     let template = format!(
         "**Did you meet?** Mentorship #{} ({}) had a check-in planned {}. Tell the bot how it went; \"We met\" opens a \
-         short reflection for your private journal.",
+         short reflection for your private journal.{tips}",
         due.rel.id,
         limits::TEXT,
         when(due.checkin.scheduled_at)
@@ -358,7 +361,15 @@ impl ScheduleJobs {
             },
             kind::DID_YOU_MEET => match engine.due_did_you_meet(job).await? {
                 Some(due) => {
-                    let text = did_you_meet_text(&due);
+                    let first = engine
+                        .is_first_checkin(due.rel.guild, due.rel.id, due.checkin.id)
+                        .await?;
+                    let tips = if first {
+                        guide::tips(engine, due.rel.guild, Transition::FirstCheckin).await
+                    } else {
+                        String::new()
+                    };
+                    let text = did_you_meet_text(&due, &tips);
                     self.to_members(job, &due.rel, None, &text, meeting_buttons(&due)).await
                 }
                 None => Outcome::Done,
@@ -414,13 +425,17 @@ impl ScheduleJobs {
                         "**Halfway through mentorship #{}** ({}). A good moment to look at your goals and your \
                          agreement together: are the goals still the right ones, is the rhythm working? \
                          `/mentorship plan list mentorship:{}` shows the plan; `/mentorship agreement` changes the \
-                         agreement.",
+                         agreement.\n\n{}{}",
                         rel.id,
                         limits::TEXT,
-                        rel.id
+                        rel.id,
+                        guide::FIT_QUESTION,
+                        guide::tips(engine, rel.guild, Transition::Midpoint).await
                     );
                     let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
-                    self.to_members(job, &rel, None, &text, vec![]).await
+                    // Each member answers in their own DM; the engine keeps the answer for them alone.
+                    let rows = vec![guide::fit_buttons(rel.guild, rel.id)];
+                    self.to_members(job, &rel, None, &text, rows).await
                 }
                 None => Outcome::Done,
             },
@@ -434,7 +449,8 @@ impl ScheduleJobs {
                         _ => return Ok(Outcome::Done),
                     },
                 };
-                let (text, rows) = super::bot::ended_message(&rel);
+                let tips = guide::tips(engine, rel.guild, Transition::Ended).await;
+                let (text, rows) = super::bot::ended_message(&rel, &tips);
                 self.to_members(job, &rel, None, &text, rows).await
             }
             kind::RETRO_REMINDER => match engine.due_retro_reminder(job).await? {

@@ -1,6 +1,7 @@
 //! The mentorship domain: plain values and rules, no Discord and no database.
 pub mod agreement;
 pub mod checkin;
+pub mod guide;
 pub mod ids;
 pub mod journal;
 pub mod listing;

@@ -573,6 +573,14 @@ impl Relationship {
         Ok(())
     }
 
+    /// The program's organisers resume a paused relationship (they are not members of it).
+    pub fn resume_by_organiser(&mut self, now: DateTime<Utc>) -> Result<(), E> {
+        self.require_state("resume", &[State::Paused])?;
+        self.state = State::Active;
+        self.updated_at = now;
+        Ok(())
+    }
+
     /// Ends the relationship, by a member or (with `None`) by the bot, e.g. at the planned end.
     pub fn end(&mut self, actor: Option<UserId>, reason: EndReason, now: DateTime<Utc>) -> Result<(), E> {
         if let Some(actor) = actor {

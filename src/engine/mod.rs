@@ -12,6 +12,8 @@ use crate::domain::validate::ValidationError;
 use crate::store::{Store, StoreError};
 
 pub mod drafts;
+pub mod guide;
+pub mod hands;
 mod invitations;
 mod journal;
 mod listings;

@@ -9,11 +9,14 @@ use std::collections::HashMap;
 use chrono_tz::Tz;
 
 use super::drafts::Draft;
+use super::guide::Reopened;
+use super::matching::{SuggestFor, Suggestion};
 use super::members::{Presser, NOT_FOR_YOU};
 use super::questions::QuestionsPage;
 use super::schedule::Moved;
 use super::{Direction, Engine, Error, MeetingAnswer, Result};
 use crate::domain::checkin::Checkin;
+use crate::domain::guide::Fit;
 use crate::domain::ids::*;
 use crate::domain::journal::{reflection_questions, JournalEntry};
 use crate::domain::listing::{Kind, Offer, Request};
@@ -21,6 +24,7 @@ use crate::domain::questions::QuestionId;
 use crate::domain::relationship::{EndReason, Relationship, Role, State};
 use crate::domain::retrospective::RetrospectiveInput;
 use crate::domain::validate::ValidationError;
+use crate::store::guide::EvaluationAnswer;
 
 /// A button, as its custom id says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +108,23 @@ pub enum Press {
         page: u32,
         open: bool,
     },
+    /// The midpoint's "Is this mentorship working for you?" (issue 13).
+    Fit {
+        guild: GuildId,
+        rel: RelationshipId,
+        fit: Fit,
+    },
+    /// The retrospective's rating or "would join again".
+    Rate {
+        guild: GuildId,
+        rel: RelationshipId,
+        answer: EvaluationAnswer,
+    },
+    /// "Find me another" after an ending: opens the purpose form.
+    FindAnother {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
 }
 
 impl Press {
@@ -123,7 +144,10 @@ impl Press {
             | Press::End { guild, .. }
             | Press::Forget { guild, .. }
             | Press::Suggested { guild, .. }
-            | Press::Questions { guild, .. } => guild,
+            | Press::Questions { guild, .. }
+            | Press::Fit { guild, .. }
+            | Press::Rate { guild, .. }
+            | Press::FindAnother { guild, .. } => guild,
         }
     }
 }
@@ -190,6 +214,22 @@ pub enum Pressed {
     },
     /// A page of the matching questions to show.
     Questions(QuestionsPage),
+    /// The member's fit check is saved (for them alone).
+    FitAnswered {
+        guild: GuildId,
+        rel: RelationshipId,
+        fit: Fit,
+    },
+    Rated {
+        rel: RelationshipId,
+        answer: EvaluationAnswer,
+    },
+    /// The purpose form of "Find me another", with what it re-opens.
+    FindAnotherForm {
+        guild: GuildId,
+        rel: RelationshipId,
+        listing: Reopened,
+    },
 }
 
 /// A select menu, as its custom id says; the values picked come with it.
@@ -237,6 +277,10 @@ pub enum Submit {
         guild: GuildId,
         rel: RelationshipId,
     },
+    FindAnother {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
 }
 
 /// What a form did.
@@ -265,6 +309,11 @@ pub enum Submitted {
     Frequency {
         rel: Relationship,
         version: u32,
+    },
+    /// The request or offer is open again; the suggestions for it, or why there are none.
+    FoundAnother {
+        listing: Reopened,
+        suggestions: std::result::Result<(SuggestFor, Vec<Suggestion>), String>,
     },
 }
 
@@ -412,6 +461,19 @@ impl Engine {
                 }
                 Pressed::Questions(self.questions_page(guild, user, page, open, None).await?)
             }
+            Press::Fit { guild, rel, fit } => {
+                self.answer_fit(guild, rel, user, fit).await?;
+                Pressed::FitAnswered { guild, rel, fit }
+            }
+            Press::Rate { guild, rel, answer } => {
+                self.rate(guild, rel, user, answer).await?;
+                Pressed::Rated { rel, answer }
+            }
+            Press::FindAnother { guild, rel } => Pressed::FindAnotherForm {
+                guild,
+                rel,
+                listing: self.another_for(guild, rel, user).await?,
+            },
         })
     }
 
@@ -511,6 +573,17 @@ impl Engine {
                 self.require_presser(guild, presser).await?;
                 let (rel, version) = self.propose_frequency(guild, rel, user, &field("frequency")).await?;
                 Submitted::Frequency { rel, version }
+            }
+            Submit::FindAnother { guild, rel } => {
+                self.require_presser(guild, presser).await?;
+                let listing = self.find_another(guild, rel, user, &field("purpose")).await?;
+                // No suggestion is no failure: the request is open for matching all the same.
+                let suggestions = match self.suggest(guild, user).await {
+                    Ok(found) => Ok(found),
+                    Err(e) if e.is_user_error() => Err(e.user_message()),
+                    Err(e) => return Err(e),
+                };
+                Submitted::FoundAnother { listing, suggestions }
             }
         })
     }

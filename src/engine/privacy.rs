@@ -50,6 +50,8 @@ impl Engine {
         }
         let journal = self.store.journal_of(guild, user, None).await?;
         let matching_criteria = self.my_criteria_data(guild, user).await?;
+        // The fit checks and ratings they gave: theirs alone.
+        let evaluations = self.store.evaluations(guild, Some(user)).await?;
         Ok(json!({
             "guild": guild.0.to_string(),
             "user": user.0.to_string(),
@@ -62,6 +64,7 @@ impl Engine {
             "invitations_not_joined": invitations,
             "journal": journal,
             "matching_criteria": matching_criteria,
+            "my_evaluations": evaluations,
         }))
     }
 
@@ -99,6 +102,8 @@ impl Engine {
         // Profession, unit, level, answers and wishes first: a crash in between leaves the rest
         // for the person's next /mentor forget, which runs it all again.
         self.store.forget_criteria(guild, user).await?;
+        self.store.forget_guide(guild, user).await?;
+        self.store.forget_in_organiser_log(guild, user).await?;
         self.store.forget_user(guild, user).await?;
         Ok(ended)
     }

@@ -17,7 +17,9 @@ use crate::domain::relationship::{MemberStatus, Relationship, State};
 use crate::domain::retrospective::Retrospective;
 
 pub mod criteria;
+pub mod guide;
 pub mod jobs;
+pub mod organisers;
 pub mod postgres;
 pub mod privacy;
 pub mod processes;
@@ -86,7 +88,15 @@ pub struct ScheduleState {
 /// The job queue lives in the same database, so a store is a job store too.
 #[async_trait]
 pub trait Store:
-    jobs::JobStore + privacy::PrivacyStore + criteria::CriteriaStore + processes::ProcessStore + Send + Sync + 'static
+    jobs::JobStore
+    + privacy::PrivacyStore
+    + criteria::CriteriaStore
+    + guide::GuideStore
+    + organisers::OrganiserLogStore
+    + processes::ProcessStore
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> StoreResult<()>;

@@ -59,6 +59,8 @@ include!("shared_sql.rs");
 include!("jobs_sql.rs");
 include!("privacy_sql.rs");
 include!("criteria_sql.rs");
+include!("guide_sql.rs");
+include!("organisers_sql.rs");
 
 // The database's clock in UTC milliseconds: the processes' leases are kept on it, not on theirs.
 macro_rules! processes_now_ms {

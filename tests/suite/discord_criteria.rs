@@ -633,3 +633,438 @@ on_both_backends!(
     members_answer_with_select_menus,
     a_suggestion_and_a_proposal_cite_the_answers,
 );
+
+/// The process guide and evaluation (issue 13) through the stand-in: `/mentor guide` for every
+/// phase and both roles, `/program resources` with bad input and the longest accepted, the
+/// one-time welcome, the tips at each transition, the midpoint's private fit check, the rating,
+/// `/program stats` from five answers, and "Find me another".
+mod guide {
+    use chrono::Duration;
+    use mentorbot::domain::guide::{
+        phase_guide, Fit, Phase, MAX_RESOURCES, RESOURCE_LINK_MAX, RESOURCE_TEXT_MAX, RESOURCE_TITLE_MAX,
+    };
+    use mentorbot::domain::listing::Kind;
+    use mentorbot::domain::relationship::{EndReason, State};
+    use mentorbot::domain::UserId;
+    use mentorbot::engine::{Direction, ProgramSetup};
+    use mentorbot::store::guide::EvaluationAnswer;
+
+    use super::{say, DISCORD_MAX, ORGANISER};
+    use crate::common::discord::{channel, cmd, Harness, WAIT};
+    use crate::common::fixtures::*;
+    use crate::common::World;
+    use crate::on_both_backends;
+
+    const WELCOME: &str = "Welcome to the mentorship program";
+
+    fn fits(text: &str) {
+        assert!(
+            text.chars().count() <= DISCORD_MAX,
+            "{} characters",
+            text.chars().count()
+        );
+    }
+
+    /// Presses a button and returns the handle (its answer, and the answer as a message).
+    async fn press(h: &Harness, message: u64, user: UserId, id: &str) -> fake_discord::InteractionHandle {
+        let handle = h.fake.interaction_button(message, user.0, id);
+        handle.wait_response().await;
+        handle
+    }
+
+    fn dms_with(h: &Harness, user: UserId, needle: &str) -> Vec<String> {
+        h.fake
+            .dms_to(user.0)
+            .into_iter()
+            .map(|m| m.content)
+            .filter(|c| c.contains(needle))
+            .collect()
+    }
+
+    async fn the_guide_resources_and_the_welcome(w: World) {
+        let h = Harness::start(w).await;
+        let e = h.world.engine.clone();
+        // The first command a member runs is followed by the overview, once, only to them.
+        let first = h.slash(PEER3, cmd("mentor profile"));
+        assert!(first.wait_response().await.is_ephemeral());
+        let welcome = first.wait_followups(1, WAIT).await;
+        assert!(
+            welcome[0].content.contains(WELCOME) && welcome[0].is_ephemeral(),
+            "{welcome:?}"
+        );
+        fits(&welcome[0].content);
+        let second = h.slash(PEER3, cmd("mentor profile"));
+        second.wait_response().await;
+        // Remembered in the database: the next commands find it there.
+        say(&h, PEER3, cmd("mentor guide")).await;
+        assert!(second.followups().is_empty(), "{:?}", second.followups());
+        assert!(!e.first_use(GUILD, PEER3).await.unwrap());
+
+        // Organisers add resources; bad input is refused and changes nothing.
+        let added = say(
+            &h,
+            ORGANISER,
+            cmd("program resources add")
+                .int("phase", 2)
+                .str("title", "Agreement template")
+                .str("link", "https://example.org/agreement"),
+        )
+        .await;
+        assert!(added.contains("Added resource"), "{added}");
+        for (link, why) in [("ftp://example.org/x", "http"), ("example.org", "http")] {
+            let refused = say(
+                &h,
+                ORGANISER,
+                cmd("program resources add")
+                    .int("phase", 2)
+                    .str("title", "x")
+                    .str("link", link),
+            )
+            .await;
+            assert!(refused.contains(why), "{refused}");
+        }
+        let too_long = format!("https://example.org/{}", "a".repeat(RESOURCE_LINK_MAX));
+        let refused = say(
+            &h,
+            ORGANISER,
+            cmd("program resources add")
+                .int("phase", 2)
+                .str("title", "x")
+                .str("link", &too_long),
+        )
+        .await;
+        assert!(refused.contains("too long"), "{refused}");
+        // A member cannot, whatever their client shows.
+        let refused = say(
+            &h,
+            MENTEE,
+            cmd("program resources add")
+                .int("phase", 2)
+                .str("title", "x")
+                .str("text", "y"),
+        )
+        .await;
+        assert!(refused.contains("coordinators"), "{refused}");
+        assert_eq!(e.list_resources(GUILD, true, &[]).await.unwrap().len(), 1);
+        // The longest accepted, up to the limit; the 21st is refused.
+        let title = "T".repeat(RESOURCE_TITLE_MAX);
+        let link = format!("https://example.org/{}", "p".repeat(RESOURCE_LINK_MAX - 20));
+        for n in 1..MAX_RESOURCES {
+            let (link, text) = if n % 2 == 0 {
+                (Some(link.as_str()), None)
+            } else {
+                (None, Some("x".repeat(RESOURCE_TEXT_MAX)))
+            };
+            e.add_resource(GUILD, true, &[], Phase::Scope, &title, link, text.as_deref())
+                .await
+                .unwrap();
+        }
+        let refused = say(
+            &h,
+            ORGANISER,
+            cmd("program resources add")
+                .int("phase", 4)
+                .str("title", "21st")
+                .str("text", "y"),
+        )
+        .await;
+        assert!(refused.contains(&MAX_RESOURCES.to_string()), "{refused}");
+        assert_eq!(e.list_resources(GUILD, true, &[]).await.unwrap().len(), MAX_RESOURCES);
+        let list = h.slash(ORGANISER, cmd("program resources list"));
+        let first_page = list.wait_response().await;
+        fits(first_page.content().unwrap());
+        for page in list.wait_followups(2, WAIT).await {
+            fits(&page.content);
+        }
+
+        // Every phase, for both roles and each: what to do, the questions, the roles; the scope
+        // phase with all twenty resources of the longest kind, over several messages.
+        for phase in Phase::ALL {
+            let g = phase_guide(phase);
+            for role in [None, Some("mentor"), Some("mentee")] {
+                // Discord sends a choice's index.
+                let mut c = cmd("mentor guide").int("phase", phase.number() as i64 - 1);
+                if let Some(r) = role {
+                    c = c.int("role", i64::from(r == "mentee"));
+                }
+                let text = say(&h, MENTOR, c).await;
+                assert!(text.contains(phase.title()) && text.contains(g.questions[0]), "{text}");
+                assert_eq!(text.contains(g.mentor), role != Some("mentee"), "{text}");
+                assert_eq!(text.contains(g.mentee), role != Some("mentor"), "{text}");
+            }
+        }
+        let lines: Vec<String> = e
+            .resources_for(GUILD, Phase::Scope)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.line())
+            .collect();
+        let expected =
+            mentorbot::discord::limits::paginate("**Your program's resources for phase 3:**", &lines, DISCORD_MAX);
+        assert!(expected.len() > 1);
+        let scope = h.slash(MENTEE, cmd("mentor guide").int("phase", 2));
+        scope.wait_response().await;
+        let pages = scope.wait_followups(expected.len(), WAIT).await;
+        assert_eq!(pages.len(), expected.len());
+        let shown: String = pages.iter().map(|p| p.content.clone()).collect();
+        for p in &pages {
+            fits(&p.content);
+        }
+        assert!(shown.contains("Agreement template"));
+        assert_eq!(
+            shown.matches(&title).count(),
+            MAX_RESOURCES - 1,
+            "every resource, whole"
+        );
+        // The first command was the guide: no welcome after it (it is the guide), and none later.
+        assert!(!pages.iter().any(|p| p.content.contains(WELCOME)));
+        let overview = say(&h, STRANGER, cmd("mentor guide")).await;
+        assert!(overview.contains(WELCOME), "{overview}");
+
+        // Removing one keeps what was said; the guide no longer lists it.
+        let first_id = e.list_resources(GUILD, true, &[]).await.unwrap()[0].id;
+        let removed = say(&h, ORGANISER, cmd("program resources remove").int("id", first_id)).await;
+        assert!(removed.contains("Removed"), "{removed}");
+        assert_eq!(h.fake.message(pages[0].id).unwrap().content, pages[0].content);
+        let refused = say(&h, ORGANISER, cmd("program resources remove").int("id", first_id)).await;
+        assert!(refused.contains("not found"), "{refused}");
+        h.shutdown().await;
+    }
+
+    async fn transitions_fit_check_rating_and_another(w: World) {
+        let h = Harness::start(w).await;
+        let e = h.world.engine.clone();
+        e.setup_program(
+            GUILD,
+            true,
+            &[],
+            &ProgramSetup {
+                channel: Some(channel()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        for phase in [Phase::Find, Phase::Scope, Phase::Implement, Phase::End] {
+            e.add_resource(
+                GUILD,
+                true,
+                &[],
+                phase,
+                &format!("Res-{}", phase.as_str()),
+                None,
+                Some("Read me"),
+            )
+            .await
+            .unwrap();
+        }
+        for (who, name) in [(MENTEE, "Grace"), (MENTOR, "Ada"), (PEER3, "Linus")] {
+            e.set_profile(GUILD, who, &profile(name, "Europe/Berlin"))
+                .await
+                .unwrap();
+            e.set_suggestable(GUILD, who, true).await.unwrap();
+        }
+        e.create_offer(GUILD, PEER3, &offer_input(3)).await.unwrap();
+        e.create_offer(GUILD, MENTOR, &offer_input(3)).await.unwrap();
+        // Opened: the request's answer carries the finding phase's tips and resources.
+        let opened = h
+            .form(
+                MENTEE,
+                cmd("mentor seek").str("goals", "rust"),
+                &[("purpose", "Lead our migration")],
+            )
+            .await;
+        assert!(
+            opened.contains("/mentor guide phase:find") && opened.contains("Res-find"),
+            "{opened}"
+        );
+
+        // Accepted: the answer, the other's DM and the thread's first post carry the scope's.
+        let rel = e
+            .propose_direct(
+                GUILD,
+                MENTEE,
+                MENTOR,
+                Kind::Classic,
+                Direction::Request,
+                "Lead our migration",
+            )
+            .await
+            .unwrap();
+        h.bot.on_proposed(&rel).await;
+        let (msg, id) = h.wait_button(MENTOR, "mb:acc:").await;
+        let accepted = press(&h, msg, MENTOR, &id).await.wait_response().await;
+        let text = accepted.content().unwrap();
+        assert!(
+            text.contains("/mentor guide phase:scope") && text.contains("Res-scope"),
+            "{text}"
+        );
+        h.wait_dm(MENTEE, "/mentor guide phase:scope").await;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let thread_post = loop {
+            let thread = e.thread_of(GUILD, rel.id).await.unwrap();
+            let post = thread.and_then(|t| {
+                h.fake
+                    .messages_in(t)
+                    .into_iter()
+                    .find(|m| m.content.contains("Welcome to mentorship"))
+            });
+            if let Some(p) = post {
+                break p;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the thread's first post");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        };
+        assert!(thread_post.content.contains("Res-scope"), "{}", thread_post.content);
+
+        // Confirmed: the implementing phase's tips.
+        let mut input = agreement();
+        input.frequency = "weekly".into();
+        input.end_date = Some("2026-03-31".into());
+        let (rel, _) = e.propose_agreement(GUILD, rel.id, MENTOR, &input).await.unwrap();
+        h.bot.on_agreement(&rel).await;
+        let (msg, id) = h.wait_button(MENTEE, "mb:conf:").await;
+        let confirmed = press(&h, msg, MENTEE, &id).await.wait_response().await;
+        let text = confirmed.content().unwrap();
+        assert!(
+            text.contains("is active") && text.contains("/mentor guide phase:implement"),
+            "{text}"
+        );
+        h.wait_dm(MENTOR, "Res-implement").await;
+        let r = rel.id;
+
+        // The first check-in's "Did you meet?" carries the tips; the next ones do not.
+        let mut did = Vec::new();
+        while did.len() < 2 {
+            h.advance(Duration::days(1)).await;
+            did = dms_with(&h, MENTEE, "Did you meet?");
+        }
+        assert!(did[0].contains("/mentor guide phase:implement"), "{}", did[0]);
+        assert!(!did[1].contains("/mentor guide"), "{}", did[1]);
+        for t in &did {
+            fits(t);
+        }
+
+        // Halfway: each is asked privately whether it works.
+        while dms_with(&h, MENTEE, "Halfway").is_empty() {
+            h.advance(Duration::days(1)).await;
+        }
+        let halfway = dms_with(&h, MENTOR, "Halfway");
+        assert!(
+            halfway[0].contains("Is this mentorship working for you?"),
+            "{}",
+            halfway[0]
+        );
+        fits(&halfway[0]);
+        let before_mentor = h.fake.dms_to(MENTOR.0).len();
+        let (msg, _) = h.wait_button(MENTEE, &format!("mb:fit:{}:{}:", GUILD.0, r.0)).await;
+        let no = format!("mb:fit:{}:{}:{}", GUILD.0, r.0, Fit::No.code());
+        let answered = press(&h, msg, MENTEE, &no).await;
+        let reply = answered.wait_response().await;
+        assert!(reply.is_ephemeral());
+        let text = reply.content().unwrap();
+        assert!(
+            text.contains("only you see this answer") && text.contains("Find me another"),
+            "{text}"
+        );
+        let end_button = reply
+            .custom_ids()
+            .into_iter()
+            .find(|c| c.starts_with("mb:end:"))
+            .expect("the early end is offered");
+        assert_eq!(
+            e.my_evaluation(GUILD, r, MENTEE).await.unwrap().unwrap().fit,
+            Some(Fit::No)
+        );
+        h.run_jobs().await;
+        assert_eq!(
+            h.fake.dms_to(MENTOR.0).len(),
+            before_mentor,
+            "the others hear nothing of it"
+        );
+        assert!(e.my_evaluation(GUILD, r, MENTOR).await.unwrap().is_none());
+
+        // "No" leads to the early end, and the end message to the rating and the way back.
+        let end_msg = answered.original().expect("the answer is a message");
+        h.press(end_msg.id, MENTEE, &end_button).await;
+        let ended = h.wait_dm(MENTOR, "has ended").await;
+        assert!(
+            ended.contains("/mentor guide phase:end") && ended.contains("Res-end"),
+            "{ended}"
+        );
+        assert!(ended.contains("How valuable was this mentorship"), "{ended}");
+        fits(&ended);
+        assert_eq!(e.relationship_for(GUILD, r, MENTEE).await.unwrap().state, State::Ended);
+        let (msg, _) = h.wait_button(MENTEE, &format!("mb:rate:{}:{}:", GUILD.0, r.0)).await;
+        let rated = press(&h, msg, MENTEE, &format!("mb:rate:{}:{}:4", GUILD.0, r.0))
+            .await
+            .wait_response()
+            .await;
+        assert!(rated.content().unwrap().contains("4 of 5"), "{rated:?}");
+        press(&h, msg, MENTEE, &format!("mb:again:{}:{}:1", GUILD.0, r.0)).await;
+        let mine = e.my_evaluation(GUILD, r, MENTEE).await.unwrap().unwrap();
+        assert_eq!((mine.value, mine.again), (Some(4), Some(true)));
+
+        // Stats: nothing below five ratings, then counts only.
+        let stats = h.answer_deferred(ORGANISER, cmd("program stats")).await;
+        assert!(stats.content.contains("shown once at least 5"), "{}", stats.content);
+        let mut rated = 1;
+        for (mentee, mentor) in [(PEER4, PEER3), (STRANGER, PEER3)] {
+            let rel = e
+                .propose_direct(GUILD, mentee, mentor, Kind::Classic, Direction::Request, "More")
+                .await
+                .unwrap();
+            e.accept(GUILD, rel.id, mentor).await.unwrap();
+            e.end(GUILD, rel.id, mentor, EndReason::GoalsMet).await.unwrap();
+            for who in [mentee, mentor] {
+                e.rate(GUILD, rel.id, who, EvaluationAnswer::Value(5)).await.unwrap();
+                rated += 1;
+            }
+        }
+        assert_eq!(rated, 5);
+        let stats = h.answer_deferred(ORGANISER, cmd("program stats")).await;
+        assert!(
+            stats.content.contains("5 answers") && stats.content.contains("4★ 1, 5★ 4"),
+            "{}",
+            stats.content
+        );
+        assert!(!stats.content.contains(&MENTEE.0.to_string()), "never per person");
+
+        // Find me another: the purpose form, the request open again, suggestions without the
+        // previous partner. It works whether the request is closed or still open.
+        let request = e.requests_of(GUILD, MENTEE).await.unwrap()[0].id;
+        e.withdraw_request(GUILD, MENTEE, request).await.unwrap();
+        let (msg, id) = h.wait_button(MENTEE, &format!("mb:another:{}:{}", GUILD.0, r.0)).await;
+        let handle = h.fake.interaction_button(msg, MENTEE.0, &id);
+        let form = handle.wait_response().await;
+        assert!(form.is_modal());
+        assert!(
+            form.components().to_string().contains("Lead our migration"),
+            "the purpose, editable"
+        );
+        let submitted = h.fake.submit_modal(&handle, &[("purpose", "Lead a platform team")]);
+        assert!(submitted.wait_response().await.is_deferred());
+        let answer = submitted.wait_followups(1, WAIT).await.remove(0);
+        fits(&answer.content);
+        assert!(answer.content.contains("open again"), "{}", answer.content);
+        assert!(
+            answer.content.contains(&format!("<@{}>", PEER3.0)),
+            "{}",
+            answer.content
+        );
+        assert!(
+            !answer.content.contains(&format!("<@{}>", MENTOR.0)),
+            "{}",
+            answer.content
+        );
+        let q = h.world.store.request(GUILD, request).await.unwrap().unwrap();
+        assert_eq!(q.purpose, "Lead a platform team");
+        h.shutdown().await;
+    }
+
+    on_both_backends!(
+        the_guide_resources_and_the_welcome,
+        transitions_fit_check_rating_and_another
+    );
+}

@@ -7,12 +7,15 @@ use crate::common;
 use std::collections::HashMap;
 
 use chrono::{Duration, TimeZone, Utc};
-use common::discord::{channel, cmd, Harness, COORDINATOR, COORDINATOR_ROLE, OWNER};
+use common::discord::{button, channel, cmd, Harness, COORDINATOR, COORDINATOR_ROLE, OWNER};
 use common::fixtures::*;
 use common::organisers::{now, seed, SECRET};
 use common::World;
 use fake_discord::{SentMessage, SlashCommand};
-use mentorbot::domain::UserId;
+use mentorbot::domain::listing::Kind;
+use mentorbot::domain::relationship::State;
+use mentorbot::domain::{RelationshipId, UserId};
+use mentorbot::engine::Direction;
 
 /// Runs a command; returns its ephemeral answer, which comes after a deferral.
 async fn answer(h: &Harness, user: UserId, command: SlashCommand) -> SentMessage {
@@ -81,6 +84,10 @@ async fn stats_exports_and_the_digest(w: World) {
         .await;
     assert!(
         text.contains("Digest to the coordinator: Mondays 09:00 (Europe/Berlin)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Server Settings > Integrations > this bot > Manage > Add Roles or Members"),
         "{text}"
     );
     let s = seed(&h.world).await;
@@ -228,6 +235,10 @@ async fn digest_to_the_owner_without_a_channel(w: World) {
         text.contains("Digest to the coordinator: cron 0 18 * * fri (UTC)"),
         "{text}"
     );
+    assert!(
+        !text.contains("Integrations"),
+        "no coordinator role, no override to make: {text}"
+    );
     let text = h
         .say(UserId(OWNER), cmd("program setup").str("digest", "sometimes"))
         .await;
@@ -247,4 +258,377 @@ async fn digest_to_the_owner_without_a_channel(w: World) {
     h.shutdown().await;
 }
 
-on_both_backends!(stats_exports_and_the_digest, digest_to_the_owner_without_a_channel);
+/// The command's first answer is ephemeral; a deferred one is followed by its text.
+async fn said(h: &Harness, user: UserId, command: SlashCommand) -> String {
+    h.say(user, command).await
+}
+
+async fn autocomplete(h: &Harness, user: u64, partial: &str) -> Vec<(String, serde_json::Value)> {
+    h.fake
+        .interaction_autocomplete(
+            common::discord::here(),
+            user,
+            cmd("program mentorship view").focus("mentorship", partial),
+        )
+        .wait_response()
+        .await
+        .choices()
+}
+
+async fn state_of(h: &Harness, id: RelationshipId) -> State {
+    h.world.store.relationship(GUILD, id).await.unwrap().unwrap().state
+}
+
+/// `/program mentorship view|pause|resume|end|nudge`: an organiser's hands on one mentorship,
+/// found by a member's name; refusals change nothing; members are told; the log records who did
+/// what and `/mentor forget` covers it.
+async fn hands_on_single_mentorships(w: World) {
+    let h = Harness::start(w).await;
+    let owner = UserId(OWNER);
+    let cora = UserId(COORDINATOR);
+    h.say(
+        owner,
+        cmd("program setup")
+            .channel("channel", channel())
+            .role("coordinator_role", COORDINATOR_ROLE),
+    )
+    .await;
+    let s = seed(&h.world).await;
+    // A mentorship of another server, with the same people.
+    let e = &h.world.engine;
+    for u in [MENTEE, MENTOR] {
+        let m = mentorbot::store::privacy::GuildMember {
+            user: u,
+            bot: false,
+            roles: vec![],
+        };
+        e.record_member(OTHER_GUILD, &m).await.unwrap();
+    }
+    let elsewhere = e
+        .propose_direct(
+            OTHER_GUILD,
+            MENTEE,
+            MENTOR,
+            Kind::Classic,
+            Direction::Request,
+            "Learn C",
+        )
+        .await
+        .unwrap();
+    e.accept(OTHER_GUILD, elsewhere.id, MENTOR).await.unwrap();
+
+    // Found by a member's name, for organisers only.
+    let choices = autocomplete(&h, COORDINATOR, "grace").await;
+    let values: Vec<String> = choices.iter().map(|c| c.1.as_str().unwrap().to_string()).collect();
+    assert!(values.contains(&s.amber.0.to_string()), "{choices:?}");
+    assert!(!values.contains(&s.green.0.to_string()), "{choices:?}");
+    assert!(
+        choices.iter().all(|c| c.0.to_lowercase().contains("grace")),
+        "{choices:?}"
+    );
+    assert!(autocomplete(&h, STRANGER.0, "grace").await.is_empty());
+
+    // Refusals: not an organiser, another server's mentorship, none at all, a wrong phase.
+    let before: Vec<_> = [s.amber, s.red, s.green, s.proposed, s.ended]
+        .iter()
+        .map(|id| (*id, id.0))
+        .collect();
+    for action in ["view", "pause", "resume", "end", "nudge"] {
+        let path = format!("program mentorship {action}");
+        let text = said(&h, STRANGER, cmd(&path).str("mentorship", &s.red.0.to_string())).await;
+        assert!(text.contains("Only server admins"), "{action}: {text}");
+        let text = said(&h, cora, cmd(&path).str("mentorship", &elsewhere.id.0.to_string())).await;
+        assert!(
+            text.contains(&format!("no mentorship #{}", elsewhere.id)),
+            "{action}: {text}"
+        );
+        let text = said(&h, cora, cmd(&path).str("mentorship", "grace")).await;
+        assert!(text.contains("pick a mentorship"), "{action}: {text}");
+    }
+    let text = said(
+        &h,
+        cora,
+        cmd("program mentorship resume").str("mentorship", &s.amber.0.to_string()),
+    )
+    .await;
+    assert!(text.contains("cannot resume a mentorship that is active"), "{text}");
+    let text = said(
+        &h,
+        cora,
+        cmd("program mentorship nudge").str("mentorship", &s.ended.0.to_string()),
+    )
+    .await;
+    assert!(text.contains("nobody to nudge"), "{text}");
+    let other = h
+        .world
+        .store
+        .relationship(OTHER_GUILD, elsewhere.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(other.state, State::Accepted);
+    for (id, _) in &before {
+        let expected = if *id == s.proposed {
+            State::Proposed
+        } else if *id == s.ended {
+            State::Ended
+        } else {
+            State::Active
+        };
+        assert_eq!(state_of(&h, *id).await, expected);
+    }
+    assert!(h.world.store.organiser_log(GUILD, None).await.unwrap().is_empty());
+    assert!(h.fake.dms_to(MENTOR.0).is_empty() && h.fake.dms_to(PEER3.0).is_empty());
+
+    // View: members, phase, last check-in, health; nobody's words.
+    let text = said(
+        &h,
+        cora,
+        cmd("program mentorship view").str("mentorship", &format!("#{}", s.amber)),
+    )
+    .await;
+    assert!(
+        text.contains(&format!(
+            "**Mentorship #{}** (classic, direct request): active",
+            s.amber
+        )),
+        "{text}"
+    );
+    assert!(text.contains("health 🟠 amber"), "{text}");
+    assert!(text.contains(&format!("<@{}> mentor (joined)", MENTOR.0)), "{text}");
+    assert!(text.contains(&format!("<@{}> mentee (joined)", MENTEE.0)), "{text}");
+    assert!(
+        text.contains("**Last check-in:** <t:") && text.contains("(held)"),
+        "{text}"
+    );
+    assert!(!text.contains(SECRET) && !text.contains("Learn Rust"), "{text}");
+
+    // Pause and resume: the members are told in plain words.
+    let red = s.red.0.to_string();
+    let text = said(&h, cora, cmd("program mentorship pause").str("mentorship", &red)).await;
+    assert!(text.contains(&format!("Mentorship #{} is paused", s.red)), "{text}");
+    assert_eq!(state_of(&h, s.red).await, State::Paused);
+    for u in [MENTOR, PEER3] {
+        h.wait_dm(u, &format!("organisers paused your mentorship #{}", s.red))
+            .await;
+    }
+    let text = said(&h, cora, cmd("program mentorship pause").str("mentorship", &red)).await;
+    assert!(text.contains("cannot pause a mentorship that is paused"), "{text}");
+    let text = said(&h, owner, cmd("program mentorship resume").str("mentorship", &red)).await;
+    assert!(text.contains("is resumed"), "{text}");
+    assert_eq!(state_of(&h, s.red).await, State::Active);
+    h.wait_dm(PEER3, &format!("organisers resumed your mentorship #{}", s.red))
+        .await;
+
+    // Nudges: the invitee of a proposal gets the buttons again; members underway a check-in ask.
+    let text = said(
+        &h,
+        cora,
+        cmd("program mentorship nudge").str("mentorship", &s.proposed.0.to_string()),
+    )
+    .await;
+    assert!(text.contains(&format!("a DM went to <@{}>", PEER3.0)), "{text}");
+    h.wait_dm(PEER3, "waiting for your answer").await;
+    h.wait_button(PEER3, &format!("mb:acc:{}:{}", GUILD.0, s.proposed.0))
+        .await;
+    assert!(h
+        .fake
+        .dms_to(STRANGER.0)
+        .iter()
+        .all(|m| !m.content.contains("reminder")));
+    said(
+        &h,
+        cora,
+        cmd("program mentorship nudge").str("mentorship", &s.amber.0.to_string()),
+    )
+    .await;
+    for u in [MENTOR, MENTEE] {
+        h.wait_dm(u, &format!("checking in on your mentorship #{}", s.amber))
+            .await;
+    }
+
+    // End: the usual end with the retrospective prompt, saying who ended it.
+    let text = said(
+        &h,
+        cora,
+        cmd("program mentorship end").str("mentorship", &s.green.0.to_string()),
+    )
+    .await;
+    assert!(text.contains("is ended"), "{text}");
+    assert_eq!(state_of(&h, s.green).await, State::Ended);
+    let dm = h.wait_dm(PEER4, &format!("Mentorship #{} (", s.green)).await;
+    assert!(dm.contains(&format!("by <@{COORDINATOR}>")), "{dm}");
+
+    // The log: who did what, when, shown in the view.
+    let log = h.world.store.organiser_log(GUILD, None).await.unwrap();
+    let actions: Vec<(u64, &str, i64)> = log
+        .iter()
+        .map(|e| (e.actor.0, e.action.as_str(), e.relationship.unwrap().0))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            (COORDINATOR, "pause", s.red.0),
+            (OWNER, "resume", s.red.0),
+            (COORDINATOR, "nudge", s.proposed.0),
+            (COORDINATOR, "nudge", s.amber.0),
+            (COORDINATOR, "end", s.green.0),
+        ]
+    );
+    let text = said(&h, cora, cmd("program mentorship view").str("mentorship", &red)).await;
+    assert!(
+        text.contains(&format!("<@{COORDINATOR}> pause")) && text.contains(&format!("<@{OWNER}> resume")),
+        "{text}"
+    );
+    // Forgetting a person reaches the log.
+    h.world.engine.forget(GUILD, cora).await.unwrap();
+    h.world.engine.forget(GUILD, PEER3).await.unwrap();
+    for e in h.world.store.organiser_log(GUILD, None).await.unwrap() {
+        assert!(![COORDINATOR, PEER3.0].contains(&e.actor.0), "{e:?}");
+        assert_ne!(e.mentor, Some(PEER3));
+        assert_ne!(e.mentee, Some(PEER3));
+    }
+    h.shutdown().await;
+}
+
+fn pair_cmd(mentee: UserId, mentor: UserId) -> SlashCommand {
+    cmd("program pair").user("mentee", mentee.0).user("mentor", mentor.0)
+}
+
+async fn count(h: &Harness) -> usize {
+    h.world.store.relationships_in(GUILD).await.unwrap().len()
+}
+
+/// `/program pair` proposes as a published match does, under every rule of matching, and
+/// `/program unplace` withdraws a program proposal nobody finished answering.
+async fn pairs_by_hand_and_withdrawn(w: World) {
+    let h = Harness::start(w).await;
+    let cora = UserId(COORDINATOR);
+    h.say(
+        UserId(OWNER),
+        cmd("program setup")
+            .channel("channel", channel())
+            .role("coordinator_role", COORDINATOR_ROLE)
+            .int("invitation_limit", 1)
+            .int("proposal_expiry_days", 10),
+    )
+    .await;
+    let s = seed(&h.world).await;
+    let e = &h.world.engine;
+    for (u, name) in [(PEER4, "Margaret"), (MENTOR, "Ada"), (MENTEE, "Grace")] {
+        e.set_profile(GUILD, u, &profile(name, "Europe/Berlin")).await.unwrap();
+    }
+    e.create_offer(GUILD, PEER4, &offer_input(1)).await.unwrap();
+    e.create_offer(GUILD, MENTOR, &offer_input(5)).await.unwrap();
+    let n = count(&h).await;
+
+    // Refusals change nothing: not an organiser, a pair of before, a full mentor, someone paused.
+    let text = h.answer_deferred(STRANGER, pair_cmd(PEER3, PEER4)).await.content;
+    assert!(text.contains("Only server admins"), "{text}");
+    let text = h.answer_deferred(cora, pair_cmd(MENTEE, MENTOR)).await.content;
+    assert!(text.contains("were paired before"), "{text}");
+    let text = h.answer_deferred(cora, pair_cmd(MENTOR, MENTOR)).await.content;
+    assert!(text.contains("two people"), "{text}");
+    assert_eq!(count(&h).await, n);
+    assert!(h.world.store.organiser_log(GUILD, None).await.unwrap().is_empty());
+
+    // A pair by hand: the published match's DM, with the reasons, Accept / Decline and expiry.
+    let text = h.answer_deferred(cora, pair_cmd(PEER3, PEER4)).await.content;
+    assert!(
+        text.contains(&format!("<@{}> mentors <@{}> (classic)", PEER4.0, PEER3.0)),
+        "{text}"
+    );
+    assert!(text.contains("**Why:**"), "{text}");
+    let rels = h.world.store.relationships_of(GUILD, PEER4).await.unwrap();
+    let p1 = rels
+        .iter()
+        .find(|r| r.state == State::Proposed)
+        .expect("proposed")
+        .clone();
+    assert_eq!(p1.origin, mentorbot::domain::relationship::Origin::ProgramMatch);
+    assert_eq!(p1.proposer, cora);
+    assert_eq!(p1.expires_at, now() + Duration::days(10));
+    for u in [PEER3, PEER4] {
+        let dm = h
+            .wait_dm(
+                u,
+                &format!("The program's organisers propose a **classic** mentorship (#{})", p1.id),
+            )
+            .await;
+        assert!(dm.contains("**Why:**"), "{dm}");
+        h.wait_button(u, &format!("mb:acc:{}:{}", GUILD.0, p1.id.0)).await;
+    }
+    // Its place is promised: the mentor has no other.
+    let text = h.answer_deferred(cora, pair_cmd(STRANGER, PEER4)).await.content;
+    assert!(text.contains("no open offer with a free place"), "{text}");
+    e.pause_profile(GUILD, STRANGER, "2026-07-01").await.unwrap();
+    let text = h.answer_deferred(cora, pair_cmd(STRANGER, MENTOR)).await.content;
+    assert!(text.contains("is paused"), "{text}");
+    e.resume_profile(GUILD, STRANGER).await.unwrap();
+    assert_eq!(count(&h).await, n + 1);
+    // The organiser's invitations count against no limit: a second one while the first waits.
+    let text = h.answer_deferred(cora, pair_cmd(STRANGER, MENTOR)).await.content;
+    assert!(text.contains("Proposed mentorship #"), "{text}");
+    assert_eq!(count(&h).await, n + 2);
+    // Someone with a proposal waiting gets no second one.
+    let text = h.answer_deferred(cora, pair_cmd(STRANGER, PEER4)).await.content;
+    assert!(text.contains("has a proposal waiting"), "{text}");
+
+    // Withdrawing: organisers only, program proposals only, waiting ones only.
+    let id = p1.id.0.to_string();
+    let text = h.say(STRANGER, cmd("program unplace").str("mentorship", &id)).await;
+    assert!(text.contains("Only server admins"), "{text}");
+    let text = h
+        .say(
+            cora,
+            cmd("program unplace").str("mentorship", &s.proposed.0.to_string()),
+        )
+        .await;
+    assert!(text.contains("a member's own invitation"), "{text}");
+    let text = h.say(cora, cmd("program unplace").str("mentorship", "999999")).await;
+    assert!(text.contains("no mentorship #999999"), "{text}");
+    assert_eq!(state_of(&h, p1.id).await, State::Proposed);
+    assert_eq!(state_of(&h, s.proposed).await, State::Proposed);
+    let text = h.say(cora, cmd("program unplace").str("mentorship", &id)).await;
+    assert!(
+        text.contains(&format!("Withdrew the proposal of mentorship #{}", p1.id)),
+        "{text}"
+    );
+    assert_eq!(state_of(&h, p1.id).await, State::Expired);
+    for u in [PEER3, PEER4] {
+        h.wait_dm(u, &format!("withdrew the proposal of mentorship #{}", p1.id))
+            .await;
+    }
+    // Its buttons no longer work.
+    let (msg, accept) = button(&h, PEER3, &format!("mb:acc:{}:{}", GUILD.0, p1.id.0));
+    h.press(msg, PEER3, &accept).await;
+    assert_eq!(state_of(&h, p1.id).await, State::Expired);
+    let text = h.say(cora, cmd("program unplace").str("mentorship", &id)).await;
+    assert!(text.contains("only a proposal still waiting"), "{text}");
+
+    let log: Vec<(u64, String)> = h
+        .world
+        .store
+        .organiser_log(GUILD, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor.0, e.action))
+        .collect();
+    assert_eq!(
+        log,
+        vec![
+            (COORDINATOR, "pair".to_string()),
+            (COORDINATOR, "pair".to_string()),
+            (COORDINATOR, "unplace".to_string())
+        ]
+    );
+    h.shutdown().await;
+}
+
+on_both_backends!(
+    stats_exports_and_the_digest,
+    digest_to_the_owner_without_a_channel,
+    hands_on_single_mentorships,
+    pairs_by_hand_and_withdrawn
+);

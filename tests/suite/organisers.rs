@@ -230,3 +230,216 @@ on_both_backends!(
     the_digest_is_planned_from_the_setting,
     the_digest_counts
 );
+
+/// The process guide and evaluation (issue 13) on both backends: the organisers' resources, the
+/// one-time welcome, the midpoint fit check kept private, ratings counted only from five
+/// answers, and "Find me another".
+mod guide {
+    use chrono::Duration;
+    use mentorbot::domain::guide::{Fit, Phase, MAX_RESOURCES};
+    use mentorbot::domain::listing::{Kind, ListingStatus};
+    use mentorbot::domain::relationship::{EndReason, State};
+    use mentorbot::domain::{RelationshipId, UserId};
+    use mentorbot::engine::guide::Reopened;
+    use mentorbot::engine::Direction;
+    use mentorbot::store::guide::EvaluationAnswer;
+
+    use crate::common::fixtures::*;
+    use crate::common::World;
+    use crate::on_both_backends;
+
+    async fn active(w: &World, mentee: UserId, mentor: UserId) -> RelationshipId {
+        let e = &w.engine;
+        let rel = e
+            .propose_direct(GUILD, mentee, mentor, Kind::Classic, Direction::Request, "Learn Rust")
+            .await
+            .unwrap();
+        e.accept(GUILD, rel.id, mentor).await.unwrap();
+        let (rel, v) = e.propose_agreement(GUILD, rel.id, mentor, &agreement()).await.unwrap();
+        let rel = e.confirm_agreement(GUILD, rel.id, mentee, v).await.unwrap();
+        assert_eq!(rel.state, State::Active);
+        rel.id
+    }
+
+    async fn resources_per_phase_within_the_limit(w: World) {
+        let e = &w.engine;
+        let scope = e
+            .add_resource(
+                GUILD,
+                true,
+                &[],
+                Phase::Scope,
+                "Agreement template",
+                Some("https://example.org/t"),
+                None,
+            )
+            .await
+            .unwrap();
+        e.add_resource(
+            GUILD,
+            true,
+            &[],
+            Phase::End,
+            "Closing",
+            None,
+            Some("Book a last coffee."),
+        )
+        .await
+        .unwrap();
+        assert_eq!(e.resources_for(GUILD, Phase::Scope).await.unwrap(), vec![scope.clone()]);
+        assert!(e.resources_for(OTHER_GUILD, Phase::Scope).await.unwrap().is_empty());
+        // Members may not change them, and bad input changes nothing.
+        assert!(e
+            .add_resource(GUILD, false, &[], Phase::Scope, "x", Some("https://example.org"), None)
+            .await
+            .is_err());
+        for bad in ["ftp://example.org/x", "javascript:alert(1)", "not a link"] {
+            let err = e
+                .add_resource(GUILD, true, &[], Phase::Find, "x", Some(bad), None)
+                .await
+                .unwrap_err();
+            assert!(err.user_message().contains("link"), "{}", err.user_message());
+        }
+        assert_eq!(e.list_resources(GUILD, true, &[]).await.unwrap().len(), 2);
+        assert!(e.list_resources(GUILD, false, &[]).await.is_err());
+        for n in 2..MAX_RESOURCES {
+            e.add_resource(GUILD, true, &[], Phase::Implement, &format!("r{n}"), None, Some("t"))
+                .await
+                .unwrap();
+        }
+        let err = e
+            .add_resource(GUILD, true, &[], Phase::Implement, "21st", None, Some("t"))
+            .await
+            .unwrap_err();
+        assert!(err.user_message().contains("20"), "{}", err.user_message());
+        assert_eq!(e.list_resources(GUILD, true, &[]).await.unwrap().len(), MAX_RESOURCES);
+        // Removing one makes room; it leaves the guide, its row stays.
+        assert!(e.remove_resource(GUILD, false, &[], scope.id).await.is_err());
+        assert!(e.remove_resource(OTHER_GUILD, true, &[], scope.id).await.is_err());
+        e.remove_resource(GUILD, true, &[], scope.id).await.unwrap();
+        assert!(e.remove_resource(GUILD, true, &[], scope.id).await.is_err());
+        assert!(e.resources_for(GUILD, Phase::Scope).await.unwrap().is_empty());
+        e.add_resource(GUILD, true, &[], Phase::Scope, "Again", None, Some("t"))
+            .await
+            .unwrap();
+    }
+
+    async fn welcome_once_per_server(w: World) {
+        let e = &w.engine;
+        assert!(e.first_use(GUILD, MENTEE).await.unwrap());
+        assert!(!e.first_use(GUILD, MENTEE).await.unwrap());
+        assert!(e.first_use(OTHER_GUILD, MENTEE).await.unwrap());
+        // A welcome that could not be shown comes next time.
+        e.welcome_not_shown(GUILD, MENTEE).await.unwrap();
+        assert!(e.first_use(GUILD, MENTEE).await.unwrap());
+        assert!(!e.first_use(GUILD, MENTEE).await.unwrap());
+        // Forgetting deletes the record: the bot would welcome them as new.
+        e.forget(GUILD, MENTEE).await.unwrap();
+        assert!(e.first_use(GUILD, MENTEE).await.unwrap());
+    }
+
+    async fn fit_check_and_ratings(w: World) {
+        let e = &w.engine;
+        let a = active(&w, MENTEE, MENTOR).await;
+        e.answer_fit(GUILD, a, MENTEE, Fit::No).await.unwrap();
+        e.answer_fit(GUILD, a, MENTOR, Fit::Yes).await.unwrap();
+        // Nobody else answers for a member, and the answers stay apart.
+        assert!(e.answer_fit(GUILD, a, STRANGER, Fit::Yes).await.is_err());
+        assert_eq!(
+            e.my_evaluation(GUILD, a, MENTEE).await.unwrap().unwrap().fit,
+            Some(Fit::No)
+        );
+        assert_eq!(
+            e.my_evaluation(GUILD, a, MENTOR).await.unwrap().unwrap().fit,
+            Some(Fit::Yes)
+        );
+        // Ratings wait for the end.
+        assert!(e.rate(GUILD, a, MENTEE, EvaluationAnswer::Value(4)).await.is_err());
+        let b = active(&w, PEER3, MENTOR).await;
+        let c = active(&w, PEER4, PEER3).await;
+        e.end(GUILD, a, MENTEE, EndReason::NotAFit).await.unwrap();
+        e.end(GUILD, b, MENTOR, EndReason::GoalsMet).await.unwrap();
+        e.end_by_bot(GUILD, c, EndReason::PlannedEnd).await.unwrap();
+        assert!(e.answer_fit(GUILD, a, MENTEE, Fit::Yes).await.is_err());
+        assert!(e.rate(GUILD, a, MENTEE, EvaluationAnswer::Value(6)).await.is_err());
+        assert!(e.rate(GUILD, a, STRANGER, EvaluationAnswer::Value(3)).await.is_err());
+        let answers = [(a, MENTEE, 2), (a, MENTOR, 3), (b, PEER3, 5), (b, MENTOR, 4)];
+        for (rel, who, v) in answers {
+            e.rate(GUILD, rel, who, EvaluationAnswer::Value(v)).await.unwrap();
+        }
+        e.rate(GUILD, a, MENTEE, EvaluationAnswer::Again(false)).await.unwrap();
+        // The fit answer stays beside the rating.
+        let mine = e.my_evaluation(GUILD, a, MENTEE).await.unwrap().unwrap();
+        assert_eq!(
+            (mine.fit, mine.value, mine.again),
+            (Some(Fit::No), Some(2), Some(false))
+        );
+        // Four ratings: nothing to show, not even to an admin.
+        assert_eq!(e.evaluation_stats(GUILD, true, &[]).await.unwrap(), None);
+        assert!(e.evaluation_stats(GUILD, false, &[]).await.is_err());
+        e.rate(GUILD, c, PEER4, EvaluationAnswer::Value(5)).await.unwrap();
+        e.rate(GUILD, c, PEER4, EvaluationAnswer::Again(true)).await.unwrap();
+        let s = e.evaluation_stats(GUILD, true, &[]).await.unwrap().unwrap();
+        assert_eq!(s.answers, 5);
+        assert_eq!(s.values, [0, 1, 1, 1, 2]);
+        assert_eq!(s.again, (1, 1));
+        assert_eq!((s.ended, s.ended_early), (3, 2));
+        assert_eq!(e.evaluation_stats(OTHER_GUILD, true, &[]).await.unwrap(), None);
+        // Their own answers are in their data, and forgetting them deletes them.
+        let data = e.my_data(GUILD, MENTEE).await.unwrap();
+        assert_eq!(data["my_evaluations"].as_array().unwrap().len(), 1);
+        e.forget(GUILD, MENTEE).await.unwrap();
+        assert!(e.my_evaluation(GUILD, a, MENTEE).await.unwrap().is_none());
+    }
+
+    async fn find_another_reopens_and_never_suggests_the_last_partner(w: World) {
+        let e = &w.engine;
+        for (who, name) in [(MENTEE, "Grace"), (MENTOR, "Ada"), (PEER3, "Linus")] {
+            e.set_profile(GUILD, who, &profile(name, "Europe/Berlin"))
+                .await
+                .unwrap();
+            e.set_suggestable(GUILD, who, true).await.unwrap();
+        }
+        e.create_offer(GUILD, MENTOR, &offer_input(3)).await.unwrap();
+        e.create_offer(GUILD, PEER3, &offer_input(3)).await.unwrap();
+        let request = e.create_request(GUILD, MENTEE, &request_input()).await.unwrap();
+        let rel = active(&w, MENTEE, MENTOR).await;
+        assert!(e.another_for(GUILD, rel, MENTEE).await.is_err(), "not ended yet");
+        w.clock.advance(Duration::days(1));
+        e.end(GUILD, rel, MENTOR, EndReason::NotAFit).await.unwrap();
+        assert!(e.another_for(GUILD, rel, STRANGER).await.is_err());
+        // Still open: re-opened with the new purpose.
+        let again = e.find_another(GUILD, rel, MENTEE, "Now: lead a team").await.unwrap();
+        let Reopened::Request(q) = &again else {
+            panic!("{again:?}")
+        };
+        assert_eq!(
+            (q.id, q.status, q.purpose.as_str()),
+            (request.id, ListingStatus::Open, "Now: lead a team")
+        );
+        // Closed (withdrawn): opened again.
+        e.withdraw_request(GUILD, MENTEE, request.id).await.unwrap();
+        e.find_another(GUILD, rel, MENTEE, "Lead a team").await.unwrap();
+        let stored = w.store.request(GUILD, request.id).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.status, stored.purpose.as_str()),
+            (ListingStatus::Open, "Lead a team")
+        );
+        assert!(e.find_another(GUILD, rel, MENTEE, " ").await.is_err());
+        let (_, list) = e.suggest(GUILD, MENTEE).await.unwrap();
+        let people: Vec<UserId> = list.iter().map(|s| s.user).collect();
+        assert_eq!(people, vec![PEER3], "the previous partner is never suggested again");
+        // The mentor's way back is their offer.
+        let Reopened::Offer(o) = e.find_another(GUILD, rel, MENTOR, "Mentor again").await.unwrap() else {
+            panic!("the mentor re-opens an offer")
+        };
+        assert_eq!(o.purpose, "Mentor again");
+    }
+
+    on_both_backends!(
+        resources_per_phase_within_the_limit,
+        welcome_once_per_server,
+        fit_check_and_ratings,
+        find_another_reopens_and_never_suggests_the_last_partner
+    );
+}

@@ -25,19 +25,31 @@ pub async fn suggest(ctx: Ctx<'_>) -> Result<(), BotError> {
     // on a big server, so the answer comes as a follow-up.
     ctx.defer_ephemeral().await?;
     let (target, list) = ctx.data().engine.suggest(g, me).await?;
+    let (text, rows) = suggestions_message(g, me, target, &list);
+    // The reasons quote what people typed (professions, answers): the reply mentions nobody.
+    ctx.send(limits::reply(text).components(rows)).await?;
+    Ok(())
+}
+
+/// The suggestions for `me`'s open request (or offer) with a button each, or why there are none.
+pub fn suggestions_message(
+    g: crate::domain::ids::GuildId,
+    me: UserId,
+    target: SuggestFor,
+    list: &[crate::engine::matching::Suggestion],
+) -> (String, Vec<CreateActionRow>) {
     let (who, what, label, action) = match target {
         SuggestFor::Request => ("mentors", "request", "Request", Action::SuggestRequest),
         SuggestFor::Offer => ("mentees", "offer", "Offer", Action::SuggestOffer),
     };
     if list.is_empty() {
-        return say(
-            ctx,
+        return (
             format!(
                 "Nobody can be suggested for your open {what} yet: no {who} who agreed to be suggested, with a free \
                  place, that you were not paired with before. Try again later."
             ),
-        )
-        .await;
+            Vec::new(),
+        );
     }
     let mut text = format!(
         "The {} best {who} for your open {what}, by how well you fit:\n",
@@ -66,10 +78,7 @@ pub async fn suggest(ctx: Ctx<'_>) -> Result<(), BotError> {
                 .style(ButtonStyle::Primary)
         })
         .collect();
-    // The reasons quote what people typed (professions, answers): the reply mentions nobody.
-    ctx.send(limits::reply(fit(&text, MESSAGE_MAX)).components(vec![CreateActionRow::Buttons(buttons)]))
-        .await?;
-    Ok(())
+    (fit(&text, MESSAGE_MAX), vec![CreateActionRow::Buttons(buttons)])
 }
 
 /// Program-wide matching (organisers).
@@ -188,7 +197,7 @@ pub async fn export(ctx: Ctx<'_>) -> Result<(), BotError> {
 }
 
 /// The organisers' proposal, with why, to everyone invited; the usual Accept / Decline buttons.
-async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> String) {
+pub(super) async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> String) {
     for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
         let template = format!(
             "The program's organisers propose a **{}** mentorship (#{}) for you as **{}**, with {}.\n**Why:** {}.\n\

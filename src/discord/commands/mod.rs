@@ -11,6 +11,8 @@ use super::limits;
 use super::reply::{BotError, Ctx};
 use crate::domain::ids::{GuildId, UserId};
 
+pub mod guide;
+pub mod hands;
 pub mod matching;
 pub mod mentor;
 pub mod mentorship;
@@ -76,6 +78,12 @@ pub async fn open_form(ctx: Ctx<'_>, modal: CreateModal) -> Result<(), BotError>
         .create_response(ctx.serenity_context(), CreateInteractionResponse::Modal(modal))
         .await?;
     ctx.has_sent_initial_response.store(true, Ordering::SeqCst);
+    if let Some(run) = poise::Context::Application(ctx)
+        .invocation_data::<super::Invocation>()
+        .await
+    {
+        run.form.store(true, Ordering::SeqCst);
+    }
     Ok(())
 }
 

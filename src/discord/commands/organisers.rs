@@ -3,6 +3,7 @@ use serenity::all::CreateAttachment;
 
 use super::{caller_rights, guild};
 use crate::discord::reply::{BotError, Ctx};
+use crate::domain::guide::{EvaluationStats, MIN_ANSWERS};
 use crate::engine::organisers::{HealthCounts, ProgramStats, WEEKS};
 
 /// The program at a glance: phases, check-ins per week, reflections, pairs at risk.
@@ -14,8 +15,11 @@ pub async fn stats(ctx: Ctx<'_>) -> Result<(), BotError> {
     // Reading every check-in of a big server and drawing may take longer than Discord waits.
     ctx.defer_ephemeral().await?;
     let stats = ctx.data().engine.program_stats(g, is_admin, &roles).await?;
+    let evaluation = ctx.data().engine.evaluation_stats(g, is_admin, &roles).await?;
     let weeks = stats.weeks.clone();
-    let mut reply = crate::discord::limits::reply(summary(&stats));
+    let text = format!("{}\n{}", summary(&stats), evaluation_line(evaluation.as_ref()));
+    let mut reply =
+        crate::discord::limits::reply(crate::discord::limits::fit(&text, crate::discord::limits::MESSAGE_MAX));
     match tokio::task::spawn_blocking(move || crate::charts::weekly_png(&weeks)).await {
         Ok(Ok(png)) => reply = reply.attachment(CreateAttachment::bytes(png, "program-stats.png")),
         // The numbers are in the text too: answer with them rather than not at all.
@@ -24,6 +28,39 @@ pub async fn stats(ctx: Ctx<'_>) -> Result<(), BotError> {
     }
     ctx.send(reply).await?;
     Ok(())
+}
+
+/// How members rated their mentorships, only with enough answers that nobody can be told apart.
+pub fn evaluation_line(e: Option<&EvaluationStats>) -> String {
+    let Some(e) = e else {
+        return format!(
+            "**Ratings:** shown once at least {MIN_ANSWERS} members have rated a mentorship (so no one's answer can \
+             be told apart)."
+        );
+    };
+    let dist: Vec<String> = e
+        .values
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{}★ {n}", i + 1))
+        .collect();
+    let early = if e.ended == 0 {
+        "no mentorship has ended".to_string()
+    } else {
+        format!(
+            "{} of {} ended mentorships ({:.0}%) ended before their planned end",
+            e.ended_early,
+            e.ended,
+            100.0 * e.ended_early as f64 / e.ended as f64
+        )
+    };
+    format!(
+        "**Ratings** ({} answers, how valuable the mentorship was): {}. Would join again: {} yes, {} no. {early}.",
+        e.answers,
+        dist.join(", "),
+        e.again.0,
+        e.again.1
+    )
 }
 
 pub fn health_line(h: &HealthCounts) -> String {

@@ -16,8 +16,12 @@ use crate::engine::ProgramSetup;
         "super::matching::match_",
         "super::matching::export",
         "super::organisers::stats",
+        "super::hands::mentorship_",
+        "super::hands::pair",
+        "super::hands::unplace",
         "super::questions::question",
-        "super::questions::levels"
+        "super::questions::levels",
+        "super::guide::resources"
     )
 )]
 pub async fn program(_ctx: Ctx<'_>) -> Result<(), BotError> {
@@ -120,9 +124,20 @@ pub async fn setup(
             s.limits.agreement_versions_per_day(),
             weights.join(", "),
             digest_text(&s)
-        ),
+        ) + &coordinator_hint(&s),
     )
     .await
+}
+
+/// Discord shows `/program` only to people with Manage Server until an admin allows the role.
+fn coordinator_hint(s: &crate::domain::program::ProgramSettings) -> String {
+    match s.coordinator_role {
+        Some(role) => format!(
+            "\nFor <@&{role}> to see and use /program, allow it in Discord: Server Settings > Integrations > this bot \
+             > Manage > Add Roles or Members > the role > Save Changes (the README has every step)."
+        ),
+        None => String::new(),
+    }
 }
 
 fn digest_text(s: &crate::domain::program::ProgramSettings) -> String {
