@@ -8,7 +8,7 @@
 //! cargo run --example faults                 # full size
 //! cargo run --example faults -- 50 10        # people, kills
 //! ```
-#[allow(dead_code, unused_macros, unused_imports)]
+#[allow(unused_macros, unused_imports)]
 #[path = "../tests/common/mod.rs"]
 mod common;
 

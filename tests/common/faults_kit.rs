@@ -64,7 +64,7 @@ fn due_at() -> DateTime<Utc> {
 async fn populate(w: &World, fake: &FakeDiscord, size: Size) -> BTreeMap<u64, Vec<RelationshipId>> {
     let people: Vec<u64> = (0..size.people).map(|i| FIRST_PERSON + i).collect();
     for id in &people {
-        fake.add_member(GUILD.0, FakeUser::new(*id, &format!("member{}", id - FIRST_PERSON)));
+        fake.add_member(GUILD.0, FakeUser::new(*id, format!("member{}", id - FIRST_PERSON)));
         w.add_member(GUILD, UserId(*id)).await;
         let channel = fake.open_dm(*id);
         w.store.set_dm_channel(UserId(*id), channel).await.unwrap();

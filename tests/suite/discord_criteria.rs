@@ -653,7 +653,6 @@ mod guide {
     use crate::common::discord::{channel, cmd, Harness, WAIT};
     use crate::common::fixtures::*;
     use crate::common::World;
-    use crate::on_both_backends;
 
     const WELCOME: &str = "Welcome to the mentorship program";
 

@@ -246,7 +246,6 @@ mod guide {
 
     use crate::common::fixtures::*;
     use crate::common::World;
-    use crate::on_both_backends;
 
     async fn active(w: &World, mentee: UserId, mentor: UserId) -> RelationshipId {
         let e = &w.engine;
