@@ -214,6 +214,18 @@ pub fn seed() -> u64 {
 
 // ----- the bot in a process of its own -------------------------------------------------------
 
+/// A clock that starts where the test says and runs with the wall clock.
+struct RunningClock {
+    start: DateTime<Utc>,
+    since: Instant,
+}
+
+impl mentorbot::clock::Clock for RunningClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.start + chrono::Duration::from_std(self.since.elapsed()).unwrap_or_default()
+    }
+}
+
 fn settings_timeout(v: &serde_json::Value, key: &str) -> u64 {
     v[key].as_u64().unwrap_or(30)
 }
@@ -239,7 +251,12 @@ pub async fn run_child() {
         .await
         .unwrap();
     let now: DateTime<Utc> = s("now").parse().unwrap();
-    let clock = Arc::new(mentorbot::clock::ManualClock::new(now));
+    // The test sets where the bot's clock starts; from there it runs with the wall clock, as a
+    // real one does (a retry's backoff falls due).
+    let clock = Arc::new(RunningClock {
+        start: now,
+        since: Instant::now(),
+    });
     let mut settings = mentorbot::config::Settings::defaults();
     settings.discord.token = mentorbot::config::Secret::new(s("token"));
     settings.discord.rate_share_lease_ms = 2000;
@@ -342,7 +359,7 @@ async fn burst_world(w: &World, size: Size) -> (FakeDiscord, FakeConfig, BTreeMa
 }
 
 /// Waits (on the real clock, for real processes) until every job due by `now` is done and
-/// every message arrived, or fails after two minutes.
+/// every message arrived (a retry's backoff included), or fails after a few minutes.
 async fn finish(
     w: &World,
     fake: &FakeDiscord,
@@ -350,7 +367,7 @@ async fn finish(
     now: DateTime<Utc>,
     seed: u64,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(120 + expected.len() as u64 / 2);
+    let deadline = Instant::now() + Duration::from_secs(180 + expected.len() as u64 / 2);
     while jobs_left(w, now).await > 0 || count(fake, expected).lost > 0 {
         assert!(
             Instant::now() < deadline,
