@@ -65,6 +65,10 @@ pub struct DiscordSettings {
     pub dev_guild_id: u64,
     /// Requests per second the bot allows itself towards Discord in all (Discord's global limit).
     pub global_rate_limit: u32,
+    /// How long a process's claim to its share of the global limit lasts without renewal
+    /// (renewed every third of it); a process that dies gives its share back after it.
+    #[serde(default = "default_rate_share_lease_ms")]
+    pub rate_share_lease_ms: u64,
     /// The shards this process runs, e.g. "0-3" (see [`DiscordSettings::shard_plan`]).
     #[serde(default, deserialize_with = "text_or_number")]
     pub shards: String,
@@ -95,6 +99,16 @@ impl DiscordSettings {
             .timeout(std::time::Duration::from_secs(self.request_timeout_seconds))
             .build()
             .expect("a TLS backend is compiled in")
+    }
+}
+
+fn default_rate_share_lease_ms() -> u64 {
+    15_000
+}
+
+impl DiscordSettings {
+    pub fn rate_share_lease(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.rate_share_lease_ms.max(300))
     }
 }
 

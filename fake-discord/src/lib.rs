@@ -29,6 +29,7 @@
 //! * Every answer of the stand-in is validated against the response schema too (violations of
 //!   kind [`ViolationKind::InvalidResponse`]).
 
+pub mod faults;
 mod gateway;
 mod mentions;
 pub mod model;
@@ -51,6 +52,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
+pub use faults::{FaultStats, Faults};
 pub use model::{
     custom_ids, permissions, ChannelKind, FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser, GatewayStats,
     InteractionResponse, MessageSource, Pinged, RecordedRequest, SentAttachment, SentMessage, SpecViolation,
@@ -494,7 +496,17 @@ impl FakeDiscord {
         });
     }
 
-    /// Number of 429 answers given so far (global ones included).
+    /// Turns faults on (or off, with `Faults::default()`) for the requests from now on.
+    pub fn set_faults(&self, faults: Faults) {
+        self.shared.state.lock().unwrap().faults.faults = faults;
+    }
+
+    /// What the faults did so far.
+    pub fn fault_stats(&self) -> FaultStats {
+        self.shared.state.lock().unwrap().faults.stats.clone()
+    }
+
+    /// Number of 429 answers given so far (global ones and injected ones included).
     pub fn rate_limited_count(&self) -> u64 {
         self.shared.state.lock().unwrap().limiter.count_429
     }

@@ -210,6 +210,14 @@ pub(crate) async fn handle(AxState(shared): AxState<Arc<Shared>>, req: Request) 
         .unwrap_or(&full_path)
         .to_string();
     let under_api = full_path.starts_with("/api/v10/");
+    let (fate, delay) = {
+        let mut st = shared.state.lock().unwrap();
+        (st.faults.decide(&path), st.faults.faults.delay)
+    };
+    if fate == crate::faults::Fate::HangBefore {
+        // Held for ever: the client gives up (or waits for ever) and the request never happened.
+        std::future::pending::<()>().await;
+    }
     let parsed = parse_body(&headers, bytes).await;
     let file_names: Vec<String> = parsed.files.iter().map(|f| f.filename.clone()).collect();
     let mut recorded_headers = Vec::new();
@@ -349,6 +357,24 @@ pub(crate) async fn handle(AxState(shared): AxState<Arc<Shared>>, req: Request) 
                 st.fail_rules.retain(|r| r.remaining > 0);
                 if let Some(status) = fail {
                     (Answer::error(status, 0, &format!("{status}: injected failure")), vec![])
+                } else if fate == crate::faults::Fate::Storm {
+                    st.limiter.count_429 += 1;
+                    let retry = crate::faults::STORM_RETRY_AFTER;
+                    let mut headers: Vec<(String, String)> = rl_headers
+                        .into_iter()
+                        .filter(|(k, _)| k != "X-RateLimit-Remaining" && k != "X-RateLimit-Reset-After")
+                        .collect();
+                    headers.push(("X-RateLimit-Remaining".into(), "0".into()));
+                    headers.push(("Retry-After".into(), format!("{retry:.3}")));
+                    headers.push(("X-RateLimit-Reset-After".into(), format!("{retry:.3}")));
+                    headers.push(("X-RateLimit-Scope".into(), "shared".into()));
+                    (
+                        Answer::status(
+                            429,
+                            json!({"message": "You are being rate limited.", "retry_after": retry, "global": false, "code": 0}),
+                        ),
+                        headers,
+                    )
                 } else if !auth_ok {
                     (Answer::error(401, 0, "401: Unauthorized"), rl_headers)
                 } else if !under_api {
@@ -424,6 +450,13 @@ pub(crate) async fn handle(AxState(shared): AxState<Arc<Shared>>, req: Request) 
         st.violations.extend(violations);
     }
     shared.bump();
+    if fate == crate::faults::Fate::HangAfter {
+        // Discord did the work; its answer never comes back.
+        std::future::pending::<()>().await;
+    }
+    if let Some(d) = delay.filter(|_| !faults_exempt(&path)) {
+        tokio::time::sleep(d).await;
+    }
 
     let mut resp = match &answer.body {
         Some(b) => {
@@ -441,6 +474,11 @@ pub(crate) async fn handle(AxState(shared): AxState<Arc<Shared>>, req: Request) 
         }
     }
     resp
+}
+
+/// Interaction answers and webhooks are not slowed: faults apply to what the global limit binds.
+fn faults_exempt(path: &str) -> bool {
+    path.starts_with("/interactions/") || path.starts_with("/webhooks/")
 }
 
 /// The values of the major parameters that split rate-limit buckets.

@@ -141,6 +141,7 @@ pub(crate) struct State {
     pub requests: Vec<RecordedRequest>,
     pub violations: Vec<SpecViolation>,
     pub fail_rules: Vec<FailRule>,
+    pub faults: crate::faults::FaultState,
     pub limiter: RateLimiter,
     pub gw: GwState,
     pub next_id: u64,
@@ -174,6 +175,7 @@ impl State {
             requests: Vec::new(),
             violations: Vec::new(),
             fail_rules: Vec::new(),
+            faults: crate::faults::FaultState::default(),
             limiter,
             gw: GwState::default(),
             // Snowflakes of 2024 and later are larger than this.

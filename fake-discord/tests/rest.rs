@@ -744,3 +744,116 @@ async fn a_dm_channel_opened_before_is_the_one_discord_answers_and_costs_no_requ
     assert_eq!(id_of(opened.json()), dm);
     fake.assert_no_violations();
 }
+
+/// One POST of a message to the text channel, given up after `timeout`: the status, or `None`
+/// when no answer came in time.
+async fn post_within(fake: &fake_discord::FakeDiscord, n: u32, timeout: Duration) -> Option<u16> {
+    let r = fake
+        .http_client()
+        .post(format!("https://discord.com/api/v10/channels/{TEXT}/messages"))
+        .header("Authorization", format!("Bot {}", fake.bot_token()))
+        .json(&json!({"content": format!("message {n}")}))
+        .timeout(timeout)
+        .send()
+        .await;
+    match r {
+        Ok(r) => Some(r.status().as_u16()),
+        Err(e) if e.is_timeout() => None,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[tokio::test]
+async fn faults_hold_requests_answer_late_and_storm_429s() {
+    use fake_discord::Faults;
+    let fake = setup(FakeConfig::default()).await;
+    let api = Api::new(&fake);
+    let wait = Duration::from_millis(1500);
+
+    // Held after handling: Discord made the message, the answer never came.
+    fake.set_faults(Faults {
+        hang_every: Some(2),
+        hang_after_handling: true,
+        ..Faults::default()
+    });
+    let (a, b, c, d) = tokio::join!(
+        post_within(&fake, 1, wait),
+        async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            post_within(&fake, 2, wait).await
+        },
+        async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            post_within(&fake, 3, wait).await
+        },
+        async {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            post_within(&fake, 4, wait).await
+        },
+    );
+    // Which two are held depends on the order they arrive in: every second one is.
+    let answers = [a, b, c, d];
+    assert_eq!(answers.iter().filter(|r| **r == Some(200)).count(), 2, "{answers:?}");
+    assert_eq!(answers.iter().filter(|r| r.is_none()).count(), 2, "{answers:?}");
+    assert_eq!(fake.messages_in(TEXT).len(), 4, "the held ones were handled");
+
+    // Held before handling: the request never happened.
+    fake.set_faults(Faults {
+        hang_every: Some(2),
+        ..Faults::default()
+    });
+    assert_eq!(post_within(&fake, 5, wait).await, Some(200));
+    assert_eq!(post_within(&fake, 6, wait).await, None);
+    let contents: Vec<String> = fake.messages_in(TEXT).iter().map(|m| m.content.clone()).collect();
+    assert_eq!(contents.len(), 5, "{contents:?}");
+    assert!(!contents.contains(&"message 6".to_string()));
+    assert_eq!(fake.fault_stats().hung, 3);
+
+    // Slow: every answer after the delay.
+    fake.set_faults(Faults {
+        delay: Some(Duration::from_millis(400)),
+        ..Faults::default()
+    });
+    let started = std::time::Instant::now();
+    assert_eq!(api.call("GET", "/users/@me", None).await.status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert_eq!(fake.fault_stats().delayed, 1);
+
+    // A 429 storm: one request in five, a short non-global wait, counted with the other 429s.
+    fake.set_faults(Faults {
+        storm_every: Some(5),
+        ..Faults::default()
+    });
+    let before = fake.rate_limited_count();
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        let r = api.call("GET", &format!("/guilds/{GUILD}"), None).await;
+        if r.status == 429 {
+            let body = r.json();
+            assert_eq!(body["global"], false);
+            assert!(body["retry_after"].as_f64().unwrap() > 0.0);
+            assert!(r.headers.get("retry-after").is_some());
+        }
+        statuses.push(r.status);
+    }
+    let limited: Vec<usize> = (0..10).filter(|i| statuses[*i] == 429).collect();
+    assert_eq!(limited.len(), 2, "{statuses:?}");
+    assert_eq!(fake.fault_stats().stormed, 2);
+    assert_eq!(fake.rate_limited_count() - before, 2);
+    assert_eq!(fake.global_rate_limited_count(), 0);
+
+    // serenity's client waits out an injected 429 and gets its answer.
+    let http = serenity::http::HttpBuilder::new(fake.bot_token())
+        .client(fake.http_client())
+        .build();
+    for _ in 0..5 {
+        http.get_current_user().await.expect("answered after the storm's 429");
+    }
+    assert_eq!(fake.fault_stats().stormed, 3);
+
+    // Off again.
+    fake.set_faults(Faults::default());
+    assert_eq!(api.call("GET", "/users/@me", None).await.status, 200);
+    assert_eq!(fake.fault_stats().stormed, 3);
+    fake.assert_no_violations();
+}

@@ -105,14 +105,18 @@ impl Bot {
         let Some(channel) = settings.channel else { return };
         let http = self.notifier.http();
         let name = format!("mentorship-{}", rel.id);
-        let thread = ChannelId::new(channel)
-            .create_thread(
-                http,
-                CreateThread::new(name)
-                    .kind(ChannelType::PrivateThread)
-                    .invitable(false)
-                    // The longest Discord allows: a quiet pair's thread archives as late as can be.
-                    .auto_archive_duration(AutoArchiveDuration::OneWeek),
+        let thread = self
+            .notifier
+            .paced_other(
+                &format!("/channels/{channel}/threads"),
+                ChannelId::new(channel).create_thread(
+                    http,
+                    CreateThread::new(name)
+                        .kind(ChannelType::PrivateThread)
+                        .invitable(false)
+                        // The longest Discord allows: a quiet pair's thread archives as late as can be.
+                        .auto_archive_duration(AutoArchiveDuration::OneWeek),
+                ),
             )
             .await;
         let thread = match thread {
@@ -167,10 +171,18 @@ impl Bot {
     pub async fn add_thread_member(&self, thread: u64, user: UserId, fresh: bool) -> Result<(), serenity::Error> {
         let http = self.notifier.http();
         let thread = ChannelId::new(thread);
+        let key = format!("/channels/{thread}");
         if !fresh {
-            thread.edit_thread(http, EditThread::new().archived(false)).await?;
+            self.notifier
+                .paced_other(&key, thread.edit_thread(http, EditThread::new().archived(false)))
+                .await?;
         }
-        thread.add_thread_member(http, SUserId::new(user.0)).await
+        self.notifier
+            .paced_other(
+                &format!("{key}/thread-members"),
+                thread.add_thread_member(http, SUserId::new(user.0)),
+            )
+            .await
     }
 
     /// A new version of the agreement goes to every member with a Confirm button.

@@ -34,6 +34,7 @@ pub mod pages;
 pub mod render;
 pub mod reply;
 pub mod schedule;
+pub mod share;
 
 use bot::Bot;
 use reply::{BotError, Data};
@@ -82,6 +83,8 @@ pub struct BotHandle {
     owner: String,
     job_store: Arc<dyn JobStore>,
     clock: Arc<dyn Clock>,
+    /// This process's share of the global rate limit, and the task renewing it.
+    share: (Arc<share::RateShare>, JoinHandle<()>),
 }
 
 impl BotHandle {
@@ -107,6 +110,8 @@ impl BotHandle {
     /// Stops at once, as a crash would: jobs in flight keep their leases and nothing is given
     /// back (tests).
     pub async fn kill(self) {
+        // A dead process renews nothing: its share comes back to the others when its lease ends.
+        self.share.1.abort();
         let task = self.worker_task.lock().expect("not poisoned").take();
         if let Some(t) = task {
             t.abort();
@@ -129,6 +134,7 @@ impl BotHandle {
     /// runs again). True when everything stopped in time.
     pub async fn shutdown_within(mut self, grace: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + grace;
+        self.share.1.abort();
         let jobs_deadline = deadline - grace.min(Duration::from_secs(2));
         let mut in_time = true;
         let _ = self.stop_worker.send(true);
@@ -159,6 +165,7 @@ impl BotHandle {
         if let Some(http) = self.http.take() {
             in_time &= tokio::time::timeout_at(deadline, http.stop()).await.is_ok();
         }
+        in_time &= tokio::time::timeout_at(deadline, self.share.0.leave()).await.is_ok();
         in_time
     }
 
@@ -175,6 +182,7 @@ impl BotHandle {
 
     /// Stops taking jobs, gives back the ones held, then closes the gateway.
     pub async fn shutdown(self) {
+        self.share.1.abort();
         let _ = self.stop_worker.send(true);
         let task = self.worker_task.lock().expect("not poisoned").take();
         if let Some(t) = task {
@@ -185,6 +193,7 @@ impl BotHandle {
         if let Some(http) = self.http {
             http.stop().await;
         }
+        self.share.0.leave().await;
     }
 
     /// Waits until the client stops (production).
@@ -330,6 +339,21 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
         .http_client
         .unwrap_or_else(|| app.settings.discord.http_client());
     let http = HttpBuilder::new(&token).client(client).build();
+    let owner = default_owner();
+    // One pacer for every request the bot sends (but interaction answers, which Discord's
+    // global limit leaves out), whatever task sends it, at this process's share of the limit.
+    let pacer = Arc::new(pacer::Pacer::new(pacer::Limit::per_second(
+        app.settings.discord.global_rate_limit,
+    )));
+    let share = Arc::new(share::RateShare {
+        store: app.store.clone(),
+        pacer: pacer.clone(),
+        owner: owner.clone(),
+        total: app.settings.discord.global_rate_limit,
+        lease: app.settings.discord.rate_share_lease(),
+    });
+    let share_task = share.clone().start();
+    pacer.acquire("/users/@me", None).await;
     // A token Discord refuses would otherwise surface only at the gateway, or never: without a
     // gateway address serenity retries a default one for ever.
     if let Err(e) = http.get_current_user().await {
@@ -339,10 +363,6 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
         });
     }
     let engine = app.engine.clone();
-    // One pacer for every request the notifier sends, whatever task sends it.
-    let pacer = Arc::new(pacer::Pacer::new(pacer::Limit::per_second(
-        app.settings.discord.global_rate_limit,
-    )));
     let pacer_for_setup = pacer.clone();
     let dev_guild = app.settings.discord.dev_guild_id;
     let cell: Arc<OnceCell<Arc<Bot>>> = Arc::new(OnceCell::new());
@@ -351,7 +371,6 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
     let job_poll = options.job_poll;
     let job_store: Arc<dyn JobStore> = app.store.clone();
     let clock = app.clock.clone();
-    let owner = default_owner();
     let job_settings = app.settings.jobs.clone();
     let (owner_setup, metrics_setup) = (owner.clone(), metrics.clone());
     let worker_cell: Arc<OnceCell<Arc<Worker>>> = Arc::new(OnceCell::new());
@@ -391,6 +410,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
                 info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+                pacer_for_setup.acquire("/applications/commands", None).await;
                 if dev_guild != 0 {
                     poise::builtins::register_in_guild(
                         ctx,
@@ -505,6 +525,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
         owner,
         job_store: app.store.clone(),
         clock: app.clock.clone(),
+        share: (share, share_task),
     })
 }
 
@@ -514,11 +535,28 @@ pub fn job_worker(app: &App, http_client: Option<reqwest::Client>, owner: String
     let token = app.settings.require_token()?.expose().to_string();
     let client = http_client.unwrap_or_else(|| app.settings.discord.http_client());
     let mut http = HttpBuilder::new(&token).client(client).build();
+    let pacer = Arc::new(pacer::Pacer::new(pacer::Limit::per_second(
+        app.settings.discord.global_rate_limit,
+    )));
     if let Some(limiter) = &mut http.ratelimiter {
-        let metrics = app.metrics.clone();
-        limiter.set_ratelimit_callback(Box::new(move |info| metrics.rate_limit_wait(info.timeout)));
+        let (metrics, pacer) = (app.metrics.clone(), pacer.clone());
+        limiter.set_ratelimit_callback(Box::new(move |info| {
+            metrics.rate_limit_wait(info.timeout);
+            notify::pause_for(&pacer, &info);
+        }));
     }
-    let notifier = notify::Notifier::new(Arc::new(http), app.engine.clone()).with_metrics(app.metrics.clone());
+    // This process takes its share of the bot's global limit too; the renewal lives as long as
+    // the runtime.
+    Arc::new(share::RateShare {
+        store: app.store.clone(),
+        pacer: pacer.clone(),
+        owner: owner.clone(),
+        total: app.settings.discord.global_rate_limit,
+        lease: app.settings.discord.rate_share_lease(),
+    })
+    .start();
+    let notifier =
+        notify::Notifier::with_pacer(Arc::new(http), app.engine.clone(), pacer).with_metrics(app.metrics.clone());
     let bot = Arc::new(Bot::new(app.engine.clone(), notifier));
     let job_store: Arc<dyn JobStore> = app.store.clone();
     Ok(Worker::new(

@@ -166,6 +166,18 @@ impl Notifier {
         result
     }
 
+    /// Sends a request that only Discord's global limit (and its own bucket, learned from 429s)
+    /// holds: thread creation, guild reads.
+    pub async fn paced_other<T, Fut>(&self, key: &str, send: Fut) -> Result<T, serenity::Error>
+    where
+        Fut: std::future::Future<Output = Result<T, serenity::Error>>,
+    {
+        let slot = self.pacer.acquire(key, None).await;
+        let result = send.await;
+        self.pacer.complete(key, slot, tokio::time::Instant::now());
+        result
+    }
+
     fn learn(&self, key: &str, route: &Route<'_>) {
         let Some(limiter) = &self.http.ratelimiter else { return };
         let routes = limiter.routes();
@@ -428,7 +440,7 @@ fn bucket_key(route: &Route<'_>) -> String {
     route.path().into_owned()
 }
 
-fn pause_for(pacer: &Pacer, info: &RatelimitInfo) {
+pub fn pause_for(pacer: &Pacer, info: &RatelimitInfo) {
     let until = tokio::time::Instant::now() + info.timeout;
     if info.global {
         pacer.pause(None, until);

@@ -134,6 +134,8 @@ struct State {
     buckets: HashMap<String, Window>,
     /// Forget idle buckets when there are this many.
     prune_at: usize,
+    /// Nothing goes before then (the process's share of the global limit is not settled yet).
+    hold_until: Option<Instant>,
 }
 
 /// What a sender gets when it asks for a slot.
@@ -162,6 +164,7 @@ impl Pacer {
                 global: Window::new(Some(global), true),
                 buckets: HashMap::new(),
                 prune_at: PRUNE_AT,
+                hold_until: None,
             }),
             changed: Notify::new(),
         }
@@ -172,14 +175,37 @@ impl Pacer {
         st.global.limit.expect("the global limit is always set")
     }
 
+    /// Changes the global limit (this process's share of the bot's, see `discord::share`).
+    pub fn set_global_limit(&self, limit: Limit) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let changed = st.global.limit != Some(limit);
+        st.global.limit = Some(limit);
+        drop(st);
+        if changed {
+            self.changed.notify_waiters();
+        }
+    }
+
+    /// Nothing is sent before `until` (`None`: the hold ends now).
+    pub fn hold(&self, until: Option<Instant>) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.hold_until = until;
+        drop(st);
+        self.changed.notify_waiters();
+    }
+
     /// Takes a slot in `bucket` (whose limit is `default` until Discord tells another) and in
     /// the global limit, if the bucket has room at `now`.
     pub fn reserve(&self, bucket: &str, default: Option<Limit>, now: Instant) -> Reservation {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hold) = st.hold_until.filter(|h| *h > now) {
+            return Reservation::Retry(hold);
+        }
         let State {
             global,
             buckets,
             prune_at,
+            ..
         } = &mut *st;
         if buckets.len() >= *prune_at && !buckets.contains_key(bucket) {
             buckets.retain(|_, w| !w.idle(now));
@@ -485,6 +511,24 @@ mod tests {
         let st = p.state.lock().unwrap();
         assert_eq!(st.buckets.len(), 2);
         assert!(st.buckets.contains_key(BUSY));
+    }
+
+    #[test]
+    fn a_smaller_share_of_the_global_limit_and_a_hold_apply_at_once() {
+        let p = Pacer::new(Limit::per_second(50));
+        let t0 = Instant::now();
+        p.hold(Some(t0 + Duration::from_millis(500)));
+        assert_eq!(
+            p.reserve(CHANNEL, None, t0),
+            Reservation::Retry(t0 + Duration::from_millis(500))
+        );
+        p.hold(None);
+        p.set_global_limit(Limit::per_second(25));
+        assert_eq!(p.global_limit(), Limit::per_second(25));
+        let senders: Vec<String> = (0..100).map(|i| format!("/channels/{i}/messages")).collect();
+        let senders: Vec<_> = senders.iter().map(|b| (b.as_str(), None, t0)).collect();
+        let slots = simulate(&p, &senders);
+        assert_eq!(most_in_any_window(&slots, Duration::from_secs(1)), 25);
     }
 
     #[test]

@@ -342,8 +342,10 @@ impl ScheduleJobs {
             Organisers::Owner => match self
                 .bot
                 .notifier
-                .http()
-                .get_guild(serenity::all::GuildId::new(guild.0))
+                .paced_other(
+                    &format!("/guilds/{}", guild.0),
+                    self.bot.notifier.http().get_guild(serenity::all::GuildId::new(guild.0)),
+                )
                 .await
             {
                 Ok(g) => vec![UserId(g.owner_id.get())],

@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod organisers;
 pub mod postgres;
 pub mod privacy;
+pub mod processes;
 mod rows;
 pub mod sqlite;
 
@@ -92,6 +93,7 @@ pub trait Store:
     + criteria::CriteriaStore
     + guide::GuideStore
     + organisers::OrganiserLogStore
+    + processes::ProcessStore
     + Send
     + Sync
     + 'static

@@ -70,3 +70,12 @@ include!("privacy_sql.rs");
 include!("criteria_sql.rs");
 include!("guide_sql.rs");
 include!("organisers_sql.rs");
+
+// The database's clock in UTC milliseconds: the processes' leases are kept on it, not on theirs.
+macro_rules! processes_now_ms {
+    () => {
+        "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+    };
+}
+
+include!("processes_sql.rs");

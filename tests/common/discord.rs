@@ -91,6 +91,8 @@ impl Harness {
     pub fn settings(fake: &FakeDiscord) -> Settings {
         let mut settings = Settings::defaults();
         settings.discord.token = Secret::new(fake.bot_token());
+        // A process that crashed gives its share of the global limit back within seconds.
+        settings.discord.rate_share_lease_ms = 3000;
         // Leases run on the database's clock: a crashed holder's jobs come back in seconds.
         settings.jobs.lease_seconds = LEASE_SECONDS;
         settings

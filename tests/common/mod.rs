@@ -28,6 +28,8 @@ pub struct World {
     pub pg_options: Option<PgConnectOptions>,
     /// SQLite only: the database's URL (to look at every table directly).
     pub sqlite_url: Option<String>,
+    /// PostgreSQL only: the server's URL and the test's schema (for another process).
+    pub pg_schema: Option<(String, String)>,
     _cleanup: Cleanup,
 }
 
@@ -62,14 +64,21 @@ pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
 }
 
-/// The PostgreSQL server the tests use. Unreachable is a failure, not a skip, unless the run
-/// says `MENTORBOT_TEST_POSTGRES=skip` explicitly.
+/// The PostgreSQL server the tests use: `MENTORBOT_TEST_POSTGRES_URL` (default [`DEFAULT_PG`])
+/// when it answers, else a private server the run starts (see [`pg_server`]); `None` skips the
+/// test, with a banner, when neither is possible or the run says `MENTORBOT_TEST_POSTGRES=skip`
+/// (a failure instead under `MENTORBOT_TEST_POSTGRES_REQUIRED=1`).
 pub fn pg_url() -> Option<String> {
     if std::env::var("MENTORBOT_TEST_POSTGRES").as_deref() == Ok("skip") {
+        assert!(
+            !pg_server::required(),
+            "MENTORBOT_TEST_POSTGRES=skip and MENTORBOT_TEST_POSTGRES_REQUIRED=1 contradict each other"
+        );
         eprintln!("SKIPPED: PostgreSQL tests disabled by MENTORBOT_TEST_POSTGRES=skip");
         return None;
     }
-    Some(std::env::var("MENTORBOT_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_PG.to_string()))
+    let configured = std::env::var("MENTORBOT_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_PG.to_string());
+    pg_server::suite_url(&configured)
 }
 
 fn unique_name(prefix: &str) -> String {
@@ -85,12 +94,9 @@ fn unique_name(prefix: &str) -> String {
 /// Makes a fresh schema and returns connect options whose connections use it.
 pub async fn fresh_pg_schema(url: &str) -> (PgConnectOptions, String) {
     let schema = unique_name("t");
-    let mut conn = sqlx::PgConnection::connect(url).await.unwrap_or_else(|e| {
-        panic!(
-            "PostgreSQL is needed at {url} for these tests ({e}). Start it, point MENTORBOT_TEST_POSTGRES_URL \
-             at another server, or set MENTORBOT_TEST_POSTGRES=skip to skip them knowingly."
-        )
-    });
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL answered at {url} a moment ago but not now ({e})"));
     let sql = format!("CREATE SCHEMA {schema}");
     sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
     let options = PgConnectOptions::from_str(url)
@@ -131,13 +137,25 @@ impl World {
     }
 
     pub async fn postgres() -> Option<World> {
-        let url = pg_url()?;
+        Some(Self::postgres_at(pg_url()?).await)
+    }
+
+    /// A world on a fresh schema of the server at `url` (a private server of the test's own).
+    pub async fn postgres_at(url: String) -> World {
         let (options, schema) = fresh_pg_schema(&url).await;
         let store = PgStore::connect_with(options.clone(), 4).await.unwrap();
         store.migrate().await.unwrap();
-        let w = Self::around(Arc::new(store), Some(options), Cleanup::Schema { url, schema });
+        let mut w = Self::around(
+            Arc::new(store),
+            Some(options),
+            Cleanup::Schema {
+                url: url.clone(),
+                schema: schema.clone(),
+            },
+        );
+        w.pg_schema = Some((url, schema));
         w.add_fixture_members().await;
-        Some(w)
+        w
     }
 
     fn around<S: Store + JobStore>(store: Arc<S>, pg_options: Option<PgConnectOptions>, cleanup: Cleanup) -> World {
@@ -152,6 +170,7 @@ impl World {
             clock,
             pg_options,
             sqlite_url: None,
+            pg_schema: None,
             _cleanup: cleanup,
         }
     }
@@ -237,7 +256,9 @@ macro_rules! on_both_backends {
 }
 
 pub mod discord;
+pub mod faults_kit;
 pub mod organisers;
+pub mod pg_server;
 
 pub mod fixtures {
     use mentorbot::domain::agreement::AgreementInput;

@@ -617,6 +617,70 @@ async fn two_processes_on_one_postgres_send_each_reminder_once() {
     h.shutdown().await;
 }
 
+/// Discord's global limit is the bot's, not each process's: three processes on one PostgreSQL
+/// (the bot and two job workers) each take a share of it through the database, and the
+/// stand-in, which answers a global 429 past its limit as Discord does, never has to.
+#[tokio::test]
+async fn processes_share_the_global_limit_through_the_database() {
+    let Some(w) = World::postgres().await else { return };
+    // A low limit, so that two processes at the full limit each would break it at once.
+    let config = fake_discord::FakeConfig {
+        global_limit: fake_discord::Limit::new(6, std::time::Duration::from_secs(1)),
+        ..common::discord::config()
+    };
+    let h = Harness::start_with(w, config).await;
+    assert_eq!(h.app.settings.discord.global_rate_limit, 6);
+    let e = h.world.engine.clone();
+    let people = [MENTOR, MENTEE, PEER3, PEER4, STRANGER];
+    let mut pairs = 0;
+    for (i, mentor) in people.iter().enumerate() {
+        for mentee in people.iter().skip(i + 1) {
+            let rel = e
+                .propose_direct(GUILD, *mentee, *mentor, Kind::Classic, Direction::Request, "Rust")
+                .await
+                .unwrap();
+            e.accept(GUILD, rel.id, *mentor).await.unwrap();
+            let (rel, v) = e.propose_agreement(GUILD, rel.id, *mentor, &agreement()).await.unwrap();
+            e.confirm_agreement(GUILD, rel.id, *mentee, v).await.unwrap();
+            pairs += 1;
+        }
+    }
+    let before = h.fake.requests().len();
+    h.world.clock.set(utc(2026, 3, 3, 17, 30) - Duration::hours(24));
+    let options = h.world.pg_options.clone().expect("postgres");
+    let other = mentorbot::store::postgres::PgStore::connect_with(options, 4)
+        .await
+        .unwrap();
+    let mut settings = Harness::settings(&h.fake);
+    settings.discord.global_rate_limit = 6;
+    let other_app = mentorbot::app::App::with_store(settings, std::sync::Arc::new(other), h.world.clock.clone());
+    let a = mentorbot::discord::job_worker(&h.app, Some(h.fake.http_client()), "share-a".into()).unwrap();
+    let b = mentorbot::discord::job_worker(&other_app, Some(h.fake.http_client()), "share-b".into()).unwrap();
+    let drain = |w: mentorbot::jobs::Worker| async move {
+        let mut n = 0;
+        while let Ok(r) = w.tick().await {
+            n += r.done;
+            if r.claimed == 0 {
+                break;
+            }
+        }
+        n
+    };
+    let (ra, rb) = tokio::join!(drain(a), drain(b));
+    assert_eq!(ra + rb, pairs, "each pair's reminder, once: {ra} + {rb}");
+    for who in people {
+        assert_eq!(texts(&h, who, "Reminder: check-in").len(), 4, "{who}");
+    }
+    let sent = h.fake.requests().len() - before;
+    assert!(sent >= 2 * pairs, "a burst of {sent} requests");
+    assert_eq!(
+        h.fake.global_rate_limited_count(),
+        0,
+        "the processes together stayed under the bot's global limit"
+    );
+    h.shutdown().await;
+}
+
 /// The job of `kind` of a relationship.
 async fn job_of(h: &Harness, r: RelationshipId, kind: &str) -> mentorbot::jobs::Job {
     let jobs = h.world.jobs.jobs_for_relationship(GUILD, r).await.unwrap();

@@ -19,6 +19,7 @@ mod discord_privacy;
 mod discord_privacy_holes;
 mod discord_schedule;
 mod discord_start;
+mod faults;
 mod hostile_discord;
 mod hostile_engine;
 mod isolation;
