@@ -5,8 +5,10 @@ mod common;
 use common::discord::{channel, cmd, Harness, OWNER, WAIT};
 use common::fixtures::*;
 use common::World;
+use mentorbot::domain::listing::Kind;
 use mentorbot::domain::relationship::State;
 use mentorbot::domain::RelationshipId;
+use mentorbot::engine::Direction;
 
 async fn classic_pair_through_discord(w: World) {
     let h = Harness::start(w).await;
@@ -277,4 +279,118 @@ async fn classic_pair_through_discord(w: World) {
     h.shutdown().await;
 }
 
-on_both_backends!(classic_pair_through_discord);
+/// An active pair, set up through the engine (the agreement's way through Discord is above).
+async fn active_pair(h: &Harness) -> mentorbot::domain::relationship::Relationship {
+    let engine = &h.world.engine;
+    let rel = engine
+        .propose_direct(GUILD, MENTEE, MENTOR, Kind::Classic, Direction::Request, "Learn Rust")
+        .await
+        .unwrap();
+    engine.accept(GUILD, rel.id, MENTOR).await.unwrap();
+    engine
+        .propose_agreement(GUILD, rel.id, MENTEE, &agreement())
+        .await
+        .unwrap();
+    engine.confirm_agreement(GUILD, rel.id, MENTOR, 1).await.unwrap()
+}
+
+/// Issue 16, item 1: pause and resume by command and by button, the list's hint names the
+/// command, and a member leaving a peer group leaves it to the others.
+async fn pause_resume_and_leaving_a_group(w: World) {
+    let h = Harness::start(w).await;
+    let engine = h.world.engine.clone();
+    let rel = active_pair(&h).await;
+    let r = rel.id.0;
+    let state = |who| {
+        let engine = engine.clone();
+        async move { engine.relationship_for(GUILD, rel.id, who).await.unwrap().state }
+    };
+
+    // Pausing by command: the answer carries a Resume button, the partner hears it with one.
+    let handle = h.slash(MENTEE, cmd("mentorship pause").int("mentorship", r));
+    let answer = handle.wait_response().await;
+    assert!(answer.is_ephemeral(), "{answer:?}");
+    assert!(
+        answer.content().unwrap().contains("is paused") && answer.content().unwrap().contains("/mentorship resume"),
+        "{answer:?}"
+    );
+    let resume_id = format!("mb:resume:{}:{r}", GUILD.0);
+    assert_eq!(answer.custom_ids(), vec![resume_id.clone()]);
+    assert_eq!(state(MENTEE).await, State::Paused);
+    let (notice, pressed) = h.wait_button(MENTOR, "mb:resume:").await;
+    assert_eq!(pressed, resume_id);
+    assert!(
+        h.fake.message(notice).unwrap().content.contains("paused mentorship"),
+        "{:?}",
+        h.fake.message(notice)
+    );
+    // The list names the command that resumes.
+    let text = h.say(MENTOR, cmd("mentorship list")).await;
+    assert!(text.contains("paused") && text.contains("/mentorship resume"), "{text}");
+
+    // Someone else's Resume button changes nothing.
+    let refused = h.press(notice, STRANGER, &resume_id).await;
+    assert!(refused.is_ephemeral() && !refused.content().unwrap().contains("active again"));
+    assert_eq!(state(MENTEE).await, State::Paused);
+
+    // The partner resumes with the button of the notice; the one who paused is told.
+    let answer = h.press(notice, MENTOR, &resume_id).await;
+    assert!(answer.content().unwrap().contains("active again"), "{answer:?}");
+    assert_eq!(state(MENTEE).await, State::Active);
+    h.wait_dm(MENTEE, "resumed mentorship").await;
+
+    // Resuming what is not paused is refused and changes nothing.
+    let text = h.say(MENTEE, cmd("mentorship resume").int("mentorship", r)).await;
+    assert!(
+        !text.contains("active again") && text.contains("/mentorship pause"),
+        "the refusal names the way forward: {text}"
+    );
+    // The help lists the commands by phase, pause and resume among them.
+    let text = h.say(MENTEE, cmd("mentor help")).await;
+    assert!(
+        text.contains("/mentorship resume") && text.contains("/mentor profile") && text.contains("/mentorship end"),
+        "{text}"
+    );
+    assert_eq!(state(MENTEE).await, State::Active);
+
+    // Pause and resume by command; the Resume button on one's own pause answer works too.
+    let handle = h.slash(MENTOR, cmd("mentorship pause").int("mentorship", r));
+    handle.wait_response().await;
+    let own = handle.original().expect("the pause answer is a message");
+    let answer = h.press(own.id, MENTOR, &resume_id).await;
+    assert!(answer.content().unwrap().contains("active again"), "{answer:?}");
+    h.say(MENTEE, cmd("mentorship pause").int("mentorship", r)).await;
+    let text = h.say(MENTOR, cmd("mentorship resume").int("mentorship", r)).await;
+    assert!(text.contains("active again"), "{text}");
+    assert_eq!(state(MENTEE).await, State::Active);
+
+    // A peer group of four: one leaving the server leaves the group to the other three, who
+    // keep it active and are told.
+    let group = engine
+        .invite_peer_group(GUILD, MENTEE, &[MENTOR, PEER3, PEER4], "Study together")
+        .await
+        .unwrap();
+    for p in [MENTOR, PEER3, PEER4] {
+        engine.accept(GUILD, group.id, p).await.unwrap();
+    }
+    engine
+        .propose_agreement(GUILD, group.id, MENTEE, &agreement())
+        .await
+        .unwrap();
+    for p in [MENTOR, PEER3] {
+        engine.confirm_agreement(GUILD, group.id, p, 1).await.unwrap();
+    }
+    // PEER4 has not confirmed: once they leave, the agreement is in force for the others.
+    h.fake.send_member_remove(GUILD.0, PEER4.0);
+    let told = h.wait_dm(PEER3, "goes on without them").await;
+    assert!(told.contains(&format!("#{}", group.id.0)), "{told}");
+    let after = engine.relationship_for(GUILD, group.id, MENTEE).await.unwrap();
+    assert_eq!(after.state, State::Active, "the group goes on");
+    assert!(!after.is_joined(PEER4));
+    assert_eq!(after.joined().count(), 3);
+    // The pair of MENTEE and MENTOR is untouched by someone else leaving.
+    assert_eq!(state(MENTEE).await, State::Active);
+    h.shutdown().await;
+}
+
+on_both_backends!(classic_pair_through_discord, pause_resume_and_leaving_a_group);

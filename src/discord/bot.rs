@@ -224,6 +224,34 @@ impl Bot {
         }
     }
 
+    /// A member paused: the others hear it, with a Resume button.
+    pub async fn on_paused(&self, rel: &Relationship, actor: UserId) {
+        let text = format!(
+            "{} paused mentorship #{}: no reminders until one of you resumes it (the button below or /mentorship \
+             resume), or ends it with /mentorship end.",
+            mention(actor),
+            rel.id
+        );
+        for m in rel.joined().filter(|m| m.user != actor) {
+            let message = limits::dm(text.clone()).components(vec![resume_row(rel)]);
+            self.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
+        }
+    }
+
+    /// A member resumed: the others hear it.
+    pub async fn on_resumed(&self, rel: &Relationship, actor: UserId) {
+        let text = format!(
+            "{} resumed mentorship #{}: reminders for your check-ins start again.",
+            mention(actor),
+            rel.id
+        );
+        for m in rel.joined().filter(|m| m.user != actor) {
+            self.notifier
+                .dm(rel.guild, Some(rel.id), m.user, limits::dm(text.clone()))
+                .await;
+        }
+    }
+
     /// Lapses unanswered proposals and tells their senders. Production runs it every minute;
     /// tests call it after moving the clock.
     pub async fn sweep_expired(&self) -> usize {
@@ -267,19 +295,52 @@ impl Bot {
         };
         for rel in &changed {
             let what = match rel.state {
-                State::Paused => "is paused",
-                State::Ended => "has ended",
-                _ => "will not go ahead",
+                State::Paused => " is paused. Resume it with the button below or /mentorship resume if they come \
+                                  back, or end it with /mentorship end."
+                    .to_string(),
+                State::Ended => " has ended.".to_string(),
+                s if s.is_underway() => format!(" goes on without them, with {} of you.", rel.joined().count()),
+                _ => " will not go ahead.".to_string(),
             };
             for m in rel.joined().filter(|m| m.user != user) {
-                let text = format!("{} left the server, so mentorship #{} {what}.", mention(user), rel.id);
-                self.notifier.dm(guild, Some(rel.id), m.user, limits::dm(text)).await;
+                let text = format!("{} left the server, so mentorship #{}{what}", mention(user), rel.id);
+                let mut message = limits::dm(text);
+                if rel.state == State::Paused {
+                    message = message.components(vec![resume_row(rel)]);
+                }
+                self.notifier.dm(guild, Some(rel.id), m.user, message).await;
             }
         }
     }
 }
 
 pub type SharedBot = Arc<Bot>;
+
+/// The Resume button of a pause notice.
+pub fn resume_row(rel: &Relationship) -> CreateActionRow {
+    CreateActionRow::Buttons(vec![CreateButton::new(
+        CustomId::on(Action::ResumeRel, rel.guild, rel.id).encode(),
+    )
+    .label("Resume")
+    .style(ButtonStyle::Primary)])
+}
+
+/// What the person who paused reads.
+pub fn paused_text(rel: &Relationship) -> String {
+    format!(
+        "Mentorship #{} is paused: no reminders until one of you resumes it with the button below or /mentorship \
+         resume. /mentorship end ends it instead.",
+        rel.id
+    )
+}
+
+/// What the person who resumed reads.
+pub fn resumed_text(rel: &Relationship) -> String {
+    format!(
+        "Mentorship #{} is active again; reminders for your check-ins start again. The others are told.",
+        rel.id
+    )
+}
 
 /// The message at the end: the retrospective prompt and the way to the next mentorship.
 pub fn ended_message(rel: &Relationship) -> (String, Vec<CreateActionRow>) {

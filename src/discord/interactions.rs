@@ -9,7 +9,7 @@ use serenity::all::{
 };
 use tracing::{info_span, warn, Instrument};
 
-use super::bot::Bot;
+use super::bot::{self, Bot};
 use super::commands::mentorship::reflection_form;
 use super::commands::questions;
 use super::commands::text_field;
@@ -70,7 +70,7 @@ pub async fn seen_in_guild(bot: &Bot, guild: Option<serenity::all::GuildId>, mem
 }
 
 fn invalid() -> BotError {
-    BotError::user("This button or form is no longer valid.")
+    BotError::user("This button or form is no longer valid; run the command again (/mentor help lists them).")
 }
 
 async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result<(), BotError> {
@@ -245,17 +245,14 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
                 .await?;
         }
         Pressed::Paused { rel } => {
-            let r = rel.id;
             answer
-                .ephemeral(
-                    ctx,
-                    format!(
-                        "Mentorship #{r} is paused; no reminders until one of you resumes it with /mentorship resume."
-                    ),
-                )
+                .ephemeral_with(ctx, bot::paused_text(&rel), vec![bot::resume_row(&rel)])
                 .await?;
-            let text = format!("{} paused mentorship #{r}.", mention(user));
-            tell_others(bot, rel.guild, &rel, user, &text).await;
+            bot.on_paused(&rel, user).await;
+        }
+        Pressed::Resumed { rel } => {
+            answer.ephemeral(ctx, bot::resumed_text(&rel)).await?;
+            bot.on_resumed(&rel, user).await;
         }
         Pressed::Ended { rel } => {
             answer

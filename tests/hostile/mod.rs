@@ -1216,6 +1216,13 @@ async fn command(
             )
         }
         "mentorship journal export" => ok(e.export_journal(guild, me).await),
+        "mentorship pause" => ok(e
+            .pause(guild, RelationshipId(int(v, "mentorship").unwrap_or(0)), me)
+            .await),
+        "mentorship resume" => ok(e
+            .resume(guild, RelationshipId(int(v, "mentorship").unwrap_or(0)), me)
+            .await),
+        "mentor help" => Ok(mentorbot::discord::commands::help::HELP.to_string()),
         "mentorship end" => {
             let reason = match int(v, "reason") {
                 Some(0) => EndReason::GoalsMet,

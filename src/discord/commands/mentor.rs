@@ -74,7 +74,8 @@ pub enum ListingChoice {
         "peer_group",
         "super::privacy::my_data",
         "super::privacy::forget",
-        "super::matching::suggest"
+        "super::matching::suggest",
+        "super::help::help"
     )
 )]
 pub async fn mentor(_ctx: Ctx<'_>) -> Result<(), BotError> {

@@ -41,7 +41,7 @@ impl From<EndChoice> for EndReason {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("list", "agreement", "plan", "checkin", "journal", "end")
+    subcommands("list", "agreement", "plan", "checkin", "journal", "pause", "resume", "end")
 )]
 pub async fn mentorship(_ctx: Ctx<'_>) -> Result<(), BotError> {
     Ok(())
@@ -363,6 +363,43 @@ pub async fn journal_export(ctx: Ctx<'_>) -> Result<(), BotError> {
             .await
         }
     }
+}
+
+/// Pause a mentorship: no reminders until one of you resumes it.
+#[poise::command(slash_command, guild_only)]
+pub async fn pause(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship's number (see /mentorship list)"] mentorship: i64,
+) -> Result<(), BotError> {
+    let me = caller(ctx);
+    let rel = ctx
+        .data()
+        .engine
+        .pause(guild(ctx)?, RelationshipId(mentorship), me)
+        .await?;
+    ctx.send(
+        limits::reply(crate::discord::bot::paused_text(&rel)).components(vec![crate::discord::bot::resume_row(&rel)]),
+    )
+    .await?;
+    ctx.data().on_paused(&rel, me).await;
+    Ok(())
+}
+
+/// Resume a paused mentorship: its check-ins and reminders start again.
+#[poise::command(slash_command, guild_only)]
+pub async fn resume(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship's number (see /mentorship list)"] mentorship: i64,
+) -> Result<(), BotError> {
+    let me = caller(ctx);
+    let rel = ctx
+        .data()
+        .engine
+        .resume(guild(ctx)?, RelationshipId(mentorship), me)
+        .await?;
+    say(ctx, crate::discord::bot::resumed_text(&rel)).await?;
+    ctx.data().on_resumed(&rel, me).await;
+    Ok(())
 }
 
 /// End a mentorship; everyone gets a retrospective form.

@@ -11,6 +11,7 @@ use super::limits;
 use super::reply::{BotError, Ctx};
 use crate::domain::ids::{GuildId, UserId};
 
+pub mod help;
 pub mod matching;
 pub mod mentor;
 pub mod mentorship;
