@@ -110,7 +110,10 @@ async fn classic_pair_through_discord(w: World) {
     // A private thread for the pair, with the agreement form.
     let form = h
         .fake
-        .wait_for_message(|m| m.content.contains("/mentorship agreement"), WAIT)
+        .wait_for_message(
+            |m| m.content.contains("Welcome to mentorship") && m.content.contains("/mentorship agreement"),
+            WAIT,
+        )
         .await
         .expect("the agreement form");
     let thread = engine
@@ -393,4 +396,81 @@ async fn pause_resume_and_leaving_a_group(w: World) {
     h.shutdown().await;
 }
 
-on_both_backends!(classic_pair_through_discord, pause_resume_and_leaving_a_group);
+/// Issue 16, item 3: an undelivered invitation is reported to its sender, the invitee can
+/// answer it by command, an explicit command tries the DM again, and a DM that gets through
+/// makes the person reachable again.
+async fn closed_dms_are_no_dead_end(w: World) {
+    let h = Harness::start(w).await;
+    let engine = h.world.engine.clone();
+    engine
+        .set_profile(GUILD, PEER3, &profile("Linus", "Europe/Berlin"))
+        .await
+        .unwrap();
+    let reachable = || async {
+        engine
+            .profile(GUILD, PEER3)
+            .await
+            .unwrap()
+            .expect("a profile")
+            .dm_reachable
+    };
+    h.fake.set_dms_closed(PEER3.0);
+    let text = h
+        .form(
+            MENTEE,
+            cmd("mentor request").user("user", PEER3.0),
+            &[("purpose", "Learn Go")],
+        )
+        .await;
+    assert!(text.contains("Invitation sent"), "{text}");
+    let rel = engine.relationships(GUILD, MENTEE).await.unwrap().remove(0);
+    let told = h.wait_dm(MENTEE, "could not deliver").await;
+    assert!(
+        told.contains(&format!("<@{}>", PEER3.0)) && told.contains("/mentorship answer"),
+        "{told}"
+    );
+    assert!(!reachable().await);
+
+    // The invitee sees the way to answer in the list.
+    let text = h.say(PEER3, cmd("mentorship list")).await;
+    assert!(text.contains("/mentorship answer"), "{text}");
+
+    // They open their DMs: an export they ask for is tried by DM and gets through, and from
+    // then on they are reachable again.
+    h.fake.set_dms_open(PEER3.0);
+    let text = h.say(PEER3, cmd("mentorship journal export")).await;
+    assert!(text.contains("in your DMs"), "{text}");
+    assert!(reachable().await, "a DM that got through makes them reachable again");
+
+    // They answer by command; the sender hears it.
+    let text = h
+        .say(
+            PEER3,
+            cmd("mentorship answer").int("mentorship", rel.id.0).int("answer", 0),
+        )
+        .await;
+    assert!(text.contains("You accepted"), "{text}");
+    assert_eq!(
+        engine.relationship_for(GUILD, rel.id, MENTEE).await.unwrap().state,
+        State::Accepted
+    );
+    h.wait_dm(MENTEE, "accepted the invitation").await;
+    // Answering twice is refused with a way forward.
+    let text = h
+        .say(
+            PEER3,
+            cmd("mentorship answer").int("mentorship", rel.id.0).int("answer", 1),
+        )
+        .await;
+    assert!(
+        text.contains("answered already") && text.contains("/mentorship list"),
+        "{text}"
+    );
+    h.shutdown().await;
+}
+
+on_both_backends!(
+    classic_pair_through_discord,
+    pause_resume_and_leaving_a_group,
+    closed_dms_are_no_dead_end
+);

@@ -9,7 +9,7 @@ use tracing::{info, warn};
 
 use super::ids::{Action, CustomId};
 use super::limits::{self, Pings};
-use super::notify::Notifier;
+use super::notify::{Delivery, Notifier};
 use super::pages::{self, Listing};
 use super::render::{self, mention};
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
@@ -58,8 +58,19 @@ impl Bot {
             );
             let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
             let message = limits::dm(text).components(vec![Self::answer_buttons(rel.guild, rel.id)]);
-            self.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
+            if self.notifier.dm_always(rel.guild, Some(rel.id), m.user, message).await == Delivery::Undelivered {
+                self.undelivered_invitation(rel, m.user, rel.proposer).await;
+            }
         }
+    }
+
+    /// An invitation that could not be delivered: whoever sent it hears so, with what helps.
+    pub async fn undelivered_invitation(&self, rel: &Relationship, invitee: UserId, sender: UserId) {
+        warn!(rel = rel.id.0, user = invitee.0, "invitation undelivered");
+        let text = undelivered_text(rel, invitee);
+        self.notifier
+            .dm_always(rel.guild, Some(rel.id), sender, limits::dm(text))
+            .await;
     }
 
     /// After an answer: the others hear it; a relationship that just got accepted gets its thread.
@@ -315,6 +326,19 @@ impl Bot {
 }
 
 pub type SharedBot = Arc<Bot>;
+
+/// Said to the sender of an invitation the bot could not deliver.
+pub fn undelivered_text(rel: &Relationship, invitee: UserId) -> String {
+    format!(
+        "I could not deliver the invitation to mentorship #{} to {}: Discord refused a DM to them. Ask them to allow \
+         direct messages from this server's members; they can then answer it with /mentorship answer \
+         mentorship:{} (it expires {}).",
+        rel.id,
+        mention(invitee),
+        rel.id,
+        render::when(rel.expires_at)
+    )
+}
 
 /// The Resume button of a pause notice.
 pub fn resume_row(rel: &Relationship) -> CreateActionRow {

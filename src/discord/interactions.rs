@@ -102,13 +102,7 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
     let answer = Answerable::Component(c);
     match bot.engine.press(presser, press).await? {
         Pressed::Answered { before, rel, accepted } => {
-            let r = rel.id;
-            let text = match (accepted, rel.state) {
-                (true, State::Proposed) => format!("You accepted mentorship #{r}; waiting for the others."),
-                (true, _) => format!("You accepted mentorship #{r}. Next: agree on how you will work together."),
-                (false, _) => format!("You declined mentorship #{r}. Thank you for answering."),
-            };
-            answer.ephemeral(ctx, text).await?;
+            answer.ephemeral(ctx, answered_text(&rel, accepted)).await?;
             bot.on_answered(before, &rel, user, accepted).await;
         }
         Pressed::Confirmed { before, rel, version } => {
@@ -293,6 +287,19 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
         Pressed::Questions(page) => questions::show_page(ctx, c, page).await?,
     }
     Ok(())
+}
+
+/// What the person who answered an invitation reads.
+pub fn answered_text(rel: &crate::domain::relationship::Relationship, accepted: bool) -> String {
+    let r = rel.id;
+    match (accepted, rel.state) {
+        (true, State::Proposed) => format!("You accepted mentorship #{r}; waiting for the others."),
+        (true, _) => format!(
+            "You accepted mentorship #{r}. Next: agree on how you will work together (/mentorship agreement \
+             mentorship:{r})."
+        ),
+        (false, _) => format!("You declined mentorship #{r}. Thank you for answering."),
+    }
 }
 
 fn values(m: &ModalInteraction) -> HashMap<String, String> {

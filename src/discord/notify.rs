@@ -214,7 +214,8 @@ impl Notifier {
         }
     }
 
-    /// Sends a DM; falls back to the relationship's thread when DMs are closed.
+    /// Sends a DM; falls back to the relationship's thread when DMs are closed. Someone whose DMs
+    /// were closed before gets the thread at once (see [`Notifier::dm_always`]).
     pub async fn dm(
         &self,
         guild: GuildId,
@@ -222,15 +223,45 @@ impl Notifier {
         user: UserId,
         message: CreateMessage,
     ) -> Delivery {
+        self.deliver(guild, rel, user, message, false).await
+    }
+
+    /// A DM that is tried even to someone whose DMs were closed before: what they asked for
+    /// (an export, their data) and invitations, which have no thread to fall back to. A DM that
+    /// gets through makes them reachable again.
+    pub async fn dm_always(
+        &self,
+        guild: GuildId,
+        rel: Option<RelationshipId>,
+        user: UserId,
+        message: CreateMessage,
+    ) -> Delivery {
+        self.deliver(guild, rel, user, message, true).await
+    }
+
+    async fn deliver(
+        &self,
+        guild: GuildId,
+        rel: Option<RelationshipId>,
+        user: UserId,
+        message: CreateMessage,
+        always: bool,
+    ) -> Delivery {
         let reachable = match self.engine.profile(guild, user).await {
             Ok(Some(p)) => p.dm_reachable,
             _ => true,
         };
-        if reachable {
+        if reachable || always {
             let sent = self.with_retries("dm", || self.send_dm(user, message.clone())).await;
             match sent {
                 Ok(_) => {
                     self.metrics.dm_sent();
+                    if !reachable {
+                        info!(user = user.0, "DMs open again");
+                        if let Err(e) = self.engine.mark_reachable_by_dm(guild, user).await {
+                            warn!(error = %e, "could not record that DMs are open again");
+                        }
+                    }
                     return Delivery::Dm;
                 }
                 Err(e) if discord_code(&e).map(|c| c.1) == Some(DMS_CLOSED) => {

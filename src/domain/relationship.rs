@@ -629,7 +629,7 @@ impl Relationship {
     pub fn next_step(&self, viewer: UserId) -> &'static str {
         let invited = self.member(viewer).is_some_and(|m| m.status == MemberStatus::Invited);
         match self.state {
-            State::Proposed if invited => "answer the invitation",
+            State::Proposed if invited => "answer the invitation (its buttons in your DMs, or /mentorship answer)",
             State::Proposed => "waiting for an answer",
             State::Accepted => "write the agreement",
             State::Agreeing => match self.latest_agreement() {

@@ -155,6 +155,9 @@ fn state_way_forward(action: &str, state: crate::domain::relationship::State) ->
     match (action, state) {
         ("resume", S::Active) => "It is not paused; /mentorship pause pauses it.",
         ("pause", S::Paused) => "It is paused already; /mentorship resume resumes it.",
+        ("accept" | "decline", S::Accepted | S::Agreeing | S::Active | S::Paused | S::Ended) => {
+            "Its invitation is answered already; /mentorship list shows what comes next."
+        }
         (_, S::Proposed) => {
             "It waits for answers to the invitation (the Accept and Decline buttons in the invitees' DMs); \
              /mentorship list shows it."

@@ -212,6 +212,18 @@ impl Engine {
         }))
     }
 
+    /// A DM to this person got through: their DMs are open again.
+    pub async fn mark_reachable_by_dm(&self, guild: GuildId, user: UserId) -> Result<()> {
+        if let Some(mut profile) = self.store.profile(guild, user).await? {
+            if !profile.dm_reachable {
+                profile.dm_reachable = true;
+                profile.updated_at = self.now();
+                self.store.save_profile(&profile).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Discord refused a DM to this person: later messages go to their relationships' threads.
     pub async fn mark_unreachable_by_dm(&self, guild: GuildId, user: UserId) -> Result<()> {
         if let Some(mut profile) = self.store.profile(guild, user).await? {

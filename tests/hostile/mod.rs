@@ -1216,6 +1216,14 @@ async fn command(
             )
         }
         "mentorship journal export" => ok(e.export_journal(guild, me).await),
+        "mentorship answer" => {
+            let rel = RelationshipId(int(v, "mentorship").unwrap_or(0));
+            match int(v, "answer") {
+                Some(0) => ok(e.accept(guild, rel, me).await),
+                Some(1) => ok(e.decline(guild, rel, me).await),
+                _ => return Err("Please check the options.".into()),
+            }
+        }
         "mentorship pause" => ok(e
             .pause(guild, RelationshipId(int(v, "mentorship").unwrap_or(0)), me)
             .await),
