@@ -469,7 +469,65 @@ async fn closed_dms_are_no_dead_end(w: World) {
     h.shutdown().await;
 }
 
+/// Issue 16, item 4 (in part): everyone invited hears when an invitation is declined or lapses,
+/// and a late Accept says what happened and what to do.
+async fn invitations_do_not_die_silently(w: World) {
+    let h = Harness::start(w).await;
+    let engine = h.world.engine.clone();
+    // A group of three: one declining leaves too few; the other invitee is told.
+    let group = engine
+        .invite_peer_group(GUILD, MENTEE, &[MENTOR, PEER3], "Study together")
+        .await
+        .unwrap();
+    h.bot.on_proposed(&group).await;
+    let (msg, decline) = h.wait_button(PEER3, "mb:dec:").await;
+    let answer = h.press(msg, PEER3, &decline).await;
+    assert!(answer.content().unwrap().contains("You declined"), "{answer:?}");
+    let told = h.wait_dm(MENTOR, "will not go ahead").await;
+    assert!(told.contains(&format!("<@{}> declined", PEER3.0)), "{told}");
+    h.wait_dm(MENTEE, "declined the invitation").await;
+    let (msg, accept) = h.wait_button(MENTOR, "mb:acc:").await;
+    let late = h.press(msg, MENTOR, &accept).await;
+    let late = late.content().unwrap();
+    assert!(late.contains("declined it") && late.contains("/mentor seek"), "{late}");
+
+    // A pair nobody answered: the sender and the invitee hear it lapsed.
+    let pair = engine
+        .propose_direct(GUILD, MENTEE, MENTOR, Kind::Classic, Direction::Request, "Learn Rust")
+        .await
+        .unwrap();
+    h.bot.on_proposed(&pair).await;
+    let (msg, accept) = {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let found = h.fake.dms_to(MENTOR.0).into_iter().find_map(|m| {
+                let id = m
+                    .custom_ids()
+                    .into_iter()
+                    .find(|c| *c == format!("mb:acc:{}:{}", GUILD.0, pair.id.0))?;
+                Some((m.id, id))
+            });
+            if let Some(f) = found {
+                break f;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the invitation DM");
+            h.fake
+                .wait_for_dms(MENTOR.0, h.fake.dms_to(MENTOR.0).len() + 1, WAIT)
+                .await;
+        }
+    };
+    h.world.clock.advance(chrono::Duration::days(8));
+    assert_eq!(h.bot.sweep_expired().await, 1);
+    h.wait_dm(MENTEE, "in time, so it has lapsed").await;
+    h.wait_dm(MENTOR, "has lapsed").await;
+    let late = h.press(msg, MENTOR, &accept).await;
+    let late = late.content().unwrap();
+    assert!(late.contains("lapsed") && late.contains("/mentor request"), "{late}");
+    h.shutdown().await;
+}
+
 on_both_backends!(
+    invitations_do_not_die_silently,
     classic_pair_through_discord,
     pause_resume_and_leaving_a_group,
     closed_dms_are_no_dead_end

@@ -95,6 +95,20 @@ impl Bot {
                 .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
                 .await;
         }
+        // Those who had not answered yet hear that there is nothing left to answer.
+        if rel.state == State::Declined {
+            let text = format!(
+                "The invitation to mentorship #{} will not go ahead: {} declined it, so there is nothing to answer \
+                 now. /mentor suggest and /mentor seek find another match.",
+                rel.id,
+                mention(actor)
+            );
+            for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
+                self.notifier
+                    .dm(rel.guild, Some(rel.id), m.user, limits::dm(text.clone()))
+                    .await;
+            }
+        }
         if before == State::Proposed && rel.state == State::Accepted {
             self.open_thread(rel).await;
         } else if accepted && rel.state.is_underway() {
@@ -285,6 +299,16 @@ impl Bot {
                 let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
                 self.notifier
                     .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
+                    .await;
+            }
+            let text = format!(
+                "The invitation to mentorship #{} has lapsed: it was not answered by everyone in time, so there is \
+                 nothing to answer now. If you still want it, ask with /mentor request or /mentor offer-to.",
+                rel.id
+            );
+            for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
+                self.notifier
+                    .dm(rel.guild, Some(rel.id), m.user, limits::dm(text.clone()))
                     .await;
             }
         }

@@ -639,7 +639,9 @@ impl Relationship {
             State::Active => "meet, then record the check-in",
             State::Paused => "resume it with /mentorship resume when ready (or end it with /mentorship end)",
             State::Ended => "write your retrospective, then seek or offer again",
-            State::Declined | State::Expired => "seek or offer again",
+            State::Declined | State::Expired => {
+                "seek or offer again with /mentor seek or /mentor offer, or ask someone with /mentor request"
+            }
         }
     }
 }

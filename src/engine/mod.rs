@@ -155,6 +155,13 @@ fn state_way_forward(action: &str, state: crate::domain::relationship::State) ->
     match (action, state) {
         ("resume", S::Active) => "It is not paused; /mentorship pause pauses it.",
         ("pause", S::Paused) => "It is paused already; /mentorship resume resumes it.",
+        ("accept", S::Expired) => {
+            "It lapsed: nobody answered in time. If you still want it, ask them again with /mentor request or \
+             /mentor offer-to."
+        }
+        ("accept", S::Declined) => {
+            "Someone declined it, so it did not go ahead; /mentor suggest and /mentor seek find another match."
+        }
         ("accept" | "decline", S::Accepted | S::Agreeing | S::Active | S::Paused | S::Ended) => {
             "Its invitation is answered already; /mentorship list shows what comes next."
         }
