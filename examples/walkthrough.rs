@@ -1002,6 +1002,13 @@ async fn walkthrough() -> anyhow::Result<()> {
     )
     .await?;
 
+    // A busy week: Grace pauses the mentorship (Ada's notice has a Resume button), and Ada
+    // resumes it with that button.
+    walk.say(GRACE, cmd("mentorship pause").int("mentorship", rel.0), 1)
+        .await?;
+    walk.say(GRACE, cmd("mentorship list"), 0).await?;
+    walk.press(ADA, "mb:resume:", &[], 1).await?;
+
     // ----- 5 ------------------------------------------------------------------------------
     heading(
         5,

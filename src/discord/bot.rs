@@ -10,7 +10,7 @@ use tracing::{info, warn};
 use super::guide;
 use super::ids::{Action, CustomId};
 use super::limits::{self, Pings};
-use super::notify::Notifier;
+use super::notify::{Delivery, Notifier};
 use super::pages::{self, Listing};
 use super::render::{self, mention};
 use crate::domain::guide::Transition;
@@ -60,8 +60,19 @@ impl Bot {
             );
             let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
             let message = limits::dm(text).components(vec![Self::answer_buttons(rel.guild, rel.id)]);
-            self.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
+            if self.notifier.dm_always(rel.guild, Some(rel.id), m.user, message).await == Delivery::Undelivered {
+                self.undelivered_invitation(rel, m.user, rel.proposer).await;
+            }
         }
+    }
+
+    /// An invitation that could not be delivered: whoever sent it hears so, with what helps.
+    pub async fn undelivered_invitation(&self, rel: &Relationship, invitee: UserId, sender: UserId) {
+        warn!(rel = rel.id.0, user = invitee.0, "invitation undelivered");
+        let text = undelivered_text(rel, invitee);
+        self.notifier
+            .dm_always(rel.guild, Some(rel.id), sender, limits::dm(text))
+            .await;
     }
 
     /// After an answer: the others hear it; a relationship that just got accepted gets its thread.
@@ -88,6 +99,20 @@ impl Bot {
             self.notifier
                 .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
                 .await;
+        }
+        // Those who had not answered yet hear that there is nothing left to answer.
+        if rel.state == State::Declined {
+            let text = format!(
+                "The invitation to mentorship #{} will not go ahead: {} declined it, so there is nothing to answer \
+                 now. /mentor suggest and /mentor seek find another match.",
+                rel.id,
+                mention(actor)
+            );
+            for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
+                self.notifier
+                    .dm(rel.guild, Some(rel.id), m.user, limits::dm(text.clone()))
+                    .await;
+            }
         }
         if before == State::Proposed && rel.state == State::Accepted {
             self.open_thread(rel).await;
@@ -248,6 +273,34 @@ impl Bot {
         }
     }
 
+    /// A member paused: the others hear it, with a Resume button.
+    pub async fn on_paused(&self, rel: &Relationship, actor: UserId) {
+        let text = format!(
+            "{} paused mentorship #{}: no reminders until one of you resumes it (the button below or /mentorship \
+             resume), or ends it with /mentorship end.",
+            mention(actor),
+            rel.id
+        );
+        for m in rel.joined().filter(|m| m.user != actor) {
+            let message = limits::dm(text.clone()).components(vec![resume_row(rel)]);
+            self.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
+        }
+    }
+
+    /// A member resumed: the others hear it.
+    pub async fn on_resumed(&self, rel: &Relationship, actor: UserId) {
+        let text = format!(
+            "{} resumed mentorship #{}: reminders for your check-ins start again.",
+            mention(actor),
+            rel.id
+        );
+        for m in rel.joined().filter(|m| m.user != actor) {
+            self.notifier
+                .dm(rel.guild, Some(rel.id), m.user, limits::dm(text.clone()))
+                .await;
+        }
+    }
+
     /// Lapses unanswered proposals and tells their senders. Production runs it every minute;
     /// tests call it after moving the clock.
     pub async fn sweep_expired(&self) -> usize {
@@ -272,6 +325,16 @@ impl Bot {
                     .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
                     .await;
             }
+            let text = format!(
+                "The invitation to mentorship #{} has lapsed: it was not answered by everyone in time, so there is \
+                 nothing to answer now. If you still want it, ask with /mentor request or /mentor offer-to.",
+                rel.id
+            );
+            for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
+                self.notifier
+                    .dm(rel.guild, Some(rel.id), m.user, limits::dm(text.clone()))
+                    .await;
+            }
         }
         expired.len()
     }
@@ -291,19 +354,65 @@ impl Bot {
         };
         for rel in &changed {
             let what = match rel.state {
-                State::Paused => "is paused",
-                State::Ended => "has ended",
-                _ => "will not go ahead",
+                State::Paused => " is paused. Resume it with the button below or /mentorship resume if they come \
+                                  back, or end it with /mentorship end."
+                    .to_string(),
+                State::Ended => " has ended.".to_string(),
+                s if s.is_underway() => format!(" goes on without them, with {} of you.", rel.joined().count()),
+                _ => " will not go ahead.".to_string(),
             };
             for m in rel.joined().filter(|m| m.user != user) {
-                let text = format!("{} left the server, so mentorship #{} {what}.", mention(user), rel.id);
-                self.notifier.dm(guild, Some(rel.id), m.user, limits::dm(text)).await;
+                let text = format!("{} left the server, so mentorship #{}{what}", mention(user), rel.id);
+                let mut message = limits::dm(text);
+                if rel.state == State::Paused {
+                    message = message.components(vec![resume_row(rel)]);
+                }
+                self.notifier.dm(guild, Some(rel.id), m.user, message).await;
             }
         }
     }
 }
 
 pub type SharedBot = Arc<Bot>;
+
+/// Said to the sender of an invitation the bot could not deliver.
+pub fn undelivered_text(rel: &Relationship, invitee: UserId) -> String {
+    format!(
+        "I could not deliver the invitation to mentorship #{} to {}: Discord refused a DM to them. Ask them to allow \
+         direct messages from this server's members; they can then answer it with /mentorship answer \
+         mentorship:{} (it expires {}).",
+        rel.id,
+        mention(invitee),
+        rel.id,
+        render::when(rel.expires_at)
+    )
+}
+
+/// The Resume button of a pause notice.
+pub fn resume_row(rel: &Relationship) -> CreateActionRow {
+    CreateActionRow::Buttons(vec![CreateButton::new(
+        CustomId::on(Action::ResumeRel, rel.guild, rel.id).encode(),
+    )
+    .label("Resume")
+    .style(ButtonStyle::Primary)])
+}
+
+/// What the person who paused reads.
+pub fn paused_text(rel: &Relationship) -> String {
+    format!(
+        "Mentorship #{} is paused: no reminders until one of you resumes it with the button below or /mentorship \
+         resume. /mentorship end ends it instead.",
+        rel.id
+    )
+}
+
+/// What the person who resumed reads.
+pub fn resumed_text(rel: &Relationship) -> String {
+    format!(
+        "Mentorship #{} is active again; reminders for your check-ins start again. The others are told.",
+        rel.id
+    )
+}
 
 /// The message at the end: the retrospective prompt, the rating, the way to the next mentorship
 /// ("Find me another"), and the end phase's `tips` (see `guide::tips`).

@@ -40,6 +40,8 @@ pub enum Action {
     ChangeFrequency,
     PauseRel,
     EndRel,
+    /// Resume a paused relationship (on the pause notice): guild, relationship.
+    ResumeRel,
     FrequencyForm,
     /// Confirm `/mentor forget`: guild, user.
     Forget,
@@ -88,6 +90,7 @@ impl Action {
             Action::ChangeFrequency => "freq",
             Action::PauseRel => "pause",
             Action::EndRel => "end",
+            Action::ResumeRel => "resume",
             Action::FrequencyForm => "ffreq",
             Action::Forget => "forget",
             Action::SuggestRequest => "sugr",
@@ -104,7 +107,7 @@ impl Action {
         }
     }
 
-    const ALL: [Action; 32] = [
+    const ALL: [Action; 33] = [
         Action::Accept,
         Action::Decline,
         Action::Confirm,
@@ -124,6 +127,7 @@ impl Action {
         Action::ChangeFrequency,
         Action::PauseRel,
         Action::EndRel,
+        Action::ResumeRel,
         Action::FrequencyForm,
         Action::Forget,
         Action::SuggestRequest,
@@ -260,6 +264,10 @@ impl CustomId {
                 rel: rel(r)?,
             },
             (Action::EndRel, &[g, r]) => Press::End {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::ResumeRel, &[g, r]) => Press::Resume {
                 guild: GuildId(g),
                 rel: rel(r)?,
             },

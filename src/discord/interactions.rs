@@ -9,7 +9,7 @@ use serenity::all::{
 };
 use tracing::{info_span, warn, Instrument};
 
-use super::bot::Bot;
+use super::bot::{self, Bot};
 use super::commands::matching::suggestions_message;
 use super::commands::mentorship::reflection_form;
 use super::commands::questions;
@@ -75,7 +75,7 @@ pub async fn seen_in_guild(bot: &Bot, guild: Option<serenity::all::GuildId>, mem
 }
 
 fn invalid() -> BotError {
-    BotError::user("This button or form is no longer valid.")
+    BotError::user("This button or form is no longer valid; run the command again (/mentor help lists them).")
 }
 
 async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result<(), BotError> {
@@ -107,16 +107,8 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
     let answer = Answerable::Component(c);
     match bot.engine.press(presser, press).await? {
         Pressed::Answered { before, rel, accepted } => {
-            let r = rel.id;
-            let text = match (accepted, rel.state) {
-                (true, State::Proposed) => format!("You accepted mentorship #{r}; waiting for the others."),
-                (true, _) => format!(
-                    "You accepted mentorship #{r}. Next: agree on how you will work together.{}",
-                    guide::tips(&bot.engine, rel.guild, Transition::Accepted).await
-                ),
-                (false, _) => format!("You declined mentorship #{r}. Thank you for answering."),
-            };
-            answer.ephemeral(ctx, text).await?;
+            let tips = accepted_tips(&bot.engine, &rel, accepted).await;
+            answer.ephemeral(ctx, answered_text(&rel, accepted, &tips)).await?;
             bot.on_answered(before, &rel, user, accepted).await;
         }
         Pressed::Confirmed { before, rel, version } => {
@@ -256,17 +248,14 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
                 .await?;
         }
         Pressed::Paused { rel } => {
-            let r = rel.id;
             answer
-                .ephemeral(
-                    ctx,
-                    format!(
-                        "Mentorship #{r} is paused; no reminders until one of you resumes it with /mentorship resume."
-                    ),
-                )
+                .ephemeral_with(ctx, bot::paused_text(&rel), vec![bot::resume_row(&rel)])
                 .await?;
-            let text = format!("{} paused mentorship #{r}.", mention(user));
-            tell_others(bot, rel.guild, &rel, user, &text).await;
+            bot.on_paused(&rel, user).await;
+        }
+        Pressed::Resumed { rel } => {
+            answer.ephemeral(ctx, bot::resumed_text(&rel)).await?;
+            bot.on_resumed(&rel, user).await;
         }
         Pressed::Ended { rel } => {
             answer
@@ -351,6 +340,32 @@ fn listing_guild(listing: &Reopened) -> GuildId {
     match listing {
         Reopened::Request(q) => q.guild,
         Reopened::Offer(o) => o.guild,
+    }
+}
+
+/// The scope phase's tips for whoever's acceptance started it (nothing otherwise).
+pub async fn accepted_tips(
+    engine: &crate::engine::Engine,
+    rel: &crate::domain::relationship::Relationship,
+    accepted: bool,
+) -> String {
+    if accepted && rel.state != State::Proposed {
+        guide::tips(engine, rel.guild, Transition::Accepted).await
+    } else {
+        String::new()
+    }
+}
+
+/// What the person who answered an invitation reads.
+pub fn answered_text(rel: &crate::domain::relationship::Relationship, accepted: bool, tips: &str) -> String {
+    let r = rel.id;
+    match (accepted, rel.state) {
+        (true, State::Proposed) => format!("You accepted mentorship #{r}; waiting for the others."),
+        (true, _) => format!(
+            "You accepted mentorship #{r}. Next: agree on how you will work together (/mentorship agreement \
+             mentorship:{r}).{tips}"
+        ),
+        (false, _) => format!("You declined mentorship #{r}. Thank you for answering."),
     }
 }
 

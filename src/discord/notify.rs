@@ -296,7 +296,8 @@ impl Notifier {
     }
 
     /// Sends a DM; falls back to the relationship's thread when DMs are closed. Every message
-    /// carries a nonce (its job's, or one of its own), so retries post nothing twice.
+    /// carries a nonce (its job's, or one of its own), so retries post nothing twice. Someone whose
+    /// DMs were closed before gets the thread at once (see [`Notifier::dm_always`]).
     pub async fn dm(
         &self,
         guild: GuildId,
@@ -304,7 +305,20 @@ impl Notifier {
         user: UserId,
         message: CreateMessage,
     ) -> Delivery {
-        self.dm_sent(guild, rel, user, message).await.0
+        self.deliver(guild, rel, user, message, false).await.0
+    }
+
+    /// A DM that is tried even to someone whose DMs were closed before: what they asked for
+    /// (an export, their data) and invitations, which have no thread to fall back to. A DM that
+    /// gets through makes them reachable again.
+    pub async fn dm_always(
+        &self,
+        guild: GuildId,
+        rel: Option<RelationshipId>,
+        user: UserId,
+        message: CreateMessage,
+    ) -> Delivery {
+        self.deliver(guild, rel, user, message, true).await.0
     }
 
     /// [`Notifier::dm`], also saying where the message went (when it was delivered).
@@ -315,18 +329,35 @@ impl Notifier {
         user: UserId,
         message: CreateMessage,
     ) -> (Delivery, Option<SentMessage>) {
+        self.deliver(guild, rel, user, message, false).await
+    }
+
+    async fn deliver(
+        &self,
+        guild: GuildId,
+        rel: Option<RelationshipId>,
+        user: UserId,
+        message: CreateMessage,
+        always: bool,
+    ) -> (Delivery, Option<SentMessage>) {
         let message = ensure_nonce(message);
         let reachable = match self.engine.profile(guild, user).await {
             Ok(Some(p)) => p.dm_reachable,
             _ => true,
         };
-        if reachable {
+        if reachable || always {
             let sent = self
                 .with_retries("dm", &message, || self.send_dm(user, message.clone()))
                 .await;
             match sent {
                 Ok(m) => {
                     self.metrics.dm_sent();
+                    if !reachable {
+                        info!(user = user.0, "DMs open again");
+                        if let Err(e) = self.engine.mark_reachable_by_dm(guild, user).await {
+                            warn!(error = %e, "could not record that DMs are open again");
+                        }
+                    }
                     return (Delivery::Dm, Some(m));
                 }
                 Err(e) if discord_code(&e).map(|c| c.1) == Some(DMS_CLOSED) => {

@@ -86,10 +86,9 @@ impl Paged {
     }
 
     fn arg(&self, i: usize) -> Result<u64, BotError> {
-        self.args
-            .get(i)
-            .copied()
-            .ok_or_else(|| BotError::user("This button is no longer valid."))
+        self.args.get(i).copied().ok_or_else(|| {
+            BotError::user("This button is no longer valid; run the command again (/mentor help lists them).")
+        })
     }
 }
 
@@ -195,11 +194,11 @@ async fn lines(bot: &Bot, p: &Paged) -> Result<(String, Vec<String>), BotError> 
         Listing::Agreement => {
             let rel = engine.relationship_for(g, RelationshipId(p.arg(0)? as i64), me).await?;
             let version = p.arg(1)? as u32;
-            let a = rel
-                .agreements
-                .iter()
-                .find(|a| a.version == version)
-                .ok_or_else(|| BotError::user("That version of the agreement no longer exists."))?;
+            let a = rel.agreements.iter().find(|a| a.version == version).ok_or_else(|| {
+                BotError::user(
+                    "That version of the agreement no longer exists; /mentorship list shows your mentorships.",
+                )
+            })?;
             let mut lines = Vec::new();
             for e in &a.terms.expectations {
                 lines.push(format!("**{} expects:**", mention(e.user)));
@@ -286,7 +285,9 @@ pub async fn turn(
     id: &CustomId,
     presser: Presser,
 ) -> Result<(), BotError> {
-    let (p, index) = Paged::parse(id).ok_or_else(|| BotError::user("This button is no longer valid."))?;
+    let (p, index) = Paged::parse(id).ok_or_else(|| {
+        BotError::user("This button is no longer valid; run the command again (/mentor help lists them).")
+    })?;
     bot.engine.require_presser(p.guild, presser).await?;
     if c.user.id.get() != p.asker.0 {
         return Err(BotError::user(

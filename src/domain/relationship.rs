@@ -174,7 +174,8 @@ pub enum RelationshipError {
     #[error("the proposal has not expired yet")]
     NotDue,
     #[error(
-        "you already have {0} live mentorships, the most the bot allows; end one (or decline an invitation) first"
+        "you already have {0} live mentorships, the most the bot allows; end one with /mentorship end (or decline an \
+         invitation) first"
     )]
     TooManyOwn(usize),
     #[error("someone you named already has {0} live mentorships, the most the bot allows")]
@@ -581,6 +582,34 @@ impl Relationship {
         Ok(())
     }
 
+    /// Whether the relationship goes on without `user`: a peer group that is underway keeps at
+    /// least two joined members after they leave.
+    pub fn goes_on_without(&self, user: UserId) -> bool {
+        self.kind == Kind::Peer
+            && self.state.is_underway()
+            && self.is_joined(user)
+            && self.joined().filter(|m| m.user != user).count() >= 2
+    }
+
+    /// A member leaves a peer group that goes on without them (see [`Self::goes_on_without`]):
+    /// they count as having said no (no longer a member), the others keep the group, its state
+    /// and its schedule. An agreement that waited only for them is in force now.
+    pub fn leave(&mut self, user: UserId, now: DateTime<Utc>) -> Result<(), E> {
+        self.require_joined(user)?;
+        if !self.goes_on_without(user) {
+            return Err(E::WrongState {
+                action: "leave",
+                state: self.state,
+            });
+        }
+        let m = self.members.iter_mut().find(|m| m.user == user).expect("checked above");
+        m.status = MemberStatus::Declined;
+        m.responded_at = Some(now);
+        self.updated_at = now;
+        self.activate_if_confirmed(now);
+        Ok(())
+    }
+
     /// Ends the relationship, by a member or (with `None`) by the bot, e.g. at the planned end.
     pub fn end(&mut self, actor: Option<UserId>, reason: EndReason, now: DateTime<Utc>) -> Result<(), E> {
         if let Some(actor) = actor {
@@ -608,7 +637,7 @@ impl Relationship {
     pub fn next_step(&self, viewer: UserId) -> &'static str {
         let invited = self.member(viewer).is_some_and(|m| m.status == MemberStatus::Invited);
         match self.state {
-            State::Proposed if invited => "answer the invitation",
+            State::Proposed if invited => "answer the invitation (its buttons in your DMs, or /mentorship answer)",
             State::Proposed => "waiting for an answer",
             State::Accepted => "write the agreement",
             State::Agreeing => match self.latest_agreement() {
@@ -616,9 +645,11 @@ impl Relationship {
                 _ => "waiting for the others to confirm the agreement",
             },
             State::Active => "meet, then record the check-in",
-            State::Paused => "resume when ready",
+            State::Paused => "resume it with /mentorship resume when ready (or end it with /mentorship end)",
             State::Ended => "write your retrospective, then seek or offer again",
-            State::Declined | State::Expired => "seek or offer again",
+            State::Declined | State::Expired => {
+                "seek or offer again with /mentor seek or /mentor offer, or ask someone with /mentor request"
+            }
         }
     }
 }

@@ -100,11 +100,91 @@ impl Error {
             other => {
                 let text = other.to_string();
                 let mut chars = text.chars();
-                match chars.next() {
+                let sentence = match chars.next() {
                     Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
                     None => text,
+                };
+                match other.way_forward() {
+                    Some(hint) => format!("{sentence} {hint}"),
+                    None => sentence,
                 }
             }
+        }
+    }
+
+    /// The command or button that helps after this refusal (issue 16: no refusal without a way
+    /// forward); `None` where the message itself says what to do.
+    pub fn way_forward(&self) -> Option<&'static str> {
+        use RelationshipError as R;
+        Some(match self {
+            Error::Relationship(R::WrongState { action, state }) => state_way_forward(action, *state),
+            Error::Relationship(R::NotInvited | R::AlreadyAnswered) => {
+                "/mentorship list shows your mentorships and what each needs next."
+            }
+            Error::Relationship(R::SelfPairing | R::DuplicateMember) => "Mention each other person once.",
+            Error::Relationship(R::GroupSize { .. }) => "Run /mentor peer-group again with 2 to 7 other members.",
+            Error::Relationship(R::PairShape(_)) => {
+                "Use /mentor request or /mentor offer-to for a pair, /mentor peer-group for a group."
+            }
+            Error::Relationship(R::CapacityFull) => {
+                "/mentor suggest lists mentors with a free place; /mentor seek lets the organisers match you."
+            }
+            Error::Relationship(R::AlreadyLive { .. }) => "/mentorship list shows it and its next step.",
+            Error::Relationship(R::StaleAgreement { .. }) => {
+                "Press the Confirm button of the newest agreement message in your DMs."
+            }
+            Error::Relationship(R::NoAgreement) => "Write one with /mentorship agreement.",
+            Error::Relationship(R::AlreadyConfirmed(_)) => {
+                "Nothing more to do: the others confirm it; /mentorship list shows who still has to."
+            }
+            Error::Relationship(R::TooManyOther(_)) => "/mentor suggest lists others who fit; or ask them again later.",
+            Error::NotFound("goal" | "step") => "/mentorship plan list shows the plan with its numbers.",
+            Error::NotFound("journal entry") => "/mentorship journal list shows your entries with their numbers.",
+            Error::NotFound("check-in") => {
+                "/mentorship list shows your mentorships; the newest reminder carries the current buttons."
+            }
+            Error::NotFound("agreement" | "agreement in force") => {
+                "Write one with /mentorship agreement; everyone then confirms it."
+            }
+            Error::NotFound("offer") => "/mentor withdraw what:offer lists your open offers.",
+            Error::NotFound("request") => "/mentor withdraw what:request lists your open requests.",
+            Error::NotFound(_) => "/mentor help lists the commands.",
+            Error::Listing(_) => "/mentor withdraw lists your open offers and requests.",
+            _ => return None,
+        })
+    }
+}
+
+/// What to do when an action does not fit the state a mentorship is in.
+fn state_way_forward(action: &str, state: crate::domain::relationship::State) -> &'static str {
+    use crate::domain::relationship::State as S;
+    match (action, state) {
+        ("resume", S::Active) => "It is not paused; /mentorship pause pauses it.",
+        ("pause", S::Paused) => "It is paused already; /mentorship resume resumes it.",
+        ("accept", S::Expired) => {
+            "It lapsed: nobody answered in time. If you still want it, ask them again with /mentor request or \
+             /mentor offer-to."
+        }
+        ("accept", S::Declined) => {
+            "Someone declined it, so it did not go ahead; /mentor suggest and /mentor seek find another match."
+        }
+        ("accept" | "decline", S::Accepted | S::Agreeing | S::Active | S::Paused | S::Ended) => {
+            "Its invitation is answered already; /mentorship list shows what comes next."
+        }
+        (_, S::Proposed) => {
+            "It waits for answers to the invitation (the Accept and Decline buttons in the invitees' DMs); \
+             /mentorship list shows it."
+        }
+        (_, S::Accepted) => "Write the agreement first with /mentorship agreement.",
+        (_, S::Agreeing) => {
+            "Everyone confirms the agreement first (the Confirm button in your DMs); /mentorship list shows who."
+        }
+        (_, S::Active) => "It has started already; /mentorship list shows its next step.",
+        (_, S::Paused) => "Resume it first with /mentorship resume.",
+        (_, S::Ended) => "It has ended; /mentor seek or /mentor offer starts your next mentorship.",
+        (_, S::Declined | S::Expired) => {
+            "It did not go ahead; /mentor request asks someone directly, /mentor seek asks the organisers to \
+             match you."
         }
     }
 }

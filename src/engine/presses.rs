@@ -87,6 +87,10 @@ pub enum Press {
         guild: GuildId,
         rel: RelationshipId,
     },
+    Resume {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
     /// Confirms `/mentor forget`; `user` is whom it was shown to.
     Forget {
         guild: GuildId,
@@ -142,6 +146,7 @@ impl Press {
             | Press::ChangeFrequency { guild, .. }
             | Press::Pause { guild, .. }
             | Press::End { guild, .. }
+            | Press::Resume { guild, .. }
             | Press::Forget { guild, .. }
             | Press::Suggested { guild, .. }
             | Press::Questions { guild, .. }
@@ -201,6 +206,9 @@ pub enum Pressed {
         rel: Relationship,
     },
     Ended {
+        rel: Relationship,
+    },
+    Resumed {
         rel: Relationship,
     },
     /// The person is forgotten; these relationships ended on the way.
@@ -414,6 +422,9 @@ impl Engine {
             }
             Press::Pause { guild, rel } => Pressed::Paused {
                 rel: self.pause(guild, rel, user).await?,
+            },
+            Press::Resume { guild, rel } => Pressed::Resumed {
+                rel: self.resume(guild, rel, user).await?,
             },
             Press::End { guild, rel } => Pressed::Ended {
                 rel: self.end(guild, rel, user, EndReason::Other).await?,

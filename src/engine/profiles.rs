@@ -35,7 +35,11 @@ impl Engine {
 
     async fn existing_profile(&self, guild: GuildId, user: UserId) -> Result<Profile> {
         self.store.profile(guild, user).await?.ok_or_else(|| {
-            ValidationError::new("profile", "you have no profile in this server yet; set one up first").into()
+            ValidationError::new(
+                "profile",
+                "you have no profile in this server yet; set one up with /mentor profile first",
+            )
+            .into()
         })
     }
 

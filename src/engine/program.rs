@@ -125,13 +125,15 @@ impl Engine {
         Ok(settings)
     }
 
-    /// Someone left the server: their active relationships pause, ones not yet started end,
-    /// and invitations to them are declined. Returns what changed, to tell the others.
+    /// Someone left the server: a peer group that keeps two members goes on without them; their
+    /// other active relationships pause (the others resume or end them), ones not yet started
+    /// end, and invitations to them are declined. Returns what changed, to tell the others.
     pub async fn member_left(&self, guild: GuildId, user: UserId) -> Result<Vec<Relationship>> {
         let now = self.now();
         let mut changed = Vec::new();
         for mut rel in self.store.relationships_of(guild, user).await? {
             let outcome = match rel.state {
+                _ if rel.goes_on_without(user) => rel.leave(user, now),
                 State::Active => rel.pause(None, now),
                 State::Accepted | State::Agreeing if rel.is_joined(user) => rel.end(None, EndReason::LeftServer, now),
                 State::Proposed | State::Accepted | State::Agreeing
@@ -208,6 +210,18 @@ impl Engine {
             user,
             organisers,
         }))
+    }
+
+    /// A DM to this person got through: their DMs are open again.
+    pub async fn mark_reachable_by_dm(&self, guild: GuildId, user: UserId) -> Result<()> {
+        if let Some(mut profile) = self.store.profile(guild, user).await? {
+            if !profile.dm_reachable {
+                profile.dm_reachable = true;
+                profile.updated_at = self.now();
+                self.store.save_profile(&profile).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Discord refused a DM to this person: later messages go to their relationships' threads.

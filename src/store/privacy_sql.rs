@@ -309,7 +309,10 @@ mod privacy_impl {
                     "UPDATE relationships SET proposer_id = $3 WHERE id = $1 AND proposer_id = $2",
                     "UPDATE relationships SET ended_by = $3 WHERE id = $1 AND ended_by = $2",
                     "UPDATE relationships SET pair_low = $3 WHERE id = $1 AND pair_low = $2",
-                    "UPDATE relationships SET pair_high = pair_low, pair_low = $3 WHERE id = $1 AND pair_high = $2",
+                    // The other may be "member N" already (both of a pair forgotten): the pair
+                    // stays ordered, lowest first.
+                    "UPDATE relationships SET pair_high = CASE WHEN pair_low < $3 THEN $3 ELSE pair_low END, \
+                     pair_low = CASE WHEN pair_low < $3 THEN pair_low ELSE $3 END WHERE id = $1 AND pair_high = $2",
                     "UPDATE goals SET created_by = $3 WHERE relationship_id = $1 AND created_by = $2",
                     "UPDATE steps SET owner_id = $3 WHERE owner_id = $2 \
                      AND goal_id IN (SELECT id FROM goals WHERE relationship_id = $1)",

@@ -1236,6 +1236,21 @@ async fn command(
             )
         }
         "mentorship journal export" => ok(e.export_journal(guild, me).await),
+        "mentorship answer" => {
+            let rel = RelationshipId(int(v, "mentorship").unwrap_or(0));
+            match int(v, "answer") {
+                Some(0) => ok(e.accept(guild, rel, me).await),
+                Some(1) => ok(e.decline(guild, rel, me).await),
+                _ => return Err("Please check the options.".into()),
+            }
+        }
+        "mentorship pause" => ok(e
+            .pause(guild, RelationshipId(int(v, "mentorship").unwrap_or(0)), me)
+            .await),
+        "mentorship resume" => ok(e
+            .resume(guild, RelationshipId(int(v, "mentorship").unwrap_or(0)), me)
+            .await),
+        "mentor help" => Ok(mentorbot::discord::commands::help::HELP.to_string()),
         "mentorship end" => {
             let reason = match int(v, "reason") {
                 Some(0) => EndReason::GoalsMet,

@@ -5,8 +5,10 @@ use crate::common;
 use common::discord::{channel, cmd, Harness, OWNER, WAIT};
 use common::fixtures::*;
 use common::World;
+use mentorbot::domain::listing::Kind;
 use mentorbot::domain::relationship::State;
 use mentorbot::domain::RelationshipId;
+use mentorbot::engine::Direction;
 
 async fn classic_pair_through_discord(w: World) {
     let h = Harness::start(w).await;
@@ -108,7 +110,10 @@ async fn classic_pair_through_discord(w: World) {
     // A private thread for the pair, with the agreement form.
     let form = h
         .fake
-        .wait_for_message(|m| m.content.contains("/mentorship agreement"), WAIT)
+        .wait_for_message(
+            |m| m.content.contains("Welcome to mentorship") && m.content.contains("/mentorship agreement"),
+            WAIT,
+        )
         .await
         .expect("the agreement form");
     let thread = engine
@@ -277,4 +282,253 @@ async fn classic_pair_through_discord(w: World) {
     h.shutdown().await;
 }
 
-on_both_backends!(classic_pair_through_discord);
+/// An active pair, set up through the engine (the agreement's way through Discord is above).
+async fn active_pair(h: &Harness) -> mentorbot::domain::relationship::Relationship {
+    let engine = &h.world.engine;
+    let rel = engine
+        .propose_direct(GUILD, MENTEE, MENTOR, Kind::Classic, Direction::Request, "Learn Rust")
+        .await
+        .unwrap();
+    engine.accept(GUILD, rel.id, MENTOR).await.unwrap();
+    engine
+        .propose_agreement(GUILD, rel.id, MENTEE, &agreement())
+        .await
+        .unwrap();
+    engine.confirm_agreement(GUILD, rel.id, MENTOR, 1).await.unwrap()
+}
+
+/// Issue 16, item 1: pause and resume by command and by button, the list's hint names the
+/// command, and a member leaving a peer group leaves it to the others.
+async fn pause_resume_and_leaving_a_group(w: World) {
+    let h = Harness::start(w).await;
+    let engine = h.world.engine.clone();
+    let rel = active_pair(&h).await;
+    let r = rel.id.0;
+    let state = |who| {
+        let engine = engine.clone();
+        async move { engine.relationship_for(GUILD, rel.id, who).await.unwrap().state }
+    };
+
+    // Pausing by command: the answer carries a Resume button, the partner hears it with one.
+    let handle = h.slash(MENTEE, cmd("mentorship pause").int("mentorship", r));
+    let answer = handle.wait_response().await;
+    assert!(answer.is_ephemeral(), "{answer:?}");
+    assert!(
+        answer.content().unwrap().contains("is paused") && answer.content().unwrap().contains("/mentorship resume"),
+        "{answer:?}"
+    );
+    let resume_id = format!("mb:resume:{}:{r}", GUILD.0);
+    assert_eq!(answer.custom_ids(), vec![resume_id.clone()]);
+    assert_eq!(state(MENTEE).await, State::Paused);
+    let (notice, pressed) = h.wait_button(MENTOR, "mb:resume:").await;
+    assert_eq!(pressed, resume_id);
+    assert!(
+        h.fake.message(notice).unwrap().content.contains("paused mentorship"),
+        "{:?}",
+        h.fake.message(notice)
+    );
+    // The list names the command that resumes.
+    let text = h.say(MENTOR, cmd("mentorship list")).await;
+    assert!(text.contains("paused") && text.contains("/mentorship resume"), "{text}");
+
+    // Someone else's Resume button changes nothing.
+    let refused = h.press(notice, STRANGER, &resume_id).await;
+    assert!(refused.is_ephemeral() && !refused.content().unwrap().contains("active again"));
+    assert_eq!(state(MENTEE).await, State::Paused);
+
+    // The partner resumes with the button of the notice; the one who paused is told.
+    let answer = h.press(notice, MENTOR, &resume_id).await;
+    assert!(answer.content().unwrap().contains("active again"), "{answer:?}");
+    assert_eq!(state(MENTEE).await, State::Active);
+    h.wait_dm(MENTEE, "resumed mentorship").await;
+
+    // Resuming what is not paused is refused and changes nothing.
+    let text = h.say(MENTEE, cmd("mentorship resume").int("mentorship", r)).await;
+    assert!(
+        !text.contains("active again") && text.contains("/mentorship pause"),
+        "the refusal names the way forward: {text}"
+    );
+    // The help lists the commands by phase, pause and resume among them.
+    let text = h.say(MENTEE, cmd("mentor help")).await;
+    assert!(
+        text.contains("/mentorship resume") && text.contains("/mentor profile") && text.contains("/mentorship end"),
+        "{text}"
+    );
+    assert_eq!(state(MENTEE).await, State::Active);
+
+    // Pause and resume by command; the Resume button on one's own pause answer works too.
+    let handle = h.slash(MENTOR, cmd("mentorship pause").int("mentorship", r));
+    handle.wait_response().await;
+    let own = handle.original().expect("the pause answer is a message");
+    let answer = h.press(own.id, MENTOR, &resume_id).await;
+    assert!(answer.content().unwrap().contains("active again"), "{answer:?}");
+    h.say(MENTEE, cmd("mentorship pause").int("mentorship", r)).await;
+    let text = h.say(MENTOR, cmd("mentorship resume").int("mentorship", r)).await;
+    assert!(text.contains("active again"), "{text}");
+    assert_eq!(state(MENTEE).await, State::Active);
+
+    // A peer group of four: one leaving the server leaves the group to the other three, who
+    // keep it active and are told.
+    let group = engine
+        .invite_peer_group(GUILD, MENTEE, &[MENTOR, PEER3, PEER4], "Study together")
+        .await
+        .unwrap();
+    for p in [MENTOR, PEER3, PEER4] {
+        engine.accept(GUILD, group.id, p).await.unwrap();
+    }
+    engine
+        .propose_agreement(GUILD, group.id, MENTEE, &agreement())
+        .await
+        .unwrap();
+    for p in [MENTOR, PEER3] {
+        engine.confirm_agreement(GUILD, group.id, p, 1).await.unwrap();
+    }
+    // PEER4 has not confirmed: once they leave, the agreement is in force for the others.
+    h.fake.send_member_remove(GUILD.0, PEER4.0);
+    let told = h.wait_dm(PEER3, "goes on without them").await;
+    assert!(told.contains(&format!("#{}", group.id.0)), "{told}");
+    let after = engine.relationship_for(GUILD, group.id, MENTEE).await.unwrap();
+    assert_eq!(after.state, State::Active, "the group goes on");
+    assert!(!after.is_joined(PEER4));
+    assert_eq!(after.joined().count(), 3);
+    // The pair of MENTEE and MENTOR is untouched by someone else leaving.
+    assert_eq!(state(MENTEE).await, State::Active);
+    h.shutdown().await;
+}
+
+/// Issue 16, item 3: an undelivered invitation is reported to its sender, the invitee can
+/// answer it by command, an explicit command tries the DM again, and a DM that gets through
+/// makes the person reachable again.
+async fn closed_dms_are_no_dead_end(w: World) {
+    let h = Harness::start(w).await;
+    let engine = h.world.engine.clone();
+    engine
+        .set_profile(GUILD, PEER3, &profile("Linus", "Europe/Berlin"))
+        .await
+        .unwrap();
+    let reachable = || async {
+        engine
+            .profile(GUILD, PEER3)
+            .await
+            .unwrap()
+            .expect("a profile")
+            .dm_reachable
+    };
+    h.fake.set_dms_closed(PEER3.0);
+    let text = h
+        .form(
+            MENTEE,
+            cmd("mentor request").user("user", PEER3.0),
+            &[("purpose", "Learn Go")],
+        )
+        .await;
+    assert!(text.contains("Invitation sent"), "{text}");
+    let rel = engine.relationships(GUILD, MENTEE).await.unwrap().remove(0);
+    let told = h.wait_dm(MENTEE, "could not deliver").await;
+    assert!(
+        told.contains(&format!("<@{}>", PEER3.0)) && told.contains("/mentorship answer"),
+        "{told}"
+    );
+    assert!(!reachable().await);
+
+    // The invitee sees the way to answer in the list.
+    let text = h.say(PEER3, cmd("mentorship list")).await;
+    assert!(text.contains("/mentorship answer"), "{text}");
+
+    // They open their DMs: an export they ask for is tried by DM and gets through, and from
+    // then on they are reachable again.
+    h.fake.set_dms_open(PEER3.0);
+    let text = h.say(PEER3, cmd("mentorship journal export")).await;
+    assert!(text.contains("in your DMs"), "{text}");
+    assert!(reachable().await, "a DM that got through makes them reachable again");
+
+    // They answer by command; the sender hears it.
+    let text = h
+        .say(
+            PEER3,
+            cmd("mentorship answer").int("mentorship", rel.id.0).int("answer", 0),
+        )
+        .await;
+    assert!(text.contains("You accepted"), "{text}");
+    assert_eq!(
+        engine.relationship_for(GUILD, rel.id, MENTEE).await.unwrap().state,
+        State::Accepted
+    );
+    h.wait_dm(MENTEE, "accepted the invitation").await;
+    // Answering twice is refused with a way forward.
+    let text = h
+        .say(
+            PEER3,
+            cmd("mentorship answer").int("mentorship", rel.id.0).int("answer", 1),
+        )
+        .await;
+    assert!(
+        text.contains("answered already") && text.contains("/mentorship list"),
+        "{text}"
+    );
+    h.shutdown().await;
+}
+
+/// Issue 16, item 4 (in part): everyone invited hears when an invitation is declined or lapses,
+/// and a late Accept says what happened and what to do.
+async fn invitations_do_not_die_silently(w: World) {
+    let h = Harness::start(w).await;
+    let engine = h.world.engine.clone();
+    // A group of three: one declining leaves too few; the other invitee is told.
+    let group = engine
+        .invite_peer_group(GUILD, MENTEE, &[MENTOR, PEER3], "Study together")
+        .await
+        .unwrap();
+    h.bot.on_proposed(&group).await;
+    let (msg, decline) = h.wait_button(PEER3, "mb:dec:").await;
+    let answer = h.press(msg, PEER3, &decline).await;
+    assert!(answer.content().unwrap().contains("You declined"), "{answer:?}");
+    let told = h.wait_dm(MENTOR, "will not go ahead").await;
+    assert!(told.contains(&format!("<@{}> declined", PEER3.0)), "{told}");
+    h.wait_dm(MENTEE, "declined the invitation").await;
+    let (msg, accept) = h.wait_button(MENTOR, "mb:acc:").await;
+    let late = h.press(msg, MENTOR, &accept).await;
+    let late = late.content().unwrap();
+    assert!(late.contains("declined it") && late.contains("/mentor seek"), "{late}");
+
+    // A pair nobody answered: the sender and the invitee hear it lapsed.
+    let pair = engine
+        .propose_direct(GUILD, MENTEE, MENTOR, Kind::Classic, Direction::Request, "Learn Rust")
+        .await
+        .unwrap();
+    h.bot.on_proposed(&pair).await;
+    let (msg, accept) = {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let found = h.fake.dms_to(MENTOR.0).into_iter().find_map(|m| {
+                let id = m
+                    .custom_ids()
+                    .into_iter()
+                    .find(|c| *c == format!("mb:acc:{}:{}", GUILD.0, pair.id.0))?;
+                Some((m.id, id))
+            });
+            if let Some(f) = found {
+                break f;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the invitation DM");
+            h.fake
+                .wait_for_dms(MENTOR.0, h.fake.dms_to(MENTOR.0).len() + 1, WAIT)
+                .await;
+        }
+    };
+    h.world.clock.advance(chrono::Duration::days(8));
+    assert_eq!(h.bot.sweep_expired().await, 1);
+    h.wait_dm(MENTEE, "in time, so it has lapsed").await;
+    h.wait_dm(MENTOR, "has lapsed").await;
+    let late = h.press(msg, MENTOR, &accept).await;
+    let late = late.content().unwrap();
+    assert!(late.contains("lapsed") && late.contains("/mentor request"), "{late}");
+    h.shutdown().await;
+}
+
+on_both_backends!(
+    invitations_do_not_die_silently,
+    classic_pair_through_discord,
+    pause_resume_and_leaving_a_group,
+    closed_dms_are_no_dead_end
+);

@@ -170,18 +170,37 @@ pub async fn publish(ctx: Ctx<'_>) -> Result<(), BotError> {
         )),
     )
     .await?;
+    let mut undelivered = Vec::new();
     for (rel, reasons) in &published.pairs {
-        invite(&bot, rel, |role| {
-            let reasons: Vec<String> = match role {
-                Role::Mentor => reasons.iter().map(|r| mentor_view(r)).collect(),
-                _ => reasons.clone(),
-            };
-            reasons.join("; ")
-        })
-        .await;
+        undelivered.extend(
+            invite(&bot, rel, |role| {
+                let reasons: Vec<String> = match role {
+                    Role::Mentor => reasons.iter().map(|r| mentor_view(r)).collect(),
+                    _ => reasons.clone(),
+                };
+                reasons.join("; ")
+            })
+            .await,
+        );
     }
     for (rel, explanation) in &published.groups {
-        invite(&bot, rel, |_| explanation.clone()).await;
+        undelivered.extend(invite(&bot, rel, |_| explanation.clone()).await);
+    }
+    // The organiser hears of every invitation that did not reach its person.
+    if !undelivered.is_empty() {
+        let lines: Vec<String> = undelivered
+            .iter()
+            .map(|(rel, u)| crate::discord::bot::undelivered_text(rel, *u))
+            .collect();
+        say(
+            ctx,
+            limits::shorten(
+                &lines.join("\n"),
+                MESSAGE_MAX,
+                " (the rest: /program match preview's CSV)",
+            ),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -222,7 +241,9 @@ pub async fn export(ctx: Ctx<'_>) -> Result<(), BotError> {
 }
 
 /// The organisers' proposal, with why, to everyone invited; the usual Accept / Decline buttons.
-pub(super) async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> String) {
+/// Returns the invitations that could not be delivered.
+pub(super) async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> String) -> Vec<(Relationship, UserId)> {
+    let mut undelivered = Vec::new();
     for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
         let template = format!(
             "The program's organisers propose a **{}** mentorship (#{}) for you as **{}**, with {}.\n**Why:** {}.\n\
@@ -245,8 +266,13 @@ pub(super) async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> 
                 .style(ButtonStyle::Danger),
         ]);
         let message = limits::dm(text).components(vec![buttons]);
-        bot.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
+        if bot.notifier.dm_always(rel.guild, Some(rel.id), m.user, message).await
+            == crate::discord::notify::Delivery::Undelivered
+        {
+            undelivered.push((rel.clone(), m.user));
+        }
     }
+    undelivered
 }
 
 fn mentions(users: &[UserId]) -> String {

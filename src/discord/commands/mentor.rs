@@ -75,7 +75,8 @@ pub enum ListingChoice {
         "super::privacy::my_data",
         "super::privacy::forget",
         "super::matching::suggest",
-        "super::guide::guide"
+        "super::guide::guide",
+        "super::help::help"
     )
 )]
 pub async fn mentor(_ctx: Ctx<'_>) -> Result<(), BotError> {

@@ -41,7 +41,17 @@ impl From<EndChoice> for EndReason {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("list", "agreement", "plan", "checkin", "journal", "end")
+    subcommands(
+        "list",
+        "answer",
+        "agreement",
+        "plan",
+        "checkin",
+        "journal",
+        "pause",
+        "resume",
+        "end"
+    )
 )]
 pub async fn mentorship(_ctx: Ctx<'_>) -> Result<(), BotError> {
     Ok(())
@@ -53,6 +63,36 @@ pub async fn list(ctx: Ctx<'_>) -> Result<(), BotError> {
     let p = Paged::new(Listing::Mentorships, guild(ctx)?, caller(ctx), &[]);
     let first = pages::page(ctx.data(), &p, 0).await?;
     ctx.send(pages::reply(first)).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum AnswerChoice {
+    #[name = "accept"]
+    Accept,
+    #[name = "decline"]
+    Decline,
+}
+
+/// Answer an invitation (as its Accept and Decline buttons do), e.g. one whose DM never came.
+#[poise::command(slash_command, guild_only)]
+pub async fn answer(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship's number (see /mentorship list)"] mentorship: i64,
+    #[description = "Accept or decline"] answer: AnswerChoice,
+) -> Result<(), BotError> {
+    let (g, me) = (guild(ctx)?, caller(ctx));
+    let engine = &ctx.data().engine;
+    let before = engine.relationship_for(g, RelationshipId(mentorship), me).await?.state;
+    let accepted = matches!(answer, AnswerChoice::Accept);
+    let rel = if accepted {
+        engine.accept(g, RelationshipId(mentorship), me).await?
+    } else {
+        engine.decline(g, RelationshipId(mentorship), me).await?.seen_by(me)
+    };
+    let tips = crate::discord::interactions::accepted_tips(engine, &rel, accepted).await;
+    say(ctx, crate::discord::interactions::answered_text(&rel, accepted, &tips)).await?;
+    ctx.data().on_answered(before, &rel, me, accepted).await;
     Ok(())
 }
 
@@ -353,7 +393,7 @@ pub async fn journal_export(ctx: Ctx<'_>) -> Result<(), BotError> {
     let markdown = ctx.data().engine.export_journal(g, me).await?;
     let message = limits::dm("Your mentorship journal.")
         .add_file(CreateAttachment::bytes(markdown.into_bytes(), "mentorship-journal.md"));
-    match ctx.data().notifier.dm(g, None, me, message).await {
+    match ctx.data().notifier.dm_always(g, None, me, message).await {
         crate::discord::notify::Delivery::Dm => say(ctx, "Your journal is in your DMs.").await,
         _ => {
             say(
@@ -363,6 +403,43 @@ pub async fn journal_export(ctx: Ctx<'_>) -> Result<(), BotError> {
             .await
         }
     }
+}
+
+/// Pause a mentorship: no reminders until one of you resumes it.
+#[poise::command(slash_command, guild_only)]
+pub async fn pause(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship's number (see /mentorship list)"] mentorship: i64,
+) -> Result<(), BotError> {
+    let me = caller(ctx);
+    let rel = ctx
+        .data()
+        .engine
+        .pause(guild(ctx)?, RelationshipId(mentorship), me)
+        .await?;
+    ctx.send(
+        limits::reply(crate::discord::bot::paused_text(&rel)).components(vec![crate::discord::bot::resume_row(&rel)]),
+    )
+    .await?;
+    ctx.data().on_paused(&rel, me).await;
+    Ok(())
+}
+
+/// Resume a paused mentorship: its check-ins and reminders start again.
+#[poise::command(slash_command, guild_only)]
+pub async fn resume(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship's number (see /mentorship list)"] mentorship: i64,
+) -> Result<(), BotError> {
+    let me = caller(ctx);
+    let rel = ctx
+        .data()
+        .engine
+        .resume(guild(ctx)?, RelationshipId(mentorship), me)
+        .await?;
+    say(ctx, crate::discord::bot::resumed_text(&rel)).await?;
+    ctx.data().on_resumed(&rel, me).await;
+    Ok(())
 }
 
 /// End a mentorship; everyone gets a retrospective form.

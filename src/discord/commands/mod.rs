@@ -13,6 +13,7 @@ use crate::domain::ids::{GuildId, UserId};
 
 pub mod guide;
 pub mod hands;
+pub mod help;
 pub mod invitations;
 pub mod matching;
 pub mod mentor;

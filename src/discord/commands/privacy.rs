@@ -19,7 +19,7 @@ pub async fn my_data(ctx: Ctx<'_>) -> Result<(), BotError> {
     let bytes = serde_json::to_vec_pretty(&data).unwrap_or_default();
     let message = limits::dm("Everything mentorbot holds about you in this server.")
         .add_file(CreateAttachment::bytes(bytes, "mentorbot-my-data.json"));
-    match ctx.data().notifier.dm(g, None, me, message).await {
+    match ctx.data().notifier.dm_always(g, None, me, message).await {
         Delivery::Dm => say(ctx, "Your data is in your DMs, as a JSON file.").await,
         _ => {
             say(
