@@ -1532,7 +1532,9 @@ pub async fn register_written(e: &Engine, markers: &mut Markers, act: &Act, outc
 
 // ----- the whole database, as text --------------------------------------------------------------
 
-/// Every row of every table (read from the database's own catalogue), as sorted text.
+/// Every row of every table (read from the database's own catalogue), as sorted text. Left out:
+/// `bot_processes`, each live process's claim to its share of the rate limit, which it renews on
+/// a timer whatever anyone does.
 pub struct Snapshotter {
     sqlite: Option<tokio::sync::Mutex<sqlx::SqliteConnection>>,
     pg: Option<tokio::sync::Mutex<sqlx::PgConnection>>,
@@ -1547,7 +1549,8 @@ impl Snapshotter {
             let mut conn = sqlx::PgConnection::connect_with(options).await.unwrap();
             let tables: Vec<(String,)> = sqlx::query_as(
                 "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
-                 AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations' ORDER BY 1",
+                 AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations' \
+                 AND table_name <> 'bot_processes' ORDER BY 1",
             )
             .fetch_all(&mut conn)
             .await
@@ -1560,7 +1563,8 @@ impl Snapshotter {
             let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
             let columns: Vec<(String, String)> = sqlx::query_as(
                 "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
-                 WHERE m.type = 'table' AND m.name NOT LIKE '_sqlx%' AND m.name NOT LIKE 'sqlite%' ORDER BY m.name, p.cid",
+                 WHERE m.type = 'table' AND m.name NOT LIKE '_sqlx%' AND m.name NOT LIKE 'sqlite%' \
+                 AND m.name <> 'bot_processes' ORDER BY m.name, p.cid",
             )
             .fetch_all(&mut conn)
             .await
