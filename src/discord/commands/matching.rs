@@ -2,7 +2,7 @@
 //! and `/program export` for the organisers.
 use serenity::all::{ButtonStyle, CreateActionRow, CreateAttachment, CreateButton};
 
-use super::{caller, caller_rights, fit, guild};
+use super::{caller, caller_rights, fit, guild, say};
 use crate::discord::bot::Bot;
 use crate::discord::ids::{Action, CustomId};
 use crate::discord::limits;
