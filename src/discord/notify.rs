@@ -523,17 +523,16 @@ mod tests {
 
     #[test]
     fn every_message_gets_a_short_distinct_nonce_and_keeps_its_own() {
-        let a = ensure_nonce(CreateMessage::new().content("a"));
-        let b = ensure_nonce(CreateMessage::new().content("a"));
+        let a = ensure_nonce(crate::discord::limits::dm("a"));
+        let b = ensure_nonce(crate::discord::limits::dm("a"));
         assert!(has_enforced_nonce(&a) && has_enforced_nonce(&b));
         let (na, nb) = (nonce_of(&a).unwrap(), nonce_of(&b).unwrap());
         assert_ne!(na, nb);
         assert!(na.len() <= 25, "{na}");
-        let own = CreateMessage::new()
-            .content("job")
+        let own = crate::discord::limits::dm("job")
             .nonce(serenity::all::Nonce::String("mbj16.x".into()))
             .enforce_nonce(true);
         assert_eq!(nonce_of(&ensure_nonce(own)).as_deref(), Some("mbj16.x"));
-        assert!(!has_enforced_nonce(&CreateMessage::new().content("none")));
+        assert!(!has_enforced_nonce(&crate::discord::limits::dm("none")));
     }
 }
