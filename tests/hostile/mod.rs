@@ -1385,6 +1385,14 @@ async fn command(
                 _ => ok(e.unplace(guild, who, id).await),
             }
         }
+        "program invitations" => {
+            let who = Organiser {
+                user: me,
+                is_admin: admin,
+                roles: &roles,
+            };
+            ok(e.program_invitations(guild, who).await)
+        }
         "program pair" => {
             let (Some(mentee), Some(mentor)) = (user(v, "mentee"), user(v, "mentor")) else {
                 return Err("Please check the options.".into());
