@@ -443,8 +443,9 @@ pub struct EvaluationStats {
     pub answers: usize,
     /// How many gave 1, 2, 3, 4 and 5.
     pub values: [usize; 5],
-    /// Would join again: yes, no.
-    pub again: (usize, usize),
+    /// Would join again: yes, no; only from [`MIN_ANSWERS`] answers to that question on (it is
+    /// asked apart from the rating, so fewer people may have answered it).
+    pub again: Option<(usize, usize)>,
     /// Ended mentorships, and how many of them ended before their planned end.
     pub ended: usize,
     pub ended_early: usize,
@@ -468,6 +469,7 @@ impl EvaluationStats {
             evaluations.iter().filter(|e| e.again == Some(true)).count(),
             evaluations.iter().filter(|e| e.again == Some(false)).count(),
         );
+        let again = (again.0 + again.1 >= MIN_ANSWERS).then_some(again);
         Some(EvaluationStats {
             answers: rated.len(),
             values,
@@ -621,7 +623,11 @@ mod tests {
         let s = EvaluationStats::of(&five, 3, 1).unwrap();
         assert_eq!(s.answers, 5);
         assert_eq!(s.values, [1, 1, 1, 1, 1]);
-        assert_eq!(s.again, (4, 1));
+        assert_eq!(s.again, Some((4, 1)));
         assert_eq!((s.ended, s.ended_early), (3, 1));
+        // Five ratings, but only one "would join again" answer: that answer is not shown.
+        let mut rated_only: Vec<Evaluation> = (1..=5).map(|v| e(v, None)).collect();
+        rated_only[0].again = Some(false);
+        assert_eq!(EvaluationStats::of(&rated_only, 3, 1).unwrap().again, None);
     }
 }

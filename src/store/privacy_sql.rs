@@ -272,6 +272,18 @@ mod privacy_impl {
                     .await
                     .map_err(db)?;
             }
+            // The job queue's delivery records name recipients as u<id> (members) or o<id>
+            // (organisers); the jobs they belong to are this server's.
+            sqlx::query(
+                "DELETE FROM job_deliveries WHERE recipient IN ($2, $3) \
+                 AND job_key IN (SELECT dedupe_key FROM jobs WHERE guild_id = $1)",
+            )
+            .bind(g)
+            .bind(format!("u{}", user.0))
+            .bind(format!("o{}", user.0))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
             let rels: Vec<(i64,)> =
                 sqlx::query_as("SELECT relationship_id FROM relationship_members WHERE guild_id = $1 AND user_id = $2")
                     .bind(g)

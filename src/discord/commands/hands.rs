@@ -196,7 +196,7 @@ pub async fn view(
 async fn tell(ctx: Ctx<'_>, rel: &Relationship, users: &[UserId], text: String) {
     for &u in users {
         let message = limits::dm(text.clone());
-        ctx.data().notifier.dm(rel.guild, Some(rel.id), u, message).await;
+        ctx.data().notifier.dm_always(rel.guild, Some(rel.id), u, message).await;
     }
 }
 
@@ -325,7 +325,7 @@ pub async fn nudge(
                 rel.id
             ))
         };
-        ctx.data().notifier.dm(rel.guild, Some(rel.id), u, message).await;
+        ctx.data().notifier.dm_always(rel.guild, Some(rel.id), u, message).await;
     }
     Ok(())
 }
@@ -367,7 +367,7 @@ pub async fn pair(
         ctx,
         limits::shorten(
             &format!(
-                "Proposed mentorship #{}: {} mentors {} ({}). Both have a DM with the reasons and Accept / Decline; \
+                "Proposed mentorship #{}: {} mentors {} ({}). Both get a DM with the reasons and Accept / Decline; \
                  it expires {}. /program unplace withdraws it.\n**Why:** {why}.",
                 rel.id,
                 mention(UserId(mentor.id.get())),
@@ -381,7 +381,7 @@ pub async fn pair(
     )
     .await?;
     let reasons = pair.reasons.clone();
-    super::matching::invite(&bot, rel, |role| {
+    let undelivered = super::matching::invite(&bot, rel, |role| {
         let list: Vec<String> = match role {
             Role::Mentor => reasons
                 .iter()
@@ -396,6 +396,14 @@ pub async fn pair(
         }
     })
     .await;
+    // The organiser hears of a DM that did not reach its person, as after a publish.
+    if !undelivered.is_empty() {
+        let lines: Vec<String> = undelivered
+            .iter()
+            .map(|(rel, u)| crate::discord::bot::undelivered_text(rel, *u))
+            .collect();
+        say(ctx, limits::shorten(&lines.join("\n"), limits::MESSAGE_MAX, "")).await?;
+    }
     Ok(())
 }
 

@@ -54,12 +54,14 @@ pub fn evaluation_line(e: Option<&EvaluationStats>) -> String {
             100.0 * e.ended_early as f64 / e.ended as f64
         )
     };
+    let again = match e.again {
+        Some((yes, no)) => format!("Would join again: {yes} yes, {no} no."),
+        None => format!("Would join again: shown from {MIN_ANSWERS} answers on."),
+    };
     format!(
-        "**Ratings** ({} answers, how valuable the mentorship was): {}. Would join again: {} yes, {} no. {early}.",
+        "**Ratings** ({} answers, how valuable the mentorship was): {}. {again} {early}.",
         e.answers,
         dist.join(", "),
-        e.again.0,
-        e.again.1
     )
 }
 
