@@ -414,8 +414,12 @@ def interpolate(value: str) -> str:
 def check_config(what: str, settings_env: dict[str, str]) -> bool:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORBOT")}
     env.update(settings_env)
+    # .ci/run names the binary its test build already made (MENTORBOT_BIN): `cargo run` would
+    # build the bot once more with another feature set.
+    binary = os.environ.get("MENTORBOT_BIN")
+    command = [binary] if binary else ["cargo", "run", "--locked", "--quiet", "--bin", "mentorbot", "--"]
     done = subprocess.run(
-        ["cargo", "run", "--locked", "--quiet", "--bin", "mentorbot", "--", "check-config"],
+        command + ["check-config"],
         cwd=ROOT,
         env=env,
         capture_output=True,
