@@ -263,6 +263,10 @@ def replay_stage(stage: Stage, context: list[str], tmp: Path, is_final_build: bo
                 if ins is last_build and is_final_build:
                     replay.last_build_args = args
                     kept = [a for a in args if a not in ("--release", "--locked", "--offline")]
+                    if os.environ.get("CONTAINER_CHECK_COMPILE") == "0":
+                        # A self-test whose mutation cannot break the compile: the real run
+                        # compiled this very stage already.
+                        return "true "
                     return "cargo check --quiet --locked --offline " + shlex.join(kept) + " "
                 return f"cargo metadata --locked --offline --format-version 1 --filter-platform {PLATFORM} > /dev/null "
 
@@ -562,6 +566,7 @@ def self_test() -> int:
             (Path(tmp) / "docker-compose.yml").write_text(c)
             done = subprocess.run(
                 [sys.executable, __file__, "--dockerfile", f"{tmp}/Dockerfile", "--compose", f"{tmp}/docker-compose.yml"],
+                env=dict(os.environ, CONTAINER_CHECK_COMPILE="1" if expected == "RUN failed" else "0"),
                 capture_output=True,
                 text=True,
             )
