@@ -1,11 +1,9 @@
 //! poise 0.7 on serenity 0.12 against the stand-in: registration, sub-commands, user options,
 //! autocomplete, deferred answers and the permission check, with no spec violation.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fake_discord::{FakeConfig, Place, SlashCommand};
 use serenity::all::{GatewayIntents, User};
 use serenity::http::HttpBuilder;

@@ -2,11 +2,9 @@
 //! GUILD_CREATE list only that shard's guilds, and a guild's events (interactions included)
 //! go to the shard that owns it, `(guild_id >> 22) % shard_count`, as on Discord.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fake_discord::{FakeConfig, FakeDiscord, FakeGuild, FakeUser, Place, SlashCommand};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};

@@ -1,11 +1,9 @@
 //! The REST routes: answers valid by the spec's response schemas, Discord's errors, violations,
 //! rate limits, failures on demand and `enforce_nonce`.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fake_discord::{BucketRule, FakeConfig, Limit, MessageSource, Place, SlashCommand, ViolationKind};
 use serde_json::{json, Value};
 

@@ -3,11 +3,9 @@
 //! changing nothing: message content, components, embeds, modals, autocomplete answers, select
 //! menus, command registration, and the interactions a test may inject.
 
-mod common;
-
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use common::*;
+use crate::common::*;
 use fake_discord::{FakeDiscord, InteractionHandle, Place, SlashCommand, ViolationKind};
 use serde_json::{json, Value};
 

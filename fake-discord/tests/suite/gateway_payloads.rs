@@ -1,11 +1,9 @@
 //! Every gateway payload the stand-in can send parses into serenity's types and is never
 //! `Event::Unknown` (serenity drops those silently).
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fake_discord::{FakeConfig, FakeDiscord, FakeUser, OptionValue, Place, SlashCommand};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};

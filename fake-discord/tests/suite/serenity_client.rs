@@ -1,11 +1,9 @@
 //! The real serenity client, with its rate limiter on, against the stand-in.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use fake_discord::{BucketRule, FakeConfig, FakeDiscord, Place, SlashCommand, ViolationKind};
 use serde_json::json;
 use serenity::all::{

@@ -1,9 +1,7 @@
 //! Who a message pings, worked out as Discord does (content, `allowed_mentions`, the replied-to
 //! author), and the request record `FAKE_DISCORD_RECORD` appends to.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use fake_discord::{Pinged, Place, SlashCommand};
 use serde_json::{json, Value};
 

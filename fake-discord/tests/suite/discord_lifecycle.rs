@@ -3,11 +3,9 @@
 //! follow-ups after a deferral, private threads archiving, the nonce window, Discord's
 //! per-channel bucket, and the gateway's close codes for a bad token and a missing intent.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fake_discord::{intents, FakeConfig, FakeDiscord, Place, SlashCommand, ViolationKind};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
