@@ -38,9 +38,6 @@ async fn child_bot() {
 }
 
 #[tokio::test]
-#[ignore = "fails: a kill between Discord accepting a message and its delivery record, restarted past \
-            the nonce window, sends it again (seed 1796008790735878295 gave 1 duplicate); needs the \
-            read-back (GET /channels/{id}/messages) before resending, not built yet (branch faults)"]
 async fn kill_9_mid_burst_loses_nothing_and_sends_nothing_twice() {
     let Some(w) = World::postgres().await else { return };
     nothing_lost_nothing_twice(&kit::kill_9(&w, CI).await);
