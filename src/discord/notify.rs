@@ -485,13 +485,16 @@ fn bucket_key(route: &Route<'_>) -> String {
     route.path().into_owned()
 }
 
+/// serenity announces a wait: after a 429 it sleeps for `info.timeout`, then sends the request
+/// again by itself. Nothing else goes to the bucket (to anything, after a global 429) until
+/// then, and the retry's slot is taken in the pacer, so it counts against the limits as every
+/// other request does. (A wait before a request whose bucket serenity thinks empty is
+/// announced the same way; its slot is taken twice then, which only costs a little pace.)
 pub fn pause_for(pacer: &Pacer, info: &RatelimitInfo) {
     let until = tokio::time::Instant::now() + info.timeout;
-    if info.global {
-        pacer.pause(None, until);
-    } else {
-        pacer.pause(Some(&info.path), until);
-    }
+    let bucket = (!info.global).then_some(info.path.as_str());
+    pacer.pause(bucket, until);
+    pacer.expect_retry(bucket, until);
 }
 
 /// Tells the pacer about every wait serenity's limiter announces (a 429 above all), so the
