@@ -7,6 +7,7 @@
 //! ```text
 //! cargo run --example faults                 # full size
 //! cargo run --example faults -- 50 10        # people, kills
+//! MENTORBOT_FAULTS_ONLY=kill,storm cargo run --example faults   # some scenarios only
 //! ```
 #[allow(unused_macros, unused_imports)]
 #[path = "../tests/common/mod.rs"]
@@ -49,16 +50,31 @@ async fn main() {
             .await
             .expect("PostgreSQL (see MENTORBOT_TEST_POSTGRES_URL)")
     };
-    rows.push(kit::kill_9(&world().await, size).await);
-    rows.push(kit::two_processes(&world().await, size).await);
-    rows.push(kit::hung_discord(&world().await, size).await);
-    rows.push(kit::slow_discord_two_processes(&world().await, size).await);
-    match PgServer::start() {
-        Ok(server) => rows.push(kit::postgres_restart(&server, size).await),
-        Err(why) => println!("| PostgreSQL restart mid-burst | skipped: {why} |"),
+    // MENTORBOT_FAULTS_ONLY=kill,two,hung,slow,restart,storm runs only those scenarios.
+    let only = std::env::var("MENTORBOT_FAULTS_ONLY").ok();
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| o.split(',').any(|w| w.trim() == name));
+    if wanted("kill") {
+        rows.push(kit::kill_9(&world().await, size).await);
     }
-    rows.push(kit::storm_and_gateway_drop(world().await, size).await);
-    rows.push(kit::storm_and_gateway_drop(World::sqlite().await, size).await);
+    if wanted("two") {
+        rows.push(kit::two_processes(&world().await, size).await);
+    }
+    if wanted("hung") {
+        rows.push(kit::hung_discord(&world().await, size).await);
+    }
+    if wanted("slow") {
+        rows.push(kit::slow_discord_two_processes(&world().await, size).await);
+    }
+    if wanted("restart") {
+        match PgServer::start() {
+            Ok(server) => rows.push(kit::postgres_restart(&server, size).await),
+            Err(why) => println!("| PostgreSQL restart mid-burst | skipped: {why} |"),
+        }
+    }
+    if wanted("storm") {
+        rows.push(kit::storm_and_gateway_drop(world().await, size).await);
+        rows.push(kit::storm_and_gateway_drop(World::sqlite().await, size).await);
+    }
     let bad: Vec<&Row> = rows
         .iter()
         .filter(|r| r.count.lost > 0 || r.count.duplicates > 0 || r.count.messages != size.messages())

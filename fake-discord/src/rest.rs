@@ -915,7 +915,16 @@ fn list_channel_messages(st: &State, id: &str, query: &[(String, String)]) -> An
     } else {
         found.truncate(limit);
     }
-    Answer::ok(Value::Array(found.into_iter().map(|m| message_json(st, m)).collect()))
+    // Discord gives a message's nonce only in the answer to its creation (and the gateway's
+    // MESSAGE_CREATE), never when messages are read back: a read-back cannot lean on it.
+    let listed = found.into_iter().map(|m| {
+        let mut v = message_json(st, m);
+        if let Some(o) = v.as_object_mut() {
+            o.remove("nonce");
+        }
+        v
+    });
+    Answer::ok(Value::Array(listed.collect()))
 }
 
 /// Default time a nonce is remembered.

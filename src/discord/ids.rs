@@ -173,6 +173,8 @@ impl CustomId {
     }
 
     pub fn parse(s: &str) -> Option<CustomId> {
+        // A job's message carries its marker after the id (see `marker`); it names no target.
+        let s = s.split_once(super::marker::SEPARATOR).map_or(s, |(id, _)| id);
         let mut parts = s.split(':');
         if parts.next()? != "mb" {
             return None;

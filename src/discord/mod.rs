@@ -27,6 +27,7 @@ pub mod guide;
 pub mod ids;
 pub mod interactions;
 pub mod limits;
+pub mod marker;
 pub mod members;
 pub mod notify;
 pub mod pacer;

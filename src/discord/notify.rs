@@ -332,6 +332,17 @@ impl Notifier {
         self.deliver(guild, rel, user, message, false).await
     }
 
+    /// [`Notifier::dm_always`], also saying where the message went (when it was delivered).
+    pub async fn dm_always_sent(
+        &self,
+        guild: GuildId,
+        rel: Option<RelationshipId>,
+        user: UserId,
+        message: CreateMessage,
+    ) -> (Delivery, Option<SentMessage>) {
+        self.deliver(guild, rel, user, message, true).await
+    }
+
     async fn deliver(
         &self,
         guild: GuildId,
@@ -418,34 +429,37 @@ impl Notifier {
         self.engine.store().dm_channel(user).await.ok().flatten()
     }
 
-    /// Reads the channel's recent messages back (`GET /channels/{id}/messages`) and finds one
-    /// the bot posted with `content` (or with `content` after a mention, as in a thread), newer
-    /// than `after`: a message that may have been sent by an attempt that crashed before it was
-    /// recorded, once Discord no longer knows its nonce.
+    /// Reads the channel's recent messages back (`GET /channels/{id}/messages`) and finds the one
+    /// the bot posted with `marker` (see [`super::marker`]): a message that may have been sent by
+    /// an attempt that crashed before it was recorded, once Discord no longer knows its nonce.
+    /// A message without the marker (sent before markers existed) is recognised by `content`
+    /// (or `content` after a mention, as in a thread), if newer than `after`.
     pub async fn read_back(
         &self,
         channel: u64,
         after: Option<u64>,
+        marker: &str,
         content: &str,
     ) -> Result<Option<SentMessage>, serenity::Error> {
         let id = ChannelId::new(channel);
-        let mut query = serenity::all::GetMessages::new().limit(50);
-        if let Some(a) = after {
-            query = query.after(serenity::all::MessageId::new(a));
-        }
+        // The newest hundred (Discord's most): a retry comes within hours, and a person's DM
+        // channel or a mentorship's thread gets far fewer messages from the bot in that time.
+        let query = serenity::all::GetMessages::new().limit(100);
         let recent = self
             .paced(Route::ChannelMessages { channel_id: id }, CHANNEL_MESSAGES, || {
                 id.messages(&self.http, query)
             })
             .await?;
-        Ok(recent
-            .iter()
-            .filter(|m| m.author.bot && after.is_none_or(|a| m.id.get() > a))
-            .find(|m| m.content == content || (!content.is_empty() && m.content.ends_with(&format!("> {content}"))))
-            .map(|m| SentMessage {
-                channel,
-                message: m.id.get(),
-            }))
+        let ours = || recent.iter().filter(|m| m.author.bot);
+        let found = ours().find(|m| super::marker::carries(m, marker)).or_else(|| {
+            ours()
+                .filter(|m| after.is_none_or(|a| m.id.get() > a))
+                .find(|m| m.content == content || (!content.is_empty() && m.content.ends_with(&format!("> {content}"))))
+        });
+        Ok(found.map(|m| SentMessage {
+            channel,
+            message: m.id.get(),
+        }))
     }
 
     /// Posts in a channel (a thread, the program channel).
@@ -471,13 +485,16 @@ fn bucket_key(route: &Route<'_>) -> String {
     route.path().into_owned()
 }
 
+/// serenity announces a wait: after a 429 it sleeps for `info.timeout`, then sends the request
+/// again by itself. Nothing else goes to the bucket (to anything, after a global 429) until
+/// then, and the retry's slot is taken in the pacer, so it counts against the limits as every
+/// other request does. (A wait before a request whose bucket serenity thinks empty is
+/// announced the same way; its slot is taken twice then, which only costs a little pace.)
 pub fn pause_for(pacer: &Pacer, info: &RatelimitInfo) {
     let until = tokio::time::Instant::now() + info.timeout;
-    if info.global {
-        pacer.pause(None, until);
-    } else {
-        pacer.pause(Some(&info.path), until);
-    }
+    let bucket = (!info.global).then_some(info.path.as_str());
+    pacer.pause(bucket, until);
+    pacer.expect_retry(bucket, until);
 }
 
 /// Tells the pacer about every wait serenity's limiter announces (a 429 above all), so the

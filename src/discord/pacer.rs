@@ -54,6 +54,9 @@ struct Window {
     spaced: bool,
     /// Slots handed out, ascending; only the last `limit.requests` matter.
     sent: VecDeque<Instant>,
+    /// The slots of retries serenity sends by itself after a 429, which may lie ahead of
+    /// later slots (see [`Pacer::expect_retry`]).
+    retries: Vec<Instant>,
     paused_until: Option<Instant>,
 }
 
@@ -72,6 +75,7 @@ impl Window {
             learned: false,
             spaced,
             sent: VecDeque::new(),
+            retries: Vec::new(),
             paused_until: None,
         }
     }
@@ -82,21 +86,55 @@ impl Window {
         if let Some(p) = self.paused_until {
             t = t.max(p);
         }
-        if let Some(limit) = self.limit {
-            let n = limit.requests.max(1) as usize;
-            if self.sent.len() >= n {
-                // Completions can come back out of order: the n-th latest, not the n-th last.
-                let mut recent: Vec<Instant> = self.sent.iter().copied().collect();
-                recent.sort_unstable();
-                t = t.max(recent[recent.len() - n] + limit.per + limit.margin());
-            }
-            if self.spaced {
-                if let Some(&latest) = self.sent.iter().max() {
-                    t = t.max(latest + limit.spacing());
-                }
+        let Some(limit) = self.limit else { return t };
+        let n = limit.requests.max(1) as usize;
+        if self.sent.len() >= n {
+            // Completions can come back out of order: the n-th latest, not the n-th last.
+            let mut recent: Vec<Instant> = self.sent.iter().copied().collect();
+            recent.sort_unstable();
+            t = t.max(recent[recent.len() - n] + limit.per + limit.margin());
+        }
+        if self.spaced {
+            if let Some(&latest) = self.sent.iter().max() {
+                t = t.max(latest + limit.spacing());
             }
         }
-        t
+        self.around_retries(t, limit)
+    }
+
+    /// `t`, moved on until it also leaves room for the retries serenity will send by itself
+    /// (see [`Pacer::expect_retry`]), which may lie ahead of it: no window of the limit's length
+    /// that holds it is full (counting every slot within a window's length either side), and,
+    /// spaced, it is a spacing away from each retry.
+    fn around_retries(&self, mut t: Instant, limit: Limit) -> Instant {
+        if self.retries.is_empty() {
+            return t;
+        }
+        let n = limit.requests.max(1) as usize;
+        let window = limit.per + limit.margin();
+        let mut slots: Vec<Instant> = self.sent.iter().chain(&self.retries).copied().collect();
+        slots.sort_unstable();
+        loop {
+            let from = t;
+            let near: Vec<Instant> = slots
+                .iter()
+                .copied()
+                .filter(|s| *s + window > t && *s < t + window)
+                .collect();
+            if near.len() >= n {
+                t = t.max(near[near.len() - n] + window);
+            }
+            if self.spaced {
+                for &r in &self.retries {
+                    if r + limit.spacing() > t && r < t + limit.spacing() {
+                        t = r + limit.spacing();
+                    }
+                }
+            }
+            if t == from {
+                return t;
+            }
+        }
     }
 
     fn commit(&mut self, at: Instant) {
@@ -105,6 +143,13 @@ impl Window {
         while self.sent.len() > keep {
             self.sent.pop_front();
         }
+        self.forget_retries(at);
+    }
+
+    /// Retries a window's length before `now` can hold nothing back any more.
+    fn forget_retries(&mut self, now: Instant) {
+        let window = self.limit.map_or(Duration::ZERO, |l| l.per + l.margin());
+        self.retries.retain(|r| *r + window > now);
     }
 
     /// A request sent in the slot at `slot` was answered at `at`. Discord opened its window
@@ -120,7 +165,9 @@ impl Window {
     /// Nothing it remembers can hold back a request any more.
     fn idle(&self, now: Instant) -> bool {
         let per = self.limit.map_or(Duration::ZERO, |l| l.per + l.margin());
-        self.paused_until.is_none_or(|p| p <= now) && self.sent.back().is_none_or(|&last| last + per <= now)
+        self.paused_until.is_none_or(|p| p <= now)
+            && self.sent.back().is_none_or(|&last| last + per <= now)
+            && self.retries.iter().all(|&r| r + per <= now)
     }
 
     fn paused_past(&self, at: Instant) -> bool {
@@ -277,6 +324,23 @@ impl Pacer {
         w.paused_until = Some(w.paused_until.map_or(until, |p| p.max(until)));
     }
 
+    /// serenity sends a request Discord answered 429 again by itself, at `at`, outside the
+    /// pacer: its slot is taken here, in `bucket` (none for a global 429) and in the global
+    /// limit, so the requests around it leave room for it and the bot as a whole stays under
+    /// the global limit.
+    pub fn expect_retry(&self, bucket: Option<&str>, at: Instant) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        st.global.forget_retries(now);
+        st.global.retries.push(at);
+        if let Some(b) = bucket.and_then(|b| st.buckets.get_mut(b)) {
+            b.forget_retries(now);
+            b.retries.push(at);
+        }
+        drop(st);
+        self.changed.notify_waiters();
+    }
+
     /// What Discord's headers said about a bucket: `requests` per window, with `reset_after`
     /// left of the current window. The time left is at most the window, and equals it when the
     /// request opened the window, so the largest one seen is the best guess of the window.
@@ -374,6 +438,32 @@ mod tests {
         let mut sorted = slots.clone();
         sorted.sort();
         assert!(sorted.windows(2).all(|w| w[1] - w[0] >= Duration::from_millis(20)));
+    }
+
+    #[test]
+    fn a_retry_serenity_sends_by_itself_takes_its_slot_in_the_global_limit() {
+        // A 429 half a second into a burst: serenity will send that request again 300 ms later,
+        // outside the pacer. The burst's own slots leave room for it.
+        let p = Pacer::new(Limit::per_second(50));
+        let t0 = Instant::now();
+        let buckets: Vec<String> = (0..200).map(|i| format!("/channels/{i}/messages")).collect();
+        let first: Vec<_> = buckets[..25].iter().map(|b| (b.as_str(), None, t0)).collect();
+        let mut slots = simulate(&p, &first);
+        let retry = t0 + Duration::from_millis(800);
+        p.pause(Some(buckets[3].as_str()), retry);
+        p.expect_retry(Some(buckets[3].as_str()), retry);
+        let rest: Vec<_> = buckets[25..].iter().map(|b| (b.as_str(), None, t0)).collect();
+        slots.extend(simulate(&p, &rest));
+        let mut all = slots.clone();
+        all.push(retry);
+        assert_eq!(most_in_any_window(&all, Duration::from_secs(1)), 50);
+        assert_eq!(most_in_any_window(&all, Duration::from_millis(1030)), 50);
+        // Nothing within the spacing of the retry, and the burst goes on past it at full pace.
+        assert!(slots
+            .iter()
+            .all(|s| s.max(&retry).duration_since(*s.min(&retry)) >= Duration::from_millis(20)));
+        let last = *slots.iter().max().unwrap() - t0;
+        assert!(last <= Duration::from_millis(4300), "{last:?}");
     }
 
     #[test]

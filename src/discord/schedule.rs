@@ -15,6 +15,7 @@ use super::bot::Bot;
 use super::guide;
 use super::ids::{Action, CustomId};
 use super::limits::{self, Pings};
+use super::marker;
 use super::notify::SentMessage;
 use super::pages::{self, Listing};
 use super::render::{self, mention, when};
@@ -138,6 +139,7 @@ impl ScheduleJobs {
         delivered: &HashSet<String>,
         recipient: String,
         look_in: Vec<u64>,
+        marker: &str,
         content: &str,
         send: F,
     ) -> Step
@@ -159,7 +161,7 @@ impl ScheduleJobs {
         // Claimed before and not recorded: an earlier attempt may have sent it and died before
         // recording it. Its nonce may be forgotten by now, so look for the message itself.
         if job.attempts > 1 {
-            match self.read_back(&look_in, content).await {
+            match self.read_back(&look_in, marker, content).await {
                 Ok(Some(found)) => {
                     tracing::info!(%recipient, message = found.message, "found the message an earlier attempt sent");
                     return match store
@@ -199,9 +201,10 @@ impl ScheduleJobs {
         }
     }
 
-    /// Looks for `content` among the recent messages of each channel, after the newest message
-    /// any job recorded there (so an earlier job's identical text is not taken for this one).
-    async fn read_back(&self, channels: &[u64], content: &str) -> Result<Option<SentMessage>, String> {
+    /// Looks for the message with `marker` among the recent messages of each channel, else for
+    /// `content` after the newest message any job recorded there (so an earlier job's identical
+    /// text is not taken for this one).
+    async fn read_back(&self, channels: &[u64], marker: &str, content: &str) -> Result<Option<SentMessage>, String> {
         for &channel in channels {
             let after = self
                 .bot
@@ -210,7 +213,7 @@ impl ScheduleJobs {
                 .last_delivered_in(channel)
                 .await
                 .map_err(|e| format!("reading the deliveries: {e}"))?;
-            match self.bot.notifier.read_back(channel, after, content).await {
+            match self.bot.notifier.read_back(channel, after, marker, content).await {
                 Ok(Some(found)) => return Ok(Some(found)),
                 Ok(None) => {}
                 Err(e) => return Err(format!("reading the channel back: {e}")),
@@ -251,20 +254,33 @@ impl ScheduleJobs {
             if only.is_some_and(|o| !o.contains(&m.user)) {
                 continue;
             }
-            let message = limits::dm(text)
-                .components(components.clone())
-                .nonce(Nonce::String(job.nonce_for(m.user.0)))
-                .enforce_nonce(true);
+            // The nonce is the marker too: stable across attempts, one per job and recipient.
+            let marker = job.nonce_for(m.user.0);
+            let message = if components.is_empty() {
+                limits::dm(marker::text_with(text, &marker, limits::DM_MAX))
+            } else {
+                limits::dm(text).components(marker::rows_with(&components, &marker))
+            }
+            .nonce(Nonce::String(marker.clone()))
+            .enforce_nonce(true);
             let look_in = self.member_channels(job, rel, m.user).await;
             let content = super::notify::content_of(&message);
             let step = self
-                .deliver_once(job, &delivered, format!("u{}", m.user.0), look_in, &content, || async {
-                    self.bot
-                        .notifier
-                        .dm_sent(rel.guild, Some(rel.id), m.user, message)
-                        .await
-                        .1
-                })
+                .deliver_once(
+                    job,
+                    &delivered,
+                    format!("u{}", m.user.0),
+                    look_in,
+                    &marker,
+                    &content,
+                    || async {
+                        self.bot
+                            .notifier
+                            .dm_sent(rel.guild, Some(rel.id), m.user, message)
+                            .await
+                            .1
+                    },
+                )
                 .await;
             match step {
                 Step::Reached => {}
@@ -309,7 +325,8 @@ impl ScheduleJobs {
                     Some(role) => (text.to_string(), Pings::role(*role)),
                     None => (text.to_string(), Pings::nobody()),
                 };
-                let message = nonce(limits::post(text, &pings), n);
+                let text = marker::text_with(&text, &n, limits::MESSAGE_MAX);
+                let message = nonce(limits::post(text, &pings), n.clone());
                 let content = super::notify::content_of(&message);
                 let mut error = None;
                 let step = self
@@ -318,6 +335,7 @@ impl ScheduleJobs {
                         &delivered,
                         format!("c{channel}.{part:?}"),
                         vec![*channel],
+                        &n,
                         &content,
                         || async {
                             match self.bot.notifier.post_sent(*channel, message).await {
@@ -355,7 +373,11 @@ impl ScheduleJobs {
         let mut failed = 0;
         for p in people {
             // Not the nonce of a member's own message of the same job (a coordinator may be one).
-            let message = nonce(limits::dm(text), job.nonce_for(!p.0));
+            let marker = job.nonce_for(!p.0);
+            let message = nonce(
+                limits::dm(marker::text_with(text, &marker, limits::DM_MAX)),
+                marker.clone(),
+            );
             let look_in = if job.attempts > 1 {
                 self.bot.notifier.known_dm_channel(p).await.into_iter().collect()
             } else {
@@ -363,9 +385,19 @@ impl ScheduleJobs {
             };
             let content = super::notify::content_of(&message);
             let step = self
-                .deliver_once(job, &delivered, format!("o{}", p.0), look_in, &content, || async {
-                    self.bot.notifier.dm_sent(guild, None, p, message).await.1
-                })
+                .deliver_once(
+                    job,
+                    &delivered,
+                    format!("o{}", p.0),
+                    look_in,
+                    &marker,
+                    &content,
+                    || async {
+                        // Always tried: an organiser whose DMs were closed once hears again once
+                        // they open them (and is marked reachable), as nudges and notices do.
+                        self.bot.notifier.dm_always_sent(guild, None, p, message).await.1
+                    },
+                )
                 .await;
             match step {
                 Step::Reached => {}
@@ -557,16 +589,22 @@ impl ScheduleJobs {
             kind::CELEBRATE => match engine.due_celebration(job).await? {
                 Some(due) => {
                     let (text, shortened) = celebration_text(&due);
+                    let marker = job.nonce();
+                    // Its marker rides on the button; without one, on a last line where it fits
+                    // (else the text, written once by the members, is recognised as it is).
+                    let text = match marker::text_if_fits(&text, &marker, limits::MESSAGE_MAX) {
+                        Some(with_line) if !shortened => with_line,
+                        _ => text,
+                    };
                     // Public: the members are named, nobody is pinged, whatever the notes say.
                     let mut message = limits::post(text, &Pings::nobody())
-                        .nonce(Nonce::String(job.nonce()))
+                        .nonce(Nonce::String(marker.clone()))
                         .enforce_nonce(true);
                     if shortened {
-                        message = message.components(vec![CreateActionRow::Buttons(vec![pages::show_in_full_button(
-                            Listing::Celebration,
-                            due.rel.guild,
-                            &[due.rel.id.0 as u64],
-                        )])]);
+                        let button =
+                            pages::show_in_full_button(Listing::Celebration, due.rel.guild, &[due.rel.id.0 as u64]);
+                        message =
+                            message.components(marker::rows_with(&[CreateActionRow::Buttons(vec![button])], &marker));
                     }
                     let delivered = match self.delivered(job).await {
                         Ok(d) => d,
@@ -580,6 +618,7 @@ impl ScheduleJobs {
                             &delivered,
                             format!("c{}", due.channel),
                             vec![due.channel],
+                            &marker,
                             &content,
                             || async {
                                 match self.bot.notifier.post_sent(due.channel, message).await {

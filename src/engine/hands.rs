@@ -187,9 +187,10 @@ impl Engine {
             }
             _ => return Err(Error::Forbidden("that is not a change of a mentorship")),
         }
-        self.store.save_relationship(&mut rel, None).await?;
         if before != rel.state || rel.state == State::Active {
-            self.resync(&rel).await;
+            self.save_and_replan(&mut rel).await?;
+        } else {
+            self.store.save_relationship(&mut rel, None).await?;
         }
         self.log_hand(guild, who.user, action, &rel).await?;
         Ok(rel)

@@ -134,22 +134,21 @@ impl Engine {
         self.invitation_lines(guild).await
     }
 
-    /// A program proposal was declined or lapsed: a durable job tells the organisers (once).
-    pub(super) async fn report_program_answer(&self, rel: &Relationship) -> Result<()> {
+    /// The job that tells the organisers (once) that a program proposal was declined or lapsed,
+    /// for the save of that change to plan in its own transaction (an outbox: a crash after the
+    /// save cannot lose the note); `None` for any other change.
+    pub(super) fn program_answer_job(&self, rel: &Relationship) -> Option<NewJob> {
         if rel.origin != Origin::ProgramMatch || !matches!(rel.state, State::Declined | State::Expired) {
-            return Ok(());
+            return None;
         }
-        let now = self.now();
-        let job = NewJob {
+        Some(NewJob {
             guild: rel.guild,
             relationship: None,
             kind: PROGRAM_ANSWER.to_string(),
             dedupe_key: format!("program-answer:g{}:r{}", rel.guild.0, rel.id.0),
             payload: json!({"relationship": rel.id.0}),
-            run_at: now,
-        };
-        self.store.enqueue(&job, now).await?;
-        Ok(())
+            run_at: self.now(),
+        })
     }
 
     /// The note a due [`PROGRAM_ANSWER`] job sends; `None` when the proposal is gone (forgotten

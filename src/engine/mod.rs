@@ -253,11 +253,30 @@ pub struct Engine {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     rules: ProgramRules,
+    /// Fault injection for tests: behave as a process killed right after each save (the work
+    /// that follows a save at once never happens; only what the save's transaction planned).
+    stop_after_save: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Engine {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rules: ProgramRules) -> Self {
-        Self { store, clock, rules }
+        Self {
+            store,
+            clock,
+            rules,
+            stop_after_save: Arc::default(),
+        }
+    }
+
+    /// Fault injection for tests: from now on (until called with `false`), nothing that follows a
+    /// save at once runs, as if the process died right after the save's commit.
+    #[doc(hidden)]
+    pub fn inject_stop_after_save(&self, on: bool) {
+        self.stop_after_save.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn stopped_after_save(&self) -> bool {
+        self.stop_after_save.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -95,8 +95,7 @@ impl Engine {
             if outcome.is_err() {
                 continue;
             }
-            self.store.save_relationship(&mut rel, None).await?;
-            self.resync(&rel).await;
+            self.save_and_replan(&mut rel).await?;
             ended.push(rel);
         }
         // Profession, unit, level, answers and wishes first: a crash in between leaves the rest

@@ -148,8 +148,7 @@ impl Engine {
                 Err(RelationshipError::WrongState { .. }) => continue,
                 Err(e) => return Err(e.into()),
             }
-            self.store.save_relationship(&mut rel, None).await?;
-            self.resync(&rel).await;
+            self.save_and_replan(&mut rel).await?;
             changed.push(rel);
         }
         Ok(changed)

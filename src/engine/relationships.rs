@@ -190,9 +190,12 @@ impl Engine {
 
     pub async fn decline(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
         let mut rel = self.relationship_for(guild, id, actor).await?;
-        rel.decline(actor, self.now())?;
-        self.store.save_relationship(&mut rel, None).await?;
-        self.report_program_answer(&rel).await?;
+        let now = self.now();
+        rel.decline(actor, now)?;
+        let note: Vec<_> = self.program_answer_job(&rel).into_iter().collect();
+        self.store
+            .save_relationship_and_enqueue(&mut rel, None, &note, now)
+            .await?;
         Ok(rel)
     }
 
@@ -202,11 +205,13 @@ impl Engine {
         let mut expired = Vec::new();
         for mut rel in self.store.proposals_due(now, limit).await? {
             rel.expire(now)?;
-            match self.store.save_relationship(&mut rel, None).await {
-                Ok(()) => {
-                    self.report_program_answer(&rel).await?;
-                    expired.push(rel)
-                }
+            let note: Vec<_> = self.program_answer_job(&rel).into_iter().collect();
+            match self
+                .store
+                .save_relationship_and_enqueue(&mut rel, None, &note, now)
+                .await
+            {
+                Ok(()) => expired.push(rel),
                 // Answered in the meantime: not expired after all.
                 Err(StoreError::Stale) => continue,
                 Err(e) => return Err(e.into()),
@@ -289,10 +294,11 @@ impl Engine {
         };
         let before = rel.state;
         f(&mut rel, self.now())?;
-        self.store.save_relationship(&mut rel, None).await?;
         // A change of state or of the agreement in force changes the schedule.
         if before != rel.state || rel.state == State::Active {
-            self.resync(&rel).await;
+            self.save_and_replan(&mut rel).await?;
+        } else {
+            self.store.save_relationship(&mut rel, None).await?;
         }
         Ok(rel)
     }

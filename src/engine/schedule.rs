@@ -204,29 +204,37 @@ impl Engine {
         }
     }
 
-    /// Keeps the schedule right after a change, without failing the change itself: what cannot
-    /// be planned now becomes a job (a `sync`), retried with backoff until it succeeds.
-    pub(super) async fn resync(&self, rel: &Relationship) {
-        if let Err(e) = self.sync_schedule(rel.guild, rel.id).await {
-            tracing::warn!(rel = rel.id.0, error = %e, "could not update the schedule; a job will");
-            self.plan_sync(rel.guild, rel.id).await;
-        }
-    }
-
-    /// Plans a `sync` job for the relationship, due now.
-    pub async fn plan_sync(&self, guild: GuildId, id: RelationshipId) {
+    /// Saves a change to a relationship that may change its schedule, with a `sync` job for it
+    /// in the same transaction (an outbox), then brings the schedule in line at once and drops
+    /// the job. A crash or an error after the save leaves the job, which does it, with backoff
+    /// until it succeeds: no change can leave a mentorship without its schedule.
+    pub(super) async fn save_and_replan(&self, rel: &mut Relationship) -> Result<()> {
         let now = self.now();
         let job = NewJob {
-            guild,
+            guild: rel.guild,
             relationship: None,
             kind: kind::SYNC.to_string(),
-            dedupe_key: key(id, format!("sync:{}", now.timestamp_millis())),
-            payload: json!({ "rel": id.0 }),
+            // The revision this save makes: one key per change, never planned twice.
+            dedupe_key: key(rel.id, format!("sync:v{}", rel.revision + 1)),
+            payload: json!({ "rel": rel.id.0 }),
             run_at: now,
         };
-        if let Err(e) = self.store.enqueue(&job, now).await {
-            tracing::error!(rel = id.0, error = %e, "could not plan the schedule's update either; the next start catches up");
+        self.store
+            .save_relationship_and_enqueue(rel, None, std::slice::from_ref(&job), now)
+            .await?;
+        if self.stopped_after_save() {
+            return Ok(());
         }
+        match self.sync_schedule(rel.guild, rel.id).await {
+            Ok(()) => {
+                // Done already; a worker that took the job meanwhile just runs it again.
+                if let Err(e) = self.store.drop_pending(&job.dedupe_key).await {
+                    tracing::debug!(rel = rel.id.0, error = %e, "the done sync job stays and runs again");
+                }
+            }
+            Err(e) => tracing::warn!(rel = rel.id.0, error = %e, "could not update the schedule now; its job will"),
+        }
+        Ok(())
     }
 
     /// A `sync` job: the schedule of its relationship, brought in line.

@@ -311,6 +311,10 @@ pub trait JobStore: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
 
+    /// Deletes the pending job with this key, which is no longer needed (an outbox's job whose
+    /// work was done at once); `false` when there is none pending (a worker took it: it runs).
+    async fn drop_pending(&self, key: &str) -> StoreResult<bool>;
+
     async fn job(&self, id: JobId) -> StoreResult<Option<Job>>;
 
     /// Every job of a relationship, by `run_at` then id.

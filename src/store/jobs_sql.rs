@@ -124,7 +124,7 @@ mod jobs_impl {
         }
     }
 
-    async fn insert<'e, E>(exec: E, job: &NewJob, now: DateTime<Utc>) -> StoreResult<Option<JobId>>
+    pub(super) async fn insert<'e, E>(exec: E, job: &NewJob, now: DateTime<Utc>) -> StoreResult<Option<JobId>>
     where
         E: sqlx::Executor<'e, Database = super::Db>,
     {
@@ -350,6 +350,15 @@ mod jobs_impl {
             .await
             .map_err(db)?;
             Ok(done.rows_affected())
+        }
+
+        async fn drop_pending(&self, key: &str) -> StoreResult<bool> {
+            let done = sqlx::query("DELETE FROM jobs WHERE dedupe_key = $1 AND state = 'pending'")
+                .bind(key)
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+            Ok(done.rows_affected() == 1)
         }
 
         async fn extend_leases(&self, owner: &str, now: DateTime<Utc>, lease: Duration) -> StoreResult<u64> {

@@ -127,6 +127,16 @@ pub trait Store:
     /// Saves state, members, new agreement versions and confirmations in one transaction, if
     /// nobody saved since `rel.revision` was read; bumps `rel.revision`.
     async fn save_relationship(&self, rel: &mut Relationship, seat: Option<SeatGuard>) -> StoreResult<()>;
+    /// [`Store::save_relationship`], with `jobs` planned in the same transaction (an outbox):
+    /// the work a change calls for (re-planning its schedule, a note to the organisers) cannot
+    /// be lost to a crash or an error after the save. Planned as [`jobs::JobStore::enqueue`] does.
+    async fn save_relationship_and_enqueue(
+        &self,
+        rel: &mut Relationship,
+        seat: Option<SeatGuard>,
+        jobs: &[jobs::NewJob],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Proposals whose answer time is over, oldest first (for the expiry sweep, in any guild).
     async fn proposals_due(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Relationship>>;
 

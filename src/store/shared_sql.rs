@@ -357,6 +357,17 @@ impl Store for Backend {
     }
 
     async fn save_relationship(&self, rel: &mut Relationship, seat: Option<SeatGuard>) -> StoreResult<()> {
+        let now = rel.updated_at;
+        self.save_relationship_and_enqueue(rel, seat, &[], now).await
+    }
+
+    async fn save_relationship_and_enqueue(
+        &self,
+        rel: &mut Relationship,
+        seat: Option<SeatGuard>,
+        jobs: &[super::jobs::NewJob],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         if let Some(seat) = seat {
             check_seat(&mut tx, rel, seat).await?;
@@ -433,6 +444,9 @@ impl Store for Backend {
                 .await
                 .map_err(db)?;
             }
+        }
+        for job in jobs {
+            jobs_impl::insert(&mut *tx, job, now).await?;
         }
         tx.commit().await.map_err(db)?;
         rel.revision += 1;

@@ -385,9 +385,20 @@ fn restart_clock(k: u32) -> DateTime<Utc> {
     due_at() + RESTART_STEP * k as i32
 }
 
+/// How many of the expected messages the stand-in has received.
+fn delivered(fake: &FakeDiscord, expected: &BTreeMap<u64, Vec<RelationshipId>>) -> usize {
+    let c = count(fake, expected);
+    c.messages - c.lost
+}
+
 /// kill -9 at seeded random moments across the burst, restarts each time (every third one after
 /// the stand-in's nonce window has passed), then one last process finishes: 0 lost, 0
 /// duplicates.
+///
+/// A kill's moment is set by the burst's progress, not by the time since the start (a process
+/// starts in seconds on a loaded machine, and the burst may take less): the k-th of n kills
+/// comes once a random number of messages in the k-th n-th of the burst arrived, then a random
+/// few hundred milliseconds more, so kills land mid-request too.
 pub async fn kill_9(w: &World, size: Size) -> Row {
     let (fake, config, expected) = burst_world(w, size).await;
     let seed = seed();
@@ -395,15 +406,21 @@ pub async fn kill_9(w: &World, size: Size) -> Row {
     let mut rng = Rng(seed);
     let started = Instant::now();
     let mut killed_at = Vec::new();
+    let share = (size.messages() / size.kills.max(1) as usize).max(1);
     for k in 0..size.kills {
         if k % 3 == 2 {
             fake.advance(config.nonce_ttl + Duration::from_secs(1));
         }
+        let target = k as usize * share + (rng.next() as usize % share);
         let child = Child::spawn(w, &fake, restart_clock(k), size);
-        tokio::time::sleep(rng.between(Duration::from_millis(300), Duration::from_millis(3500))).await;
-        let before = count(&fake, &expected).lost;
+        // A process that sends nothing for this long is killed anyway (and the next one goes on).
+        let give_up = Instant::now() + Duration::from_secs(60);
+        while delivered(&fake, &expected) < target && Instant::now() < give_up {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(rng.between(Duration::ZERO, Duration::from_millis(400))).await;
         child.kill9();
-        killed_at.push(size.messages() - before);
+        killed_at.push(delivered(&fake, &expected));
     }
     println!("kill -9: messages delivered at each kill: {killed_at:?}");
     let last = Child::spawn(w, &fake, restart_clock(size.kills), size);

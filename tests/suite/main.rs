@@ -31,6 +31,7 @@ mod matching_unchanged;
 mod notify;
 mod ops;
 mod organisers;
+mod outbox;
 mod privacy_holes;
 mod privacy_holes_before_after;
 mod refusals;
