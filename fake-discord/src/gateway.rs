@@ -366,6 +366,23 @@ fn handle_op(shared: &Shared, conn_id: u64, text: &str) {
                     }
                 }
             }
+            Some(8) => {
+                // Request Guild Members: answered on the asking connection's shard.
+                let shard = st.gw.conns.get(&conn_id).and_then(|c| c.shard);
+                let guild = v
+                    .pointer("/d/guild_id")
+                    .and_then(|g| g.as_str().and_then(|s| s.parse::<u64>().ok()).or_else(|| g.as_u64()));
+                if let (Some(shard), Some(guild)) = (shard, guild) {
+                    let chunks = st
+                        .guilds
+                        .get(&guild)
+                        .map(|g| crate::payloads::member_chunks(g, &v["d"]))
+                        .unwrap_or_default();
+                    for chunk in chunks {
+                        dispatch_to(&mut st, shard, "GUILD_MEMBERS_CHUNK", chunk);
+                    }
+                }
+            }
             _ => {}
         }
     }

@@ -58,6 +58,7 @@ pub use model::{
     InteractionResponse, MessageSource, Pinged, RecordedRequest, SentAttachment, SentMessage, SpecViolation,
     ViolationKind,
 };
+pub use payloads::LARGE_THRESHOLD;
 pub use ratelimit::{BucketRule, Limit};
 pub use state::Place;
 pub use threads::DEFAULT_AUTO_ARCHIVE_MINUTES;

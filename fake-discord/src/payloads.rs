@@ -228,20 +228,29 @@ pub(crate) fn guild_json(g: &GuildState) -> Value {
     })
 }
 
-/// The GUILD_CREATE payload: the guild with members, channels, threads and the rest.
+/// Members above which a guild is `large` (Discord's highest `large_threshold`).
+pub const LARGE_THRESHOLD: usize = 250;
+
+/// The GUILD_CREATE payload: the guild with members (unless it is large), channels, threads and
+/// the rest.
 pub(crate) fn guild_create_json(st: &State, g: &GuildState) -> Value {
     let mut v = guild_json(g);
     let obj = v.as_object_mut().expect("object");
     obj.remove("approximate_member_count");
     obj.remove("approximate_presence_count");
     obj.insert("joined_at".into(), json!(g.joined_at));
-    obj.insert("large".into(), json!(false));
+    // As Discord: a guild over the threshold is `large` and its GUILD_CREATE lists no members;
+    // a client asks for them (Request Guild Members, op 8) or learns them from events.
+    let large = g.members.len() > LARGE_THRESHOLD;
+    obj.insert("large".into(), json!(large));
     obj.insert("unavailable".into(), json!(false));
     obj.insert("member_count".into(), json!(g.members.len()));
-    obj.insert(
-        "members".into(),
-        Value::Array(g.members.values().map(|m| member_json(g, m, true, false)).collect()),
-    );
+    let members = if large {
+        Vec::new()
+    } else {
+        g.members.values().map(|m| member_json(g, m, true, false)).collect()
+    };
+    obj.insert("members".into(), Value::Array(members));
     let (threads, channels): (Vec<&FakeChannel>, Vec<&FakeChannel>) = st
         .channels
         .values()
@@ -345,4 +354,64 @@ pub(crate) fn application_json(st: &State) -> Value {
         "bot_public": true,
         "bot_require_code_grant": false,
     })
+}
+
+/// The GUILD_MEMBERS_CHUNK events answering a Request Guild Members (op 8) `d`: the members
+/// whose ids it lists (`user_ids`, with the ids not found), or whose name starts with `query`
+/// (every member for an empty query and limit 0), in chunks of at most 1,000.
+pub(crate) fn member_chunks(g: &GuildState, d: &Value) -> Vec<Value> {
+    const CHUNK: usize = 1000;
+    let id_of = |v: &Value| v.as_str().and_then(|s| s.parse::<u64>().ok()).or_else(|| v.as_u64());
+    let (found, not_found): (Vec<&crate::model::FakeMember>, Vec<u64>) = match d.get("user_ids") {
+        Some(ids) => {
+            let ids: Vec<u64> = match ids {
+                Value::Array(a) => a.iter().filter_map(id_of).collect(),
+                v => id_of(v).into_iter().collect(),
+            };
+            let found = ids.iter().filter_map(|id| g.members.get(id)).collect();
+            let missing = ids.iter().copied().filter(|id| !g.members.contains_key(id)).collect();
+            (found, missing)
+        }
+        None => {
+            let query = d
+                .get("query")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_lowercase();
+            let limit = d.get("limit").and_then(Value::as_u64).unwrap_or(0) as usize;
+            let limit = if limit == 0 { usize::MAX } else { limit };
+            let found = g
+                .members
+                .values()
+                .filter(|m| m.user.name.to_lowercase().starts_with(&query))
+                .take(limit)
+                .collect();
+            (found, Vec::new())
+        }
+    };
+    let chunks: Vec<&[&crate::model::FakeMember]> = if found.is_empty() {
+        vec![&[]]
+    } else {
+        found.chunks(CHUNK).collect()
+    };
+    let count = chunks.len();
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, members)| {
+            let mut v = json!({
+                "guild_id": g.guild.id.to_string(),
+                "members": members.iter().map(|m| member_json(g, m, true, false)).collect::<Vec<_>>(),
+                "chunk_index": i,
+                "chunk_count": count,
+            });
+            if i == 0 && !not_found.is_empty() {
+                v["not_found"] = json!(not_found.iter().map(u64::to_string).collect::<Vec<_>>());
+            }
+            if let Some(nonce) = d.get("nonce") {
+                v["nonce"] = nonce.clone();
+            }
+            v
+        })
+        .collect()
 }

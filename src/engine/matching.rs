@@ -940,12 +940,7 @@ impl Engine {
             self.store.replace_suggestions(guild, user, &shown, self.now()).await?;
             return Ok((target, list));
         }
-        let has_offer = self
-            .store
-            .open_offers(guild)
-            .await?
-            .iter()
-            .any(|l| l.offer.user == user);
+        let has_offer = !self.store.open_offers_of(guild, user).await?.is_empty();
         if has_offer {
             return Err(ValidationError::new("offer", "your offers have no free place left right now").into());
         }
@@ -986,17 +981,17 @@ impl Engine {
         let purpose = match direction {
             Direction::Request => self
                 .store
-                .open_requests(guild)
+                .open_requests_of(guild, user)
                 .await?
                 .into_iter()
-                .find(|q| q.user == user && q.kinds.contains(&kind))
+                .find(|q| q.kinds.contains(&kind))
                 .map(|q| q.purpose),
             Direction::Offer => self
                 .store
-                .open_offers(guild)
+                .open_offers_of(guild, user)
                 .await?
                 .into_iter()
-                .find(|l| l.offer.user == user && l.offer.kinds.contains(&kind))
+                .find(|l| l.offer.kinds.contains(&kind))
                 .map(|l| l.offer.purpose),
         };
         let purpose = purpose.ok_or_else(|| {

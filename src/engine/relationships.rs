@@ -39,10 +39,10 @@ impl Engine {
         let offer = self.free_offer_of(guild, mentor, kind).await?;
         let request = self
             .store
-            .open_requests(guild)
+            .open_requests_of(guild, mentee)
             .await?
             .into_iter()
-            .find(|r| r.user == mentee && r.kinds.contains(&kind))
+            .find(|r| r.kinds.contains(&kind))
             .map(|r| r.id);
         let proposal = Proposal {
             guild,
@@ -111,10 +111,10 @@ impl Engine {
     async fn free_offer_of(&self, guild: GuildId, mentor: UserId, kind: Kind) -> Result<Option<OfferId>> {
         let offers: Vec<_> = self
             .store
-            .open_offers(guild)
+            .open_offers_of(guild, mentor)
             .await?
             .into_iter()
-            .filter(|l| l.offer.user == mentor && l.offer.kinds.contains(&kind))
+            .filter(|l| l.offer.kinds.contains(&kind))
             .collect();
         if offers.is_empty() {
             return Ok(None);
@@ -164,13 +164,7 @@ impl Engine {
         let Some(offer_id) = rel.offer else {
             return Ok((Seats::Unlimited, None));
         };
-        let Some(load) = self
-            .store
-            .open_offers(rel.guild)
-            .await?
-            .into_iter()
-            .find(|l| l.offer.id == offer_id)
-        else {
+        let Some(load) = self.store.open_offer(rel.guild, offer_id).await? else {
             // A withdrawn offer keeps the places it has but takes no one new.
             return Ok((Seats::Full, None));
         };

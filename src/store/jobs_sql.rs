@@ -41,17 +41,54 @@ mod jobs_impl {
          WHERE jobs.state = 'cancelled' \
          RETURNING id";
 
+    /// Jobs per multi-row INSERT: 6 parameters a row stays well under SQLite's 32,766 and
+    /// PostgreSQL's 65,535 parameters per statement.
+    const ENQUEUE_CHUNK: usize = 1_000;
+
+    /// A batch this large refreshes the queue's statistics (see `analyze_jobs!`).
+    const ANALYZE_AFTER: usize = 10_000;
+
+    /// [`ENQUEUE`] for `rows` jobs in one statement: `$1` is the time, then six parameters per
+    /// job. The same rules: a new key is inserted, a cancelled one revived, any other left alone,
+    /// and nothing is planned before the purge horizon; RETURNING names the keys planned.
+    fn enqueue_batch_sql(rows: usize) -> String {
+        use std::fmt::Write;
+        let mut sql = String::with_capacity(120 + rows * 40 + ENQUEUE.len());
+        sql.push_str("WITH v (guild_id, relationship_id, kind, dedupe_key, payload, run_at) AS (VALUES ");
+        for r in 0..rows {
+            let p = 2 + r * 6;
+            let sep = if r == 0 { "" } else { ", " };
+            let _ = write!(sql, "{sep}(${}, ${}, ${}, ${}, ${}, ${})", p, p + 1, p + 2, p + 3, p + 4, p + 5);
+        }
+        sql.push_str(
+            ") INSERT INTO jobs (guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, \
+               attempts, created_at, updated_at) \
+             SELECT v.guild_id, v.relationship_id, v.kind, v.dedupe_key, v.payload, v.run_at, 'pending', 0, $1, $1 \
+             FROM v WHERE NOT EXISTS (SELECT 1 FROM job_horizon WHERE purged_before > v.run_at) \
+             ON CONFLICT (dedupe_key) DO UPDATE SET guild_id = excluded.guild_id, \
+               relationship_id = excluded.relationship_id, kind = excluded.kind, payload = excluded.payload, \
+               run_at = excluded.run_at, state = 'pending', attempts = 0, lease_owner = NULL, lease_until = NULL, \
+               last_error = NULL, updated_at = excluded.updated_at, finished_at = NULL \
+             WHERE jobs.state = 'cancelled' \
+             RETURNING id, dedupe_key",
+        );
+        sql
+    }
+
     /// Candidates are taken from two index ranges (expired leases, due pending jobs), each
     /// already in order and limited, so a claim reads about `limit` rows however long the queue.
+    /// The database's clock is read in a subquery: PostgreSQL computes it once, before the scan,
+    /// so it bounds the lease index range; a volatile call in the condition itself would make it
+    /// a filter over every running job (and the dead entries of every job acknowledged lately).
     const CLAIM: &str = concat!(
         "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = ",
         db_now!(),
         " + $2, attempts = attempts + 1, updated_at = $3 \
          WHERE id IN (SELECT id FROM ( \
              SELECT id, run_at FROM (SELECT id, run_at FROM jobs \
-               WHERE state = 'running' AND lease_until <= ",
+               WHERE state = 'running' AND lease_until <= (SELECT ",
         db_now!(),
-        " ORDER BY lease_until, id LIMIT $4",
+        ") ORDER BY lease_until, id LIMIT $4",
         skip_locked!(),
         ") AS expired \
              UNION ALL \
@@ -149,17 +186,51 @@ mod jobs_impl {
         }
 
         async fn enqueue_many(&self, jobs: &[NewJob], now: DateTime<Utc>) -> StoreResult<Vec<Option<JobId>>> {
+            // The first of each key is planned; a repeat answers `None`, as one-by-one would.
             let mut seen = HashSet::with_capacity(jobs.len());
-            let mut out = Vec::with_capacity(jobs.len());
+            let firsts: Vec<usize> = (0..jobs.len())
+                .filter(|&i| seen.insert(jobs[i].dedupe_key.as_str()))
+                .collect();
+            let mut out = vec![None; jobs.len()];
+            if firsts.is_empty() {
+                return Ok(out);
+            }
             let mut tx = self.pool.begin().await.map_err(db)?;
-            for job in jobs {
-                if seen.insert(job.dedupe_key.as_str()) {
-                    out.push(insert(&mut *tx, job, now).await?);
-                } else {
-                    out.push(None);
+            for chunk in firsts.chunks(ENQUEUE_CHUNK) {
+                let rows: Vec<(i64, String)> = {
+                    let sql = enqueue_batch_sql(chunk.len());
+                    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ms(now));
+                    for &i in chunk {
+                        let job = &jobs[i];
+                        q = q
+                            .bind(sf(job.guild.0))
+                            .bind(job.relationship.map(|r| r.0))
+                            .bind(&job.kind)
+                            .bind(&job.dedupe_key)
+                            .bind(json(&job.payload))
+                            .bind(ms(job.run_at));
+                    }
+                    // Only full chunks share a statement text worth keeping prepared.
+                    q.persistent(chunk.len() == ENQUEUE_CHUNK)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(db)?
+                };
+                let planned: std::collections::HashMap<String, i64> =
+                    rows.into_iter().map(|(id, key)| (key, id)).collect();
+                for &i in chunk {
+                    out[i] = planned.get(&jobs[i].dedupe_key).map(|&id| JobId(id));
                 }
             }
             tx.commit().await.map_err(db)?;
+            if firsts.len() >= ANALYZE_AFTER {
+                // A bulk plan (a start's catch-up) changes the queue's shape at once, long before
+                // autovacuum looks again; without fresh statistics the claim's planner takes
+                // the due range for a few rows and sorts the whole of it on every claim.
+                if let Some(sql) = analyze_jobs!() {
+                    sqlx::query(sql).execute(&self.pool).await.map_err(db)?;
+                }
+            }
             Ok(out)
         }
 

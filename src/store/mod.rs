@@ -110,6 +110,10 @@ pub trait Store:
     async fn offers_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<Offer>>;
     /// Open offers with the places each has taken.
     async fn open_offers(&self, guild: GuildId) -> StoreResult<Vec<OfferLoad>>;
+    /// [`Store::open_offers`] of one person (a command about one mentor reads only theirs).
+    async fn open_offers_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<OfferLoad>>;
+    /// One offer with its places taken, if it is open.
+    async fn open_offer(&self, guild: GuildId, id: OfferId) -> StoreResult<Option<OfferLoad>>;
     async fn update_offer(&self, offer: &Offer) -> StoreResult<()>;
 
     async fn insert_request(&self, request: &Request) -> StoreResult<RequestId>;
@@ -117,6 +121,8 @@ pub trait Store:
     async fn requests_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<Request>>;
     /// Open requests not tied to a relationship underway: the ones that can be matched.
     async fn open_requests(&self, guild: GuildId) -> StoreResult<Vec<Request>>;
+    /// [`Store::open_requests`] of one person.
+    async fn open_requests_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<Request>>;
     async fn update_request(&self, request: &Request) -> StoreResult<()>;
 
     /// Inserts a new relationship with its members; returns its id.

@@ -55,6 +55,14 @@ macro_rules! db_now {
     };
 }
 
+// The statement that refreshes the job queue's planner statistics after a bulk plan, if the
+// backend's planner needs it (PostgreSQL's does; SQLite picks the partial indexes anyway).
+macro_rules! analyze_jobs {
+    () => {
+        Some("ANALYZE jobs")
+    };
+}
+
 include!("shared_sql.rs");
 include!("jobs_sql.rs");
 include!("privacy_sql.rs");

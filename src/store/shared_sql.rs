@@ -63,6 +63,30 @@ async fn hydrate_all(pool: &Pool<Db>, found: Vec<RelationshipRow>) -> StoreResul
     Ok(out)
 }
 
+// The open offers of a guild with the places each has taken; callers add their filter and order.
+macro_rules! open_offers_sql {
+    () => {
+        "SELECT o.*, (SELECT COUNT(*) FROM relationships r WHERE r.offer_id = o.id \
+             AND r.state IN ('accepted', 'agreeing', 'active', 'paused')) AS seats_taken \
+         FROM offers o WHERE o.guild_id = $1 AND o.status = 'open'"
+    };
+}
+
+// The open requests of a guild not tied to a relationship underway; callers add filter and order.
+macro_rules! open_requests_sql {
+    () => {
+        "SELECT q.* FROM requests q WHERE q.guild_id = $1 AND q.status = 'open' AND NOT EXISTS ( \
+             SELECT 1 FROM relationships r WHERE r.request_id = q.id \
+             AND r.state IN ('accepted', 'agreeing', 'active', 'paused'))"
+    };
+}
+
+fn offer_loads(rows: Vec<OfferLoadRow>) -> StoreResult<Vec<OfferLoad>> {
+    rows.into_iter()
+        .map(|r| Ok(OfferLoad { seats_taken: r.seats_taken as u32, offer: Offer::try_from(r.offer)? }))
+        .collect()
+}
+
 /// Takes the write lock on the offer's row first, so the count that follows cannot be
 /// overtaken by another acceptance (a row lock on PostgreSQL, the database write lock on SQLite).
 async fn check_seat(tx: &mut Transaction<'static, Db>, rel: &Relationship, seat: SeatGuard) -> StoreResult<()> {
@@ -186,18 +210,32 @@ impl Store for Backend {
     }
 
     async fn open_offers(&self, guild: GuildId) -> StoreResult<Vec<OfferLoad>> {
-        let rows: Vec<OfferLoadRow> = sqlx::query_as(
-            "SELECT o.*, (SELECT COUNT(*) FROM relationships r WHERE r.offer_id = o.id \
-                 AND r.state IN ('accepted', 'agreeing', 'active', 'paused')) AS seats_taken \
-             FROM offers o WHERE o.guild_id = $1 AND o.status = 'open' ORDER BY o.id",
-        )
-        .bind(sf(guild.0))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        rows.into_iter()
-            .map(|r| Ok(OfferLoad { seats_taken: r.seats_taken as u32, offer: Offer::try_from(r.offer)? }))
-            .collect()
+        let rows: Vec<OfferLoadRow> = sqlx::query_as(concat!(open_offers_sql!(), " ORDER BY o.id"))
+            .bind(sf(guild.0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        offer_loads(rows)
+    }
+
+    async fn open_offers_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<OfferLoad>> {
+        let rows: Vec<OfferLoadRow> = sqlx::query_as(concat!(open_offers_sql!(), " AND o.user_id = $2 ORDER BY o.id"))
+            .bind(sf(guild.0))
+            .bind(sf(user.0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        offer_loads(rows)
+    }
+
+    async fn open_offer(&self, guild: GuildId, id: OfferId) -> StoreResult<Option<OfferLoad>> {
+        let rows: Vec<OfferLoadRow> = sqlx::query_as(concat!(open_offers_sql!(), " AND o.id = $2"))
+            .bind(sf(guild.0))
+            .bind(id.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(offer_loads(rows)?.into_iter().next())
     }
 
     async fn update_offer(&self, o: &Offer) -> StoreResult<()> {
@@ -253,15 +291,21 @@ impl Store for Backend {
     }
 
     async fn open_requests(&self, guild: GuildId) -> StoreResult<Vec<Request>> {
-        let rows: Vec<RequestRow> = sqlx::query_as(
-            "SELECT q.* FROM requests q WHERE q.guild_id = $1 AND q.status = 'open' AND NOT EXISTS ( \
-                 SELECT 1 FROM relationships r WHERE r.request_id = q.id \
-                 AND r.state IN ('accepted', 'agreeing', 'active', 'paused')) ORDER BY q.id",
-        )
-        .bind(sf(guild.0))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
+        let rows: Vec<RequestRow> = sqlx::query_as(concat!(open_requests_sql!(), " ORDER BY q.id"))
+            .bind(sf(guild.0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(Request::try_from).collect()
+    }
+
+    async fn open_requests_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<Request>> {
+        let rows: Vec<RequestRow> = sqlx::query_as(concat!(open_requests_sql!(), " AND q.user_id = $2 ORDER BY q.id"))
+            .bind(sf(guild.0))
+            .bind(sf(user.0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
         rows.into_iter().map(Request::try_from).collect()
     }
 

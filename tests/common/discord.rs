@@ -17,6 +17,8 @@ pub const COORDINATOR_ROLE: u64 = 1_000_000_000_000_777;
 pub const A_BOT: u64 = 900_000_000_000_000_060;
 /// A member with the coordinator role and no admin rights.
 pub const COORDINATOR: u64 = 900_000_000_000_000_070;
+/// The first id of the extra members of a crowded server.
+pub const CROWD: u64 = 910_000_000_000_000_000;
 pub const WAIT: Duration = Duration::from_secs(20);
 /// The job lease of the tests' bots.
 pub const LEASE_SECONDS: u64 = 2;
@@ -58,6 +60,12 @@ impl Harness {
     }
 
     pub async fn start_with(world: World, config: FakeConfig) -> Harness {
+        Self::start_with_crowd(world, config, 0).await
+    }
+
+    /// Like [`Harness::start_with`], with `crowd` more members in the server (ids from
+    /// [`CROWD`], named `member<i>`): over 250 makes it a large server.
+    pub async fn start_with_crowd(world: World, config: FakeConfig, crowd: u64) -> Harness {
         let fake = FakeDiscord::start(config.clone()).await;
         let mut guild = FakeGuild::new(GUILD.0, "Mentors", OWNER);
         guild.roles.push(FakeRole::new(COORDINATOR_ROLE, "coordinators", 0));
@@ -74,6 +82,9 @@ impl Harness {
         }
         fake.add_member(GUILD.0, FakeUser::bot(A_BOT, "otherbot"));
         fake.add_member_with_roles(GUILD.0, FakeUser::new(COORDINATOR, "cora"), vec![COORDINATOR_ROLE]);
+        for i in 0..crowd {
+            fake.add_member(GUILD.0, FakeUser::new(CROWD + i, &format!("member{i}")));
+        }
         // The bot is set to the global limit the stand-in enforces, as it is to Discord's.
         let global = config.global_limit;
         let global_rate_limit = ((f64::from(global.limit) / global.window.as_secs_f64()).floor() as u32).max(1);

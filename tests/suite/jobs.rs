@@ -711,7 +711,97 @@ async fn a_panicking_handler_leaves_the_job_to_its_lease(w: World) {
     assert_eq!(fixed.ids(), vec![id]);
 }
 
+/// A batch larger than one statement's worth answers exactly as planning its jobs one by one:
+/// new keys planned, cancelled ones revived (same row, new values), live ones and repeats left
+/// alone, nothing before the purge horizon.
+async fn a_large_batch_plans_as_one_by_one(w: World) {
+    const N: usize = 2_500;
+    let t0 = w.clock.now();
+    // The horizon: nothing due before t0 may be planned any more.
+    assert_eq!(w.jobs.purge_finished(t0, 1).await.unwrap(), 0);
+    let later = t0 + secs(3_600);
+    let key = |side: &str, i: usize| format!("{side}:{}", if i % 5 == 3 { i - 1 } else { i });
+    let mut before: HashMap<String, JobId> = HashMap::new();
+    for side in ["one", "many"] {
+        for i in (0..N).filter(|i| i % 5 <= 1) {
+            let rel = if i % 5 == 0 { 1 } else { 2 };
+            let k = key(side, i);
+            let id = w
+                .jobs
+                .enqueue(&new_job(&k, Some(rel), "reminder", later), t0)
+                .await
+                .unwrap()
+                .unwrap();
+            before.insert(k, id);
+        }
+    }
+    w.jobs
+        .cancel_pending_for_relationship(GUILD, RelationshipId(2), t0)
+        .await
+        .unwrap();
+    let batch = |side: &str| -> Vec<NewJob> {
+        (0..N)
+            .map(|i| {
+                let run_at = if i % 5 == 4 {
+                    t0 - secs(1)
+                } else {
+                    later + secs(i as i64)
+                };
+                let mut job = new_job(&key(side, i), Some(3), "did_you_meet", run_at);
+                job.payload = serde_json::json!({ "i": i });
+                job
+            })
+            .collect()
+    };
+    let now = t0 + secs(5);
+    let mut one = Vec::new();
+    for job in batch("one") {
+        one.push(w.jobs.enqueue(&job, now).await.unwrap());
+    }
+    let many = w.jobs.enqueue_many(&batch("many"), now).await.unwrap();
+    assert_eq!(many.len(), N);
+    for i in 0..N {
+        let (a, b) = (one[i], many[i]);
+        assert_eq!(a.is_some(), b.is_some(), "job {i}: {a:?} one by one, {b:?} in a batch");
+        match i % 5 {
+            1 => {
+                assert_eq!(a, before.get(&key("one", i)).copied(), "revived in place");
+                assert_eq!(b, before.get(&key("many", i)).copied(), "revived in place");
+            }
+            2 => assert!(b.is_some()),
+            _ => assert_eq!(b, None, "job {i}"),
+        }
+        if let (Some(a), Some(b)) = (a, b) {
+            let (a, b) = (state(&w, a).await, state(&w, b).await);
+            assert_eq!(
+                (
+                    a.state,
+                    a.attempts,
+                    a.run_at,
+                    &a.kind,
+                    a.relationship,
+                    &a.payload,
+                    a.created_at.max(t0)
+                ),
+                (
+                    b.state,
+                    b.attempts,
+                    b.run_at,
+                    &b.kind,
+                    b.relationship,
+                    &b.payload,
+                    b.created_at.max(t0)
+                ),
+            );
+            assert_eq!((b.state, b.payload["i"].as_u64()), (JobState::Pending, Some(i as u64)));
+        }
+    }
+    let counts = w.jobs.counts(None).await.unwrap();
+    assert_eq!((counts.pending, counts.cancelled), (2 * 3 * N as u64 / 5, 0));
+}
+
 on_both_backends!(
+    a_large_batch_plans_as_one_by_one,
     a_long_job_keeps_its_lease,
     a_hung_handler_is_abandoned_and_retried,
     deliveries_are_recorded_once_per_recipient,
