@@ -3,7 +3,8 @@
 -- (the organiser's file, checked). /mentor forget removes every pending import naming the
 -- person. created_at is UTC milliseconds since the Unix epoch.
 CREATE TABLE pending_imports (
-    id            INTEGER PRIMARY KEY,
+    -- never reused: an old Apply button must not apply a later dry run
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     guild_id      INTEGER NOT NULL,
     organiser_id  INTEGER NOT NULL,
     created_at    INTEGER NOT NULL,

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serenity::all::{ButtonStyle, CreateActionRow, CreateButton, Nonce};
+use serenity::all::{ButtonStyle, CreateActionRow, CreateButton, CreateMessage, Nonce};
 use tracing::warn;
 
 use super::bot::Bot;
@@ -356,16 +356,8 @@ impl ScheduleJobs {
         for p in people {
             // Not the nonce of a member's own message of the same job (a coordinator may be one).
             let message = nonce(limits::dm(text), job.nonce_for(!p.0));
-            let look_in = if job.attempts > 1 {
-                self.bot.notifier.known_dm_channel(p).await.into_iter().collect()
-            } else {
-                Vec::new()
-            };
-            let content = super::notify::content_of(&message);
             let step = self
-                .deliver_once(job, &delivered, format!("o{}", p.0), look_in, &content, || async {
-                    self.bot.notifier.dm_sent(guild, None, p, message).await.1
-                })
+                .dm_once(job, &delivered, guild, p, format!("o{}", p.0), message)
                 .await;
             match step {
                 Step::Reached => {}
@@ -379,6 +371,50 @@ impl ScheduleJobs {
             }
         } else {
             Outcome::Done
+        }
+    }
+
+    /// One DM to `user` (not about a relationship), sent once and recorded as `recipient`.
+    async fn dm_once(
+        &self,
+        job: &Job,
+        delivered: &HashSet<String>,
+        guild: GuildId,
+        user: UserId,
+        recipient: String,
+        message: CreateMessage,
+    ) -> Step {
+        let look_in = if job.attempts > 1 {
+            self.bot.notifier.known_dm_channel(user).await.into_iter().collect()
+        } else {
+            Vec::new()
+        };
+        let content = super::notify::content_of(&message);
+        self.deliver_once(job, delivered, recipient, look_in, &content, || async {
+            self.bot.notifier.dm_sent(guild, None, user, message).await.1
+        })
+        .await
+    }
+
+    /// The DM that tells an imported person, with the buttons of `/mentor suggest`'s consent.
+    async fn import_welcome(&self, job: &Job, w: &crate::engine::import::Welcome) -> Outcome {
+        let delivered = match self.delivered(job).await {
+            Ok(d) => d,
+            Err(outcome) => return outcome,
+        };
+        let message = limits::dm(super::commands::import::welcome_text(w))
+            .components(vec![super::commands::import::suggest_buttons(w)])
+            .nonce(Nonce::String(job.nonce()))
+            .enforce_nonce(true);
+        match self
+            .dm_once(job, &delivered, w.guild, w.user, format!("u{}", w.user.0), message)
+            .await
+        {
+            Step::Reached => Outcome::Done,
+            Step::Unreached => Outcome::Retry {
+                error: "the welcome of an imported person could not be delivered".into(),
+            },
+            Step::Stop(error) => Outcome::Retry { error },
         }
     }
 
@@ -618,6 +654,10 @@ impl ScheduleJobs {
                     let text = super::commands::invitations::answer_note(&note.line);
                     self.to_organisers(job, note.guild, &note.to, &text, None).await
                 }
+                None => Outcome::Done,
+            },
+            crate::engine::import::IMPORT_WELCOME => match engine.due_import_welcome(job).await? {
+                Some(w) => self.import_welcome(job, &w).await,
                 None => Outcome::Done,
             },
             other => Outcome::Failed {
