@@ -45,6 +45,11 @@ const OLIVIA: u64 = 900_000_000_000_000_050;
 const ADA: u64 = 900_000_000_000_000_001;
 /// The mentee, in New York.
 const GRACE: u64 = 900_000_000_000_000_002;
+/// The cohort Olivia imports from her spreadsheet: two mentors and two mentees.
+const LINUS: u64 = 900_000_000_000_000_011;
+const MARGARET: u64 = 900_000_000_000_000_012;
+const KEN: u64 = 900_000_000_000_000_013;
+const BARBARA: u64 = 900_000_000_000_000_014;
 
 const WAIT: Duration = Duration::from_secs(20);
 /// The bot is done with a step when it has made no request for this long.
@@ -55,6 +60,10 @@ fn person(id: u64) -> Option<&'static str> {
         OLIVIA => Some("Olivia"),
         ADA => Some("Ada"),
         GRACE => Some("Grace"),
+        LINUS => Some("Linus"),
+        MARGARET => Some("Margaret"),
+        KEN => Some("Ken"),
+        BARBARA => Some("Barbara"),
         _ => None,
     }
 }
@@ -65,6 +74,10 @@ fn zone(id: u64) -> Option<Tz> {
         OLIVIA => Some(chrono_tz::Europe::London),
         ADA => Some(chrono_tz::Europe::Berlin),
         GRACE => Some(chrono_tz::America::New_York),
+        LINUS => Some(chrono_tz::Europe::Helsinki),
+        MARGARET => Some(chrono_tz::America::Chicago),
+        KEN => Some(chrono_tz::Asia::Tokyo),
+        BARBARA => Some(chrono_tz::Europe::Paris),
         _ => None,
     }
 }
@@ -125,6 +138,15 @@ impl Cmd {
     fn user(mut self, name: &str, id: u64) -> Self {
         self.slash = self.slash.user(name, id);
         self.shown(name, &format!("@{}", person(id).unwrap_or("someone")))
+    }
+
+    /// An attached file.
+    fn file(mut self, name: &str, filename: &str, content: &str) -> Self {
+        self.slash = self.slash.attachment(
+            name,
+            fake_discord::FakeAttachment::new(filename, Some("text/csv"), content.as_bytes().to_vec()),
+        );
+        self.shown(name, filename)
     }
 
     fn channel(mut self, name: &str, id: u64, label: &str) -> Self {
@@ -1071,6 +1093,112 @@ async fn walkthrough() -> anyhow::Result<()> {
     walk.press(ADA, &format!("mb:rate:{GUILD}:{}:4", rel.0), &[], 0).await?;
     walk.say(OLIVIA, cmd("program stats"), 0).await?;
     walk.say(GRACE, cmd("mentorship list"), 0).await?;
+
+    // ----- 6 ------------------------------------------------------------------------------
+    heading(
+        6,
+        "A cohort",
+        "Olivia enrols the next cohort from her spreadsheet, matches it, and pairs by hand.",
+    );
+    // They joined the server (the gateway tells the bot, as Discord does).
+    for id in [LINUS, MARGARET, KEN, BARBARA] {
+        fake.send_member_add(GUILD, FakeUser::new(id, name(id).to_lowercase()));
+    }
+    // A username is the person's Discord username, an id their user id; the bot finds both.
+    let cohort = format!(
+        "user,role,topics,skills,capacity,timezone,availability,purpose\n\
+         {LINUS},mentor,rust|systems,code review,2,Europe/Helsinki,wed 17:00-19:00,Help a newcomer ship their first crate\n\
+         margaret,mentor,rust|testing,testing,1,America/Chicago,thu 12:00-14:00,\"Share how we test, and learn how others do\"\n\
+         {KEN},mentee,rust|systems,,,Asia/Tokyo,mon 20:00-22:00,Write my first systems tool in Rust\n\
+         barbara,mentee,rust|testing,,,Europe/Paris,thu 18:00-20:00,Test our Rust services properly\n\
+         {KEN},mentee,rust,,,Mars/Olympus,,Learn\n"
+    );
+    println!(
+        "\nOlivia's spreadsheet, saved as cohort.csv (the last row repeats Ken, with a time zone that does not exist):"
+    );
+    quote(cohort.trim_end());
+    let import = walk.slash(OLIVIA, cmd("program import").file("file", "cohort.csv", &cohort));
+    let response = walk.response(&import).await?;
+    walk.print_answer(OLIVIA, &import, &response).await;
+    walk.aftermath(0).await?;
+    let dry_run = import
+        .wait_original(|m| m.custom_ids().iter().any(|c| c.starts_with("mb:impapply:")), WAIT)
+        .await
+        .ok_or_else(|| anyhow!("the dry run has no Apply button"))?;
+    let apply = dry_run
+        .custom_ids()
+        .into_iter()
+        .find(|c| c.starts_with("mb:impapply:"))
+        .unwrap_or_default();
+    println!("      buttons: [Apply]   (the check of every row is attached as import-check.csv)");
+    println!("\nOlivia presses [Apply] under the dry run.");
+    let press = fake.interaction_button(dry_run.id, OLIVIA, &apply);
+    let response = walk.response(&press).await?;
+    walk.print_answer(OLIVIA, &press, &response).await;
+    walk.narrate("Each person enrolled gets one DM, sent by the job queue");
+    handle.run_jobs().await;
+    walk.aftermath(4).await?;
+    walk.press(KEN, "mb:impsug:", &[], 0).await?;
+
+    walk.say(OLIVIA, cmd("program match preview"), 0).await?;
+    walk.say(OLIVIA, cmd("program match publish"), 2).await?;
+    // Barbara says no to the match she got; the organisers hear of it.
+    walk.press(BARBARA, "mb:dec:", &[], 0).await?;
+    handle.run_jobs().await;
+    walk.aftermath(1).await?;
+    // Olivia pairs her by hand with a mentor who has a place and no proposal waiting.
+    let engine = app.engine.clone();
+    let declined: Vec<u64> = engine
+        .store()
+        .relationships_of(GuildId(GUILD), UserId(BARBARA))
+        .await?
+        .iter()
+        .flat_map(|r| r.members.iter().map(|m| m.user.0))
+        .collect();
+    let mut mentor = None;
+    for m in [LINUS, MARGARET, ADA] {
+        let places: u32 = engine
+            .offers_of(GuildId(GUILD), UserId(m))
+            .await?
+            .iter()
+            .filter(|o| o.status == mentorbot::domain::listing::ListingStatus::Open)
+            .map(|o| u32::from(o.capacity))
+            .sum();
+        let taken = engine
+            .store()
+            .relationships_of(GuildId(GUILD), UserId(m))
+            .await?
+            .iter()
+            .filter(|r| r.mentor() == Some(UserId(m)))
+            .filter(|r| r.state.is_live() || r.state == mentorbot::domain::relationship::State::Proposed)
+            .count() as u32;
+        if places > taken && !declined.contains(&m) {
+            mentor = Some(m);
+            break;
+        }
+    }
+    let mentor = mentor.ok_or_else(|| anyhow!("no mentor with a free place is left for Barbara"))?;
+    walk.say(
+        OLIVIA,
+        cmd("program pair").user("mentee", BARBARA).user("mentor", mentor),
+        2,
+    )
+    .await?;
+    walk.say(OLIVIA, cmd("program invitations"), 0).await?;
+    let by_hand = engine
+        .store()
+        .relationships_of(GuildId(GUILD), UserId(BARBARA))
+        .await?
+        .into_iter()
+        .find(|r| r.state == mentorbot::domain::relationship::State::Proposed)
+        .ok_or_else(|| anyhow!("Barbara's pair by hand is not waiting"))?;
+    walk.narrate("Nobody has answered the pair by hand yet: Olivia nudges it");
+    walk.say(
+        OLIVIA,
+        cmd("program mentorship nudge").str("mentorship", &by_hand.id.0.to_string()),
+        2,
+    )
+    .await?;
 
     // ----- summary ------------------------------------------------------------------------
     handle.shutdown().await;

@@ -29,6 +29,7 @@
 //! * Every answer of the stand-in is validated against the response schema too (violations of
 //!   kind [`ViolationKind::InvalidResponse`]).
 
+mod cdn;
 pub mod faults;
 mod gateway;
 mod mentions;
@@ -52,11 +53,12 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
+pub use cdn::CDN_HOST;
 pub use faults::{FaultStats, Faults};
 pub use model::{
-    custom_ids, permissions, ChannelKind, FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser, GatewayStats,
-    InteractionResponse, MessageSource, Pinged, RecordedRequest, SentAttachment, SentMessage, SpecViolation,
-    ViolationKind,
+    custom_ids, permissions, ChannelKind, FakeAttachment, FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser,
+    GatewayStats, InteractionResponse, MessageSource, Pinged, RecordedRequest, SentAttachment, SentMessage,
+    SpecViolation, ViolationKind,
 };
 pub use payloads::LARGE_THRESHOLD;
 pub use ratelimit::{BucketRule, Limit};
@@ -244,7 +246,9 @@ impl FakeDiscord {
         });
 
         // TLS certificate for discord.com.
-        let cert = rcgen::generate_simple_self_signed(vec!["discord.com".to_string()]).expect("certificate");
+        // The CDN (`cdn.discordapp.com`, attachments) is served by the same server.
+        let cert = rcgen::generate_simple_self_signed(vec!["discord.com".to_string(), CDN_HOST.to_string()])
+            .expect("certificate");
         let cert_pem = cert.cert.pem();
         let cert_der = cert.cert.der().clone();
         let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
@@ -329,8 +333,8 @@ impl FakeDiscord {
     }
 
     /// A reqwest 0.12 client (the type serenity 0.12.5 uses) that reaches the stand-in for
-    /// `https://discord.com`: rustls, only the test certificate trusted, `discord.com` resolved
-    /// to the stand-in. Give it to `serenity::http::HttpBuilder::client`.
+    /// `https://discord.com` and its CDN: rustls, only the test certificate trusted,
+    /// `discord.com` and `cdn.discordapp.com` resolved to the stand-in. Give it to `serenity::http::HttpBuilder::client`.
     ///
     /// # Panics
     /// If the client cannot be built.
@@ -340,6 +344,7 @@ impl FakeDiscord {
             .tls_built_in_root_certs(false)
             .add_root_certificate(reqwest::Certificate::from_pem(self.cert_pem.as_bytes()).expect("certificate"))
             .resolve("discord.com", self.rest_addr)
+            .resolve(CDN_HOST, self.rest_addr)
             .build()
             .expect("reqwest client")
     }
@@ -800,7 +805,7 @@ impl FakeDiscord {
     }
 
     fn command_data(&self, place: &Place, command: &SlashCommand, autocomplete: bool) -> Value {
-        let st = self.shared.state.lock().unwrap();
+        let mut st = self.shared.state.lock().unwrap();
         let guild_id = match place {
             Place::Guild { guild_id, .. } => Some(*guild_id),
             Place::Dm => None,
@@ -894,6 +899,22 @@ impl FakeDiscord {
                     (8, json!(r.to_string()))
                 }
                 OptionValue::Number(n) => (10, json!(n)),
+                OptionValue::Attachment(file) => {
+                    let mut file = file.clone();
+                    file.id = st.new_id();
+                    file.channel_id = match place {
+                        Place::Guild { channel_id, .. } => *channel_id,
+                        // Files attached in a DM: not used by the bot's commands.
+                        Place::Dm => 0,
+                    };
+                    let id = file.id;
+                    resolved
+                        .entry("attachments")
+                        .or_default()
+                        .insert(id.to_string(), cdn::attachment_json(&st, &file));
+                    st.attachments.insert(id, file);
+                    (11, json!(id.to_string()))
+                }
             };
             let mut o = json!({"name": name, "type": t, "value": v});
             if autocomplete && command.focused.as_deref() == Some(name.as_str()) {
@@ -1343,6 +1364,8 @@ pub enum OptionValue {
     Role(u64),
     /// NUMBER (10).
     Number(f64),
+    /// ATTACHMENT (11): the file is put on the CDN and resolved in `data.resolved.attachments`.
+    Attachment(FakeAttachment),
 }
 
 /// A slash command invocation: `/name [group] [sub] options...`.
@@ -1412,6 +1435,11 @@ impl SlashCommand {
     /// A role option.
     pub fn role(self, name: &str, role_id: u64) -> Self {
         self.opt(name, OptionValue::Role(role_id))
+    }
+
+    /// An attachment option: the file as a member would attach it.
+    pub fn attachment(self, name: &str, file: FakeAttachment) -> Self {
+        self.opt(name, OptionValue::Attachment(file))
     }
 
     /// For autocomplete: the string option `name` being typed, with its partial value.

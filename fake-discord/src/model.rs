@@ -571,3 +571,33 @@ pub struct GatewayStats {
     /// The shards with a live connection, in order.
     pub live_shards: Vec<u64>,
 }
+
+/// A file a member attached to a slash command: Discord uploads it to its CDN and sends the
+/// interaction with the attachment's metadata in `data.resolved.attachments`; the bot downloads
+/// it from `url` (`https://cdn.discordapp.com/...`, served by the stand-in's TLS server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeAttachment {
+    /// Snowflake.
+    pub id: u64,
+    /// The channel the command was used in (part of the CDN path).
+    pub channel_id: u64,
+    /// File name as uploaded.
+    pub filename: String,
+    /// The MIME type Discord guessed, if any.
+    pub content_type: Option<String>,
+    /// The bytes.
+    pub data: Vec<u8>,
+}
+
+impl FakeAttachment {
+    /// A file of this name and content; the id and channel are set when it is attached.
+    pub fn new(filename: &str, content_type: Option<&str>, data: impl Into<Vec<u8>>) -> Self {
+        Self {
+            id: 0,
+            channel_id: 0,
+            filename: filename.to_string(),
+            content_type: content_type.map(str::to_string),
+            data: data.into(),
+        }
+    }
+}

@@ -203,6 +203,16 @@ pub(crate) async fn handle(AxState(shared): AxState<Arc<Shared>>, req: Request) 
         .await
         .unwrap_or_default();
     let query = parse_query(uri.query());
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| h.split(':').next().unwrap_or(h).to_string())
+        .or_else(|| uri.host().map(str::to_string));
+    if host.as_deref() == Some(crate::cdn::CDN_HOST) {
+        // The CDN is no part of the API: no spec, no rate limit, no bot token.
+        let st = shared.state.lock().unwrap();
+        return crate::cdn::serve(&st, &method, uri.path(), &query);
+    }
     let full_path = uri.path().to_string();
     let path = full_path
         .strip_prefix("/api/v10")
@@ -640,6 +650,34 @@ pub(crate) fn route_request(
             }
             None => unknown(10004, "Guild"),
         },
+        ("GET", ["guilds", g, "members", "search"]) => {
+            let Some(g) = parse_id(g).and_then(|g| st.guilds.get(&g)) else {
+                return unknown(10004, "Guild");
+            };
+            // Discord: members whose username or nickname starts with the query, ignoring case;
+            // `limit` 1 (the default) to 1000. The spec check has refused other values already.
+            let wanted = query
+                .iter()
+                .find(|(k, _)| k == "query")
+                .map(|(_, v)| v.to_lowercase())
+                .unwrap_or_default();
+            let limit = query
+                .iter()
+                .find(|(k, _)| k == "limit")
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+                .unwrap_or(1);
+            let found: Vec<Value> = g
+                .members
+                .values()
+                .filter(|m| {
+                    m.user.name.to_lowercase().starts_with(&wanted)
+                        || m.nick.as_ref().is_some_and(|n| n.to_lowercase().starts_with(&wanted))
+                })
+                .take(limit)
+                .map(|m| member_json(g, m, true, false))
+                .collect();
+            Answer::ok(Value::Array(found))
+        }
         ("GET", ["guilds", g, "members", u]) => {
             let Some(g) = parse_id(g).and_then(|g| st.guilds.get(&g)) else {
                 return unknown(10004, "Guild");

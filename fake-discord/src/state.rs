@@ -151,6 +151,8 @@ pub(crate) struct State {
     pub thread_activity: HashMap<u64, Instant>,
     /// Refusals of twilight-validate that Discord's documentation overruled.
     pub overruled: Vec<crate::model::SpecViolation>,
+    /// Files the CDN serves (attachments of injected interactions), by attachment id.
+    pub attachments: HashMap<u64, crate::model::FakeAttachment>,
 }
 
 impl State {
@@ -183,6 +185,7 @@ impl State {
             clock_offset: Duration::ZERO,
             thread_activity: HashMap::new(),
             overruled: Vec::new(),
+            attachments: HashMap::new(),
         }
     }
 

@@ -23,11 +23,24 @@ pub use crate::engine::drafts::Draft;
 pub struct Bot {
     pub engine: Engine,
     pub notifier: Notifier,
+    /// The bot's own client for files members attach (`/program import`): serenity's download
+    /// helper builds a client of its own, which nothing can point elsewhere (the stand-in's CDN).
+    pub files: reqwest::Client,
 }
 
 impl Bot {
     pub fn new(engine: Engine, notifier: Notifier) -> Self {
-        Self { engine, notifier }
+        Self {
+            engine,
+            notifier,
+            files: reqwest::Client::new(),
+        }
+    }
+
+    /// The same bot, downloading attachments with `client`.
+    pub fn with_files(mut self, client: reqwest::Client) -> Self {
+        self.files = client;
+        self
     }
 
     fn answer_buttons(guild: GuildId, rel: RelationshipId) -> CreateActionRow {

@@ -66,6 +66,10 @@ pub enum Action {
     /// "Find me another" after an ending (numbers: guild, relationship); opens the purpose form.
     FindAnother,
     FindAnotherForm,
+    /// Apply a `/program import` dry run (numbers: guild, import).
+    ImportApply,
+    /// The import's welcome: may others see me in /mentor suggest (numbers: guild, user, 1 yes / 0 no).
+    ImportSuggest,
 }
 
 impl Action {
@@ -104,10 +108,12 @@ impl Action {
             Action::Again => "again",
             Action::FindAnother => "another",
             Action::FindAnotherForm => "fanother",
+            Action::ImportApply => "impapply",
+            Action::ImportSuggest => "impsug",
         }
     }
 
-    const ALL: [Action; 33] = [
+    const ALL: [Action; 35] = [
         Action::Accept,
         Action::Decline,
         Action::Confirm,
@@ -141,6 +147,8 @@ impl Action {
         Action::Again,
         Action::FindAnother,
         Action::FindAnotherForm,
+        Action::ImportApply,
+        Action::ImportSuggest,
     ];
 }
 

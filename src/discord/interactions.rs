@@ -93,6 +93,11 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
         }
     }
     let id = CustomId::parse(&c.data.custom_id).ok_or_else(invalid)?;
+    match id.action {
+        Action::ImportApply => return super::commands::import::apply(ctx, bot, c, &id).await,
+        Action::ImportSuggest => return super::commands::import::suggest(ctx, bot, c, &id).await,
+        _ => {}
+    }
     // A select menu (a matching question's): the engine checks it as it checks a button.
     if let Some(select) = id.select() {
         // A menu's custom id on a button is not a menu of ours.

@@ -339,7 +339,8 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
     let client = options
         .http_client
         .unwrap_or_else(|| app.settings.discord.http_client());
-    let http = HttpBuilder::new(&token).client(client).build();
+    let http = HttpBuilder::new(&token).client(client.clone()).build();
+    let files = client;
     let owner = default_owner();
     // One pacer for every request the bot sends (but interaction answers, which Discord's
     // global limit leaves out), whatever task sends it, at this process's share of the limit.
@@ -424,7 +425,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                 }
                 let notifier = notify::Notifier::with_pacer(ctx.http.clone(), engine.clone(), pacer_for_setup)
                     .with_metrics(metrics_setup.clone());
-                let bot = Arc::new(Bot::new(engine.clone(), notifier));
+                let bot = Arc::new(Bot::new(engine.clone(), notifier).with_files(files));
                 // Work missed while the bot was down is planned before anything else runs.
                 match engine.catch_up().await {
                     Ok(n) => info!(relationships = n, "schedules caught up"),

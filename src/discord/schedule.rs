@@ -414,6 +414,45 @@ impl ScheduleJobs {
         }
     }
 
+    /// The DM that tells an imported person, with the buttons of `/mentor suggest`'s consent.
+    async fn import_welcome(&self, job: &Job, w: &crate::engine::import::Welcome) -> Outcome {
+        let delivered = match self.delivered(job).await {
+            Ok(d) => d,
+            Err(outcome) => return outcome,
+        };
+        // The nonce is the marker too, as for the members' messages.
+        let marker = job.nonce_for(w.user.0);
+        let rows = [super::commands::import::suggest_buttons(w)];
+        let message = limits::dm(super::commands::import::welcome_text(w))
+            .components(marker::rows_with(&rows, &marker))
+            .nonce(Nonce::String(marker.clone()))
+            .enforce_nonce(true);
+        let look_in = if job.attempts > 1 {
+            self.bot.notifier.known_dm_channel(w.user).await.into_iter().collect()
+        } else {
+            Vec::new()
+        };
+        let content = super::notify::content_of(&message);
+        let step = self
+            .deliver_once(
+                job,
+                &delivered,
+                format!("u{}", w.user.0),
+                look_in,
+                &marker,
+                &content,
+                || async { self.bot.notifier.dm_sent(w.guild, None, w.user, message).await.1 },
+            )
+            .await;
+        match step {
+            Step::Reached => Outcome::Done,
+            Step::Unreached => Outcome::Retry {
+                error: "the welcome of an imported person could not be delivered".into(),
+            },
+            Step::Stop(error) => Outcome::Retry { error },
+        }
+    }
+
     /// Adds a member to their relationship's thread after an earlier attempt failed. A refusal
     /// that will not go away (or a failure that keeps coming back) is reported to the organisers
     /// once, and the job ends.
@@ -657,6 +696,10 @@ impl ScheduleJobs {
                     let text = super::commands::invitations::answer_note(&note.line);
                     self.to_organisers(job, note.guild, &note.to, &text, None).await
                 }
+                None => Outcome::Done,
+            },
+            crate::engine::import::IMPORT_WELCOME => match engine.due_import_welcome(job).await? {
+                Some(w) => self.import_welcome(job, &w).await,
                 None => Outcome::Done,
             },
             other => Outcome::Failed {

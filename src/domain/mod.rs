@@ -3,6 +3,7 @@ pub mod agreement;
 pub mod checkin;
 pub mod guide;
 pub mod ids;
+pub mod import;
 pub mod journal;
 pub mod listing;
 pub mod plan;

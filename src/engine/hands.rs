@@ -23,6 +23,8 @@ pub enum HandAction {
     Nudge,
     Pair,
     Unplace,
+    /// `/program import` applied (no mentorship).
+    Import,
 }
 
 impl HandAction {
@@ -34,6 +36,7 @@ impl HandAction {
             HandAction::Nudge => "nudge",
             HandAction::Pair => "pair",
             HandAction::Unplace => "unplace",
+            HandAction::Import => "import",
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::store::{Store, StoreError};
 pub mod drafts;
 pub mod guide;
 pub mod hands;
+pub mod import;
 pub mod invitation_status;
 mod invitations;
 mod journal;

@@ -103,6 +103,7 @@ impl Engine {
         self.store.forget_criteria(guild, user).await?;
         self.store.forget_guide(guild, user).await?;
         self.store.forget_in_organiser_log(guild, user).await?;
+        self.store.forget_pending_imports(guild, user).await?;
         self.store.forget_user(guild, user).await?;
         Ok(ended)
     }

@@ -18,6 +18,7 @@ use crate::domain::retrospective::Retrospective;
 
 pub mod criteria;
 pub mod guide;
+pub mod imports;
 pub mod jobs;
 pub mod organisers;
 pub mod postgres;
@@ -93,6 +94,7 @@ pub trait Store:
     + criteria::CriteriaStore
     + guide::GuideStore
     + organisers::OrganiserLogStore
+    + imports::ImportStore
     + processes::ProcessStore
     + Send
     + Sync

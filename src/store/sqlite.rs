@@ -78,6 +78,7 @@ include!("privacy_sql.rs");
 include!("criteria_sql.rs");
 include!("guide_sql.rs");
 include!("organisers_sql.rs");
+include!("imports_sql.rs");
 
 // The database's clock in UTC milliseconds: the processes' leases are kept on it, not on theirs.
 macro_rules! processes_now_ms {

@@ -608,6 +608,8 @@ pub enum OptValue {
     User(Who),
     Id(u64),
     Number(f64),
+    /// An attached file's bytes.
+    File(Vec<u8>),
 }
 
 pub fn option_value(g: &mut Gen, o: &OptionSpec, pools: &Pools) -> OptValue {
@@ -632,7 +634,30 @@ pub fn option_value(g: &mut Gen, o: &OptionSpec, pools: &Pools) -> OptValue {
         7 => OptValue::Id(g.pick(&[GUILD.0 + 1, GUILD.0 + 2, 1, u64::MAX])),
         8 => OptValue::Id(g.pick(&[1_000_000_000_000_777, 1, u64::MAX])),
         10 => OptValue::Number(g.pick(&[-1.0, 0.0, 0.1, 1.0, 1.5, 1e300])),
+        11 => OptValue::File(import_file(g)),
         _ => OptValue::Text(g.text_for(&o.name)),
+    }
+}
+
+/// A file for `/program import`: the import's header with rows right and wrong, hostile text,
+/// or bytes that are not UTF-8.
+fn import_file(g: &mut Gen) -> Vec<u8> {
+    let header = mentorbot::domain::import::HEADER.join(",");
+    match g.below(4) {
+        0 => vec![0xff, 0xfe, 0x00, 0x41, 0x80],
+        1 => g.hostile().into_bytes(),
+        _ => {
+            let mut text = header + "\n";
+            for _ in 0..1 + g.below(4) {
+                let who = g.pick(&people()).user.0.to_string();
+                let role = g.pick(&["mentor", "mentee", "both", "boss"]);
+                let cap = g.pick(&["1", "3", "", "11"]);
+                let tz = g.text_for("timezone");
+                let purpose = g.hostile().replace(['"', '\n'], " ");
+                text += &format!("{who},{role},rust|career,review,{cap},{tz},tue 18:00-20:00,\"{purpose}\"\n");
+            }
+            text.into_bytes()
+        }
     }
 }
 
@@ -1412,6 +1437,39 @@ async fn command(
                 roles: &roles,
             };
             ok(e.pair_by_hand(guild, who, mentee.user, mentor.user, kind).await)
+        }
+        "program import" => {
+            let who = Organiser {
+                user: me,
+                is_admin: admin,
+                roles: &roles,
+            };
+            // As the bot: the organiser first, then the file (refused whole, or read row by row).
+            if let Err(err) = e.may_import(guild, who).await {
+                return Ok(Err(err));
+            }
+            let Some(OptValue::File(bytes)) = opt(v, "file") else {
+                return Err("Please check the options.".into());
+            };
+            let file = mentorbot::domain::import::read(bytes).map_err(|e| format!("cannot be imported: {e}"))?;
+            // The people are found by id (the bot asks Discord; here every id is taken as found).
+            let mut bad = file.bad;
+            let mut rows = Vec::new();
+            for r in file.rows {
+                match r.who {
+                    mentorbot::domain::import::Who::Id(id) => rows.push(mentorbot::engine::import::ImportRow {
+                        line: r.line,
+                        user: UserId(id),
+                        name: format!("member {id}"),
+                        fields: r.fields,
+                    }),
+                    other => bad.push(mentorbot::domain::import::BadRow {
+                        line: r.line,
+                        reason: format!("user: no member of this server is {other}"),
+                    }),
+                }
+            }
+            ok(e.plan_import(guild, who, rows, bad).await)
         }
         other => panic!("a registered command the suite does not run: /{other}"),
     })

@@ -108,6 +108,11 @@ async fn two_hundred_hostile_interactions_through_discord() {
                             OptValue::Id(id) if name.contains("role") => OptionValue::Role(*id),
                             OptValue::Id(id) => OptionValue::Channel(*id),
                             OptValue::Number(x) => OptionValue::Number(*x),
+                            OptValue::File(bytes) => OptionValue::Attachment(fake_discord::FakeAttachment::new(
+                                "people.csv",
+                                Some("text/csv"),
+                                bytes.clone(),
+                            )),
                         },
                     );
                 }

@@ -11,6 +11,7 @@ mod cli;
 mod discord_criteria;
 mod discord_edges;
 mod discord_large_guild;
+mod discord_import;
 mod discord_lifecycle;
 mod discord_limits;
 mod discord_matching;

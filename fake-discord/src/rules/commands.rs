@@ -269,6 +269,7 @@ fn option_type(v: &OptionValue) -> u64 {
         OptionValue::Channel(_) => 7,
         OptionValue::Role(_) => 8,
         OptionValue::Number(_) => 10,
+        OptionValue::Attachment(_) => 11,
     }
 }
 

@@ -468,3 +468,90 @@ async fn events_before_the_first_identify_are_sent_after_ready() {
         other => panic!("expected the early command, got {other:?}"),
     }
 }
+
+/// An attachment option arrives in `data.resolved.attachments` as serenity reads it; its signed
+/// link is served by the CDN route (`cdn.discordapp.com` on the stand-in's TLS server), and a
+/// link that was not handed out (or tampered with) is not. Member search answers by name.
+#[tokio::test]
+async fn attachments_are_resolved_and_served_by_the_cdn() {
+    let fake = setup(FakeConfig::default()).await;
+    let mut ws = connect(&fake).await;
+    identify(&mut ws, &fake).await;
+    let mut seq = 0;
+    next_event(&mut ws, &mut seq).await;
+    next_event(&mut ws, &mut seq).await;
+    let data = b"user,role\nalice,mentee\n".to_vec();
+    fake.interaction_slash(
+        Place::Guild {
+            guild_id: GUILD,
+            channel_id: TEXT,
+        },
+        OWNER,
+        SlashCommand::new("program").subcommand("import").attachment(
+            "file",
+            fake_discord::FakeAttachment::new("people.csv", Some("text/csv"), data.clone()),
+        ),
+    );
+    let url = match interaction(next_event(&mut ws, &mut seq).await) {
+        Interaction::Command(c) => {
+            let opts = c.data.options();
+            let serenity::model::application::ResolvedValue::SubCommand(inner) = &opts[0].value else {
+                panic!("sub-command resolved as {:?}", opts[0].value);
+            };
+            match &inner[0].value {
+                serenity::model::application::ResolvedValue::Attachment(a) => {
+                    assert_eq!(a.filename, "people.csv");
+                    assert_eq!(a.size as usize, data.len());
+                    assert_eq!(a.content_type.as_deref(), Some("text/csv"));
+                    assert!(
+                        a.url.starts_with("https://cdn.discordapp.com/attachments/"),
+                        "{}",
+                        a.url
+                    );
+                    a.url.clone()
+                }
+                other => panic!("attachment resolved as {other:?}"),
+            }
+        }
+        other => panic!("expected a command, got {other:?}"),
+    };
+    let client = fake.http_client();
+    let got = client.get(&url).send().await.unwrap();
+    assert_eq!(got.status().as_u16(), 200);
+    assert_eq!(got.bytes().await.unwrap().to_vec(), data);
+    let unsigned = url.split('?').next().unwrap().to_string();
+    let tampered = url.replace("&hm=", "&hm=0");
+    for bad in [unsigned, tampered] {
+        let r = client.get(&bad).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 404, "{bad}");
+        assert_eq!(r.text().await.unwrap(), "This content is no longer available.");
+    }
+
+    let api = Api::new(&fake);
+    let r = api
+        .call(
+            "GET",
+            &format!("/guilds/{GUILD}/members/search?query=AL&limit=10"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let names: Vec<&str> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["user"]["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["alice"]);
+    assert!(fake.take_spec_violations().is_empty());
+    // Discord requires `query` and keeps `limit` within 1 to 1000.
+    api.call("GET", &format!("/guilds/{GUILD}/members/search?limit=1001"), None)
+        .await;
+    let v = fake.take_spec_violations();
+    assert!(
+        v.iter()
+            .any(|v| v.kind == fake_discord::ViolationKind::InvalidParameter),
+        "{v:?}"
+    );
+}

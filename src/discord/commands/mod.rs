@@ -14,6 +14,7 @@ use crate::domain::ids::{GuildId, UserId};
 pub mod guide;
 pub mod hands;
 pub mod help;
+pub mod import;
 pub mod invitations;
 pub mod matching;
 pub mod mentor;
@@ -40,7 +41,12 @@ pub fn caller(ctx: Ctx<'_>) -> UserId {
 
 /// The caller's roles and whether Discord says they may manage the server.
 pub fn caller_rights(ctx: Ctx<'_>) -> (bool, Vec<u64>) {
-    match &ctx.interaction.member {
+    rights_of(ctx.interaction.member.as_deref())
+}
+
+/// A member's roles and whether Discord says they may manage the server (a button's presser).
+pub fn rights_of(member: Option<&serenity::all::Member>) -> (bool, Vec<u64>) {
+    match member {
         Some(m) => {
             let perms = m.permissions.unwrap_or(Permissions::empty());
             (

@@ -20,6 +20,7 @@ use crate::engine::ProgramSetup;
         "super::hands::pair",
         "super::hands::unplace",
         "super::invitations::invitations",
+        "super::import::import",
         "super::questions::question",
         "super::questions::levels",
         "super::guide::resources"
