@@ -701,7 +701,9 @@ impl Engine {
             )
         })?;
         let now = self.now();
-        let at = resolve_local(terms.timezone, d.and_time(t)).with_timezone(&Utc);
+        // The form asks for the time in the person's own zone (issue 16, item 10).
+        let zone = self.own_zone(guild, actor, terms.timezone).await?;
+        let at = resolve_local(zone, d.and_time(t)).with_timezone(&Utc);
         if at <= now {
             return Err(ValidationError::new(
                 "date",
@@ -709,7 +711,7 @@ impl Engine {
                     "{} {} ({}) has already passed; choose a time ahead",
                     d,
                     t.format("%H:%M"),
-                    terms.timezone
+                    zone
                 ),
             )
             .into());

@@ -83,7 +83,7 @@ pub async fn mentor(_ctx: Ctx<'_>) -> Result<(), BotError> {
     Ok(())
 }
 
-async fn zones(_ctx: Ctx<'_>, partial: &str) -> serenity::all::CreateAutocompleteResponse {
+pub async fn zones(_ctx: Ctx<'_>, partial: &str) -> serenity::all::CreateAutocompleteResponse {
     let lower = partial.to_ascii_lowercase();
     let choices = chrono_tz::TZ_VARIANTS
         .iter()
