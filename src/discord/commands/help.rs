@@ -83,6 +83,9 @@ pub fn unknown_paths(text: &str, commands: &[CommandTree]) -> Vec<String> {
                     node = child;
                     k += 1;
                 }
+                // A top-level command named alone ("allow /program for the role") is the whole
+                // command, as Discord's permission settings list it.
+                None if k == 1 && next.is_none_or(str::is_empty) => break,
                 None => {
                     path.push(next.unwrap_or("").to_string());
                     bad.push(format!("/{}", path.join(" ").trim_end()));
@@ -180,6 +183,8 @@ mod tests {
             vec!["/mentorship resumes", "/mentorship plan"]
         );
         assert!(unknown_paths("and/or /mentor profile first, /nothing here", &commands).is_empty());
+        assert!(unknown_paths("For them to use /program, allow it.", &commands).is_empty());
+        assert_eq!(unknown_paths("Try /program stat.", &commands), vec!["/program stat"]);
     }
 
     /// Every refusal of the engine names a command or button that helps.
