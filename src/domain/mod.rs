@@ -6,6 +6,7 @@ pub mod ids;
 pub mod journal;
 pub mod listing;
 pub mod plan;
+pub mod preferences;
 pub mod profile;
 pub mod program;
 pub mod questions;

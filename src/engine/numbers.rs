@@ -112,3 +112,83 @@ impl Engine {
 fn not_numbered(what: &'static str) -> Error {
     Error::NotFound(what)
 }
+
+/// Notification preferences (issue 16, item 13).
+impl Engine {
+    /// A person's preferences (the defaults when they never set any).
+    pub async fn notification_prefs(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> Result<crate::domain::preferences::NotificationPrefs> {
+        Ok(self
+            .store
+            .notification_prefs(guild, user)
+            .await?
+            .unwrap_or_else(|| crate::domain::preferences::NotificationPrefs::default_for(guild, user)))
+    }
+
+    /// Changes a person's preferences; lead times count for check-ins planned from now on.
+    pub async fn set_notification_prefs(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        change: &crate::domain::preferences::PrefsChange,
+    ) -> Result<crate::domain::preferences::NotificationPrefs> {
+        let next = self.notification_prefs(guild, user).await?.apply(change)?;
+        self.store.save_notification_prefs(&next, self.now()).await?;
+        Ok(next)
+    }
+
+    /// The joined members who want a message of this kind.
+    pub async fn wanting(&self, rel: &Relationship, kind: crate::domain::preferences::Muted) -> Result<Vec<UserId>> {
+        let mut out = Vec::new();
+        for m in rel.joined() {
+            if self.notification_prefs(rel.guild, m.user).await?.wants(kind) {
+                out.push(m.user);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The joined members to remind `lead` minutes before a check-in: those who did not mute
+    /// reminders and whose lead times (their own, else the program's) hold `lead`.
+    pub async fn reminded_at(&self, rel: &Relationship, lead: u32) -> Result<Vec<UserId>> {
+        let program = self.program_settings(rel.guild).await?.reminder_leads;
+        let mut prefs = Vec::new();
+        for m in rel.joined() {
+            prefs.push(self.notification_prefs(rel.guild, m.user).await?);
+        }
+        // A reminder planned at lead times the program had then still reaches those who keep
+        // the program's, unless it exists for someone's own lead time.
+        let someones_own = prefs
+            .iter()
+            .any(|p| p.reminder_leads.as_ref().is_some_and(|own| own.contains(&lead)));
+        Ok(prefs
+            .into_iter()
+            .filter(|p| p.wants(crate::domain::preferences::Muted::Reminders))
+            .filter(|p| match &p.reminder_leads {
+                Some(own) => own.contains(&lead),
+                None => program.contains(&lead) || !someones_own,
+            })
+            .map(|p| p.user)
+            .collect())
+    }
+
+    /// Every lead time some member of `rel` is reminded at: the program's and the members' own.
+    pub async fn all_leads(&self, rel: &Relationship, program: &[u32]) -> Result<Vec<u32>> {
+        let mut leads = Vec::new();
+        for m in rel.joined() {
+            let p = self.notification_prefs(rel.guild, m.user).await?;
+            for &l in p.leads(program) {
+                if !leads.contains(&l) {
+                    leads.push(l);
+                }
+            }
+        }
+        if rel.joined().next().is_none() {
+            leads = program.to_vec();
+        }
+        Ok(leads)
+    }
+}

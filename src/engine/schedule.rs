@@ -304,7 +304,10 @@ impl Engine {
     /// however often it runs.
     async fn plan_ahead(&self, rel: &Relationship, terms: &AgreementTerms, mut state: ScheduleState) -> Result<()> {
         let now = self.now();
-        let leads = self.program_settings(rel.guild).await?.reminder_leads;
+        let program = self.program_settings(rel.guild).await?.reminder_leads;
+        // The members' own lead times too (issue 16, item 13); each reminder reaches those who
+        // want it (`reminded_at`).
+        let leads = self.all_leads(rel, &program).await?;
         let max_lead = Duration::minutes(leads.iter().copied().max().unwrap_or(0).into());
         let ahead = max_lead + Duration::days(LOOKAHEAD_DAYS);
         let first = terms.first_meeting();
@@ -721,7 +724,8 @@ impl Engine {
         self.store.update_checkin(&old).await?;
         new.id = self.store.insert_checkin(&new).await?;
         self.cancel_checkin_jobs(guild, rel, old.id).await?;
-        let leads = self.program_settings(guild).await?.reminder_leads;
+        let program = self.program_settings(guild).await?.reminder_leads;
+        let leads = self.all_leads(&relationship, &program).await?;
         let jobs = self.checkin_jobs(&relationship, &terms, new.id, at, &leads, now);
         self.store.enqueue_many(&jobs, now).await?;
         Ok(Moved {

@@ -1143,6 +1143,29 @@ async fn command(
             }
             ok(e.put_draft(key, guild, me, &Draft::Peer { invitees }).await)
         }
+        "mentor notifications" => {
+            use mentorbot::domain::preferences::{Muted, PrefsChange};
+            let flag = |n: &str| match opt(v, n) {
+                Some(OptValue::Bool(b)) => Some(*b),
+                _ => None,
+            };
+            let change = PrefsChange {
+                switches: [
+                    (Muted::Reminders, flag("reminders")),
+                    (Muted::Nudges, flag("nudges")),
+                    (Muted::Midpoint, flag("midpoint")),
+                ]
+                .into_iter()
+                .filter_map(|(k, on)| on.map(|on| (k, on)))
+                .collect(),
+                lead_times: text(v, "lead_times"),
+            };
+            if change.switches.is_empty() && change.lead_times.is_none() {
+                ok(e.notification_prefs(guild, me).await)
+            } else {
+                ok(e.set_notification_prefs(guild, me, &change).await)
+            }
+        }
         "mentor my-data" => ok(e.my_data(guild, me).await),
         // It only shows the confirmation button.
         "mentor forget" => Ok("Are you sure?".into()),

@@ -396,4 +396,69 @@ async fn agreement_prefilled_and_in_your_zone(w: World) {
     h.shutdown().await;
 }
 
-on_both_backends!(autocomplete_and_numbers, agreement_prefilled_and_in_your_zone);
+/// Item 13: a person mutes reminders, another sets their own lead time; the reminders follow.
+async fn notification_preferences(w: World) {
+    let h = Harness::start(w).await;
+    let e = h.world.engine.clone();
+    let program = e.program_settings(GUILD).await.unwrap().reminder_leads;
+    assert!(!program.contains(&180), "{program:?}");
+    let text = h.say(MENTEE, cmd("mentor notifications")).await;
+    assert!(
+        text.contains("reminders on, nudges on, midpoint on") && text.contains("the program's"),
+        "{text}"
+    );
+    let text = h
+        .say(MENTEE, cmd("mentor notifications").bool("reminders", false))
+        .await;
+    assert!(text.contains("reminders off, nudges on"), "{text}");
+    let text = h.say(MENTOR, cmd("mentor notifications").str("lead_times", "3h")).await;
+    assert!(text.contains("3h (your own"), "{text}");
+    // Bad lead times: a clear answer, nothing changed.
+    for bad in ["soon", "0h", "15d", " "] {
+        let text = h
+            .say(
+                MENTOR,
+                cmd("mentor notifications").str("lead_times", bad).bool("nudges", false),
+            )
+            .await;
+        assert!(text.contains("Please fix the reminder lead times"), "{bad}: {text}");
+    }
+    let mentor = e.notification_prefs(GUILD, MENTOR).await.unwrap();
+    assert_eq!(
+        (mentor.reminder_leads.clone(), mentor.muted.len()),
+        (Some(vec![180]), 0)
+    );
+
+    // The fixture's first meeting: 2026-03-03 18:30 in Berlin, 17:30 UTC.
+    let rel = active_pair(&h).await;
+    let meeting = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 3, 17, 30, 0).unwrap();
+    let reminders = |user: UserId| {
+        h.fake
+            .dms_to(user.0)
+            .into_iter()
+            .filter(|m| m.content.starts_with("**Reminder: check-in of mentorship"))
+            .count()
+    };
+    let now = e.now();
+    h.advance(meeting - now - chrono::Duration::hours(4)).await;
+    assert_eq!(
+        (reminders(MENTOR), reminders(MENTEE)),
+        (0, 0),
+        "the program's leads reach neither"
+    );
+    h.advance(chrono::Duration::hours(3)).await;
+    h.run_jobs_until_none_held().await;
+    assert_eq!(reminders(MENTOR), 1, "the mentor's own 3h reminder");
+    assert_eq!(reminders(MENTEE), 0, "the mentee muted reminders");
+    assert_eq!(
+        e.relationship_for(GUILD, rel.id, MENTEE).await.unwrap().state,
+        State::Active
+    );
+    h.shutdown().await;
+}
+
+on_both_backends!(
+    autocomplete_and_numbers,
+    agreement_prefilled_and_in_your_zone,
+    notification_preferences
+);

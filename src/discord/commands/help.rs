@@ -5,7 +5,8 @@ use super::{say, BotError, Ctx};
 /// The commands by phase of a mentorship, short enough for one message.
 pub const HELP: &str = "**Mentoring, step by step**
 **1. You:** /mentor profile (time zone, availability; matching needs it), /mentor pause and /mentor resume \
-(your participation), /mentor my-data, /mentor forget.
+(your participation), /mentor notifications (mute reminders, nudges or the halfway prompt; your own \
+reminder times), /mentor my-data, /mentor forget.
 **2. Finding a match:** /mentor seek (ask for a mentor), /mentor offer (offer to mentor), /mentor suggest \
 (people who fit), /mentor request and /mentor offer-to (ask one person), /mentor peer-group, /mentor withdraw.
 **3. Invitations:** the Accept and Decline buttons in your DMs (or /mentorship answer); /mentorship list shows \

@@ -72,6 +72,7 @@ pub enum ListingChoice {
         "request",
         "offer_to",
         "peer_group",
+        "super::notifications::notifications",
         "super::privacy::my_data",
         "super::privacy::forget",
         "super::matching::suggest",

@@ -18,6 +18,7 @@ pub mod invitations;
 pub mod matching;
 pub mod mentor;
 pub mod mentorship;
+pub mod notifications;
 pub mod organisers;
 pub mod pick;
 pub mod plan;
