@@ -359,6 +359,35 @@ impl Walk {
         println!("\n  ({text})");
     }
 
+    /// Someone types `partial` into an option that autocompletes: the choices Discord shows
+    /// them. Returns the first choice's value.
+    async fn autocomplete(&self, who: u64, cmd: Cmd, option: &str, partial: &str) -> anyhow::Result<Value> {
+        println!(
+            "\n{} starts typing {}, option {option}: \"{partial}\"",
+            name(who),
+            cmd.shown
+        );
+        let place = Place::Guild {
+            guild_id: GUILD,
+            channel_id: GENERAL,
+        };
+        let choices = self
+            .fake
+            .interaction_autocomplete(place, who, cmd.slash.focus(option, partial))
+            .wait_response()
+            .await
+            .choices();
+        println!("  Discord offers (only to {}):", name(who));
+        for (label, _) in &choices {
+            println!("      {label}");
+        }
+        choices
+            .into_iter()
+            .next()
+            .map(|(_, v)| v)
+            .ok_or_else(|| anyhow!("no choice offered"))
+    }
+
     fn slash(&self, who: u64, cmd: Cmd) -> InteractionHandle {
         println!("\n{} types in #general:  {}", name(who), cmd.shown);
         let place = Place::Guild {
@@ -885,26 +914,44 @@ async fn walkthrough() -> anyhow::Result<()> {
     )
     .await?;
     walk.press(ADA, "mb:conf:", &[], 1).await?;
+    // Ada changes one thing: only the option she types changes, the rest is kept.
+    walk.narrate("Ada wants a video link in the agreement: she types only that option");
+    walk.form(
+        ADA,
+        cmd("mentorship agreement").str("place", "https://meet.example.org/ada-grace"),
+        &[
+            (
+                "expectations",
+                "Grace brings one question per meeting; I answer messages within two days.",
+            ),
+            (
+                "issue_handling",
+                "If we miss two meetings in a row, we talk openly about the pace, or end kindly.",
+            ),
+        ],
+        2,
+    )
+    .await?;
+    walk.press(GRACE, "mb:conf:", &[], 1).await?;
+    // Grace picks the mentorship by typing a name: the value is its number.
+    let picked = walk
+        .autocomplete(GRACE, cmd("mentorship plan add"), "mentorship", "ada")
+        .await?
+        .as_i64()
+        .ok_or_else(|| anyhow!("the choice is not a number"))?;
     walk.say(
         GRACE,
         cmd("mentorship plan add")
-            .int("mentorship", rel.0)
+            .int("mentorship", picked)
             .str("goal", "Ship a small Rust service to production"),
         0,
     )
     .await?;
-    let goal = walk
-        .engine
-        .plan(g, rel, UserId(GRACE))
-        .await?
-        .first()
-        .map(|goal| goal.id)
-        .ok_or_else(|| anyhow!("the plan has no goal"))?;
+    // Goals count within the mentorship: this is goal 1 (the goal option autocompletes too).
     walk.say(
         ADA,
         cmd("mentorship plan step")
-            .int("mentorship", rel.0)
-            .int("goal", goal.0)
+            .int("goal", 1)
             .str("step", "Pick the service and sketch its design")
             .user("owner", GRACE)
             .str("due", "2026-03-17"),
@@ -914,8 +961,7 @@ async fn walkthrough() -> anyhow::Result<()> {
     walk.say(
         ADA,
         cmd("mentorship plan step")
-            .int("mentorship", rel.0)
-            .int("goal", goal.0)
+            .int("goal", 1)
             .str("step", "Review the first pull request together")
             .user("owner", ADA),
         0,
@@ -973,36 +1019,13 @@ async fn walkthrough() -> anyhow::Result<()> {
     )
     .await?;
 
-    let steps = walk
-        .engine
-        .plan(g, rel, UserId(GRACE))
-        .await?
-        .into_iter()
-        .flat_map(|goal| goal.steps)
-        .map(|s| s.id)
-        .collect::<Vec<_>>();
-    let first_step = *steps.first().ok_or_else(|| anyhow!("the plan has no step"))?;
-    walk.say(
-        GRACE,
-        cmd("mentorship plan done")
-            .int("mentorship", rel.0)
-            .int("step", first_step.0),
-        0,
-    )
-    .await?;
+    walk.say(GRACE, cmd("mentorship plan done").int("step", 1), 0).await?;
     walk.say(ADA, cmd("mentorship plan list").int("mentorship", rel.0), 0)
         .await?;
     walk.say(ADA, cmd("mentorship journal list").int("mentorship", rel.0), 0)
         .await?;
-    let entry = walk
-        .engine
-        .journal(g, UserId(GRACE), Some(rel))
-        .await?
-        .into_iter()
-        .find(|e| e.author == UserId(GRACE))
-        .map(|e| e.id)
-        .ok_or_else(|| anyhow!("Grace's reflection is not in her journal"))?;
-    walk.say(GRACE, cmd("mentorship journal share").int("entry", entry.0), 0)
+    // Journal entries count within each person's own journal: Grace's reflection is her entry 1.
+    walk.say(GRACE, cmd("mentorship journal share").int("entry", 1), 0)
         .await?;
     walk.say(ADA, cmd("mentorship journal list").int("mentorship", rel.0), 0)
         .await?;

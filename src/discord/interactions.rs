@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use serenity::all::{
-    ActionRowComponent, ComponentInteraction, ComponentInteractionDataKind, Context, CreateInteractionResponse,
-    CreateModal, Interaction, Member, ModalInteraction,
+    ActionRowComponent, ComponentInteraction, ComponentInteractionDataKind, Context, CreateActionRow,
+    CreateInteractionResponse, CreateModal, Interaction, Member, ModalInteraction,
 };
 use tracing::{info_span, warn, Instrument};
 
@@ -213,7 +213,15 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
                     &[rel.guild.0, rel.id.0 as u64, checkin.id.0 as u64],
                 )
                 .encode(),
-                format!("Move a check-in of #{}", rel.id),
+                // The title names the zone the form's times are in (a label holds 45 characters).
+                {
+                    let long = format!("Move check-in #{}: times in {}", rel.id, timezone.name());
+                    if long.chars().count() <= 45 {
+                        long
+                    } else {
+                        format!("Times in {}", timezone.name())
+                    }
+                },
             )
             .components(vec![
                 text_field(
@@ -224,13 +232,18 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
                     10,
                     Some(&local.format("%Y-%m-%d").to_string()),
                 ),
-                text_field(
-                    "time",
-                    &format!("New time, HH:MM in {}", timezone.name()),
-                    false,
-                    true,
-                    5,
-                    Some(&local.format("%H:%M").to_string()),
+                // A label holds 45 characters, a zone's name up to 32: the zone goes in the
+                // placeholder.
+                CreateActionRow::InputText(
+                    serenity::all::CreateInputText::new(
+                        serenity::all::InputTextStyle::Short,
+                        "New time, HH:MM (your own time zone)",
+                        "time",
+                    )
+                    .required(true)
+                    .max_length(5)
+                    .placeholder(format!("HH:MM in {}", timezone.name()))
+                    .value(local.format("%H:%M").to_string()),
                 ),
             ]);
             c.create_response(&ctx.http, CreateInteractionResponse::Modal(modal))

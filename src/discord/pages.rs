@@ -151,12 +151,13 @@ async fn lines(bot: &Bot, p: &Paged) -> Result<(String, Vec<String>), BotError> 
                 ));
             }
             let mut lines = Vec::new();
-            for goal in &goals {
-                lines.push(format!("**Goal #{}** {} ({})", goal.id, goal.title, goal.status));
-                for s in &goal.steps {
+            let steps = crate::engine::numbers::numbered_steps(&goals);
+            for (n, goal) in (1..).zip(&goals) {
+                lines.push(format!("**Goal {n}** {} ({})", goal.title, goal.status));
+                for (number, _, s) in steps.iter().filter(|(_, g, _)| g.id == goal.id) {
                     let owner = s.owner.map(|u| format!(" {}", mention(u))).unwrap_or_default();
                     let due = s.due.map(|d| format!(" due {d}")).unwrap_or_default();
-                    lines.push(format!("- step #{} {} ({}){owner}{due}", s.id, s.text, s.status));
+                    lines.push(format!("- step {number}: {} ({}){owner}{due}", s.text, s.status));
                 }
             }
             (format!("**The plan of mentorship #{rel}**"), lines)
@@ -171,19 +172,25 @@ async fn lines(bot: &Bot, p: &Paged) -> Result<(String, Vec<String>), BotError> 
                     Vec::new(),
                 ));
             }
+            // Your own entries carry their number in your journal (the one /mentorship journal
+            // share takes); the others' shared entries carry none.
+            let mine: std::collections::HashMap<_, _> = engine
+                .my_journal_numbered(g, me)
+                .await?
+                .into_iter()
+                .map(|(n, e)| (e.id, n))
+                .collect();
             let mut lines = Vec::new();
             for e in entries.iter().rev() {
-                let whose = if e.author == me {
-                    "you".to_string()
-                } else {
-                    mention(e.author)
+                let head = match mine.get(&e.id) {
+                    Some(n) if e.author == me => format!("**Entry {n}** by you"),
+                    _ => format!("**Shared entry** by {}", mention(e.author)),
                 };
                 let shared = if e.shared { ", shared" } else { "" };
                 lines.push(format!(
-                    "**Entry #{}** by {whose} (mentorship #{}, {}{shared})",
-                    e.id,
+                    "{head} (mentorship #{}, <t:{}:D>{shared})",
                     e.relationship,
-                    e.created_at.format("%Y-%m-%d")
+                    e.created_at.timestamp()
                 ));
                 for a in &e.answers {
                     lines.push(format!("*{}* {}", a.question, a.answer));

@@ -19,6 +19,27 @@ pub fn when(t: DateTime<Utc>) -> String {
     format!("<t:{}:F>", t.timestamp())
 }
 
+/// A Discord timestamp relative to now ("in 3 days"), in each reader's own terms.
+pub fn relative(t: DateTime<Utc>) -> String {
+    format!("<t:{}:R>", t.timestamp())
+}
+
+/// The agreement's first meeting as an instant (its local time in the agreement's zone; a time
+/// the clocks skip is taken an hour later).
+pub fn first_meeting_utc(t: &crate::domain::agreement::AgreementTerms) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    let local = t.first_meeting();
+    t.timezone
+        .from_local_datetime(&local)
+        .earliest()
+        .or_else(|| {
+            t.timezone
+                .from_local_datetime(&(local + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|d| d.with_timezone(&Utc))
+}
+
 pub fn phase(state: State) -> &'static str {
     match state {
         State::Proposed => "proposed (waiting for answers)",
@@ -109,6 +130,10 @@ pub fn agreement_text(rel: &Relationship, a: &Agreement, max: usize) -> (String,
         t.start_date,
         t.end_date.map(|d| format!(" **to** {d}")).unwrap_or_default()
     );
+    // Each reader sees the first meeting in their own zone (issue 16, item 10).
+    if let Some(first) = first_meeting_utc(t) {
+        tail += &format!("**First meeting:** {} ({})\n", when(first), relative(first));
+    }
     let pending: Vec<String> = rel
         .joined()
         .filter(|m| !a.confirmed_by.contains(&m.user))
@@ -119,6 +144,11 @@ pub fn agreement_text(rel: &Relationship, a: &Agreement, max: usize) -> (String,
     } else {
         tail += &format!("Waiting for confirmation from {}.", pending.join(", "));
     }
+    // Any member may propose a change (issue 16, item 9): the command prefills the rest.
+    tail += &format!(
+        "\nSuggest a change: /mentorship agreement mentorship:{} with only the options that change.",
+        rel.id
+    );
     let fixed = limits::len(&head)
         + labels.iter().map(|l| limits::len(l) + 1).sum::<usize>()
         + limits::len(&tail)

@@ -4,6 +4,7 @@
 //! The engine says whether a job is still wanted and what it is about; this turns that into
 //! messages. Every message carries a nonce from its job and recipient with `enforce_nonce`, so a
 //! job run twice (its holder died after sending, before acknowledging) posts nothing twice.
+use crate::domain::preferences::Muted;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -507,8 +508,11 @@ impl ScheduleJobs {
             }
             kind::REMINDER => match engine.due_reminder(job).await? {
                 Some(due) => {
+                    // Only those who want a reminder this long before (issue 16, item 13).
+                    let lead = job.payload.get("lead").and_then(|l| l.as_u64()).unwrap_or_default();
+                    let only = engine.reminded_at(&due.rel, lead as u32).await?;
                     let (text, rows) = reminder_message(&due);
-                    self.to_members(job, &due.rel, None, &text, rows).await
+                    self.to_members(job, &due.rel, Some(&only), &text, rows).await
                 }
                 None => Outcome::Done,
             },
@@ -535,7 +539,9 @@ impl ScheduleJobs {
                         due.rel.id,
                         when(due.checkin.scheduled_at)
                     );
-                    self.to_members(job, &due.rel, None, &text, meeting_buttons(&due)).await
+                    let only = engine.wanting(&due.rel, Muted::Nudges).await?;
+                    self.to_members(job, &due.rel, Some(&only), &text, meeting_buttons(&due))
+                        .await
                 }
                 None => Outcome::Done,
             },
@@ -588,7 +594,8 @@ impl ScheduleJobs {
                     let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
                     // Each member answers in their own DM; the engine keeps the answer for them alone.
                     let rows = vec![guide::fit_buttons(rel.guild, rel.id)];
-                    self.to_members(job, &rel, None, &text, rows).await
+                    let only = engine.wanting(&rel, Muted::Midpoint).await?;
+                    self.to_members(job, &rel, Some(&only), &text, rows).await
                 }
                 None => Outcome::Done,
             },

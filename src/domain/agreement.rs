@@ -71,6 +71,113 @@ pub struct AgreementInput {
     pub missed_before_prompt: Option<i64>,
 }
 
+/// What `/mentorship agreement` was given: only the parts to change (issue 16, item 9). The rest
+/// comes from the agreement in force, and the time zone of a first agreement from the writer's
+/// profile. "none" clears the day, place or end date.
+#[derive(Debug, Clone, Default)]
+pub struct AgreementChanges {
+    pub frequency: Option<String>,
+    pub day: Option<String>,
+    pub time: Option<String>,
+    pub timezone: Option<String>,
+    pub start_date: Option<String>,
+    pub meeting_minutes: Option<i64>,
+    pub method: Option<String>,
+    pub place: Option<String>,
+    pub end_date: Option<String>,
+    pub missed_before_prompt: Option<i64>,
+}
+
+fn cleared(v: Option<String>, previous: Option<String>) -> Option<String> {
+    match v {
+        Some(t) if t.trim().eq_ignore_ascii_case("none") => None,
+        Some(t) => Some(t),
+        None => previous,
+    }
+}
+
+impl AgreementChanges {
+    pub fn is_empty(&self) -> bool {
+        self.frequency.is_none()
+            && self.day.is_none()
+            && self.time.is_none()
+            && self.timezone.is_none()
+            && self.start_date.is_none()
+            && self.meeting_minutes.is_none()
+            && self.method.is_none()
+            && self.place.is_none()
+            && self.end_date.is_none()
+            && self.missed_before_prompt.is_none()
+    }
+
+    /// The whole input: what was typed, else the agreement in force (`previous`), else for the
+    /// time zone the writer's profile. A kept start date that has passed becomes today (in the
+    /// agreement's zone): a changed agreement schedules from now on. A first agreement needs
+    /// frequency, time, length and method; the refusal names the ones missing.
+    pub fn prefilled(
+        self,
+        previous: Option<&AgreementTerms>,
+        profile_zone: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Valid<AgreementInput> {
+        let p = previous;
+        let timezone = self
+            .timezone
+            .or_else(|| p.map(|t| t.timezone.name().to_string()))
+            .or_else(|| profile_zone.map(str::to_string));
+        let mut missing = Vec::new();
+        let frequency = self.frequency.or_else(|| p.map(|t| t.frequency.to_string()));
+        let time = self
+            .time
+            .or_else(|| p.map(|t| t.local_time.format("%H:%M").to_string()));
+        let meeting_minutes = self.meeting_minutes.or_else(|| p.map(|t| i64::from(t.meeting_minutes)));
+        let method = self.method.or_else(|| p.map(|t| t.method.to_string()));
+        for (name, absent) in [
+            ("frequency", frequency.is_none()),
+            ("time", time.is_none()),
+            ("length", meeting_minutes.is_none()),
+            ("method", method.is_none()),
+            ("timezone (or set it in /mentor profile)", timezone.is_none()),
+        ] {
+            if absent {
+                missing.push(name);
+            }
+        }
+        if !missing.is_empty() {
+            return Err(ValidationError::new(
+                "agreement",
+                format!("the first agreement needs these options too: {}", missing.join(", ")),
+            ));
+        }
+        let timezone = timezone.unwrap_or_default();
+        let start_date = match self.start_date {
+            Some(d) => d,
+            None => {
+                let today = validate::timezone("time zone", &timezone)
+                    .map(|z| now.with_timezone(&z).date_naive())
+                    .unwrap_or_else(|_| now.date_naive());
+                p.map(|t| t.start_date.max(today)).unwrap_or(today).to_string()
+            }
+        };
+        Ok(AgreementInput {
+            expectations: String::new(),
+            issue_handling: String::new(),
+            frequency: frequency.unwrap_or_default(),
+            day: cleared(self.day, p.and_then(|t| t.day).map(|d| d.to_string())),
+            time: time.unwrap_or_default(),
+            timezone,
+            meeting_minutes: meeting_minutes.unwrap_or_default(),
+            method: method.unwrap_or_default(),
+            place: cleared(self.place, p.and_then(|t| t.place.clone())),
+            start_date,
+            end_date: cleared(self.end_date, p.and_then(|t| t.end_date).map(|d| d.to_string())),
+            missed_before_prompt: self
+                .missed_before_prompt
+                .or_else(|| p.map(|t| i64::from(t.missed_before_prompt))),
+        })
+    }
+}
+
 fn date(field: &str, s: &str) -> Valid<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| ValidationError::new(field, format!("\"{}\" is not a date; write it as YYYY-MM-DD", s.trim())))

@@ -7,6 +7,7 @@ pub mod import;
 pub mod journal;
 pub mod listing;
 pub mod plan;
+pub mod preferences;
 pub mod profile;
 pub mod program;
 pub mod questions;

@@ -91,6 +91,13 @@ impl Goal {
         Ok(())
     }
 
+    /// A new title, checked as a new goal's is.
+    pub fn rename(&mut self, rel: &Relationship, actor: UserId, title: &str) -> Result<(), RelationshipError> {
+        require_plannable(rel, actor)?;
+        self.title = validate::required_text("goal", title, MAX_NAME)?;
+        Ok(())
+    }
+
     /// A new step under this goal; the owner, when named, must be a member.
     pub fn new_step(
         &self,
@@ -143,6 +150,20 @@ impl Step {
     ) -> Result<(), RelationshipError> {
         require_plannable(rel, actor)?;
         self.status = status;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// New words, checked as a new step's are.
+    pub fn rename(
+        &mut self,
+        rel: &Relationship,
+        actor: UserId,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), RelationshipError> {
+        require_plannable(rel, actor)?;
+        self.text = validate::required_text("step", text, MAX_NAME)?;
         self.updated_at = now;
         Ok(())
     }

@@ -21,6 +21,7 @@ mod journal;
 mod listings;
 pub mod matching;
 pub mod members;
+pub mod numbers;
 pub mod organisers;
 mod plan;
 pub mod presses;

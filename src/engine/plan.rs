@@ -76,6 +76,51 @@ impl Engine {
         Ok(goal)
     }
 
+    /// New words for a goal (issue 16, item 12).
+    pub async fn rename_goal(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        actor: UserId,
+        goal: GoalId,
+        title: &str,
+    ) -> Result<Goal> {
+        let relationship = self.relationship_for(guild, rel, actor).await?;
+        let mut goal = self
+            .store
+            .goals(guild, rel)
+            .await?
+            .into_iter()
+            .find(|g| g.id == goal)
+            .ok_or(Error::NotFound("goal"))?;
+        goal.rename(&relationship, actor, title)?;
+        self.store.update_goal(&goal).await?;
+        Ok(goal)
+    }
+
+    /// New words for a step (issue 16, item 12).
+    pub async fn rename_step(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        actor: UserId,
+        step: StepId,
+        text: &str,
+    ) -> Result<Step> {
+        let relationship = self.relationship_for(guild, rel, actor).await?;
+        let mut step = self
+            .store
+            .goals(guild, rel)
+            .await?
+            .into_iter()
+            .flat_map(|g| g.steps)
+            .find(|s| s.id == step)
+            .ok_or(Error::NotFound("step"))?;
+        step.rename(&relationship, actor, text, self.now())?;
+        self.store.update_step(guild, &step).await?;
+        Ok(step)
+    }
+
     /// The action plan, for members only.
     pub async fn plan(&self, guild: GuildId, rel: RelationshipId, viewer: UserId) -> Result<Vec<Goal>> {
         let relationship = self.relationship_for(guild, rel, viewer).await?;

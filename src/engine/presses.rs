@@ -400,10 +400,11 @@ impl Engine {
             }
             Press::Reschedule { guild, rel, checkin } => {
                 let r = self.joined_relationship(guild, rel, user).await?;
-                let timezone = r
+                let agreed = r
                     .agreement_in_force()
                     .map(|a| a.terms.timezone)
                     .ok_or_else(|| Error::from(ValidationError::new("mentorship", "it has no agreement in force")))?;
+                let timezone = self.own_zone(guild, user, agreed).await?;
                 let checkin = self.checkin_of(guild, rel, checkin).await?;
                 Pressed::RescheduleForm {
                     rel: r,

@@ -312,7 +312,10 @@ impl Engine {
     /// however often it runs.
     async fn plan_ahead(&self, rel: &Relationship, terms: &AgreementTerms, mut state: ScheduleState) -> Result<()> {
         let now = self.now();
-        let leads = self.program_settings(rel.guild).await?.reminder_leads;
+        let program = self.program_settings(rel.guild).await?.reminder_leads;
+        // The members' own lead times too (issue 16, item 13); each reminder reaches those who
+        // want it (`reminded_at`).
+        let leads = self.all_leads(rel, &program).await?;
         let max_lead = Duration::minutes(leads.iter().copied().max().unwrap_or(0).into());
         let ahead = max_lead + Duration::days(LOOKAHEAD_DAYS);
         let first = terms.first_meeting();
@@ -709,7 +712,9 @@ impl Engine {
             )
         })?;
         let now = self.now();
-        let at = resolve_local(terms.timezone, d.and_time(t)).with_timezone(&Utc);
+        // The form asks for the time in the person's own zone (issue 16, item 10).
+        let zone = self.own_zone(guild, actor, terms.timezone).await?;
+        let at = resolve_local(zone, d.and_time(t)).with_timezone(&Utc);
         if at <= now {
             return Err(ValidationError::new(
                 "date",
@@ -717,7 +722,7 @@ impl Engine {
                     "{} {} ({}) has already passed; choose a time ahead",
                     d,
                     t.format("%H:%M"),
-                    terms.timezone
+                    zone
                 ),
             )
             .into());
@@ -727,7 +732,8 @@ impl Engine {
         self.store.update_checkin(&old).await?;
         new.id = self.store.insert_checkin(&new).await?;
         self.cancel_checkin_jobs(guild, rel, old.id).await?;
-        let leads = self.program_settings(guild).await?.reminder_leads;
+        let program = self.program_settings(guild).await?.reminder_leads;
+        let leads = self.all_leads(&relationship, &program).await?;
         let jobs = self.checkin_jobs(&relationship, &terms, new.id, at, &leads, now);
         self.store.enqueue_many(&jobs, now).await?;
         Ok(Moved {

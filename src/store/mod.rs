@@ -106,6 +106,17 @@ pub trait Store:
 
     async fn save_profile(&self, profile: &Profile) -> StoreResult<()>;
     async fn profile(&self, guild: GuildId, user: UserId) -> StoreResult<Option<Profile>>;
+    /// A person's notification preferences; `None` when they never set any.
+    async fn notification_prefs(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> StoreResult<Option<crate::domain::preferences::NotificationPrefs>>;
+    async fn save_notification_prefs(
+        &self,
+        prefs: &crate::domain::preferences::NotificationPrefs,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()>;
 
     async fn insert_offer(&self, offer: &Offer) -> StoreResult<OfferId>;
     async fn offer(&self, guild: GuildId, id: OfferId) -> StoreResult<Option<Offer>>;

@@ -353,6 +353,7 @@ mod privacy_impl {
                 "DELETE FROM offers WHERE guild_id = $1 AND user_id = $2",
                 "DELETE FROM requests WHERE guild_id = $1 AND user_id = $2",
                 "DELETE FROM profiles WHERE guild_id = $1 AND user_id = $2",
+                "DELETE FROM notification_prefs WHERE guild_id = $1 AND user_id = $2",
                 "DELETE FROM matching_unplaced WHERE guild_id = $1 AND user_id = $2",
                 "DELETE FROM guild_members WHERE guild_id = $1 AND user_id = $2",
                 "DELETE FROM suggestions WHERE guild_id = $1 AND (user_id = $2 OR other_id = $2)",

@@ -741,6 +741,51 @@ impl Store for Backend {
         }
     }
 
+    async fn notification_prefs(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> StoreResult<Option<crate::domain::preferences::NotificationPrefs>> {
+        let row: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT muted, reminder_leads FROM notification_prefs WHERE guild_id = $1 AND user_id = $2",
+        )
+        .bind(sf(guild.0))
+        .bind(sf(user.0))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(|(muted, leads)| {
+            Ok(crate::domain::preferences::NotificationPrefs {
+                guild,
+                user,
+                muted: from_json(&muted)?,
+                reminder_leads: leads.map(|l| from_json(&l)).transpose()?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_notification_prefs(
+        &self,
+        p: &crate::domain::preferences::NotificationPrefs,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO notification_prefs (guild_id, user_id, muted, reminder_leads, updated_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (guild_id, user_id) DO UPDATE SET \
+             muted = excluded.muted, reminder_leads = excluded.reminder_leads, updated_at = excluded.updated_at",
+        )
+        .bind(sf(p.guild.0))
+        .bind(sf(p.user.0))
+        .bind(json(&p.muted))
+        .bind(p.reminder_leads.as_ref().map(json))
+        .bind(ms(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
     async fn program_settings(&self, guild: GuildId) -> StoreResult<Option<ProgramSettings>> {
         type SettingsRow = (
             Option<i64>,

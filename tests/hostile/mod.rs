@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use mentorbot::discord::ids::{Action, CustomId};
-use mentorbot::domain::agreement::AgreementInput;
+use mentorbot::domain::agreement::{AgreementChanges, AgreementInput};
 use mentorbot::domain::guide::Phase;
 use mentorbot::domain::ids::*;
 use mentorbot::domain::listing::{Kind, OfferInput, RequestInput};
@@ -974,6 +974,18 @@ async fn command(
         Some(1) => Ok(Kind::Reverse),
         Some(_) => Err("Please check the options.".to_string()),
     };
+    // The mentorship a command means, as the bot picks it (`commands::which`).
+    macro_rules! picked {
+        () => {
+            match int(v, "mentorship") {
+                Some(n) if n < 1 => return Ok(Err(Error::NotFound("mentorship"))),
+                given => match e.pick_mentorship(guild, me, given).await {
+                    Ok(r) => r,
+                    Err(err) => return Ok(Err(err)),
+                },
+            }
+        };
+    }
     Ok(match path {
         "mentor profile" => {
             let given = [
@@ -1156,13 +1168,36 @@ async fn command(
             }
             ok(e.put_draft(key, guild, me, &Draft::Peer { invitees }).await)
         }
+        "mentor notifications" => {
+            use mentorbot::domain::preferences::{Muted, PrefsChange};
+            let flag = |n: &str| match opt(v, n) {
+                Some(OptValue::Bool(b)) => Some(*b),
+                _ => None,
+            };
+            let change = PrefsChange {
+                switches: [
+                    (Muted::Reminders, flag("reminders")),
+                    (Muted::Nudges, flag("nudges")),
+                    (Muted::Midpoint, flag("midpoint")),
+                ]
+                .into_iter()
+                .filter_map(|(k, on)| on.map(|on| (k, on)))
+                .collect(),
+                lead_times: text(v, "lead_times"),
+            };
+            if change.switches.is_empty() && change.lead_times.is_none() {
+                ok(e.notification_prefs(guild, me).await)
+            } else {
+                ok(e.set_notification_prefs(guild, me, &change).await)
+            }
+        }
         "mentor my-data" => ok(e.my_data(guild, me).await),
         // It only shows the confirmation button.
         "mentor forget" => Ok("Are you sure?".into()),
         "mentor suggest" => ok(e.suggest(guild, me).await),
         "mentorship list" => ok(e.relationships(guild, me).await),
         "mentorship agreement" => {
-            let rel = RelationshipId(int(v, "mentorship").unwrap_or(0));
+            let rel = picked!();
             let r = match e.relationship_for(guild, rel, me).await {
                 Ok(r) => r,
                 Err(err) => return Ok(Err(err)),
@@ -1170,32 +1205,35 @@ async fn command(
             if let Err(err) = r.require_agreement_writable(me) {
                 return Ok(Err(err.into()));
             }
-            let input = AgreementInput {
-                expectations: "(typed in the form)".into(),
-                issue_handling: "(typed in the form)".into(),
-                frequency: text(v, "frequency").unwrap_or_default(),
+            let changes = AgreementChanges {
+                frequency: text(v, "frequency"),
                 day: text(v, "day"),
-                time: text(v, "time").unwrap_or_default(),
-                timezone: text(v, "timezone").unwrap_or_default(),
-                meeting_minutes: int(v, "length").unwrap_or(0),
-                method: text(v, "method").unwrap_or_default(),
+                time: text(v, "time"),
+                timezone: text(v, "timezone"),
+                meeting_minutes: int(v, "length"),
+                method: text(v, "method"),
                 place: text(v, "place"),
-                start_date: text(v, "start").unwrap_or_default(),
+                start_date: text(v, "start"),
                 end_date: text(v, "end"),
                 missed_before_prompt: int(v, "missed_before_prompt"),
             };
+            let zone = match e.profile(guild, me).await {
+                Ok(p) => p.map(|p| p.timezone.name().to_string()),
+                Err(err) => return Ok(Err(err)),
+            };
+            let mut input = match changes.prefilled(r.latest_agreement().map(|a| &a.terms), zone.as_deref(), e.now()) {
+                Ok(i) => i,
+                Err(err) => return Ok(Err(err.into())),
+            };
+            input.expectations = "(typed in the form)".into();
+            input.issue_handling = "(typed in the form)".into();
             if let Err(err) = mentorbot::domain::agreement::AgreementTerms::from_input(me, &input, e.now()) {
                 return Ok(Err(err.into()));
             }
             ok(e.put_draft(key, guild, me, &Draft::Agreement { rel, input }).await)
         }
         "mentorship plan add" => ok(e
-            .add_goal(
-                guild,
-                RelationshipId(int(v, "mentorship").unwrap_or(0)),
-                me,
-                &text(v, "goal").unwrap_or_default(),
-            )
+            .add_goal(guild, picked!(), me, &text(v, "goal").unwrap_or_default())
             .await),
         "mentorship plan step" => {
             let owner = match user(v, "owner") {
@@ -1207,31 +1245,52 @@ async fn command(
                 Some(d) => Some(NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| "due date")?),
                 None => None,
             };
+            let rel = picked!();
+            let goal = match e.goal_numbered(guild, rel, me, int(v, "goal").unwrap_or(0)).await {
+                Ok(g) => g,
+                Err(err) => return Ok(Err(err)),
+            };
             ok(e.add_step(
                 guild,
-                RelationshipId(int(v, "mentorship").unwrap_or(0)),
+                rel,
                 me,
-                GoalId(int(v, "goal").unwrap_or(0)),
+                goal.id,
                 &text(v, "step").unwrap_or_default(),
                 owner,
                 due,
             )
             .await)
         }
-        "mentorship plan done" => ok(e
-            .set_step_status(
-                guild,
-                RelationshipId(int(v, "mentorship").unwrap_or(0)),
-                me,
-                StepId(int(v, "step").unwrap_or(0)),
-                ItemStatus::Done,
-            )
-            .await),
-        "mentorship plan list" => ok(e
-            .plan(guild, RelationshipId(int(v, "mentorship").unwrap_or(0)), me)
-            .await),
+        "mentorship plan done" | "mentorship plan undo" | "mentorship plan drop" | "mentorship plan rename" => {
+            let rel = picked!();
+            let status = match path {
+                "mentorship plan done" => Some(ItemStatus::Done),
+                "mentorship plan undo" => Some(ItemStatus::Open),
+                "mentorship plan drop" => Some(ItemStatus::Dropped),
+                _ => None,
+            };
+            let words = text(v, "text").unwrap_or_default();
+            match (int(v, "goal"), int(v, "step")) {
+                (Some(n), None) => match e.goal_numbered(guild, rel, me, n).await {
+                    Err(err) => Err(err),
+                    Ok(g) => match status {
+                        Some(st) => ok(e.set_goal_status(guild, rel, me, g.id, st).await),
+                        None => ok(e.rename_goal(guild, rel, me, g.id, &words).await),
+                    },
+                },
+                (None, Some(n)) => match e.step_numbered(guild, rel, me, n).await {
+                    Err(err) => Err(err),
+                    Ok(s) => match status {
+                        Some(st) => ok(e.set_step_status(guild, rel, me, s.id, st).await),
+                        None => ok(e.rename_step(guild, rel, me, s.id, &words).await),
+                    },
+                },
+                _ => return Err("Please give either a step or a goal.".into()),
+            }
+        }
+        "mentorship plan list" => ok(e.plan(guild, picked!(), me).await),
         "mentorship checkin" => {
-            let rel = RelationshipId(int(v, "mentorship").unwrap_or(0));
+            let rel = picked!();
             let met = matches!(opt(v, "met"), Some(OptValue::Bool(true)));
             match e.relationship_for(guild, rel, me).await {
                 Err(err) => Err(err),
@@ -1246,7 +1305,7 @@ async fn command(
             }
         }
         "mentorship journal write" => {
-            let rel = RelationshipId(int(v, "mentorship").unwrap_or(0));
+            let rel = picked!();
             match e.relationship_for(guild, rel, me).await {
                 Err(err) => Err(err),
                 Ok(r) => ok(r.require_joined(me).map(|m| m.role).map_err(Error::from)),
@@ -1255,26 +1314,22 @@ async fn command(
         "mentorship journal list" => ok(e.journal(guild, me, int(v, "mentorship").map(RelationshipId)).await),
         "mentorship journal share" => {
             let shared = !matches!(opt(v, "shared"), Some(OptValue::Bool(false)));
-            ok(
-                e.share_journal(guild, JournalEntryId(int(v, "entry").unwrap_or(0)), me, shared)
-                    .await,
-            )
+            match e.my_journal_entry(guild, me, int(v, "entry").unwrap_or(0)).await {
+                Ok(entry) => ok(e.share_journal(guild, entry.id, me, shared).await),
+                Err(err) => Err(err),
+            }
         }
         "mentorship journal export" => ok(e.export_journal(guild, me).await),
         "mentorship answer" => {
-            let rel = RelationshipId(int(v, "mentorship").unwrap_or(0));
+            let rel = picked!();
             match int(v, "answer") {
                 Some(0) => ok(e.accept(guild, rel, me).await),
                 Some(1) => ok(e.decline(guild, rel, me).await),
                 _ => return Err("Please check the options.".into()),
             }
         }
-        "mentorship pause" => ok(e
-            .pause(guild, RelationshipId(int(v, "mentorship").unwrap_or(0)), me)
-            .await),
-        "mentorship resume" => ok(e
-            .resume(guild, RelationshipId(int(v, "mentorship").unwrap_or(0)), me)
-            .await),
+        "mentorship pause" => ok(e.pause(guild, picked!(), me).await),
+        "mentorship resume" => ok(e.resume(guild, picked!(), me).await),
         "mentor help" => Ok(mentorbot::discord::commands::help::HELP.to_string()),
         "mentorship end" => {
             let reason = match int(v, "reason") {
@@ -1284,10 +1339,7 @@ async fn command(
                 Some(3) => EndReason::Other,
                 _ => return Err("Please check the options.".into()),
             };
-            ok(
-                e.end(guild, RelationshipId(int(v, "mentorship").unwrap_or(0)), me, reason)
-                    .await,
-            )
+            ok(e.end(guild, picked!(), me, reason).await)
         }
         "program setup" => {
             if let Some(OptValue::Number(b)) = opt(v, "unplaced_bonus") {

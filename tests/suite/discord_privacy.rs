@@ -229,7 +229,24 @@ async fn journals_stay_private(w: World) {
         .await;
     assert!(!text.contains("words"), "{text}");
     // Nobody else can share, or un-share, someone's entry.
+    // (Entry numbers count within each author's own journal: the number of the mentee's entry
+    // in the mentee's journal, or one past the caller's own, names nothing of the caller's.)
+    let mentee_number = e
+        .my_journal_numbered(GUILD, MENTEE)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(_, x)| x.id == private)
+        .unwrap()
+        .0;
     for who in [MENTOR, STRANGER] {
+        let own = e.my_journal_numbered(GUILD, who).await.unwrap().len() as i64;
+        for n in [own + 1, mentee_number.max(own + 1)] {
+            let text = h.say(who, cmd("mentorship journal share").int("entry", n)).await;
+            assert!(text.contains("not found"), "{text}");
+        }
+    }
+    for who in [STRANGER] {
         let text = h
             .say(who, cmd("mentorship journal share").int("entry", private.0))
             .await;

@@ -12,6 +12,7 @@ mod discord_criteria;
 mod discord_edges;
 mod discord_large_guild;
 mod discord_import;
+mod discord_inputs;
 mod discord_lifecycle;
 mod discord_limits;
 mod discord_matching;

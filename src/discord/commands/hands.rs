@@ -57,7 +57,7 @@ pub(super) fn names_of(
 }
 
 /// A member's name as the gateway told it, else `member <id>`.
-fn name_of(ctx: Ctx<'_>, guild: GuildId, user: UserId) -> String {
+pub(super) fn name_of(ctx: Ctx<'_>, guild: GuildId, user: UserId) -> String {
     let cached = ctx
         .serenity_context()
         .cache

@@ -72,6 +72,7 @@ pub enum ListingChoice {
         "request",
         "offer_to",
         "peer_group",
+        "super::notifications::notifications",
         "super::privacy::my_data",
         "super::privacy::forget",
         "super::matching::suggest",
@@ -83,7 +84,7 @@ pub async fn mentor(_ctx: Ctx<'_>) -> Result<(), BotError> {
     Ok(())
 }
 
-async fn zones(_ctx: Ctx<'_>, partial: &str) -> serenity::all::CreateAutocompleteResponse {
+pub async fn zones(_ctx: Ctx<'_>, partial: &str) -> serenity::all::CreateAutocompleteResponse {
     let lower = partial.to_ascii_lowercase();
     let choices = chrono_tz::TZ_VARIANTS
         .iter()

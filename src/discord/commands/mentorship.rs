@@ -1,17 +1,14 @@
 //! `/mentorship`: working in a relationship, from the agreement to the end.
-use chrono::NaiveDate;
-use serenity::all::{CreateAttachment, CreateModal, User};
+use serenity::all::{CreateAttachment, CreateModal};
 
-use super::{caller, guild, open_draft_form, open_form, other_person, say, text_field};
+use super::{caller, guild, open_draft_form, open_form, say, text_field};
 use crate::discord::bot::Draft;
 use crate::discord::ids::{Action, CustomId};
 use crate::discord::limits;
 use crate::discord::pages::{self, Listing, Paged};
 use crate::discord::reply::{BotError, Ctx};
-use crate::domain::agreement::{AgreementInput, AgreementTerms};
-use crate::domain::ids::{GoalId, JournalEntryId, RelationshipId, StepId};
+use crate::domain::agreement::{AgreementChanges, AgreementTerms};
 use crate::domain::journal::reflection_questions;
-use crate::domain::plan::ItemStatus;
 use crate::domain::relationship::{EndReason, Role};
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -45,7 +42,7 @@ impl From<EndChoice> for EndReason {
         "list",
         "answer",
         "agreement",
-        "plan",
+        "super::plan::plan",
         "checkin",
         "journal",
         "pause",
@@ -78,17 +75,20 @@ pub enum AnswerChoice {
 #[poise::command(slash_command, guild_only)]
 pub async fn answer(
     ctx: Ctx<'_>,
-    #[description = "The mentorship's number (see /mentorship list)"] mentorship: i64,
     #[description = "Accept or decline"] answer: AnswerChoice,
+    #[description = "The mentorship (type a name; left out: your only one)"]
+    #[autocomplete = "super::pick::my_mentorships"]
+    mentorship: Option<i64>,
 ) -> Result<(), BotError> {
+    let mentorship = super::which(ctx, mentorship).await?;
     let (g, me) = (guild(ctx)?, caller(ctx));
     let engine = &ctx.data().engine;
-    let before = engine.relationship_for(g, RelationshipId(mentorship), me).await?.state;
+    let before = engine.relationship_for(g, mentorship, me).await?.state;
     let accepted = matches!(answer, AnswerChoice::Accept);
     let rel = if accepted {
-        engine.accept(g, RelationshipId(mentorship), me).await?
+        engine.accept(g, mentorship, me).await?
     } else {
-        engine.decline(g, RelationshipId(mentorship), me).await?.seen_by(me)
+        engine.decline(g, mentorship, me).await?.seen_by(me)
     };
     let tips = crate::discord::interactions::accepted_tips(engine, &rel, accepted).await;
     say(ctx, crate::discord::interactions::answered_text(&rel, accepted, &tips)).await?;
@@ -96,46 +96,53 @@ pub async fn answer(
     Ok(())
 }
 
-/// Write (or change) the agreement: logistics here, expectations in the form that opens.
+/// Write or change the agreement (type only what changes); expectations in the form that opens.
 #[poise::command(slash_command, guild_only)]
 #[allow(clippy::too_many_arguments)]
 pub async fn agreement(
     ctx: Ctx<'_>,
-    #[description = "The mentorship's number (see /mentorship list)"] mentorship: i64,
-    #[description = "weekly, every N weeks, monthly, monthly on day D, or cron: <5 fields>"] frequency: String,
-    #[description = "Local time of the meetings, HH:MM"] time: String,
-    #[description = "Time zone of that time, e.g. Europe/Berlin"] timezone: String,
-    #[description = "First meeting on or after this date, YYYY-MM-DD"] start: String,
-    #[description = "Meeting length in minutes (10 to 480)"] length: i64,
-    #[description = "voice, video, text or in person"] method: String,
-    #[description = "Preferred weekday, e.g. tue"] day: Option<String>,
-    #[description = "Planned end date, YYYY-MM-DD"] end: Option<String>,
-    #[description = "Place, channel or link"] place: Option<String>,
+    #[description = "The mentorship (type a name; left out: your only one)"]
+    #[autocomplete = "super::pick::my_mentorships"]
+    mentorship: Option<i64>,
+    #[description = "weekly, every N weeks, monthly, monthly on day D, or cron: <5 fields>"] frequency: Option<String>,
+    #[description = "Local time of the meetings, HH:MM"] time: Option<String>,
+    #[description = "Time zone of that time (default: the agreement's, else your profile's)"]
+    #[autocomplete = "super::mentor::zones"]
+    timezone: Option<String>,
+    #[description = "First meeting on or after this date, YYYY-MM-DD (default: today)"] start: Option<String>,
+    #[description = "Meeting length in minutes (10 to 480)"] length: Option<i64>,
+    #[description = "voice, video, text or in person"] method: Option<String>,
+    #[description = "Preferred weekday, e.g. tue (none clears it)"] day: Option<String>,
+    #[description = "Planned end date, YYYY-MM-DD (none clears it)"] end: Option<String>,
+    #[description = "Place, channel or link (none clears it)"] place: Option<String>,
     #[description = "Missed check-ins before the issue-handling prompt (default 2)"] missed_before_prompt: Option<i64>,
 ) -> Result<(), BotError> {
+    let mentorship = super::which(ctx, mentorship).await?;
     let g = guild(ctx)?;
     let me = caller(ctx);
-    let rel = ctx
-        .data()
-        .engine
-        .relationship_for(g, RelationshipId(mentorship), me)
-        .await?;
+    let engine = &ctx.data().engine;
+    let rel = engine.relationship_for(g, mentorship, me).await?;
     rel.require_agreement_writable(me).map_err(crate::engine::Error::from)?;
-    let input = AgreementInput {
-        expectations: "(typed in the form)".into(),
-        issue_handling: "(typed in the form)".into(),
+    let changes = AgreementChanges {
         frequency,
         day,
         time,
         timezone,
+        start_date: start,
         meeting_minutes: length,
         method,
         place,
-        start_date: start,
         end_date: end,
         missed_before_prompt,
     };
-    AgreementTerms::from_input(me, &input, ctx.data().engine.now()).map_err(crate::engine::Error::from)?;
+    let profile_zone = engine.profile(g, me).await?.map(|p| p.timezone.name().to_string());
+    let previous = rel.latest_agreement().map(|a| &a.terms);
+    let mut input = changes
+        .prefilled(previous, profile_zone.as_deref(), engine.now())
+        .map_err(crate::engine::Error::from)?;
+    input.expectations = "(typed in the form)".into();
+    input.issue_handling = "(typed in the form)".into();
+    AgreementTerms::from_input(me, &input, engine.now()).map_err(crate::engine::Error::from)?;
     let mine = rel.latest_agreement().and_then(|a| {
         a.terms
             .expectations
@@ -168,110 +175,6 @@ pub async fn agreement(
     .await
 }
 
-/// The action plan: goals and steps.
-#[poise::command(
-    slash_command,
-    guild_only,
-    subcommands("plan_add", "plan_step", "plan_done", "plan_list")
-)]
-pub async fn plan(_ctx: Ctx<'_>) -> Result<(), BotError> {
-    Ok(())
-}
-
-/// Add a goal to the plan.
-#[poise::command(slash_command, guild_only, rename = "add")]
-pub async fn plan_add(
-    ctx: Ctx<'_>,
-    #[description = "The mentorship's number"] mentorship: i64,
-    #[description = "The goal"] goal: String,
-) -> Result<(), BotError> {
-    let goal = ctx
-        .data()
-        .engine
-        .add_goal(guild(ctx)?, RelationshipId(mentorship), caller(ctx), &goal)
-        .await?;
-    say(
-        ctx,
-        format!(
-            "Goal #{} added: {}. Add steps with /mentorship plan step.",
-            goal.id, goal.title
-        ),
-    )
-    .await
-}
-
-/// Add a step to a goal.
-#[poise::command(slash_command, guild_only, rename = "step")]
-pub async fn plan_step(
-    ctx: Ctx<'_>,
-    #[description = "The mentorship's number"] mentorship: i64,
-    #[description = "The goal's number"] goal: i64,
-    #[description = "The step"] step: String,
-    #[description = "Who does it"] owner: Option<User>,
-    #[description = "Due date, YYYY-MM-DD"] due: Option<String>,
-) -> Result<(), BotError> {
-    let owner = match &owner {
-        Some(u) if u.id == ctx.interaction.user.id => Some(caller(ctx)),
-        Some(u) => Some(other_person(ctx, u)?),
-        None => None,
-    };
-    let due = match due {
-        Some(d) => Some(NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
-            BotError::user(format!(
-                "Please fix the due date: \"{d}\" is not a date; write it as YYYY-MM-DD."
-            ))
-        })?),
-        None => None,
-    };
-    let step = ctx
-        .data()
-        .engine
-        .add_step(
-            guild(ctx)?,
-            RelationshipId(mentorship),
-            caller(ctx),
-            GoalId(goal),
-            &step,
-            owner,
-            due,
-        )
-        .await?;
-    say(ctx, format!("Step #{} added: {}.", step.id, step.text)).await
-}
-
-/// Mark a step done.
-#[poise::command(slash_command, guild_only, rename = "done")]
-pub async fn plan_done(
-    ctx: Ctx<'_>,
-    #[description = "The mentorship's number"] mentorship: i64,
-    #[description = "The step's number"] step: i64,
-) -> Result<(), BotError> {
-    let step = ctx
-        .data()
-        .engine
-        .set_step_status(
-            guild(ctx)?,
-            RelationshipId(mentorship),
-            caller(ctx),
-            StepId(step),
-            ItemStatus::Done,
-        )
-        .await?;
-    say(ctx, format!("Done: {}.", step.text)).await
-}
-
-/// Show the plan.
-#[poise::command(slash_command, guild_only, rename = "list")]
-pub async fn plan_list(
-    ctx: Ctx<'_>,
-    #[description = "The mentorship's number"] mentorship: i64,
-) -> Result<(), BotError> {
-    let p = Paged::new(Listing::Plan, guild(ctx)?, caller(ctx), &[number(mentorship)?]);
-    let first = pages::page(ctx.data(), &p, 0).await?;
-    ctx.send(pages::reply(first)).await?;
-    Ok(())
-}
-
 /// A mentorship's number as a button carries it: never negative (no such mentorship exists).
 fn number(mentorship: i64) -> Result<u64, BotError> {
     u64::try_from(mentorship).map_err(|_| crate::engine::Error::NotFound("mentorship").into())
@@ -290,14 +193,17 @@ pub fn reflection_form(custom_id: String, title: String, role: Role) -> CreateMo
 #[poise::command(slash_command, guild_only)]
 pub async fn checkin(
     ctx: Ctx<'_>,
-    #[description = "The mentorship's number"] mentorship: i64,
     #[description = "Did you meet?"] met: bool,
+    #[description = "The mentorship (type a name; left out: your only one)"]
+    #[autocomplete = "super::pick::my_mentorships"]
+    mentorship: Option<i64>,
     #[description = "A short note"] note: Option<String>,
 ) -> Result<(), BotError> {
+    let mentorship = super::which(ctx, mentorship).await?;
     let g = guild(ctx)?;
     let me = caller(ctx);
     let engine = &ctx.data().engine;
-    let rel = engine.relationship_for(g, RelationshipId(mentorship), me).await?;
+    let rel = engine.relationship_for(g, mentorship, me).await?;
     if !met {
         engine.record_checkin(g, rel.id, me, false, note.as_deref()).await?;
         return say(
@@ -326,15 +232,14 @@ pub async fn journal(_ctx: Ctx<'_>) -> Result<(), BotError> {
 #[poise::command(slash_command, guild_only, rename = "write")]
 pub async fn journal_write(
     ctx: Ctx<'_>,
-    #[description = "The mentorship's number"] mentorship: i64,
+    #[description = "The mentorship (type a name; left out: your only one)"]
+    #[autocomplete = "super::pick::my_mentorships"]
+    mentorship: Option<i64>,
 ) -> Result<(), BotError> {
+    let mentorship = super::which(ctx, mentorship).await?;
     let g = guild(ctx)?;
     let me = caller(ctx);
-    let rel = ctx
-        .data()
-        .engine
-        .relationship_for(g, RelationshipId(mentorship), me)
-        .await?;
+    let rel = ctx.data().engine.relationship_for(g, mentorship, me).await?;
     let role = rel.require_joined(me).map_err(crate::engine::Error::from)?.role;
     let id = CustomId::on(Action::JournalForm, g, rel.id).encode();
     open_form(
@@ -348,7 +253,9 @@ pub async fn journal_write(
 #[poise::command(slash_command, guild_only, rename = "list")]
 pub async fn journal_list(
     ctx: Ctx<'_>,
-    #[description = "Only this mentorship (includes what the others shared)"] mentorship: Option<i64>,
+    #[description = "Only this mentorship (includes what the others shared)"]
+    #[autocomplete = "super::pick::my_mentorships"]
+    mentorship: Option<i64>,
 ) -> Result<(), BotError> {
     let rel = match mentorship {
         Some(m) => number(m)?,
@@ -364,20 +271,22 @@ pub async fn journal_list(
 #[poise::command(slash_command, guild_only, rename = "share")]
 pub async fn journal_share(
     ctx: Ctx<'_>,
-    #[description = "The entry's number"] entry: i64,
+    #[description = "Your entry (type a date or words; its number in your journal)"]
+    #[autocomplete = "super::pick::my_entries"]
+    entry: i64,
     #[description = "Share it (true) or make it private again (false)"] shared: Option<bool>,
 ) -> Result<(), BotError> {
     let shared = shared.unwrap_or(true);
-    ctx.data()
-        .engine
-        .share_journal(guild(ctx)?, JournalEntryId(entry), caller(ctx), shared)
-        .await?;
+    let (g, me) = (guild(ctx)?, caller(ctx));
+    let engine = &ctx.data().engine;
+    let found = engine.my_journal_entry(g, me, entry).await?;
+    engine.share_journal(g, found.id, me, shared).await?;
     say(
         ctx,
         if shared {
-            format!("Entry #{entry} is now shared with the mentorship's members.")
+            format!("Entry {entry} is now shared with the mentorship's members.")
         } else {
-            format!("Entry #{entry} is private again.")
+            format!("Entry {entry} is private again.")
         },
     )
     .await
@@ -409,14 +318,13 @@ pub async fn journal_export(ctx: Ctx<'_>) -> Result<(), BotError> {
 #[poise::command(slash_command, guild_only)]
 pub async fn pause(
     ctx: Ctx<'_>,
-    #[description = "The mentorship's number (see /mentorship list)"] mentorship: i64,
+    #[description = "The mentorship (type a name; left out: your only one)"]
+    #[autocomplete = "super::pick::my_mentorships"]
+    mentorship: Option<i64>,
 ) -> Result<(), BotError> {
+    let mentorship = super::which(ctx, mentorship).await?;
     let me = caller(ctx);
-    let rel = ctx
-        .data()
-        .engine
-        .pause(guild(ctx)?, RelationshipId(mentorship), me)
-        .await?;
+    let rel = ctx.data().engine.pause(guild(ctx)?, mentorship, me).await?;
     ctx.send(
         limits::reply(crate::discord::bot::paused_text(&rel)).components(vec![crate::discord::bot::resume_row(&rel)]),
     )
@@ -429,14 +337,13 @@ pub async fn pause(
 #[poise::command(slash_command, guild_only)]
 pub async fn resume(
     ctx: Ctx<'_>,
-    #[description = "The mentorship's number (see /mentorship list)"] mentorship: i64,
+    #[description = "The mentorship (type a name; left out: your only one)"]
+    #[autocomplete = "super::pick::my_mentorships"]
+    mentorship: Option<i64>,
 ) -> Result<(), BotError> {
+    let mentorship = super::which(ctx, mentorship).await?;
     let me = caller(ctx);
-    let rel = ctx
-        .data()
-        .engine
-        .resume(guild(ctx)?, RelationshipId(mentorship), me)
-        .await?;
+    let rel = ctx.data().engine.resume(guild(ctx)?, mentorship, me).await?;
     say(ctx, crate::discord::bot::resumed_text(&rel)).await?;
     ctx.data().on_resumed(&rel, me).await;
     Ok(())
@@ -446,13 +353,16 @@ pub async fn resume(
 #[poise::command(slash_command, guild_only)]
 pub async fn end(
     ctx: Ctx<'_>,
-    #[description = "The mentorship's number"] mentorship: i64,
     #[description = "How it ended"] reason: EndChoice,
+    #[description = "The mentorship (type a name; left out: your only one)"]
+    #[autocomplete = "super::pick::my_mentorships"]
+    mentorship: Option<i64>,
 ) -> Result<(), BotError> {
+    let mentorship = super::which(ctx, mentorship).await?;
     let rel = ctx
         .data()
         .engine
-        .end(guild(ctx)?, RelationshipId(mentorship), caller(ctx), reason.into())
+        .end(guild(ctx)?, mentorship, caller(ctx), reason.into())
         .await?;
     say(
         ctx,

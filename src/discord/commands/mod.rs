@@ -19,7 +19,10 @@ pub mod invitations;
 pub mod matching;
 pub mod mentor;
 pub mod mentorship;
+pub mod notifications;
 pub mod organisers;
+pub mod pick;
+pub mod plan;
 pub mod privacy;
 pub mod program;
 pub mod questions;
@@ -56,6 +59,19 @@ pub fn rights_of(member: Option<&serenity::all::Member>) -> (bool, Vec<u64>) {
         }
         None => (false, Vec::new()),
     }
+}
+
+/// The mentorship a command means: the one picked (its number), or the caller's only one in
+/// progress. No mentorship has a number below 1.
+pub async fn which(ctx: Ctx<'_>, given: Option<i64>) -> Result<crate::domain::ids::RelationshipId, BotError> {
+    if given.is_some_and(|n| n < 1) {
+        return Err(crate::engine::Error::NotFound("mentorship").into());
+    }
+    Ok(ctx
+        .data()
+        .engine
+        .pick_mentorship(guild(ctx)?, caller(ctx), given)
+        .await?)
 }
 
 /// Someone else, not a bot: the person a command is about.
