@@ -15,7 +15,7 @@ use super::pages::{self, Listing};
 use super::render::{self, mention};
 use crate::domain::guide::Transition;
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
-use crate::domain::relationship::{MemberStatus, Relationship, State};
+use crate::domain::relationship::{EndReason, MemberStatus, Relationship, State};
 use crate::engine::Engine;
 
 pub use crate::engine::drafts::Draft;
@@ -287,6 +287,21 @@ impl Bot {
         }
     }
 
+    /// A member left a peer group that goes on: the others hear it.
+    pub async fn on_left(&self, rel: &Relationship, actor: UserId) {
+        let text = format!(
+            "{} left peer group #{}; it goes on with the {} of you.",
+            mention(actor),
+            rel.id,
+            rel.joined().count()
+        );
+        for m in rel.joined().filter(|m| m.user != actor) {
+            self.notifier
+                .dm(rel.guild, Some(rel.id), m.user, limits::dm(text.clone()))
+                .await;
+        }
+    }
+
     /// A member resumed: the others hear it.
     pub async fn on_resumed(&self, rel: &Relationship, actor: UserId) {
         let text = format!(
@@ -414,10 +429,98 @@ pub fn resumed_text(rel: &Relationship) -> String {
     )
 }
 
+/// The question before an ending (issue 16, item 6): nothing ends until the member confirms.
+/// `reason` is the one the command chose; the End button (`None`) offers the reasons instead.
+/// In a peer group that goes on without them, a member leaves it rather than ending it.
+pub fn end_confirmation(rel: &Relationship, leaves: bool, reason: Option<EndReason>) -> (String, Vec<CreateActionRow>) {
+    let n = |extra: &[u64]| {
+        let mut v = vec![rel.guild.0, rel.id.0 as u64];
+        v.extend_from_slice(extra);
+        v
+    };
+    let button = |action: Action, numbers: &[u64], label: &str, style: ButtonStyle| {
+        CreateButton::new(CustomId::new(action, numbers).encode())
+            .label(label)
+            .style(style)
+    };
+    let cancel = button(Action::EndCancel, &n(&[]), "Keep it", ButtonStyle::Secondary);
+    if leaves {
+        let others = rel.joined().count().saturating_sub(1);
+        let text = format!(
+            "Leave peer group #{}? It goes on for the other {others} without you, so you leave it rather than end \
+             it for everyone; you get no more of its reminders. Nothing changes until you press Leave the group.",
+            rel.id
+        );
+        let leave = button(Action::LeaveGroup, &n(&[]), "Leave the group", ButtonStyle::Danger);
+        return (text, vec![CreateActionRow::Buttons(vec![leave, cancel])]);
+    }
+    let reasons: Vec<EndReason> = match reason {
+        Some(r) => vec![r],
+        None => vec![EndReason::GoalsMet, EndReason::NotAFit, EndReason::Other],
+    };
+    let mut buttons: Vec<CreateButton> = reasons
+        .iter()
+        .map(|&r| {
+            let label = match (reason, r) {
+                (Some(_), _) => "End it".to_string(),
+                (None, EndReason::GoalsMet) => "End: goals met".to_string(),
+                (None, EndReason::NotAFit) => "End: not a fit".to_string(),
+                (None, _) => "End: other reason".to_string(),
+            };
+            button(
+                Action::EndConfirm,
+                &n(&[super::ids::end_reason_code(r)]),
+                &label,
+                ButtonStyle::Danger,
+            )
+        })
+        .collect();
+    buttons.push(cancel);
+    let why = match reason {
+        Some(r) => format!(" ({})", r.to_string().replace('_', " ")),
+        None => String::new(),
+    };
+    let text = format!(
+        "End mentorship #{}{why} for everyone in it? It cannot be resumed afterwards; each of you then gets a short \
+         retrospective. Nothing changes until you press {}. (/mentorship pause pauses it instead.)",
+        rel.id,
+        if reason.is_some() {
+            "End it"
+        } else {
+            "one of the End buttons"
+        }
+    );
+    (text, vec![CreateActionRow::Buttons(buttons)])
+}
+
+/// What the member who left a peer group reads.
+pub fn left_text(rel: &Relationship) -> String {
+    format!(
+        "You left peer group #{}; it goes on for the other {}. /mentor peer-group starts a new one.",
+        rel.id,
+        rel.joined().count()
+    )
+}
+
 /// The message at the end: the retrospective prompt, the rating, the way to the next mentorship
 /// ("Find me another"), and the end phase's `tips` (see `guide::tips`).
 pub fn ended_message(rel: &Relationship, tips: &str) -> (String, Vec<CreateActionRow>) {
     let by = rel.ended_by.map(mention).unwrap_or_else(|| "the bot".into());
+    // Not a fit is nobody's failure: no celebration asked for, and the way on comes first.
+    if rel.end_reason == Some(EndReason::NotAFit) {
+        let text = format!(
+            "Mentorship #{} has ended (by {by}): it was not a fit. That happens, and it is nobody's fault; thank you \
+             for trying it. **Find me another** re-opens your request (or offer) and shows who else fits, never the \
+             same person again. If you like, look back in a few words first (what did you learn, what would you do \
+             differently?) with Write my retrospective.\n{}{tips}",
+            rel.id,
+            guide::RATING_QUESTION
+        );
+        return (
+            limits::fit(&text, limits::DM_MAX),
+            guide::ending_rows(rel.guild, rel.id),
+        );
+    }
     let template = format!(
         "Mentorship #{} ({}) has ended ({}, by {by}). Take a moment to look back: what did you learn, what would \
          you do differently, what should be celebrated?\n{}\nWhen you are ready for the next one, **Find me another** \

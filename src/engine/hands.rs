@@ -188,6 +188,9 @@ impl Engine {
             _ => return Err(Error::Forbidden("that is not a change of a mentorship")),
         }
         self.store.save_relationship(&mut rel, None).await?;
+        if before != State::Ended && rel.state == State::Ended {
+            self.close_request_of(&rel).await?;
+        }
         if before != rel.state || rel.state == State::Active {
             self.resync(&rel).await;
         }

@@ -149,6 +149,9 @@ impl Engine {
                 Err(e) => return Err(e.into()),
             }
             self.store.save_relationship(&mut rel, None).await?;
+            if rel.state == State::Ended {
+                self.close_request_of(&rel).await?;
+            }
             self.resync(&rel).await;
             changed.push(rel);
         }

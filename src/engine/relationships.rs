@@ -256,7 +256,28 @@ impl Engine {
             .await
     }
 
+    /// What `/mentorship end` and the End button would do, checked before anything changes:
+    /// `true` when the actor would leave a peer group that goes on without them (issue 16,
+    /// item 6), `false` when it would end. Refuses what could not end (not joined, not started).
+    pub async fn end_preview(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<(Relationship, bool)> {
+        let rel = self.relationship_for(guild, id, actor).await?;
+        if rel.goes_on_without(actor) {
+            return Ok((rel, true));
+        }
+        let mut probe = rel.clone();
+        probe.end(Some(actor), EndReason::Other, self.now())?;
+        Ok((rel, false))
+    }
+
+    /// A member leaves a peer group that goes on without them; the others keep it.
+    pub async fn leave_group(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
+        self.change(guild, id, Some(actor), |rel, now| rel.leave(actor, now))
+            .await
+    }
+
     /// Ends a relationship; the mentee's request and the mentor's place are free to match again.
+    /// One member of a peer group that goes on without them leaves it instead (see
+    /// [`Engine::leave_group`]): one person does not end a group for everyone.
     pub async fn end(
         &self,
         guild: GuildId,
@@ -264,8 +285,17 @@ impl Engine {
         actor: UserId,
         reason: EndReason,
     ) -> Result<Relationship> {
-        self.change(guild, id, Some(actor), |rel, now| rel.end(Some(actor), reason, now))
-            .await
+        self.change(guild, id, Some(actor), |rel, now| {
+            if rel.goes_on_without(actor) {
+                return Err(RelationshipError::Invalid(crate::domain::validate::ValidationError::new(
+                    "mentorship",
+                    "the group goes on without you, so you leave it rather than end it for everyone; press Leave the \
+                     group (/mentorship end shows it)",
+                )));
+            }
+            rel.end(Some(actor), reason, now)
+        })
+        .await
     }
 
     /// The bot ends a relationship itself, e.g. on its planned end date.
@@ -290,6 +320,9 @@ impl Engine {
         let before = rel.state;
         f(&mut rel, self.now())?;
         self.store.save_relationship(&mut rel, None).await?;
+        if before != State::Ended && rel.state == State::Ended {
+            self.close_request_of(&rel).await?;
+        }
         // A change of state or of the agreement in force changes the schedule.
         if before != rel.state || rel.state == State::Active {
             self.resync(&rel).await;

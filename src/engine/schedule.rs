@@ -605,7 +605,12 @@ impl Engine {
     }
 
     /// Cancels what is still pending about one check-in (its reminders, questions, nudge).
-    async fn cancel_checkin_jobs(&self, guild: GuildId, rel: RelationshipId, checkin: CheckinId) -> Result<()> {
+    pub(super) async fn cancel_checkin_jobs(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        checkin: CheckinId,
+    ) -> Result<()> {
         self.store
             .cancel_pending_with_key_prefix(guild, rel, &checkin_prefix(rel, checkin), self.now())
             .await?;

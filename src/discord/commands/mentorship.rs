@@ -442,26 +442,20 @@ pub async fn resume(
     Ok(())
 }
 
-/// End a mentorship; everyone gets a retrospective form.
+/// End a mentorship, after a confirmation (in a group that goes on, leave it)
 #[poise::command(slash_command, guild_only)]
 pub async fn end(
     ctx: Ctx<'_>,
     #[description = "The mentorship's number"] mentorship: i64,
     #[description = "How it ended"] reason: EndChoice,
 ) -> Result<(), BotError> {
-    let rel = ctx
+    // Nothing ends yet: the answer asks for a confirmation (issue 16, item 6).
+    let (rel, leaves) = ctx
         .data()
         .engine
-        .end(guild(ctx)?, RelationshipId(mentorship), caller(ctx), reason.into())
+        .end_preview(guild(ctx)?, RelationshipId(mentorship), caller(ctx))
         .await?;
-    say(
-        ctx,
-        format!(
-            "Mentorship #{} has ended. Check your DMs for the retrospective.",
-            rel.id
-        ),
-    )
-    .await?;
-    ctx.data().on_ended(&rel).await;
+    let (text, rows) = crate::discord::bot::end_confirmation(&rel, leaves, Some(reason.into()));
+    ctx.send(limits::reply(text).components(rows)).await?;
     Ok(())
 }
