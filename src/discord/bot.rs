@@ -30,7 +30,7 @@ impl Bot {
         Self { engine, notifier }
     }
 
-    fn answer_buttons(guild: GuildId, rel: RelationshipId) -> CreateActionRow {
+    pub fn answer_buttons(guild: GuildId, rel: RelationshipId) -> CreateActionRow {
         CreateActionRow::Buttons(vec![
             CreateButton::new(CustomId::on(Action::Accept, guild, rel).encode())
                 .label("Accept")
@@ -90,7 +90,7 @@ impl Bot {
                 limits::TEXT
             );
             if rel.state == State::Declined {
-                template += " The mentorship will not go ahead; you can seek or offer again with /mentor seek or /mentor offer.";
+                template += &declined_next(rel, m.user);
             }
             if before == State::Proposed && rel.state == State::Accepted {
                 template += &guide::tips(&self.engine, rel.guild, Transition::Accepted).await;
@@ -102,15 +102,16 @@ impl Bot {
         }
         // Those who had not answered yet hear that there is nothing left to answer.
         if rel.state == State::Declined {
-            let text = format!(
-                "The invitation to mentorship #{} will not go ahead: {} declined it, so there is nothing to answer \
-                 now. /mentor suggest and /mentor seek find another match.",
-                rel.id,
-                mention(actor)
-            );
             for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
+                let text = format!(
+                    "The invitation to mentorship #{} will not go ahead: {} declined it, so there is nothing to \
+                     answer now.{}",
+                    rel.id,
+                    mention(actor),
+                    declined_next(rel, m.user)
+                );
                 self.notifier
-                    .dm(rel.guild, Some(rel.id), m.user, limits::dm(text.clone()))
+                    .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
                     .await;
             }
         }
@@ -287,6 +288,21 @@ impl Bot {
         }
     }
 
+    /// The sender withdrew an invitation: everyone else in it (invited or joined) hears it.
+    pub async fn on_withdrawn(&self, rel: &Relationship, actor: UserId) {
+        let text = format!(
+            "{} withdrew the invitation to mentorship #{}, so it will not go ahead and there is nothing to answer \
+             now. /mentor suggest and /mentor seek find another match.",
+            mention(actor),
+            rel.id
+        );
+        for m in rel.members.iter().filter(|m| m.user != actor) {
+            self.notifier
+                .dm(rel.guild, Some(rel.id), m.user, limits::dm(text.clone()))
+                .await;
+        }
+    }
+
     /// A member left a peer group that goes on: the others hear it.
     pub async fn on_left(&self, rel: &Relationship, actor: UserId) {
         let text = format!(
@@ -389,6 +405,20 @@ impl Bot {
 }
 
 pub type SharedBot = Arc<Bot>;
+
+/// What comes next for `user` after an invitation was declined (issue 16, item 7): a mentee
+/// whose request it was made of hears that the request stays open for matching.
+pub fn declined_next(rel: &Relationship, user: UserId) -> String {
+    match rel.request {
+        Some(q) if rel.mentee() == Some(user) => format!(
+            " Your request #{q} stays open, so the organisers can still match you; /mentor suggest shows who else \
+             fits, and /mentor withdraw closes the request if you no longer want a mentor."
+        ),
+        _ => " The mentorship will not go ahead; /mentor suggest and /mentor seek find another match, /mentor offer \
+              offers to mentor."
+            .to_string(),
+    }
+}
 
 /// Said to the sender of an invitation the bot could not deliver.
 pub fn undelivered_text(rel: &Relationship, invitee: UserId) -> String {

@@ -108,7 +108,9 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
     match bot.engine.press(presser, press).await? {
         Pressed::Answered { before, rel, accepted } => {
             let tips = accepted_tips(&bot.engine, &rel, accepted).await;
-            answer.ephemeral(ctx, answered_text(&rel, accepted, &tips)).await?;
+            answer
+                .ephemeral(ctx, answered_text(&rel, user, accepted, &tips))
+                .await?;
             bot.on_answered(before, &rel, user, accepted).await;
         }
         Pressed::Confirmed { before, rel, version } => {
@@ -403,7 +405,12 @@ pub async fn accepted_tips(
 }
 
 /// What the person who answered an invitation reads.
-pub fn answered_text(rel: &crate::domain::relationship::Relationship, accepted: bool, tips: &str) -> String {
+pub fn answered_text(
+    rel: &crate::domain::relationship::Relationship,
+    who: UserId,
+    accepted: bool,
+    tips: &str,
+) -> String {
     let r = rel.id;
     match (accepted, rel.state) {
         (true, State::Proposed) => format!("You accepted mentorship #{r}; waiting for the others."),
@@ -411,7 +418,14 @@ pub fn answered_text(rel: &crate::domain::relationship::Relationship, accepted: 
             "You accepted mentorship #{r}. Next: agree on how you will work together (/mentorship agreement \
              mentorship:{r}).{tips}"
         ),
-        (false, _) => format!("You declined mentorship #{r}. Thank you for answering."),
+        (false, _) => match rel.request {
+            // The mentee who declined: their request goes on (issue 16, item 7).
+            Some(q) if rel.mentee() == Some(who) => format!(
+                "You declined mentorship #{r}. Thank you for answering. Your request #{q} stays open for matching \
+                 (/mentor withdraw closes it)."
+            ),
+            _ => format!("You declined mentorship #{r}. Thank you for answering."),
+        },
     }
 }
 

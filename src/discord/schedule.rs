@@ -48,6 +48,25 @@ fn relative(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// The reminder before a check-in: when, how, the agenda, and Reschedule / Skip.
+/// The halfway reminder of an invitation (issue 16, item 4). The purpose was in the invitation
+/// itself; the reminder does not paste it again.
+pub fn invite_reminder_text(rel: &Relationship) -> String {
+    let who = if rel.origin == crate::domain::relationship::Origin::ProgramMatch {
+        "the program's organisers".to_string()
+    } else {
+        mention(rel.proposer)
+    };
+    format!(
+        "A reminder: the invitation from {who} to **{}** mentorship #{} is still waiting for your answer. It \
+         expires {}. Accept or decline it below (or with /mentorship answer mentorship:{}); /mentorship list shows \
+         it.",
+        rel.kind,
+        rel.id,
+        when(rel.expires_at),
+        rel.id
+    )
+}
+
 pub fn reminder_message(due: &ReminderDue) -> (String, Vec<CreateActionRow>) {
     let t = &due.terms;
     let rel = &due.rel;
@@ -232,8 +251,9 @@ impl ScheduleJobs {
         channels
     }
 
-    /// Sends one message to each joined member, each with its own nonce, each recorded once
-    /// delivered. Retry when any could not be delivered; the retry sends only to the others.
+    /// Sends one message to each joined member (or to exactly the people `only` names, say
+    /// invitees), each with its own nonce, each recorded once delivered. Retry when any could not
+    /// be delivered; the retry sends only to the others.
     async fn to_members(
         &self,
         job: &Job,
@@ -247,21 +267,22 @@ impl ScheduleJobs {
             Err(outcome) => return outcome,
         };
         let mut failed = 0;
-        for m in rel.joined() {
-            if only.is_some_and(|o| !o.contains(&m.user)) {
-                continue;
-            }
+        let people: Vec<UserId> = match only {
+            Some(o) => o.to_vec(),
+            None => rel.joined().map(|m| m.user).collect(),
+        };
+        for user in people {
             let message = limits::dm(text)
                 .components(components.clone())
-                .nonce(Nonce::String(job.nonce_for(m.user.0)))
+                .nonce(Nonce::String(job.nonce_for(user.0)))
                 .enforce_nonce(true);
-            let look_in = self.member_channels(job, rel, m.user).await;
+            let look_in = self.member_channels(job, rel, user).await;
             let content = super::notify::content_of(&message);
             let step = self
-                .deliver_once(job, &delivered, format!("u{}", m.user.0), look_in, &content, || async {
+                .deliver_once(job, &delivered, format!("u{}", user.0), look_in, &content, || async {
                     self.bot
                         .notifier
-                        .dm_sent(rel.guild, Some(rel.id), m.user, message)
+                        .dm_sent(rel.guild, Some(rel.id), user, message)
                         .await
                         .1
                 })
@@ -535,6 +556,14 @@ impl ScheduleJobs {
                 let (text, rows) = super::bot::ended_message(&rel, &tips);
                 self.to_members(job, &rel, None, &text, rows).await
             }
+            kind::INVITE_REMINDER => match engine.due_invite_reminder(job).await? {
+                Some((rel, waiting)) => {
+                    let text = invite_reminder_text(&rel);
+                    let rows = vec![super::bot::Bot::answer_buttons(rel.guild, rel.id)];
+                    self.to_members(job, &rel, Some(&waiting), &text, rows).await
+                }
+                None => Outcome::Done,
+            },
             kind::RETRO_REMINDER => match engine.due_retro_reminder(job).await? {
                 Some((rel, missing)) => {
                     let template = format!(

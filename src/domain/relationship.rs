@@ -180,6 +180,10 @@ pub enum RelationshipError {
     TooManyOwn(usize),
     #[error("someone you named already has {0} live mentorships, the most the bot allows")]
     TooManyOther(usize),
+    #[error("only the person who sent this invitation can withdraw it")]
+    NotProposer,
+    #[error("the sender withdrew this invitation, so there is nothing to answer now")]
+    Withdrawn,
 }
 
 use RelationshipError as E;
@@ -406,9 +410,46 @@ impl Relationship {
         Ok(())
     }
 
+    /// The sender takes back an invitation that is still waiting for answers (issue 16, item 4):
+    /// it will not go ahead, and everyone invited is told. A program's proposal is the organisers'
+    /// to withdraw (`/program unplace`).
+    pub fn withdraw(&mut self, actor: UserId, now: DateTime<Utc>) -> Result<(), E> {
+        // An invitee is told to answer it instead; anyone else learns nothing of it.
+        if self.member(actor).is_none() {
+            return Err(E::NotMember);
+        }
+        if self.origin == Origin::ProgramMatch || actor != self.proposer {
+            return Err(E::NotProposer);
+        }
+        self.require_joined(actor)?;
+        self.require_state("withdraw", &[State::Proposed])?;
+        let m = self
+            .members
+            .iter_mut()
+            .find(|m| m.user == actor)
+            .expect("checked above");
+        m.status = MemberStatus::Declined;
+        m.responded_at = Some(now);
+        self.state = State::Declined;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Whether the sender withdrew it (see [`Self::withdraw`]).
+    pub fn is_withdrawn(&self) -> bool {
+        self.state == State::Declined
+            && self.origin != Origin::ProgramMatch
+            && self
+                .member(self.proposer)
+                .is_some_and(|m| m.status == MemberStatus::Declined)
+    }
+
     /// The invited person says yes. A pair is accepted when both have joined; a peer group forms
     /// once three members have joined, and the others may still join until it starts.
     pub fn accept(&mut self, actor: UserId, seats: Seats, now: DateTime<Utc>) -> Result<(), E> {
+        if self.is_withdrawn() {
+            return Err(E::Withdrawn);
+        }
         let late_join = self.kind == Kind::Peer && matches!(self.state, State::Accepted | State::Agreeing);
         if !late_join {
             self.require_state("accept", &[State::Proposed])?;
@@ -447,6 +488,9 @@ impl Relationship {
     /// The invited person says no. A pair is declined; a peer group that can no longer reach
     /// three members is declined as a whole.
     pub fn decline(&mut self, actor: UserId, now: DateTime<Utc>) -> Result<(), E> {
+        if self.is_withdrawn() {
+            return Err(E::Withdrawn);
+        }
         let late = self.kind == Kind::Peer && matches!(self.state, State::Accepted | State::Agreeing);
         if !late {
             self.require_state("decline", &[State::Proposed])?;

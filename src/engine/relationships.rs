@@ -143,6 +143,10 @@ impl Engine {
             .insert_relationship(&rel)
             .await
             .map_err(|e| duplicate(e, rel.kind))?;
+        // The invitation stands; its reminder is a nicety, and a failure to plan it is only logged.
+        if let Err(e) = self.plan_invite_reminder(&rel).await {
+            tracing::warn!(rel = rel.id.0, error = %e, "could not plan the invitation's reminder");
+        }
         Ok(rel)
     }
 
@@ -194,6 +198,12 @@ impl Engine {
         self.store.save_relationship(&mut rel, None).await?;
         self.report_program_answer(&rel).await?;
         Ok(rel)
+    }
+
+    /// The sender withdraws an invitation still waiting for answers.
+    pub async fn withdraw_invitation(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
+        self.change(guild, id, Some(actor), |rel, now| rel.withdraw(actor, now))
+            .await
     }
 
     /// Lapses every proposal whose time is up; returns them so their senders can be told.

@@ -31,6 +31,8 @@ pub mod kind {
     pub const PLANNED_END: &str = "planned_end";
     pub const RETRO_REMINDER: &str = "retro_reminder";
     pub const CELEBRATE: &str = "celebrate";
+    /// An invitation still unanswered halfway to its expiry: its invitees are reminded once.
+    pub const INVITE_REMINDER: &str = "invite_reminder";
     /// Add a member to the relationship's private thread (after adding them failed).
     pub const THREAD_MEMBER: &str = "thread_member";
     /// Bring a relationship's schedule in line after a change whose own re-planning failed
@@ -551,6 +553,45 @@ impl Engine {
             .filter_map(|r| r.celebrate.filter(|c| !c.trim().is_empty()).map(|c| (r.author, c)))
             .collect();
         Ok(Some(CelebrationDue { rel, channel, notes }))
+    }
+
+    /// Plans the invitation's one reminder, halfway to its expiry (issue 16, item 4).
+    pub(super) async fn plan_invite_reminder(&self, rel: &Relationship) -> Result<()> {
+        let at = rel.created_at + (rel.expires_at - rel.created_at) / 2;
+        let job = self.job(
+            rel,
+            kind::INVITE_REMINDER,
+            key(rel.id, "invite_reminder"),
+            json!({}),
+            at,
+        );
+        self.store.enqueue(&job, self.now()).await?;
+        Ok(())
+    }
+
+    /// An invitation reminder that is still due: the relationship, with whoever has not answered
+    /// yet (a peer group may have formed and still wait for some). Nothing once it is answered,
+    /// lapsed or withdrawn.
+    pub async fn due_invite_reminder(&self, job: &Job) -> Result<Option<(Relationship, Vec<UserId>)>> {
+        let Some(rel) = self
+            .due_relationship(job, &[State::Proposed, State::Accepted, State::Agreeing])
+            .await?
+        else {
+            return Ok(None);
+        };
+        if self.now() >= rel.expires_at {
+            return Ok(None);
+        }
+        let waiting: Vec<UserId> = rel
+            .members
+            .iter()
+            .filter(|m| m.status == crate::domain::relationship::MemberStatus::Invited)
+            .map(|m| m.user)
+            .collect();
+        if waiting.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((rel, waiting)))
     }
 
     /// The issue-handling prompt, while the pair is active.

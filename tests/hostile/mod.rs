@@ -1258,6 +1258,9 @@ async fn command(
         "mentorship pause" => ok(e
             .pause(guild, RelationshipId(int(v, "mentorship").unwrap_or(0)), me)
             .await),
+        "mentorship withdraw" => ok(e
+            .withdraw_invitation(guild, RelationshipId(int(v, "mentorship").unwrap_or(0)), me)
+            .await),
         "mentorship resume" => ok(e
             .resume(guild, RelationshipId(int(v, "mentorship").unwrap_or(0)), me)
             .await),

@@ -10,6 +10,7 @@ mod hostile;
 mod cli;
 mod discord_criteria;
 mod discord_edges;
+mod discord_flow;
 mod discord_lifecycle;
 mod discord_limits;
 mod discord_matching;

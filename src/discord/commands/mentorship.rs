@@ -44,6 +44,7 @@ impl From<EndChoice> for EndReason {
     subcommands(
         "list",
         "answer",
+        "withdraw",
         "agreement",
         "plan",
         "checkin",
@@ -91,8 +92,37 @@ pub async fn answer(
         engine.decline(g, RelationshipId(mentorship), me).await?.seen_by(me)
     };
     let tips = crate::discord::interactions::accepted_tips(engine, &rel, accepted).await;
-    say(ctx, crate::discord::interactions::answered_text(&rel, accepted, &tips)).await?;
+    say(
+        ctx,
+        crate::discord::interactions::answered_text(&rel, me, accepted, &tips),
+    )
+    .await?;
     ctx.data().on_answered(before, &rel, me, accepted).await;
+    Ok(())
+}
+
+/// Take back an invitation you sent that is still waiting for answers; everyone invited is told.
+#[poise::command(slash_command, guild_only)]
+pub async fn withdraw(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship's number (see /mentorship list)"] mentorship: i64,
+) -> Result<(), BotError> {
+    let me = caller(ctx);
+    let rel = ctx
+        .data()
+        .engine
+        .withdraw_invitation(guild(ctx)?, RelationshipId(mentorship), me)
+        .await?;
+    say(
+        ctx,
+        format!(
+            "You withdrew the invitation to mentorship #{}; everyone you invited is told. /mentor suggest shows who \
+             else fits.",
+            rel.id
+        ),
+    )
+    .await?;
+    ctx.data().on_withdrawn(&rel, me).await;
     Ok(())
 }
 
