@@ -83,19 +83,15 @@ impl Bot {
             .iter()
             .filter(|m| m.user != actor && m.status == MemberStatus::Joined)
         {
-            let mut template = format!(
-                "{} {verb} the invitation to mentorship #{} ({}).",
-                mention(actor),
-                rel.id,
-                limits::TEXT
-            );
+            // The purpose was in the invitation; it is not pasted into every notice (issue 16, item 13).
+            let mut template = format!("{} {verb} the invitation to mentorship #{}.", mention(actor), rel.id);
             if rel.state == State::Declined {
                 template += &declined_next(rel, m.user);
             }
             if before == State::Proposed && rel.state == State::Accepted {
                 template += &guide::tips(&self.engine, rel.guild, Transition::Accepted).await;
             }
-            let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
+            let text = limits::fit(&template, limits::DM_MAX);
             self.notifier
                 .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
                 .await;
@@ -345,13 +341,11 @@ impl Bot {
         for rel in &expired {
             info!(rel = rel.id.0, "proposal expired");
             for m in rel.joined() {
-                let template = format!(
-                    "Nobody answered your invitation to mentorship #{} ({}) in time, so it has lapsed. You can ask \
+                let text = format!(
+                    "Nobody answered your invitation to mentorship #{} in time, so it has lapsed. You can ask \
                      someone else, or try again later.",
-                    rel.id,
-                    limits::TEXT
+                    rel.id
                 );
-                let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
                 self.notifier
                     .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
                     .await;
@@ -552,16 +546,15 @@ pub fn ended_message(rel: &Relationship, tips: &str) -> (String, Vec<CreateActio
         );
     }
     let template = format!(
-        "Mentorship #{} ({}) has ended ({}, by {by}). Take a moment to look back: what did you learn, what would \
+        "Mentorship #{} has ended ({}, by {by}). Take a moment to look back: what did you learn, what would \
          you do differently, what should be celebrated?\n{}\nWhen you are ready for the next one, **Find me another** \
          re-opens your request (or offer) and shows who fits; /mentor seek and /mentor offer start new ones.{tips}",
         rel.id,
-        limits::TEXT,
         rel.end_reason
             .map(|r| r.to_string().replace('_', " "))
             .unwrap_or_default(),
         guide::RATING_QUESTION
     );
-    let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
+    let text = limits::fit(&template, limits::DM_MAX);
     (text, guide::ending_rows(rel.guild, rel.id))
 }

@@ -17,7 +17,7 @@ use super::ids::{Action, CustomId};
 use super::limits::{self, Pings};
 use super::notify::SentMessage;
 use super::pages::{self, Listing};
-use super::render::{self, mention, when};
+use super::render::{mention, when};
 use crate::domain::guide::Transition;
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
 use crate::domain::relationship::{Relationship, State};
@@ -40,14 +40,10 @@ fn button(action: Action, numbers: &[u64], label: &str, style: ButtonStyle) -> C
         .style(style)
 }
 
-/// How much of a reminder the purpose may take: the agenda matters more just before a meeting.
-const REMINDER_PURPOSE_MAX: usize = 300;
-
 fn relative(t: chrono::DateTime<chrono::Utc>) -> String {
     format!("<t:{}:R>", t.timestamp())
 }
 
-/// The reminder before a check-in: when, how, the agenda, and Reschedule / Skip.
 /// The halfway reminder of an invitation (issue 16, item 4). The purpose was in the invitation
 /// itself; the reminder does not paste it again.
 pub fn invite_reminder_text(rel: &Relationship) -> String {
@@ -67,23 +63,28 @@ pub fn invite_reminder_text(rel: &Relationship) -> String {
     )
 }
 
+/// The reminder before a check-in: when, how, the agenda, and Reschedule / Skip. The purpose was
+/// in the invitation and the thread's welcome; it is not pasted in again (issue 16, item 13).
 pub fn reminder_message(due: &ReminderDue) -> (String, Vec<CreateActionRow>) {
     let t = &due.terms;
     let rel = &due.rel;
-    let template = format!(
-        "**Reminder: check-in of mentorship #{}** {} ({}).\n**When:** {} for {} minutes\n**How:** {}{}",
+    let mut text = format!(
+        "**Reminder: check-in of mentorship #{}** {}.\n**When:** {} for {} minutes\n**How:** {}{}",
         rel.id,
         relative(due.checkin.scheduled_at),
-        limits::TEXT,
         when(due.checkin.scheduled_at),
         t.meeting_minutes,
         t.method,
         t.place.as_deref().map(|p| format!(", {p}")).unwrap_or_default()
     );
-    // The purpose gets a few lines; the agenda the rest, cut with "and N more".
-    let mut text = render::with_purpose(&template, &rel.purpose, limits::len(&template) + REMINDER_PURPOSE_MAX);
+    // The agenda gets the rest, cut with "and N more". An empty plan starts with a goal: a step
+    // needs one (issue 16, item 11).
     if due.agenda.is_empty() {
-        text += "\n**Agenda:** no open steps in your action plan; add some with /mentorship plan step.";
+        text += &format!(
+            "\n**Agenda:** no open steps in your action plan yet. Set a goal with /mentorship plan add mentorship:{}, \
+             then its steps with /mentorship plan step.",
+            rel.id
+        );
     } else {
         text += "\n**Agenda** (open steps of your action plan):";
         let steps: Vec<String> = due.agenda.iter().map(|s| format!("- {s}")).collect();
@@ -115,14 +116,13 @@ fn meeting_buttons(due: &CheckinDue) -> Vec<CreateActionRow> {
 
 /// `tips`: the first check-in's (see `guide::tips`), or nothing for the others.
 pub fn did_you_meet_text(due: &CheckinDue, tips: &str) -> String {
-    let template = format!(
-        "**Did you meet?** Mentorship #{} ({}) had a check-in planned {}. Tell the bot how it went; \"We met\" opens a \
+    let text = format!(
+        "**Did you meet?** Mentorship #{} had a check-in planned {}. Tell the bot how it went; \"We met\" opens a \
          short reflection for your private journal.{tips}",
         due.rel.id,
-        limits::TEXT,
         when(due.checkin.scheduled_at)
     );
-    render::with_purpose(&template, &due.rel.purpose, limits::DM_MAX)
+    limits::fit(&text, limits::DM_MAX)
 }
 
 /// What sending one of a job's messages to one recipient came to.
@@ -525,17 +525,16 @@ impl ScheduleJobs {
             kind::MIDPOINT => match engine.due_relationship(job, &[State::Active]).await? {
                 Some(rel) => {
                     let template = format!(
-                        "**Halfway through mentorship #{}** ({}). A good moment to look at your goals and your \
+                        "**Halfway through mentorship #{}**. A good moment to look at your goals and your \
                          agreement together: are the goals still the right ones, is the rhythm working? \
                          `/mentorship plan list mentorship:{}` shows the plan; `/mentorship agreement` changes the \
                          agreement.\n\n{}{}",
                         rel.id,
-                        limits::TEXT,
                         rel.id,
                         guide::FIT_QUESTION,
                         guide::tips(engine, rel.guild, Transition::Midpoint).await
                     );
-                    let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
+                    let text = limits::fit(&template, limits::DM_MAX);
                     // Each member answers in their own DM; the engine keeps the answer for them alone.
                     let rows = vec![guide::fit_buttons(rel.guild, rel.id)];
                     self.to_members(job, &rel, None, &text, rows).await
@@ -564,15 +563,29 @@ impl ScheduleJobs {
                 }
                 None => Outcome::Done,
             },
+            kind::AGREE_REMINDER => match engine
+                .due_relationship(job, &[State::Accepted, State::Agreeing])
+                .await?
+            {
+                Some(rel) => {
+                    let text = format!(
+                        "Mentorship #{} was accepted a week ago and has no agreement in force yet. Write it with \
+                         /mentorship agreement mentorship:{}, or confirm the version waiting in your DMs with its \
+                         Confirm button; /mentorship list shows who still has to.",
+                        rel.id, rel.id
+                    );
+                    self.to_members(job, &rel, None, &text, Vec::new()).await
+                }
+                None => Outcome::Done,
+            },
             kind::RETRO_REMINDER => match engine.due_retro_reminder(job).await? {
                 Some((rel, missing)) => {
                     let template = format!(
-                        "A reminder: your retrospective on mentorship #{} ({}) is still open. A few lines on what you \
+                        "A reminder: your retrospective on mentorship #{} is still open. A few lines on what you \
                          learned help you and your next mentorship.",
-                        rel.id,
-                        limits::TEXT
+                        rel.id
                     );
-                    let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
+                    let text = limits::fit(&template, limits::DM_MAX);
                     let row = CreateActionRow::Buttons(vec![button(
                         Action::Retro,
                         &[rel.guild.0, rel.id.0 as u64],

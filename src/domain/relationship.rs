@@ -197,6 +197,19 @@ pub enum Seats {
     Full,
 }
 
+/// What a listing knows beyond the relationship itself, for its next step.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NextContext {
+    /// The viewer wrote their retrospective (after the end).
+    pub retro_written: bool,
+    /// The action plan has a goal.
+    pub has_goals: bool,
+    /// The next planned meeting, while active.
+    pub next_meeting: Option<DateTime<Utc>>,
+    /// A meeting was held already (the next one is then not the first).
+    pub met_once: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Relationship {
     pub id: RelationshipId,
@@ -677,22 +690,56 @@ impl Relationship {
         self
     }
 
-    /// The step a member should take next, for listings.
-    pub fn next_step(&self, viewer: UserId) -> &'static str {
+    /// The step a member should take next, for listings: always a command or a button that
+    /// exists (issue 16, item 11), for every state and role.
+    pub fn next_step(&self, viewer: UserId, ctx: &NextContext) -> String {
+        let n = self.id;
         let invited = self.member(viewer).is_some_and(|m| m.status == MemberStatus::Invited);
+        let own_invitation = viewer == self.proposer && self.origin != Origin::ProgramMatch;
         match self.state {
-            State::Proposed if invited => "answer the invitation (its buttons in your DMs, or /mentorship answer)",
-            State::Proposed => "waiting for an answer",
-            State::Accepted => "write the agreement",
+            State::Proposed | State::Accepted | State::Agreeing if invited => format!(
+                "answer the invitation: its Accept or Decline buttons in your DMs, or /mentorship answer mentorship:{n}"
+            ),
+            State::Proposed if own_invitation => {
+                format!("wait for the answer; /mentorship withdraw mentorship:{n} takes the invitation back")
+            }
+            State::Proposed => {
+                "wait for the others to answer; the bot tells you when it goes ahead (/mentorship list shows it)".into()
+            }
+            State::Accepted => format!(
+                "write the agreement with /mentorship agreement mentorship:{n}; everyone then confirms it"
+            ),
             State::Agreeing => match self.latest_agreement() {
-                Some(a) if !a.confirmed_by.contains(&viewer) => "confirm the agreement",
-                _ => "waiting for the others to confirm the agreement",
+                Some(a) if !a.confirmed_by.contains(&viewer) => format!(
+                    "confirm version {} of the agreement with the Confirm button in your DMs, or propose a change \
+                     with /mentorship agreement mentorship:{n}",
+                    a.version
+                ),
+                Some(a) => format!(
+                    "wait for the others to confirm version {} (yours is recorded); /mentorship agreement \
+                     mentorship:{n} changes it",
+                    a.version
+                ),
+                None => format!("write the agreement with /mentorship agreement mentorship:{n}"),
             },
-            State::Active => "meet, then record the check-in",
-            State::Paused => "resume it with /mentorship resume when ready (or end it with /mentorship end)",
-            State::Ended => "write your retrospective, then seek or offer again",
+            State::Active if !ctx.has_goals => format!(
+                "set your first goal with /mentorship plan add mentorship:{n}, then its steps with /mentorship plan step"
+            ),
+            State::Active => format!(
+                "meet, then record it with /mentorship checkin mentorship:{n} (or the buttons the bot sends after \
+                 the meeting)"
+            ),
+            State::Paused => format!(
+                "resume it with /mentorship resume mentorship:{n} when ready (or end it with /mentorship end)"
+            ),
+            State::Ended if self.is_joined(viewer) && !ctx.retro_written => {
+                "write your retrospective with the Write my retrospective button in your DMs".into()
+            }
+            State::Ended => "Find me another (the button in your DMs) re-opens your request or offer; /mentor seek \
+                             or /mentor offer starts a new one"
+                .into(),
             State::Declined | State::Expired => {
-                "seek or offer again with /mentor seek or /mentor offer, or ask someone with /mentor request"
+                "seek or offer again with /mentor seek or /mentor offer, or ask someone with /mentor request".into()
             }
         }
     }

@@ -4,7 +4,9 @@ use super::{Engine, Error, Result};
 use crate::domain::agreement::{AgreementInput, AgreementTerms};
 use crate::domain::ids::*;
 use crate::domain::listing::Kind;
-use crate::domain::relationship::{EndReason, Origin, Proposal, Relationship, RelationshipError, Role, Seats, State};
+use crate::domain::relationship::{
+    EndReason, NextContext, Origin, Proposal, Relationship, RelationshipError, Role, Seats, State,
+};
 use crate::store::{SeatGuard, StoreError};
 
 /// Who asks whom in a direct, person-to-person proposal.
@@ -161,6 +163,11 @@ impl Engine {
             .save_relationship(&mut rel, guard)
             .await
             .map_err(|e| duplicate(e, rel.kind))?;
+        if was == State::Proposed && rel.state == State::Accepted {
+            if let Err(e) = self.plan_agree_reminder(&rel).await {
+                tracing::warn!(rel = rel.id.0, error = %e, "could not plan the agreement's reminder");
+            }
+        }
         Ok(rel)
     }
 
@@ -338,6 +345,39 @@ impl Engine {
             self.resync(&rel).await;
         }
         Ok(rel)
+    }
+
+    /// What `/mentorship list` needs beyond the relationship for the viewer's next step.
+    pub async fn next_context(&self, rel: &Relationship, viewer: UserId) -> Result<NextContext> {
+        let mut ctx = NextContext::default();
+        if !rel.is_joined(viewer) {
+            return Ok(ctx);
+        }
+        match rel.state {
+            State::Ended => {
+                ctx.retro_written = self
+                    .store
+                    .retrospectives(rel.guild, rel.id)
+                    .await?
+                    .iter()
+                    .any(|r| r.author == viewer);
+            }
+            State::Active | State::Paused => {
+                ctx.has_goals = !self.store.goals(rel.guild, rel.id).await?.is_empty();
+                let now = self.now();
+                let checkins = self.store.checkins(rel.guild, rel.id).await?;
+                ctx.met_once = checkins
+                    .iter()
+                    .any(|c| c.status == crate::domain::checkin::CheckinStatus::Held);
+                ctx.next_meeting = checkins
+                    .iter()
+                    .filter(|c| c.status == crate::domain::checkin::CheckinStatus::Planned && c.scheduled_at >= now)
+                    .map(|c| c.scheduled_at)
+                    .min();
+            }
+            _ => {}
+        }
+        Ok(ctx)
     }
 
     /// The caller's relationships, newest first; the agreements only of those they joined.

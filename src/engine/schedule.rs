@@ -33,6 +33,8 @@ pub mod kind {
     pub const CELEBRATE: &str = "celebrate";
     /// An invitation still unanswered halfway to its expiry: its invitees are reminded once.
     pub const INVITE_REMINDER: &str = "invite_reminder";
+    /// A mentorship accepted a while ago with no agreement in force yet: its members are reminded.
+    pub const AGREE_REMINDER: &str = "agree_reminder";
     /// Add a member to the relationship's private thread (after adding them failed).
     pub const THREAD_MEMBER: &str = "thread_member";
     /// Bring a relationship's schedule in line after a change whose own re-planning failed
@@ -47,6 +49,8 @@ pub mod kind {
 const LOOKAHEAD_DAYS: i64 = 7;
 /// How long after the did-you-meet an unanswered one gets its one nudge.
 pub const NUDGE_AFTER_HOURS: i64 = 48;
+/// How long after the acceptance a mentorship without an agreement in force gets its reminder.
+pub const AGREE_REMINDER_DAYS: i64 = 7;
 /// How long after the end an unwritten retrospective gets its reminder.
 pub const RETRO_REMINDER_DAYS: i64 = 3;
 
@@ -565,6 +569,14 @@ impl Engine {
             json!({}),
             at,
         );
+        self.store.enqueue(&job, self.now()).await?;
+        Ok(())
+    }
+
+    /// Plans the reminder for a mentorship that was just accepted, in case it never agrees.
+    pub(super) async fn plan_agree_reminder(&self, rel: &Relationship) -> Result<()> {
+        let at = self.now() + Duration::days(AGREE_REMINDER_DAYS);
+        let job = self.job(rel, kind::AGREE_REMINDER, key(rel.id, "agree_reminder"), json!({}), at);
         self.store.enqueue(&job, self.now()).await?;
         Ok(())
     }

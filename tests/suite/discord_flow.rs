@@ -408,7 +408,63 @@ async fn seeking_without_a_profile_says_what_matching_needs(w: World) {
     h.shutdown().await;
 }
 
+/// Item 11: a pair that never agrees is reminded a week after accepting (once); the reminder
+/// before a meeting with an empty plan names the goal command first.
+async fn pairs_that_never_agree_are_reminded(w: World) {
+    let h = Harness::start(w).await;
+    let e = h.world.engine.clone();
+    let setup = ProgramSetup {
+        channel: Some(channel()),
+        ..Default::default()
+    };
+    e.setup_program(GUILD, true, &[], &setup).await.unwrap();
+    let rel = e
+        .propose_direct(GUILD, MENTEE, MENTOR, Kind::Classic, Direction::Request, "Learn Rust")
+        .await
+        .unwrap();
+    e.accept(GUILD, rel.id, MENTOR).await.unwrap();
+    h.advance(Duration::days(6)).await;
+    assert!(texts(&h, MENTEE, "no agreement in force yet").is_empty());
+    h.advance(Duration::days(2)).await;
+    for who in [MENTEE, MENTOR] {
+        let told = h.wait_dm(who, "no agreement in force yet").await;
+        assert!(
+            told.contains(&format!("/mentorship agreement mentorship:{}", rel.id.0)),
+            "{told}"
+        );
+    }
+    h.advance(Duration::days(8)).await;
+    assert_eq!(texts(&h, MENTEE, "no agreement in force yet").len(), 1, "once");
+
+    // Agreed now: the reminder before the first meeting, with an empty plan, starts with a goal.
+    let input = mentorbot::domain::agreement::AgreementInput {
+        start_date: "2026-03-24".into(),
+        ..agreement()
+    };
+    let (_, v) = e.propose_agreement(GUILD, rel.id, MENTEE, &input).await.unwrap();
+    e.confirm_agreement(GUILD, rel.id, MENTOR, v).await.unwrap();
+    let mut reminder = Vec::new();
+    for _ in 0..10 {
+        h.advance(Duration::days(1)).await;
+        reminder = texts(&h, MENTEE, "Reminder: check-in");
+        if !reminder.is_empty() {
+            break;
+        }
+    }
+    let reminder = reminder.first().expect("the reminder before the first meeting");
+    assert!(
+        reminder.contains(&format!("/mentorship plan add mentorship:{}", rel.id.0)),
+        "{reminder}"
+    );
+    assert!(
+        !reminder.contains("Learn Rust"),
+        "the purpose is not pasted again: {reminder}"
+    );
+    h.shutdown().await;
+}
+
 on_both_backends!(
+    pairs_that_never_agree_are_reminded,
     a_checkin_answers_the_planned_meeting,
     ending_asks_first_and_a_request_closes_with_it,
     the_celebration_is_asked_with_buttons,

@@ -70,7 +70,7 @@ async fn classic_pair_from_offer_to_rematch(w: World) {
     assert_eq!(rel.expires_at, common::start_time() + Duration::days(7));
     let listed = e.relationships(GUILD, MENTOR).await.unwrap();
     assert_eq!(listed.len(), 1);
-    let next = listed[0].next_step(MENTOR);
+    let next = listed[0].next_step(MENTOR, &Default::default());
     assert!(
         next.starts_with("answer the invitation") && next.contains("/mentorship answer"),
         "{next}"

@@ -15,6 +15,7 @@ mod discord_lifecycle;
 mod discord_limits;
 mod discord_matching;
 mod discord_mentions_threads;
+mod discord_next_steps;
 mod discord_organisers;
 mod discord_privacy;
 mod discord_privacy_holes;
