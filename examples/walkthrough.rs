@@ -172,6 +172,8 @@ struct Walk {
     seen_threads: Vec<u64>,
     /// Whether the guide's overview (each newcomer's welcome) was printed once already.
     guide_shown: std::cell::Cell<bool>,
+    /// The bot's latest answer (only its person sees it), for pressing one of its buttons.
+    last_answer: Option<SentMessage>,
 }
 
 fn name(id: u64) -> String {
@@ -440,6 +442,27 @@ impl Walk {
             bail!("expected an answer, the bot opened a form");
         }
         self.print_answer(who, &handle, &response).await;
+        self.last_answer = handle.original();
+        self.aftermath(expect_messages).await
+    }
+
+    /// Presses a button of the bot's latest answer (say the confirmation of an ending).
+    async fn press_on_answer(&mut self, who: u64, prefix: &str, expect_messages: usize) -> anyhow::Result<()> {
+        let message = self
+            .last_answer
+            .clone()
+            .ok_or_else(|| anyhow!("the last answer is not a message"))?;
+        let custom_id = message
+            .custom_ids()
+            .into_iter()
+            .find(|c| c.starts_with(prefix))
+            .ok_or_else(|| anyhow!("the last answer has no {prefix} button"))?;
+        let label = button_label(&message.components, &custom_id).unwrap_or_else(|| custom_id.clone());
+        println!("\n{} presses [{label}] on that answer.", name(who));
+        let handle = self.fake.interaction_button(message.id, who, &custom_id);
+        let response = self.response(&handle).await?;
+        self.print_answer(who, &handle, &response).await;
+        self.last_answer = handle.original();
         self.aftermath(expect_messages).await
     }
 
@@ -490,6 +513,7 @@ impl Walk {
         let submit = self.fake.submit_modal(handle, &fields);
         let answer = self.response(&submit).await?;
         self.print_answer(who, &submit, &answer).await;
+        self.last_answer = submit.original();
         self.aftermath(expect_messages).await
     }
 
@@ -762,6 +786,7 @@ async fn walkthrough() -> anyhow::Result<()> {
         seen_messages: fake.messages().len(),
         seen_threads: Vec::new(),
         guide_shown: std::cell::Cell::new(false),
+        last_answer: None,
     };
     let g = GuildId(GUILD);
 
@@ -1088,11 +1113,12 @@ async fn walkthrough() -> anyhow::Result<()> {
             ),
             ("differently", "Start pairing on real code from the first meeting."),
             ("celebrate", "Our first Rust service went live in June."),
-            ("public", "yes"),
         ],
         0,
     )
     .await?;
+    walk.press_on_answer(GRACE, &format!("mb:celeb:{GUILD}:{}:1", rel.0), 0)
+        .await?;
     walk.press(
         ADA,
         "mb:retro:",
@@ -1100,11 +1126,12 @@ async fn walkthrough() -> anyhow::Result<()> {
             ("learned", "How confusing our build tooling looks to a newcomer."),
             ("differently", "Write the agenda into the plan before each meeting."),
             ("celebrate", "Grace now reviews Rust code for her whole team."),
-            ("public", "yes"),
         ],
         0,
     )
     .await?;
+    walk.press_on_answer(ADA, &format!("mb:celeb:{GUILD}:{}:1", rel.0), 0)
+        .await?;
     walk.narrate("Both agreed to celebrate in public: the bot posts it in the program channel.");
     handle.run_jobs().await;
     walk.aftermath(1).await?;

@@ -23,7 +23,7 @@ pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CON
 const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 /// The job kinds the bot plans; a kind not among them is counted as `other`.
-pub const JOB_KINDS: [&str; 10] = [
+pub const JOB_KINDS: [&str; 12] = [
     "plan",
     "reminder",
     "did_you_meet",
@@ -34,6 +34,8 @@ pub const JOB_KINDS: [&str; 10] = [
     "retro_reminder",
     "celebrate",
     "digest",
+    "invite_reminder",
+    "agree_reminder",
 ];
 
 /// What happened to a job, as the worker saw it.

@@ -15,7 +15,7 @@ use super::pages::{self, Listing};
 use super::render::{self, mention};
 use crate::domain::guide::Transition;
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
-use crate::domain::relationship::{MemberStatus, Relationship, State};
+use crate::domain::relationship::{EndReason, MemberStatus, Relationship, State};
 use crate::engine::Engine;
 
 pub use crate::engine::drafts::Draft;
@@ -43,7 +43,7 @@ impl Bot {
         self
     }
 
-    fn answer_buttons(guild: GuildId, rel: RelationshipId) -> CreateActionRow {
+    pub fn answer_buttons(guild: GuildId, rel: RelationshipId) -> CreateActionRow {
         CreateActionRow::Buttons(vec![
             CreateButton::new(CustomId::on(Action::Accept, guild, rel).encode())
                 .label("Accept")
@@ -96,34 +96,31 @@ impl Bot {
             .iter()
             .filter(|m| m.user != actor && m.status == MemberStatus::Joined)
         {
-            let mut template = format!(
-                "{} {verb} the invitation to mentorship #{} ({}).",
-                mention(actor),
-                rel.id,
-                limits::TEXT
-            );
+            // The purpose was in the invitation; it is not pasted into every notice (issue 16, item 13).
+            let mut template = format!("{} {verb} the invitation to mentorship #{}.", mention(actor), rel.id);
             if rel.state == State::Declined {
-                template += " The mentorship will not go ahead; you can seek or offer again with /mentor seek or /mentor offer.";
+                template += &declined_next(rel, m.user);
             }
             if before == State::Proposed && rel.state == State::Accepted {
                 template += &guide::tips(&self.engine, rel.guild, Transition::Accepted).await;
             }
-            let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
+            let text = limits::fit(&template, limits::DM_MAX);
             self.notifier
                 .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
                 .await;
         }
         // Those who had not answered yet hear that there is nothing left to answer.
         if rel.state == State::Declined {
-            let text = format!(
-                "The invitation to mentorship #{} will not go ahead: {} declined it, so there is nothing to answer \
-                 now. /mentor suggest and /mentor seek find another match.",
-                rel.id,
-                mention(actor)
-            );
             for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
+                let text = format!(
+                    "The invitation to mentorship #{} will not go ahead: {} declined it, so there is nothing to \
+                     answer now.{}",
+                    rel.id,
+                    mention(actor),
+                    declined_next(rel, m.user)
+                );
                 self.notifier
-                    .dm(rel.guild, Some(rel.id), m.user, limits::dm(text.clone()))
+                    .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
                     .await;
             }
         }
@@ -300,6 +297,36 @@ impl Bot {
         }
     }
 
+    /// The sender withdrew an invitation: everyone else in it (invited or joined) hears it.
+    pub async fn on_withdrawn(&self, rel: &Relationship, actor: UserId) {
+        let text = format!(
+            "{} withdrew the invitation to mentorship #{}, so it will not go ahead and there is nothing to answer \
+             now. /mentor suggest and /mentor seek find another match.",
+            mention(actor),
+            rel.id
+        );
+        for m in rel.members.iter().filter(|m| m.user != actor) {
+            self.notifier
+                .dm(rel.guild, Some(rel.id), m.user, limits::dm(text.clone()))
+                .await;
+        }
+    }
+
+    /// A member left a peer group that goes on: the others hear it.
+    pub async fn on_left(&self, rel: &Relationship, actor: UserId) {
+        let text = format!(
+            "{} left peer group #{}; it goes on with the {} of you.",
+            mention(actor),
+            rel.id,
+            rel.joined().count()
+        );
+        for m in rel.joined().filter(|m| m.user != actor) {
+            self.notifier
+                .dm(rel.guild, Some(rel.id), m.user, limits::dm(text.clone()))
+                .await;
+        }
+    }
+
     /// A member resumed: the others hear it.
     pub async fn on_resumed(&self, rel: &Relationship, actor: UserId) {
         let text = format!(
@@ -327,13 +354,11 @@ impl Bot {
         for rel in &expired {
             info!(rel = rel.id.0, "proposal expired");
             for m in rel.joined() {
-                let template = format!(
-                    "Nobody answered your invitation to mentorship #{} ({}) in time, so it has lapsed. You can ask \
+                let text = format!(
+                    "Nobody answered your invitation to mentorship #{} in time, so it has lapsed. You can ask \
                      someone else, or try again later.",
-                    rel.id,
-                    limits::TEXT
+                    rel.id
                 );
-                let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
                 self.notifier
                     .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
                     .await;
@@ -388,6 +413,20 @@ impl Bot {
 
 pub type SharedBot = Arc<Bot>;
 
+/// What comes next for `user` after an invitation was declined (issue 16, item 7): a mentee
+/// whose request it was made of hears that the request stays open for matching.
+pub fn declined_next(rel: &Relationship, user: UserId) -> String {
+    match rel.request {
+        Some(q) if rel.mentee() == Some(user) => format!(
+            " Your request #{q} stays open, so the organisers can still match you; /mentor suggest shows who else \
+             fits, and /mentor withdraw closes the request if you no longer want a mentor."
+        ),
+        _ => " The mentorship will not go ahead; /mentor suggest and /mentor seek find another match, /mentor offer \
+              offers to mentor."
+            .to_string(),
+    }
+}
+
 /// Said to the sender of an invitation the bot could not deliver.
 pub fn undelivered_text(rel: &Relationship, invitee: UserId) -> String {
     format!(
@@ -427,21 +466,108 @@ pub fn resumed_text(rel: &Relationship) -> String {
     )
 }
 
+/// The question before an ending (issue 16, item 6): nothing ends until the member confirms.
+/// `reason` is the one the command chose; the End button (`None`) offers the reasons instead.
+/// In a peer group that goes on without them, a member leaves it rather than ending it.
+pub fn end_confirmation(rel: &Relationship, leaves: bool, reason: Option<EndReason>) -> (String, Vec<CreateActionRow>) {
+    let n = |extra: &[u64]| {
+        let mut v = vec![rel.guild.0, rel.id.0 as u64];
+        v.extend_from_slice(extra);
+        v
+    };
+    let button = |action: Action, numbers: &[u64], label: &str, style: ButtonStyle| {
+        CreateButton::new(CustomId::new(action, numbers).encode())
+            .label(label)
+            .style(style)
+    };
+    let cancel = button(Action::EndCancel, &n(&[]), "Keep it", ButtonStyle::Secondary);
+    if leaves {
+        let others = rel.joined().count().saturating_sub(1);
+        let text = format!(
+            "Leave peer group #{}? It goes on for the other {others} without you, so you leave it rather than end \
+             it for everyone; you get no more of its reminders. Nothing changes until you press Leave the group.",
+            rel.id
+        );
+        let leave = button(Action::LeaveGroup, &n(&[]), "Leave the group", ButtonStyle::Danger);
+        return (text, vec![CreateActionRow::Buttons(vec![leave, cancel])]);
+    }
+    let reasons: Vec<EndReason> = match reason {
+        Some(r) => vec![r],
+        None => vec![EndReason::GoalsMet, EndReason::NotAFit, EndReason::Other],
+    };
+    let mut buttons: Vec<CreateButton> = reasons
+        .iter()
+        .map(|&r| {
+            let label = match (reason, r) {
+                (Some(_), _) => "End it".to_string(),
+                (None, EndReason::GoalsMet) => "End: goals met".to_string(),
+                (None, EndReason::NotAFit) => "End: not a fit".to_string(),
+                (None, _) => "End: other reason".to_string(),
+            };
+            button(
+                Action::EndConfirm,
+                &n(&[super::ids::end_reason_code(r)]),
+                &label,
+                ButtonStyle::Danger,
+            )
+        })
+        .collect();
+    buttons.push(cancel);
+    let why = match reason {
+        Some(r) => format!(" ({})", r.to_string().replace('_', " ")),
+        None => String::new(),
+    };
+    let text = format!(
+        "End mentorship #{}{why} for everyone in it? It cannot be resumed afterwards; each of you then gets a short \
+         retrospective. Nothing changes until you press {}. (/mentorship pause pauses it instead.)",
+        rel.id,
+        if reason.is_some() {
+            "End it"
+        } else {
+            "one of the End buttons"
+        }
+    );
+    (text, vec![CreateActionRow::Buttons(buttons)])
+}
+
+/// What the member who left a peer group reads.
+pub fn left_text(rel: &Relationship) -> String {
+    format!(
+        "You left peer group #{}; it goes on for the other {}. /mentor peer-group starts a new one.",
+        rel.id,
+        rel.joined().count()
+    )
+}
+
 /// The message at the end: the retrospective prompt, the rating, the way to the next mentorship
 /// ("Find me another"), and the end phase's `tips` (see `guide::tips`).
 pub fn ended_message(rel: &Relationship, tips: &str) -> (String, Vec<CreateActionRow>) {
     let by = rel.ended_by.map(mention).unwrap_or_else(|| "the bot".into());
+    // Not a fit is nobody's failure: no celebration asked for, and the way on comes first.
+    if rel.end_reason == Some(EndReason::NotAFit) {
+        let text = format!(
+            "Mentorship #{} has ended (by {by}): it was not a fit. That happens, and it is nobody's fault; thank you \
+             for trying it. **Find me another** re-opens your request (or offer) and shows who else fits, never the \
+             same person again. If you like, look back in a few words first (what did you learn, what would you do \
+             differently?) with Write my retrospective.\n{}{tips}",
+            rel.id,
+            guide::RATING_QUESTION
+        );
+        return (
+            limits::fit(&text, limits::DM_MAX),
+            guide::ending_rows(rel.guild, rel.id),
+        );
+    }
     let template = format!(
-        "Mentorship #{} ({}) has ended ({}, by {by}). Take a moment to look back: what did you learn, what would \
+        "Mentorship #{} has ended ({}, by {by}). Take a moment to look back: what did you learn, what would \
          you do differently, what should be celebrated?\n{}\nWhen you are ready for the next one, **Find me another** \
          re-opens your request (or offer) and shows who fits; /mentor seek and /mentor offer start new ones.{tips}",
         rel.id,
-        limits::TEXT,
         rel.end_reason
             .map(|r| r.to_string().replace('_', " "))
             .unwrap_or_default(),
         guide::RATING_QUESTION
     );
-    let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
+    let text = limits::fit(&template, limits::DM_MAX);
     (text, guide::ending_rows(rel.guild, rel.id))
 }

@@ -3,6 +3,7 @@
 use crate::domain::ids::{CheckinId, GuildId, RelationshipId, UserId};
 use crate::domain::listing::Kind;
 use crate::domain::questions::QuestionId;
+use crate::domain::relationship::EndReason;
 use crate::engine::presses::{Press, Select, Submit};
 use crate::engine::Direction;
 
@@ -70,6 +71,14 @@ pub enum Action {
     ImportApply,
     /// The import's welcome: may others see me in /mentor suggest (numbers: guild, user, 1 yes / 0 no).
     ImportSuggest,
+    /// Confirm an ending (numbers: guild, relationship, reason code; see `end_reason_code`).
+    EndConfirm,
+    /// Keep the mentorship after all (numbers: guild, relationship).
+    EndCancel,
+    /// Leave a peer group that goes on without you (numbers: guild, relationship).
+    LeaveGroup,
+    /// Celebrate in the program channel? (numbers: guild, relationship, 1 yes / 0 no).
+    Celebrate,
 }
 
 impl Action {
@@ -110,10 +119,14 @@ impl Action {
             Action::FindAnotherForm => "fanother",
             Action::ImportApply => "impapply",
             Action::ImportSuggest => "impsug",
+            Action::EndConfirm => "endok",
+            Action::EndCancel => "endno",
+            Action::LeaveGroup => "leave",
+            Action::Celebrate => "celeb",
         }
     }
 
-    const ALL: [Action; 35] = [
+    const ALL: [Action; 39] = [
         Action::Accept,
         Action::Decline,
         Action::Confirm,
@@ -149,6 +162,10 @@ impl Action {
         Action::FindAnotherForm,
         Action::ImportApply,
         Action::ImportSuggest,
+        Action::EndConfirm,
+        Action::EndCancel,
+        Action::LeaveGroup,
+        Action::Celebrate,
     ];
 }
 
@@ -333,6 +350,24 @@ impl CustomId {
                 guild: GuildId(g),
                 rel: rel(r)?,
             },
+            (Action::EndConfirm, &[g, r, code]) => Press::EndConfirm {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                reason: end_reason_of(code)?,
+            },
+            (Action::EndCancel, &[g, r]) => Press::EndCancel {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::LeaveGroup, &[g, r]) => Press::Leave {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::Celebrate, &[g, r, a @ 0..=1]) => Press::Celebrate {
+                guild: GuildId(g),
+                rel: rel(r)?,
+                yes: a == 1,
+            },
             _ => return None,
         })
     }
@@ -388,6 +423,28 @@ impl CustomId {
     }
 }
 
+/// An ending's reason as a confirm button carries it (the order of `/mentorship end`'s choices).
+pub fn end_reason_code(reason: EndReason) -> u64 {
+    match reason {
+        EndReason::GoalsMet => 0,
+        EndReason::NotAFit => 1,
+        EndReason::PlannedEnd => 2,
+        EndReason::Other => 3,
+        EndReason::LeftServer => 4,
+    }
+}
+
+fn end_reason_of(code: u64) -> Option<EndReason> {
+    Some(match code {
+        0 => EndReason::GoalsMet,
+        1 => EndReason::NotAFit,
+        2 => EndReason::PlannedEnd,
+        3 => EndReason::Other,
+        // Leaving the server is the bot's reason, never a member's button.
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,5 +469,24 @@ mod tests {
         );
         assert_eq!(CustomId::parse(&sug.encode()), Some(sug.clone()));
         assert!(sug.encode().len() <= 100);
+        // Every reason a member can choose survives its confirm button; leaving the server does not.
+        for reason in [
+            EndReason::GoalsMet,
+            EndReason::NotAFit,
+            EndReason::PlannedEnd,
+            EndReason::Other,
+        ] {
+            let id = CustomId::new(Action::EndConfirm, &[1, 2, end_reason_code(reason)]);
+            assert_eq!(
+                CustomId::parse(&id.encode()).and_then(|c| c.press()),
+                Some(Press::EndConfirm {
+                    guild: GuildId(1),
+                    rel: RelationshipId(2),
+                    reason
+                })
+            );
+        }
+        let left = CustomId::new(Action::EndConfirm, &[1, 2, end_reason_code(EndReason::LeftServer)]);
+        assert_eq!(left.press(), None);
     }
 }

@@ -113,7 +113,9 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
     match bot.engine.press(presser, press).await? {
         Pressed::Answered { before, rel, accepted } => {
             let tips = accepted_tips(&bot.engine, &rel, accepted).await;
-            answer.ephemeral(ctx, answered_text(&rel, accepted, &tips)).await?;
+            answer
+                .ephemeral(ctx, answered_text(&rel, user, accepted, &tips))
+                .await?;
             bot.on_answered(before, &rel, user, accepted).await;
         }
         Pressed::Confirmed { before, rel, version } => {
@@ -129,12 +131,8 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
             answer.ephemeral(ctx, text).await?;
             bot.on_confirmed(&rel, user, version).await;
         }
-        Pressed::RetroForm { guild, rel } => {
-            let modal = CreateModal::new(
-                CustomId::on(Action::RetroForm, guild, rel).encode(),
-                format!("Looking back on #{rel}"),
-            )
-            .components(vec![
+        Pressed::RetroForm { guild, rel, not_a_fit } => {
+            let mut fields = vec![
                 text_field("learned", "What did you learn?", true, true, 1000, None),
                 text_field(
                     "differently",
@@ -144,16 +142,23 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
                     1000,
                     None,
                 ),
-                text_field("celebrate", "What should be celebrated?", true, false, 1000, None),
-                text_field(
-                    "public",
-                    "Celebrate it in the program channel? (yes/no)",
+            ];
+            // A mentorship that was not a fit is not asked what to celebrate.
+            if !not_a_fit {
+                fields.push(text_field(
+                    "celebrate",
+                    "What should be celebrated?",
+                    true,
                     false,
-                    false,
-                    3,
-                    Some("no"),
-                ),
-            ]);
+                    1000,
+                    None,
+                ));
+            }
+            let modal = CreateModal::new(
+                CustomId::on(Action::RetroForm, guild, rel).encode(),
+                format!("Looking back on #{rel}"),
+            )
+            .components(fields);
             c.create_response(&ctx.http, CreateInteractionResponse::Modal(modal))
                 .await?;
         }
@@ -277,9 +282,39 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
         }
         Pressed::Ended { rel } => {
             answer
-                .ephemeral(ctx, format!("Mentorship #{} has ended.", rel.id))
+                .ephemeral(
+                    ctx,
+                    format!(
+                        "Mentorship #{} has ended. Check your DMs for the retrospective and Find me another.",
+                        rel.id
+                    ),
+                )
                 .await?;
             bot.on_ended(&rel).await;
+        }
+        Pressed::EndAsk { rel, leaves } => {
+            let (text, rows) = bot::end_confirmation(&rel, leaves, None);
+            answer.ephemeral_with(ctx, text, rows).await?;
+        }
+        Pressed::EndCancelled { rel } => {
+            answer
+                .ephemeral(ctx, format!("Nothing changed: mentorship #{rel} goes on."))
+                .await?;
+        }
+        Pressed::Celebration { rel, yes } => {
+            let text = if yes {
+                format!(
+                    "Noted: you agree to celebrate mentorship #{rel} in the program channel. It is posted once \
+                     everyone agrees."
+                )
+            } else {
+                format!("Noted: mentorship #{rel} is not celebrated in public.")
+            };
+            answer.ephemeral(ctx, text).await?;
+        }
+        Pressed::Left { rel } => {
+            answer.ephemeral(ctx, bot::left_text(&rel)).await?;
+            bot.on_left(&rel, user).await;
         }
         Pressed::Forgotten { ended } => {
             answer
@@ -354,6 +389,19 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
     Ok(())
 }
 
+/// The Yes / No of "celebrate it in the program channel?".
+fn celebrate_row(guild: GuildId, rel: crate::domain::ids::RelationshipId) -> serenity::all::CreateActionRow {
+    let id = |yes: u64| CustomId::new(Action::Celebrate, &[guild.0, rel.0 as u64, yes]).encode();
+    serenity::all::CreateActionRow::Buttons(vec![
+        serenity::all::CreateButton::new(id(1))
+            .label("Yes, celebrate it")
+            .style(serenity::all::ButtonStyle::Success),
+        serenity::all::CreateButton::new(id(0))
+            .label("No")
+            .style(serenity::all::ButtonStyle::Secondary),
+    ])
+}
+
 fn listing_guild(listing: &Reopened) -> GuildId {
     match listing {
         Reopened::Request(q) => q.guild,
@@ -375,7 +423,12 @@ pub async fn accepted_tips(
 }
 
 /// What the person who answered an invitation reads.
-pub fn answered_text(rel: &crate::domain::relationship::Relationship, accepted: bool, tips: &str) -> String {
+pub fn answered_text(
+    rel: &crate::domain::relationship::Relationship,
+    who: UserId,
+    accepted: bool,
+    tips: &str,
+) -> String {
     let r = rel.id;
     match (accepted, rel.state) {
         (true, State::Proposed) => format!("You accepted mentorship #{r}; waiting for the others."),
@@ -383,7 +436,14 @@ pub fn answered_text(rel: &crate::domain::relationship::Relationship, accepted: 
             "You accepted mentorship #{r}. Next: agree on how you will work together (/mentorship agreement \
              mentorship:{r}).{tips}"
         ),
-        (false, _) => format!("You declined mentorship #{r}. Thank you for answering."),
+        (false, _) => match rel.request {
+            // The mentee who declined: their request goes on (issue 16, item 7).
+            Some(q) if rel.mentee() == Some(who) => format!(
+                "You declined mentorship #{r}. Thank you for answering. Your request #{q} stays open for matching \
+                 (/mentor withdraw closes it)."
+            ),
+            _ => format!("You declined mentorship #{r}. Thank you for answering."),
+        },
     }
 }
 
@@ -397,6 +457,20 @@ fn values(m: &ModalInteraction) -> HashMap<String, String> {
             _ => None,
         })
         .collect()
+}
+
+/// What matching needs from someone without a profile (issue 16, item 3): they are told before
+/// the organisers' matching leaves them out, and how to fix it.
+pub fn profile_first_note(mentor: bool) -> &'static str {
+    if mentor {
+        "**Matching needs your profile first:** until you set one up, the organisers' matching leaves your offer \
+         out. Set your time zone (and the hours you are free) with /mentor profile timezone:<e.g. Europe/Berlin> \
+         availability:<e.g. tue 18:00-20:00>."
+    } else {
+        "**Matching needs your profile first:** until you set one up, the organisers' matching leaves you out. Set \
+         your time zone (and the hours you are free) with /mentor profile timezone:<e.g. Europe/Berlin> \
+         availability:<e.g. tue 18:00-20:00>; meanwhile you can ask someone directly with /mentor request."
+    }
 }
 
 /// What a "may others see you in /mentor suggest?" answer did.
@@ -427,8 +501,14 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
     match bot.engine.submit(presser, submit, &fields).await? {
         Submitted::Offer { offer, suggestable } => {
             let topics = offer.topics.join(", ");
+            let has_profile = matches!(bot.engine.profile(offer.guild, user).await, Ok(Some(_)));
+            let matching = if has_profile {
+                String::new()
+            } else {
+                format!(" {}", profile_first_note(true))
+            };
             let text = format!(
-                "Your offer #{} is open: {} mentee(s) on {topics}.{}{}",
+                "Your offer #{} is open: {} mentee(s) on {topics}.{matching}{}{}",
                 offer.id,
                 offer.capacity,
                 suggestable_note(suggestable),
@@ -436,12 +516,22 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
             );
             answer.ephemeral(ctx, text).await?;
         }
-        Submitted::Request { request, suggestable } => {
+        Submitted::Request {
+            request,
+            suggestable,
+            reopened,
+        } => {
             let goals = request.goals.join(", ");
+            let has_profile = matches!(bot.engine.profile(request.guild, user).await, Ok(Some(_)));
+            let matching = if has_profile {
+                "Organisers can now match you, or ask someone directly with /mentor request.".to_string()
+            } else {
+                profile_first_note(false).to_string()
+            };
             let text = format!(
-                "Your request #{} is open: {goals}. Organisers can now match you, or ask someone directly with /mentor \
-                 request.{}{}",
+                "Your request #{} is open{}: {goals}. {matching}{}{}",
                 request.id,
+                if reopened { " again (no second one)" } else { "" },
                 suggestable_note(suggestable),
                 guide::tips(&bot.engine, request.guild, Transition::Opened).await
             );
@@ -483,14 +573,26 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
                 )
                 .await?;
         }
-        Submitted::Retro => {
-            answer
-                .ephemeral(
-                    ctx,
-                    "Thank you for looking back. When you are ready, /mentor seek or /mentor offer starts your next \
-                     mentorship.",
-                )
-                .await?;
+        Submitted::Retro {
+            guild,
+            rel,
+            ask_celebration,
+        } => {
+            let next = "When you are ready, Find me another (in the end message) re-opens your request or offer; \
+                        /mentor seek and /mentor offer start new ones.";
+            if ask_celebration {
+                let text = format!(
+                    "Thank you for looking back. **Celebrate it in the program channel?** The post goes out only when \
+                     everyone in mentorship #{rel} says yes; you can change your answer until then. {next}"
+                );
+                answer
+                    .ephemeral_with(ctx, text, vec![celebrate_row(guild, rel)])
+                    .await?;
+            } else {
+                answer
+                    .ephemeral(ctx, format!("Thank you for looking back. {next}"))
+                    .await?;
+            }
         }
         Submitted::Rescheduled(moved) => {
             let r = moved.rel.id;

@@ -111,7 +111,12 @@ async fn lines(bot: &Bot, p: &Paged) -> Result<(String, Vec<String>), BotError> 
             } else {
                 format!("**Your mentorships** ({}):", rels.len())
             };
-            (header, rels.iter().map(|r| render::relationship_line(r, me)).collect())
+            let mut lines = Vec::with_capacity(rels.len());
+            for r in &rels {
+                let ctx = engine.next_context(r, me).await?;
+                lines.push(render::relationship_line(r, me, &ctx));
+            }
+            (header, lines)
         }
         Listing::Offers => {
             let offers = engine.offers_of(g, me).await?;

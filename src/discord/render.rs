@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use super::limits;
 use crate::domain::agreement::Agreement;
 use crate::domain::ids::UserId;
-use crate::domain::relationship::{MemberStatus, Relationship, State};
+use crate::domain::relationship::{MemberStatus, NextContext, Relationship, State};
 
 pub fn mention(user: UserId) -> String {
     if (user.0 as i64) < crate::store::ANONYMOUS_BELOW {
@@ -40,11 +40,12 @@ pub fn first_meeting_utc(t: &crate::domain::agreement::AgreementTerms) -> Option
         .map(|d| d.with_timezone(&Utc))
 }
 
+/// The phase alone: what to do is the line's "Next:" (issue 16, item 11), said once.
 pub fn phase(state: State) -> &'static str {
     match state {
-        State::Proposed => "proposed (waiting for answers)",
-        State::Accepted => "accepted (write the agreement)",
-        State::Agreeing => "agreeing (confirm the agreement)",
+        State::Proposed => "proposed",
+        State::Accepted => "accepted",
+        State::Agreeing => "agreeing on the agreement",
         State::Active => "active",
         State::Paused => "paused",
         State::Ended => "ended",
@@ -68,14 +69,19 @@ pub fn others(rel: &Relationship, viewer: UserId) -> String {
     }
 }
 
-pub fn relationship_line(rel: &Relationship, viewer: UserId) -> String {
+pub fn relationship_line(rel: &Relationship, viewer: UserId, ctx: &NextContext) -> String {
+    let meeting = match (rel.state, ctx.next_meeting) {
+        (State::Active, Some(t)) if !ctx.met_once => format!(" First meeting: {}.", when(t)),
+        (State::Active, Some(t)) => format!(" Next meeting: {}.", when(t)),
+        _ => String::new(),
+    };
     format!(
-        "**#{}** {} mentorship with {}: {}. Next: {}.\n> {}",
+        "**#{}** {} mentorship with {}: {}.{meeting} Next: {}.\n> {}",
         rel.id,
         rel.kind,
         others(rel, viewer),
         phase(rel.state),
-        rel.next_step(viewer),
+        rel.next_step(viewer, ctx),
         rel.purpose
     )
 }

@@ -19,7 +19,7 @@ use super::limits::{self, Pings};
 use super::marker;
 use super::notify::SentMessage;
 use super::pages::{self, Listing};
-use super::render::{self, mention, when};
+use super::render::{mention, when};
 use crate::domain::guide::Transition;
 use crate::domain::ids::{GuildId, RelationshipId, UserId};
 use crate::domain::relationship::{Relationship, State};
@@ -42,31 +42,51 @@ fn button(action: Action, numbers: &[u64], label: &str, style: ButtonStyle) -> C
         .style(style)
 }
 
-/// How much of a reminder the purpose may take: the agenda matters more just before a meeting.
-const REMINDER_PURPOSE_MAX: usize = 300;
-
 fn relative(t: chrono::DateTime<chrono::Utc>) -> String {
     format!("<t:{}:R>", t.timestamp())
 }
 
-/// The reminder before a check-in: when, how, the agenda, and Reschedule / Skip.
+/// The halfway reminder of an invitation (issue 16, item 4). The purpose was in the invitation
+/// itself; the reminder does not paste it again.
+pub fn invite_reminder_text(rel: &Relationship) -> String {
+    let who = if rel.origin == crate::domain::relationship::Origin::ProgramMatch {
+        "the program's organisers".to_string()
+    } else {
+        mention(rel.proposer)
+    };
+    format!(
+        "A reminder: the invitation from {who} to **{}** mentorship #{} is still waiting for your answer. It \
+         expires {}. Accept or decline it below (or with /mentorship answer mentorship:{}); /mentorship list shows \
+         it.",
+        rel.kind,
+        rel.id,
+        when(rel.expires_at),
+        rel.id
+    )
+}
+
+/// The reminder before a check-in: when, how, the agenda, and Reschedule / Skip. The purpose was
+/// in the invitation and the thread's welcome; it is not pasted in again (issue 16, item 13).
 pub fn reminder_message(due: &ReminderDue) -> (String, Vec<CreateActionRow>) {
     let t = &due.terms;
     let rel = &due.rel;
-    let template = format!(
-        "**Reminder: check-in of mentorship #{}** {} ({}).\n**When:** {} for {} minutes\n**How:** {}{}",
+    let mut text = format!(
+        "**Reminder: check-in of mentorship #{}** {}.\n**When:** {} for {} minutes\n**How:** {}{}",
         rel.id,
         relative(due.checkin.scheduled_at),
-        limits::TEXT,
         when(due.checkin.scheduled_at),
         t.meeting_minutes,
         t.method,
         t.place.as_deref().map(|p| format!(", {p}")).unwrap_or_default()
     );
-    // The purpose gets a few lines; the agenda the rest, cut with "and N more".
-    let mut text = render::with_purpose(&template, &rel.purpose, limits::len(&template) + REMINDER_PURPOSE_MAX);
+    // The agenda gets the rest, cut with "and N more". An empty plan starts with a goal: a step
+    // needs one (issue 16, item 11).
     if due.agenda.is_empty() {
-        text += "\n**Agenda:** no open steps in your action plan; add some with /mentorship plan step.";
+        text += &format!(
+            "\n**Agenda:** no open steps in your action plan yet. Set a goal with /mentorship plan add mentorship:{}, \
+             then its steps with /mentorship plan step.",
+            rel.id
+        );
     } else {
         text += "\n**Agenda** (open steps of your action plan):";
         let steps: Vec<String> = due.agenda.iter().map(|s| format!("- {s}")).collect();
@@ -98,14 +118,13 @@ fn meeting_buttons(due: &CheckinDue) -> Vec<CreateActionRow> {
 
 /// `tips`: the first check-in's (see `guide::tips`), or nothing for the others.
 pub fn did_you_meet_text(due: &CheckinDue, tips: &str) -> String {
-    let template = format!(
-        "**Did you meet?** Mentorship #{} ({}) had a check-in planned {}. Tell the bot how it went; \"We met\" opens a \
+    let text = format!(
+        "**Did you meet?** Mentorship #{} had a check-in planned {}. Tell the bot how it went; \"We met\" opens a \
          short reflection for your private journal.{tips}",
         due.rel.id,
-        limits::TEXT,
         when(due.checkin.scheduled_at)
     );
-    render::with_purpose(&template, &due.rel.purpose, limits::DM_MAX)
+    limits::fit(&text, limits::DM_MAX)
 }
 
 /// What sending one of a job's messages to one recipient came to.
@@ -236,8 +255,9 @@ impl ScheduleJobs {
         channels
     }
 
-    /// Sends one message to each joined member, each with its own nonce, each recorded once
-    /// delivered. Retry when any could not be delivered; the retry sends only to the others.
+    /// Sends one message to each joined member (or to exactly the people `only` names, say
+    /// invitees), each with its own nonce, each recorded once delivered. Retry when any could not
+    /// be delivered; the retry sends only to the others.
     async fn to_members(
         &self,
         job: &Job,
@@ -251,12 +271,13 @@ impl ScheduleJobs {
             Err(outcome) => return outcome,
         };
         let mut failed = 0;
-        for m in rel.joined() {
-            if only.is_some_and(|o| !o.contains(&m.user)) {
-                continue;
-            }
+        let people: Vec<UserId> = match only {
+            Some(o) => o.to_vec(),
+            None => rel.joined().map(|m| m.user).collect(),
+        };
+        for user in people {
             // The nonce is the marker too: stable across attempts, one per job and recipient.
-            let marker = job.nonce_for(m.user.0);
+            let marker = job.nonce_for(user.0);
             let message = if components.is_empty() {
                 limits::dm(marker::text_with(text, &marker, limits::DM_MAX))
             } else {
@@ -264,20 +285,20 @@ impl ScheduleJobs {
             }
             .nonce(Nonce::String(marker.clone()))
             .enforce_nonce(true);
-            let look_in = self.member_channels(job, rel, m.user).await;
+            let look_in = self.member_channels(job, rel, user).await;
             let content = super::notify::content_of(&message);
             let step = self
                 .deliver_once(
                     job,
                     &delivered,
-                    format!("u{}", m.user.0),
+                    format!("u{}", user.0),
                     look_in,
                     &marker,
                     &content,
                     || async {
                         self.bot
                             .notifier
-                            .dm_sent(rel.guild, Some(rel.id), m.user, message)
+                            .dm_sent(rel.guild, Some(rel.id), user, message)
                             .await
                             .1
                     },
@@ -581,17 +602,16 @@ impl ScheduleJobs {
             kind::MIDPOINT => match engine.due_relationship(job, &[State::Active]).await? {
                 Some(rel) => {
                     let template = format!(
-                        "**Halfway through mentorship #{}** ({}). A good moment to look at your goals and your \
+                        "**Halfway through mentorship #{}**. A good moment to look at your goals and your \
                          agreement together: are the goals still the right ones, is the rhythm working? \
                          `/mentorship plan list mentorship:{}` shows the plan; `/mentorship agreement` changes the \
                          agreement.\n\n{}{}",
                         rel.id,
-                        limits::TEXT,
                         rel.id,
                         guide::FIT_QUESTION,
                         guide::tips(engine, rel.guild, Transition::Midpoint).await
                     );
-                    let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
+                    let text = limits::fit(&template, limits::DM_MAX);
                     // Each member answers in their own DM; the engine keeps the answer for them alone.
                     let rows = vec![guide::fit_buttons(rel.guild, rel.id)];
                     let only = engine.wanting(&rel, Muted::Midpoint).await?;
@@ -613,15 +633,37 @@ impl ScheduleJobs {
                 let (text, rows) = super::bot::ended_message(&rel, &tips);
                 self.to_members(job, &rel, None, &text, rows).await
             }
+            kind::INVITE_REMINDER => match engine.due_invite_reminder(job).await? {
+                Some((rel, waiting)) => {
+                    let text = invite_reminder_text(&rel);
+                    let rows = vec![super::bot::Bot::answer_buttons(rel.guild, rel.id)];
+                    self.to_members(job, &rel, Some(&waiting), &text, rows).await
+                }
+                None => Outcome::Done,
+            },
+            kind::AGREE_REMINDER => match engine
+                .due_relationship(job, &[State::Accepted, State::Agreeing])
+                .await?
+            {
+                Some(rel) => {
+                    let text = format!(
+                        "Mentorship #{} was accepted a week ago and has no agreement in force yet. Write it with \
+                         /mentorship agreement mentorship:{}, or confirm the version waiting in your DMs with its \
+                         Confirm button; /mentorship list shows who still has to.",
+                        rel.id, rel.id
+                    );
+                    self.to_members(job, &rel, None, &text, Vec::new()).await
+                }
+                None => Outcome::Done,
+            },
             kind::RETRO_REMINDER => match engine.due_retro_reminder(job).await? {
                 Some((rel, missing)) => {
                     let template = format!(
-                        "A reminder: your retrospective on mentorship #{} ({}) is still open. A few lines on what you \
+                        "A reminder: your retrospective on mentorship #{} is still open. A few lines on what you \
                          learned help you and your next mentorship.",
-                        rel.id,
-                        limits::TEXT
+                        rel.id
                     );
-                    let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
+                    let text = limits::fit(&template, limits::DM_MAX);
                     let row = CreateActionRow::Buttons(vec![button(
                         Action::Retro,
                         &[rel.guild.0, rel.id.0 as u64],

@@ -180,6 +180,10 @@ pub enum RelationshipError {
     TooManyOwn(usize),
     #[error("someone you named already has {0} live mentorships, the most the bot allows")]
     TooManyOther(usize),
+    #[error("only the person who sent this invitation can withdraw it")]
+    NotProposer,
+    #[error("the sender withdrew this invitation, so there is nothing to answer now")]
+    Withdrawn,
 }
 
 use RelationshipError as E;
@@ -191,6 +195,19 @@ pub enum Seats {
     Unlimited,
     Free,
     Full,
+}
+
+/// What a listing knows beyond the relationship itself, for its next step.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NextContext {
+    /// The viewer wrote their retrospective (after the end).
+    pub retro_written: bool,
+    /// The action plan has a goal.
+    pub has_goals: bool,
+    /// The next planned meeting, while active.
+    pub next_meeting: Option<DateTime<Utc>>,
+    /// A meeting was held already (the next one is then not the first).
+    pub met_once: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -406,9 +423,46 @@ impl Relationship {
         Ok(())
     }
 
+    /// The sender takes back an invitation that is still waiting for answers (issue 16, item 4):
+    /// it will not go ahead, and everyone invited is told. A program's proposal is the organisers'
+    /// to withdraw (`/program unplace`).
+    pub fn withdraw(&mut self, actor: UserId, now: DateTime<Utc>) -> Result<(), E> {
+        // An invitee is told to answer it instead; anyone else learns nothing of it.
+        if self.member(actor).is_none() {
+            return Err(E::NotMember);
+        }
+        if self.origin == Origin::ProgramMatch || actor != self.proposer {
+            return Err(E::NotProposer);
+        }
+        self.require_joined(actor)?;
+        self.require_state("withdraw", &[State::Proposed])?;
+        let m = self
+            .members
+            .iter_mut()
+            .find(|m| m.user == actor)
+            .expect("checked above");
+        m.status = MemberStatus::Declined;
+        m.responded_at = Some(now);
+        self.state = State::Declined;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Whether the sender withdrew it (see [`Self::withdraw`]).
+    pub fn is_withdrawn(&self) -> bool {
+        self.state == State::Declined
+            && self.origin != Origin::ProgramMatch
+            && self
+                .member(self.proposer)
+                .is_some_and(|m| m.status == MemberStatus::Declined)
+    }
+
     /// The invited person says yes. A pair is accepted when both have joined; a peer group forms
     /// once three members have joined, and the others may still join until it starts.
     pub fn accept(&mut self, actor: UserId, seats: Seats, now: DateTime<Utc>) -> Result<(), E> {
+        if self.is_withdrawn() {
+            return Err(E::Withdrawn);
+        }
         let late_join = self.kind == Kind::Peer && matches!(self.state, State::Accepted | State::Agreeing);
         if !late_join {
             self.require_state("accept", &[State::Proposed])?;
@@ -447,6 +501,9 @@ impl Relationship {
     /// The invited person says no. A pair is declined; a peer group that can no longer reach
     /// three members is declined as a whole.
     pub fn decline(&mut self, actor: UserId, now: DateTime<Utc>) -> Result<(), E> {
+        if self.is_withdrawn() {
+            return Err(E::Withdrawn);
+        }
         let late = self.kind == Kind::Peer && matches!(self.state, State::Accepted | State::Agreeing);
         if !late {
             self.require_state("decline", &[State::Proposed])?;
@@ -633,22 +690,56 @@ impl Relationship {
         self
     }
 
-    /// The step a member should take next, for listings.
-    pub fn next_step(&self, viewer: UserId) -> &'static str {
+    /// The step a member should take next, for listings: always a command or a button that
+    /// exists (issue 16, item 11), for every state and role.
+    pub fn next_step(&self, viewer: UserId, ctx: &NextContext) -> String {
+        let n = self.id;
         let invited = self.member(viewer).is_some_and(|m| m.status == MemberStatus::Invited);
+        let own_invitation = viewer == self.proposer && self.origin != Origin::ProgramMatch;
         match self.state {
-            State::Proposed if invited => "answer the invitation (its buttons in your DMs, or /mentorship answer)",
-            State::Proposed => "waiting for an answer",
-            State::Accepted => "write the agreement",
+            State::Proposed | State::Accepted | State::Agreeing if invited => format!(
+                "answer the invitation: its Accept or Decline buttons in your DMs, or /mentorship answer mentorship:{n}"
+            ),
+            State::Proposed if own_invitation => {
+                format!("wait for the answer; /mentorship withdraw mentorship:{n} takes the invitation back")
+            }
+            State::Proposed => {
+                "wait for the others to answer; the bot tells you when it goes ahead (/mentorship list shows it)".into()
+            }
+            State::Accepted => format!(
+                "write the agreement with /mentorship agreement mentorship:{n}; everyone then confirms it"
+            ),
             State::Agreeing => match self.latest_agreement() {
-                Some(a) if !a.confirmed_by.contains(&viewer) => "confirm the agreement",
-                _ => "waiting for the others to confirm the agreement",
+                Some(a) if !a.confirmed_by.contains(&viewer) => format!(
+                    "confirm version {} of the agreement with the Confirm button in your DMs, or propose a change \
+                     with /mentorship agreement mentorship:{n}",
+                    a.version
+                ),
+                Some(a) => format!(
+                    "wait for the others to confirm version {} (yours is recorded); /mentorship agreement \
+                     mentorship:{n} changes it",
+                    a.version
+                ),
+                None => format!("write the agreement with /mentorship agreement mentorship:{n}"),
             },
-            State::Active => "meet, then record the check-in",
-            State::Paused => "resume it with /mentorship resume when ready (or end it with /mentorship end)",
-            State::Ended => "write your retrospective, then seek or offer again",
+            State::Active if !ctx.has_goals => format!(
+                "set your first goal with /mentorship plan add mentorship:{n}, then its steps with /mentorship plan step"
+            ),
+            State::Active => format!(
+                "meet, then record it with /mentorship checkin mentorship:{n} (or the buttons the bot sends after \
+                 the meeting)"
+            ),
+            State::Paused => format!(
+                "resume it with /mentorship resume mentorship:{n} when ready (or end it with /mentorship end)"
+            ),
+            State::Ended if self.is_joined(viewer) && !ctx.retro_written => {
+                "write your retrospective with the Write my retrospective button in your DMs".into()
+            }
+            State::Ended => "Find me another (the button in your DMs) re-opens your request or offer; /mentor seek \
+                             or /mentor offer starts a new one"
+                .into(),
             State::Declined | State::Expired => {
-                "seek or offer again with /mentor seek or /mentor offer, or ask someone with /mentor request"
+                "seek or offer again with /mentor seek or /mentor offer, or ask someone with /mentor request".into()
             }
         }
     }

@@ -32,6 +32,9 @@ pub enum Draft {
         /// before it existed read as "either".
         #[serde(default)]
         wish: Wish,
+        /// The request an ending closed, re-opened by this form instead of a second one.
+        #[serde(default)]
+        reopen: Option<RequestId>,
     },
     Direct {
         to: UserId,

@@ -195,6 +195,9 @@ impl Engine {
         } else {
             self.store.save_relationship(&mut rel, None).await?;
         }
+        if before != State::Ended && rel.state == State::Ended {
+            self.close_request_of(&rel).await?;
+        }
         self.log_hand(guild, who.user, action, &rel).await?;
         Ok(rel)
     }

@@ -125,6 +125,30 @@ impl Engine {
         }
     }
 
+    /// The author's answer to "celebrate it in the program channel?" (Yes / No buttons after the
+    /// retrospective, issue 16 item 13). The post goes out once everyone said yes; a later no
+    /// keeps it from going out (it is checked again when due).
+    pub async fn answer_celebration(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        actor: UserId,
+        yes: bool,
+    ) -> Result<()> {
+        let relationship = self.joined_relationship(guild, rel, actor).await?;
+        if !self.store.set_celebrate_publicly(guild, rel, actor, yes).await? {
+            return Err(crate::domain::validate::ValidationError::new(
+                "retrospective",
+                "write yours first (the Write my retrospective button of the end message)",
+            )
+            .into());
+        }
+        if yes {
+            self.after_retrospective(guild, &relationship).await?;
+        }
+        Ok(())
+    }
+
     /// The viewer's own retrospective, if written.
     pub async fn my_retrospective(
         &self,

@@ -140,6 +140,10 @@ impl Error {
                 "Nothing more to do: the others confirm it; /mentorship list shows who still has to."
             }
             Error::Relationship(R::TooManyOther(_)) => "/mentor suggest lists others who fit; or ask them again later.",
+            Error::Relationship(R::NotProposer) => {
+                "Answer it instead with its Accept or Decline button (or /mentorship answer)."
+            }
+            Error::Relationship(R::Withdrawn) => "/mentor suggest and /mentor seek find another match.",
             Error::NotFound("goal" | "step") => "/mentorship plan list shows the plan with its numbers.",
             Error::NotFound("journal entry") => "/mentorship journal list shows your entries with their numbers.",
             Error::NotFound("check-in") => {
@@ -162,6 +166,10 @@ fn state_way_forward(action: &str, state: crate::domain::relationship::State) ->
     use crate::domain::relationship::State as S;
     match (action, state) {
         ("resume", S::Active) => "It is not paused; /mentorship pause pauses it.",
+        ("withdraw", S::Accepted | S::Agreeing | S::Active | S::Paused) => {
+            "It was accepted already; /mentorship end ends it (after a confirmation)."
+        }
+        ("withdraw", _) => "Only an invitation still waiting for answers can be withdrawn; /mentorship list shows it.",
         ("pause", S::Paused) => "It is paused already; /mentorship resume resumes it.",
         ("accept", S::Expired) => {
             "It lapsed: nobody answered in time. If you still want it, ask them again with /mentor request or \

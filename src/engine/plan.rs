@@ -1,9 +1,13 @@
 use chrono::NaiveDate;
 
 use super::{Engine, Error, Result};
-use crate::domain::checkin::{Checkin, CheckinStatus};
+use crate::domain::checkin::{Checkin, CheckinSource, CheckinStatus};
 use crate::domain::ids::*;
 use crate::domain::plan::{Goal, ItemStatus, Step};
+
+/// How far from a planned check-in `/mentorship checkin` still counts as its answer, either way:
+/// a meeting held a few days early or late is that meeting.
+pub const ATTACH_WINDOW_DAYS: i64 = 7;
 
 impl Engine {
     pub async fn add_goal(&self, guild: GuildId, rel: RelationshipId, actor: UserId, title: &str) -> Result<Goal> {
@@ -128,7 +132,10 @@ impl Engine {
         Ok(self.store.goals(guild, rel).await?)
     }
 
-    /// A member records a meeting that happened (or did not) outside the schedule.
+    /// A member records a meeting that happened (or did not). It is the answer to the nearest
+    /// planned check-in within [`ATTACH_WINDOW_DAYS`] days when there is one (issue 16, item 5):
+    /// that check-in's reminders, did-you-meet and nudge stop, instead of a second check-in
+    /// beside it that still asks and turns the pair amber. Otherwise it is a check-in of its own.
     pub async fn record_checkin(
         &self,
         guild: GuildId,
@@ -138,7 +145,37 @@ impl Engine {
         note: Option<&str>,
     ) -> Result<Checkin> {
         let relationship = self.relationship_for(guild, rel, actor).await?;
-        let mut checkin = Checkin::record(&relationship, actor, held, note, self.now())?;
+        let now = self.now();
+        // Checked first: a refusal (not joined, not active) is the same with or without a plan.
+        let mut checkin = Checkin::record(&relationship, actor, held, note, now)?;
+        let window = chrono::Duration::days(ATTACH_WINDOW_DAYS);
+        let nearest = self
+            .store
+            .checkins(guild, rel)
+            .await?
+            .into_iter()
+            // A planned one the partner already answered "We met" to is the same meeting too.
+            .filter(|c| {
+                c.status == CheckinStatus::Planned
+                    || (held && c.status == CheckinStatus::Held && c.source != CheckinSource::Manual)
+            })
+            .filter(|c| (c.scheduled_at - now).abs() <= window)
+            .min_by_key(|c| (c.scheduled_at - now).abs());
+        if let Some(mut planned) = nearest {
+            if planned.status == CheckinStatus::Held {
+                return Ok(planned);
+            }
+            let status = if held {
+                CheckinStatus::Held
+            } else {
+                CheckinStatus::Missed
+            };
+            planned.report(&relationship, actor, status, note, now)?;
+            self.store.update_checkin(&planned).await?;
+            self.cancel_checkin_jobs(guild, rel, planned.id).await?;
+            self.after_report(&relationship, &planned).await?;
+            return Ok(planned);
+        }
         checkin.id = self.store.insert_checkin(&checkin).await?;
         self.after_report(&relationship, &checkin).await?;
         Ok(checkin)

@@ -129,6 +129,28 @@ pub enum Press {
         guild: GuildId,
         rel: RelationshipId,
     },
+    /// The confirmation of an ending, with its reason.
+    EndConfirm {
+        guild: GuildId,
+        rel: RelationshipId,
+        reason: EndReason,
+    },
+    /// "Keep it" on the confirmation of an ending: nothing changes.
+    EndCancel {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
+    /// Leave a peer group that goes on without the presser.
+    Leave {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
+    /// "Celebrate it in the program channel?" after the retrospective: yes or no.
+    Celebrate {
+        guild: GuildId,
+        rel: RelationshipId,
+        yes: bool,
+    },
 }
 
 impl Press {
@@ -152,7 +174,11 @@ impl Press {
             | Press::Questions { guild, .. }
             | Press::Fit { guild, .. }
             | Press::Rate { guild, .. }
-            | Press::FindAnother { guild, .. } => guild,
+            | Press::FindAnother { guild, .. }
+            | Press::EndConfirm { guild, .. }
+            | Press::EndCancel { guild, .. }
+            | Press::Leave { guild, .. }
+            | Press::Celebrate { guild, .. } => guild,
         }
     }
 }
@@ -173,6 +199,8 @@ pub enum Pressed {
     RetroForm {
         guild: GuildId,
         rel: RelationshipId,
+        /// It ended as not a fit: the form asks nothing about celebrating.
+        not_a_fit: bool,
     },
     ReflectForm {
         guild: GuildId,
@@ -207,6 +235,22 @@ pub enum Pressed {
     },
     Ended {
         rel: Relationship,
+    },
+    /// The End button: what ending (or, in a group that goes on, leaving) would do, to confirm.
+    EndAsk {
+        rel: Relationship,
+        leaves: bool,
+    },
+    EndCancelled {
+        rel: RelationshipId,
+    },
+    /// The presser left a peer group; the others keep it.
+    Left {
+        rel: Relationship,
+    },
+    Celebration {
+        rel: RelationshipId,
+        yes: bool,
     },
     Resumed {
         rel: Relationship,
@@ -302,6 +346,8 @@ pub enum Submitted {
     Request {
         request: Request,
         suggestable: Option<(bool, bool)>,
+        /// An ending had closed it; this form opened it again.
+        reopened: bool,
     },
     Invited {
         rel: Relationship,
@@ -312,7 +358,12 @@ pub enum Submitted {
         version: u32,
     },
     Journal(JournalEntry),
-    Retro,
+    /// The retrospective is saved; with `ask_celebration`, the Yes / No question follows.
+    Retro {
+        guild: GuildId,
+        rel: RelationshipId,
+        ask_celebration: bool,
+    },
     Rescheduled(Moved),
     Frequency {
         rel: Relationship,
@@ -366,7 +417,11 @@ impl Engine {
                     )
                     .into());
                 }
-                Pressed::RetroForm { guild, rel }
+                Pressed::RetroForm {
+                    guild,
+                    rel,
+                    not_a_fit: r.end_reason == Some(EndReason::NotAFit),
+                }
             }
             Press::Reflect { guild, rel, checkin } => {
                 let r = self.joined_relationship(guild, rel, user).await?;
@@ -427,9 +482,28 @@ impl Engine {
             Press::Resume { guild, rel } => Pressed::Resumed {
                 rel: self.resume(guild, rel, user).await?,
             },
-            Press::End { guild, rel } => Pressed::Ended {
-                rel: self.end(guild, rel, user, EndReason::Other).await?,
+            Press::End { guild, rel } => {
+                let (rel, leaves) = self.end_preview(guild, rel, user).await?;
+                Pressed::EndAsk {
+                    rel: rel.seen_by(user),
+                    leaves,
+                }
+            }
+            Press::EndConfirm { guild, rel, reason } => Pressed::Ended {
+                rel: self.end(guild, rel, user, reason).await?,
             },
+            Press::EndCancel { guild, rel } => {
+                self.relationship_for(guild, rel, user).await?;
+                Pressed::EndCancelled { rel }
+            }
+            // No longer a member: they see no agreement the others keep writing.
+            Press::Leave { guild, rel } => Pressed::Left {
+                rel: self.leave_group(guild, rel, user).await?.seen_by(user),
+            },
+            Press::Celebrate { guild, rel, yes } => {
+                self.answer_celebration(guild, rel, user, yes).await?;
+                Pressed::Celebration { rel, yes }
+            }
             Press::Forget { guild, user: whom } => {
                 // The button carries whose data it deletes: only that person may confirm.
                 if whom != user {
@@ -564,15 +638,22 @@ impl Engine {
             }
             Submit::Retro { guild, rel } => {
                 self.require_presser(guild, presser).await?;
-                let public = field("public").trim().to_ascii_lowercase();
+                // Consent to a public celebration is asked with buttons afterwards, never guessed
+                // from free text (issue 16, item 13).
                 let input = RetrospectiveInput {
                     learned: field("learned"),
                     differently: Some(field("differently")),
                     celebrate: Some(field("celebrate")),
-                    celebrate_publicly: matches!(public.as_str(), "yes" | "y"),
+                    celebrate_publicly: false,
                 };
                 self.write_retrospective(guild, rel, user, &input).await?;
-                Submitted::Retro
+                // Not a fit is not celebrated: the question is not asked.
+                let ended = self.joined_relationship(guild, rel, user).await?;
+                Submitted::Retro {
+                    guild,
+                    rel,
+                    ask_celebration: ended.end_reason != Some(EndReason::NotAFit),
+                }
             }
             Submit::Reschedule { guild, rel, checkin } => {
                 self.require_presser(guild, presser).await?;
@@ -618,11 +699,23 @@ impl Engine {
                 mut input,
                 suggestable,
                 wish,
+                reopen,
             } => {
                 input.purpose = field("purpose");
-                let request = self.create_request_with_wish(guild, user, &input, wish).await?;
+                let request = match reopen {
+                    Some(id) => {
+                        let q = self.reopen_request(guild, user, id, &input).await?;
+                        self.store.set_request_wish(guild, q.id, wish).await?;
+                        q
+                    }
+                    None => self.create_request_with_wish(guild, user, &input, wish).await?,
+                };
                 let suggestable = self.answer_suggestable(guild, user, suggestable).await?;
-                Submitted::Request { request, suggestable }
+                Submitted::Request {
+                    reopened: reopen == Some(request.id),
+                    request,
+                    suggestable,
+                }
             }
             Draft::Direct { to, kind, direction } => {
                 let rel = self

@@ -149,6 +149,9 @@ impl Engine {
                 Err(e) => return Err(e.into()),
             }
             self.save_and_replan(&mut rel).await?;
+            if rel.state == State::Ended {
+                self.close_request_of(&rel).await?;
+            }
             changed.push(rel);
         }
         Ok(changed)

@@ -4,7 +4,9 @@ use super::{Engine, Error, Result};
 use crate::domain::agreement::{AgreementInput, AgreementTerms};
 use crate::domain::ids::*;
 use crate::domain::listing::Kind;
-use crate::domain::relationship::{EndReason, Origin, Proposal, Relationship, RelationshipError, Role, Seats, State};
+use crate::domain::relationship::{
+    EndReason, NextContext, Origin, Proposal, Relationship, RelationshipError, Role, Seats, State,
+};
 use crate::store::{SeatGuard, StoreError};
 
 /// Who asks whom in a direct, person-to-person proposal.
@@ -143,6 +145,10 @@ impl Engine {
             .insert_relationship(&rel)
             .await
             .map_err(|e| duplicate(e, rel.kind))?;
+        // The invitation stands; its reminder is a nicety, and a failure to plan it is only logged.
+        if let Err(e) = self.plan_invite_reminder(&rel).await {
+            tracing::warn!(rel = rel.id.0, error = %e, "could not plan the invitation's reminder");
+        }
         Ok(rel)
     }
 
@@ -157,6 +163,11 @@ impl Engine {
             .save_relationship(&mut rel, guard)
             .await
             .map_err(|e| duplicate(e, rel.kind))?;
+        if was == State::Proposed && rel.state == State::Accepted {
+            if let Err(e) = self.plan_agree_reminder(&rel).await {
+                tracing::warn!(rel = rel.id.0, error = %e, "could not plan the agreement's reminder");
+            }
+        }
         Ok(rel)
     }
 
@@ -191,6 +202,12 @@ impl Engine {
             .save_relationship_and_enqueue(&mut rel, None, &note, now)
             .await?;
         Ok(rel)
+    }
+
+    /// The sender withdraws an invitation still waiting for answers.
+    pub async fn withdraw_invitation(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
+        self.change(guild, id, Some(actor), |rel, now| rel.withdraw(actor, now))
+            .await
     }
 
     /// Lapses every proposal whose time is up; returns them so their senders can be told.
@@ -255,7 +272,28 @@ impl Engine {
             .await
     }
 
+    /// What `/mentorship end` and the End button would do, checked before anything changes:
+    /// `true` when the actor would leave a peer group that goes on without them (issue 16,
+    /// item 6), `false` when it would end. Refuses what could not end (not joined, not started).
+    pub async fn end_preview(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<(Relationship, bool)> {
+        let rel = self.relationship_for(guild, id, actor).await?;
+        if rel.goes_on_without(actor) {
+            return Ok((rel, true));
+        }
+        let mut probe = rel.clone();
+        probe.end(Some(actor), EndReason::Other, self.now())?;
+        Ok((rel, false))
+    }
+
+    /// A member leaves a peer group that goes on without them; the others keep it.
+    pub async fn leave_group(&self, guild: GuildId, id: RelationshipId, actor: UserId) -> Result<Relationship> {
+        self.change(guild, id, Some(actor), |rel, now| rel.leave(actor, now))
+            .await
+    }
+
     /// Ends a relationship; the mentee's request and the mentor's place are free to match again.
+    /// One member of a peer group that goes on without them leaves it instead (see
+    /// [`Engine::leave_group`]): one person does not end a group for everyone.
     pub async fn end(
         &self,
         guild: GuildId,
@@ -263,8 +301,17 @@ impl Engine {
         actor: UserId,
         reason: EndReason,
     ) -> Result<Relationship> {
-        self.change(guild, id, Some(actor), |rel, now| rel.end(Some(actor), reason, now))
-            .await
+        self.change(guild, id, Some(actor), |rel, now| {
+            if rel.goes_on_without(actor) {
+                return Err(RelationshipError::Invalid(crate::domain::validate::ValidationError::new(
+                    "mentorship",
+                    "the group goes on without you, so you leave it rather than end it for everyone; press Leave the \
+                     group (/mentorship end shows it)",
+                )));
+            }
+            rel.end(Some(actor), reason, now)
+        })
+        .await
     }
 
     /// The bot ends a relationship itself, e.g. on its planned end date.
@@ -294,7 +341,43 @@ impl Engine {
         } else {
             self.store.save_relationship(&mut rel, None).await?;
         }
+        if before != State::Ended && rel.state == State::Ended {
+            self.close_request_of(&rel).await?;
+        }
         Ok(rel)
+    }
+
+    /// What `/mentorship list` needs beyond the relationship for the viewer's next step.
+    pub async fn next_context(&self, rel: &Relationship, viewer: UserId) -> Result<NextContext> {
+        let mut ctx = NextContext::default();
+        if !rel.is_joined(viewer) {
+            return Ok(ctx);
+        }
+        match rel.state {
+            State::Ended => {
+                ctx.retro_written = self
+                    .store
+                    .retrospectives(rel.guild, rel.id)
+                    .await?
+                    .iter()
+                    .any(|r| r.author == viewer);
+            }
+            State::Active | State::Paused => {
+                ctx.has_goals = !self.store.goals(rel.guild, rel.id).await?.is_empty();
+                let now = self.now();
+                let checkins = self.store.checkins(rel.guild, rel.id).await?;
+                ctx.met_once = checkins
+                    .iter()
+                    .any(|c| c.status == crate::domain::checkin::CheckinStatus::Held);
+                ctx.next_meeting = checkins
+                    .iter()
+                    .filter(|c| c.status == crate::domain::checkin::CheckinStatus::Planned && c.scheduled_at >= now)
+                    .map(|c| c.scheduled_at)
+                    .min();
+            }
+            _ => {}
+        }
+        Ok(ctx)
     }
 
     /// The caller's relationships, newest first; the agreements only of those they joined.

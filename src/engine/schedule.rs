@@ -31,6 +31,10 @@ pub mod kind {
     pub const PLANNED_END: &str = "planned_end";
     pub const RETRO_REMINDER: &str = "retro_reminder";
     pub const CELEBRATE: &str = "celebrate";
+    /// An invitation still unanswered halfway to its expiry: its invitees are reminded once.
+    pub const INVITE_REMINDER: &str = "invite_reminder";
+    /// A mentorship accepted a while ago with no agreement in force yet: its members are reminded.
+    pub const AGREE_REMINDER: &str = "agree_reminder";
     /// Add a member to the relationship's private thread (after adding them failed).
     pub const THREAD_MEMBER: &str = "thread_member";
     /// Bring a relationship's schedule in line after a change whose own re-planning failed
@@ -45,6 +49,8 @@ pub mod kind {
 const LOOKAHEAD_DAYS: i64 = 7;
 /// How long after the did-you-meet an unanswered one gets its one nudge.
 pub const NUDGE_AFTER_HOURS: i64 = 48;
+/// How long after the acceptance a mentorship without an agreement in force gets its reminder.
+pub const AGREE_REMINDER_DAYS: i64 = 7;
 /// How long after the end an unwritten retrospective gets its reminder.
 pub const RETRO_REMINDER_DAYS: i64 = 3;
 
@@ -564,6 +570,53 @@ impl Engine {
         Ok(Some(CelebrationDue { rel, channel, notes }))
     }
 
+    /// Plans the invitation's one reminder, halfway to its expiry (issue 16, item 4).
+    pub(super) async fn plan_invite_reminder(&self, rel: &Relationship) -> Result<()> {
+        let at = rel.created_at + (rel.expires_at - rel.created_at) / 2;
+        let job = self.job(
+            rel,
+            kind::INVITE_REMINDER,
+            key(rel.id, "invite_reminder"),
+            json!({}),
+            at,
+        );
+        self.store.enqueue(&job, self.now()).await?;
+        Ok(())
+    }
+
+    /// Plans the reminder for a mentorship that was just accepted, in case it never agrees.
+    pub(super) async fn plan_agree_reminder(&self, rel: &Relationship) -> Result<()> {
+        let at = self.now() + Duration::days(AGREE_REMINDER_DAYS);
+        let job = self.job(rel, kind::AGREE_REMINDER, key(rel.id, "agree_reminder"), json!({}), at);
+        self.store.enqueue(&job, self.now()).await?;
+        Ok(())
+    }
+
+    /// An invitation reminder that is still due: the relationship, with whoever has not answered
+    /// yet (a peer group may have formed and still wait for some). Nothing once it is answered,
+    /// lapsed or withdrawn.
+    pub async fn due_invite_reminder(&self, job: &Job) -> Result<Option<(Relationship, Vec<UserId>)>> {
+        let Some(rel) = self
+            .due_relationship(job, &[State::Proposed, State::Accepted, State::Agreeing])
+            .await?
+        else {
+            return Ok(None);
+        };
+        if self.now() >= rel.expires_at {
+            return Ok(None);
+        }
+        let waiting: Vec<UserId> = rel
+            .members
+            .iter()
+            .filter(|m| m.status == crate::domain::relationship::MemberStatus::Invited)
+            .map(|m| m.user)
+            .collect();
+        if waiting.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((rel, waiting)))
+    }
+
     /// The issue-handling prompt, while the pair is active.
     pub async fn due_issues(&self, job: &Job) -> Result<Option<IssuesDue>> {
         let Some(rel) = self.due_relationship(job, &[State::Active]).await? else {
@@ -616,7 +669,12 @@ impl Engine {
     }
 
     /// Cancels what is still pending about one check-in (its reminders, questions, nudge).
-    async fn cancel_checkin_jobs(&self, guild: GuildId, rel: RelationshipId, checkin: CheckinId) -> Result<()> {
+    pub(super) async fn cancel_checkin_jobs(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        checkin: CheckinId,
+    ) -> Result<()> {
         self.store
             .cancel_pending_with_key_prefix(guild, rel, &checkin_prefix(rel, checkin), self.now())
             .await?;

@@ -185,6 +185,17 @@ pub trait Store:
     async fn shared_journal(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Vec<JournalEntry>>;
 
     async fn insert_retrospective(&self, retro: &Retrospective) -> StoreResult<()>;
+    /// Opens a closed request again with new terms (purpose, goals, kinds, styles).
+    async fn reopen_request(&self, q: &Request) -> StoreResult<()>;
+    /// The author's answer to the celebration question (its Yes and No buttons); false when
+    /// they have written no retrospective of that relationship.
+    async fn set_celebrate_publicly(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        author: UserId,
+        on: bool,
+    ) -> StoreResult<bool>;
     /// The server's program settings, if an admin set them up.
     async fn program_settings(&self, guild: GuildId) -> StoreResult<Option<ProgramSettings>>;
     async fn save_program_settings(&self, settings: &ProgramSettings) -> StoreResult<()>;

@@ -786,6 +786,45 @@ impl Store for Backend {
         Ok(())
     }
 
+    async fn reopen_request(&self, q: &Request) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE requests SET purpose = $1, goals = $2, kinds = $3, styles = $4, status = $5, withdrawn_at = $6 \
+             WHERE guild_id = $7 AND id = $8",
+        )
+        .bind(&q.purpose)
+        .bind(json(&q.goals))
+        .bind(json(&q.kinds))
+        .bind(json(&q.styles))
+        .bind(q.status.as_str())
+        .bind(ms_opt(q.withdrawn_at))
+        .bind(sf(q.guild.0))
+        .bind(q.id.0)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn set_celebrate_publicly(
+        &self,
+        guild: GuildId,
+        rel: RelationshipId,
+        author: UserId,
+        on: bool,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE retrospectives SET celebrate_publicly = $1 WHERE guild_id = $2 AND relationship_id = $3 AND author_id = $4",
+        )
+        .bind(on)
+        .bind(sf(guild.0))
+        .bind(rel.0)
+        .bind(sf(author.0))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn program_settings(&self, guild: GuildId) -> StoreResult<Option<ProgramSettings>> {
         type SettingsRow = (
             Option<i64>,

@@ -333,12 +333,8 @@ impl Harness {
         let (msg, id) = self.wait_button(user, &format!("mb:retro:{}:{}", GUILD.0, rel.0)).await;
         let handle = self.fake.interaction_button(msg, user.0, &id);
         assert!(handle.wait_response().await.is_modal());
-        let fields = [
-            ("learned", "Practice"),
-            ("differently", "Start sooner"),
-            ("celebrate", "We shipped"),
-            ("public", "no"),
-        ];
+        // The fields every retrospective form has (one that was not a fit asks nothing to celebrate).
+        let fields = [("learned", "Practice"), ("differently", "Start sooner")];
         let answer = self.fake.submit_modal(&handle, &fields).wait_response().await;
         assert!(
             answer.content().unwrap().contains("Thank you"),
@@ -353,6 +349,52 @@ impl Harness {
             .unwrap()
             .expect("stored");
         assert_eq!(retro.learned, "Practice");
+    }
+
+    /// Fills in a retrospective form opened by `handle` and answers the celebration question
+    /// with its button (issue 16, item 13); returns the answer to that button.
+    pub async fn retrospective_celebrating(
+        &self,
+        handle: &InteractionHandle,
+        user: mentorbot::domain::UserId,
+        fields: &[(&str, &str)],
+        celebrate: bool,
+    ) -> String {
+        let submitted = self.fake.submit_modal(handle, fields);
+        let answer = submitted.wait_response().await;
+        assert!(
+            answer
+                .content()
+                .unwrap_or_default()
+                .contains("Celebrate it in the program channel?"),
+            "{answer:?}"
+        );
+        let button = answer
+            .custom_ids()
+            .into_iter()
+            .find(|c| c.starts_with("mb:celeb:") && c.ends_with(if celebrate { ":1" } else { ":0" }))
+            .expect("the Yes / No buttons");
+        let message = submitted.original().expect("the answer is a message");
+        let pressed = self.press(message.id, user, &button).await;
+        pressed.content().unwrap_or_default().to_string()
+    }
+
+    /// `/mentorship end` and its confirmation (issue 16, item 6): the command changes nothing
+    /// until its End it (or Leave the group) button is pressed; returns that button's answer.
+    pub async fn end(&self, user: mentorbot::domain::UserId, rel: i64, reason: i64) -> String {
+        let handle = self.slash(user, cmd("mentorship end").int("mentorship", rel).int("reason", reason));
+        let asked = handle.wait_response().await;
+        assert!(asked.is_ephemeral(), "{asked:?}");
+        let Some(button) = asked
+            .custom_ids()
+            .into_iter()
+            .find(|c| c.starts_with("mb:endok:") || c.starts_with("mb:leave:"))
+        else {
+            return asked.content().unwrap_or_default().to_string();
+        };
+        let message = handle.original().expect("the confirmation is a message");
+        let pressed = self.press(message.id, user, &button).await;
+        pressed.content().unwrap_or_default().to_string()
     }
 
     /// Waits for a DM to `user` that contains `needle`; returns its text.

@@ -696,7 +696,7 @@ impl Act {
     }
 }
 
-const ACTIONS: [Action; 25] = [
+const ACTIONS: [Action; 29] = [
     Action::Accept,
     Action::Decline,
     Action::Confirm,
@@ -722,6 +722,10 @@ const ACTIONS: [Action; 25] = [
     Action::SuggestOffer,
     Action::QuestionsPage,
     Action::AnswerQuestion,
+    Action::EndConfirm,
+    Action::EndCancel,
+    Action::LeaveGroup,
+    Action::Celebrate,
 ];
 
 /// A custom id: an action of ours with numbers from the pools (mostly the right count), or junk.
@@ -786,6 +790,8 @@ pub fn custom_id(g: &mut Gen, pools: &Pools, form: bool) -> String {
             vec![guild, rel, third]
         }
         Action::ReflectForm => vec![guild, rel, if g.chance(30) { 0 } else { third }],
+        Action::EndConfirm => vec![guild, rel, g.pick(&[0, 1, 2, 3, 4, u64::MAX])],
+        Action::Celebrate => vec![guild, rel, g.pick(&[0, 1, 2])],
         Action::Reflect if g.chance(50) => vec![guild, rel, third],
         _ => vec![guild, rel],
     };
@@ -1127,10 +1133,15 @@ async fn command(
                 None | Some(2) => Wish::Either,
                 Some(_) => return Err("Please check the options.".into()),
             };
+            let reopen = match e.closed_by_ending(guild, me).await {
+                Ok(q) => q.map(|q| q.id),
+                Err(err) => return Err(err.user_message()),
+            };
             let draft = Draft::Seek {
                 input,
                 suggestable,
                 wish,
+                reopen,
             };
             ok(e.put_draft(key, guild, me, &draft).await)
         }
@@ -1329,6 +1340,7 @@ async fn command(
             }
         }
         "mentorship pause" => ok(e.pause(guild, picked!(), me).await),
+        "mentorship withdraw" => ok(e.withdraw_invitation(guild, picked!(), me).await),
         "mentorship resume" => ok(e.resume(guild, picked!(), me).await),
         "mentor help" => Ok(mentorbot::discord::commands::help::HELP.to_string()),
         "mentorship end" => {

@@ -986,7 +986,13 @@ mod guide {
 
         // "No" leads to the early end, and the end message to the rating and the way back.
         let end_msg = answered.original().expect("the answer is a message");
-        h.press(end_msg.id, MENTEE, &end_button).await;
+        // The End button asks for the reason first; "not a fit" ends it.
+        let asked = h.fake.interaction_button(end_msg.id, MENTEE.0, &end_button);
+        let question = asked.wait_response().await;
+        let not_a_fit = format!("mb:endok:{}:{}:1", GUILD.0, r.0);
+        assert!(question.custom_ids().contains(&not_a_fit), "{question:?}");
+        let question = asked.original().expect("the question is a message");
+        h.press(question.id, MENTEE, &not_a_fit).await;
         let ended = h.wait_dm(MENTOR, "has ended").await;
         assert!(
             ended.contains("/mentor guide phase:end") && ended.contains("Res-end"),
@@ -1032,8 +1038,9 @@ mod guide {
 
         // Find me another: the purpose form, the request open again, suggestions without the
         // previous partner. It works whether the request is closed or still open.
+        // The ending closed the request (issue 16, item 7): it is not matched behind their back.
         let request = e.requests_of(GUILD, MENTEE).await.unwrap()[0].id;
-        e.withdraw_request(GUILD, MENTEE, request).await.unwrap();
+        assert!(!e.open_requests(GUILD).await.unwrap().iter().any(|q| q.id == request));
         let (msg, id) = h.wait_button(MENTEE, &format!("mb:another:{}:{}", GUILD.0, r.0)).await;
         let handle = h.fake.interaction_button(msg, MENTEE.0, &id);
         let form = handle.wait_response().await;

@@ -67,14 +67,7 @@ async fn reverse_pair_and_peer_group(w: World) {
         .content()
         .unwrap()
         .contains("is active"));
-    let text = h
-        .say(
-            MENTOR,
-            cmd("mentorship end")
-                .int("mentorship", rel.id.0)
-                .int("reason", 1 /* not a fit */),
-        )
-        .await;
+    let text = h.end(MENTOR, rel.id.0, 1 /* not a fit */).await;
     assert!(text.contains("has ended"), "{text}");
     assert_eq!(
         engine.relationship_for(GUILD, rel.id, MENTOR).await.unwrap().state,
@@ -156,16 +149,22 @@ async fn reverse_pair_and_peer_group(w: World) {
         engine.journal(GUILD, PEER4, None).await.unwrap()[0].answers[0].question,
         "What did you learn?"
     );
-    let text = h
-        .say(
-            MENTOR,
-            cmd("mentorship end")
-                .int("mentorship", group.id.0)
-                .int("reason", 2 /* planned end */),
-        )
-        .await;
+    // One member ending a group of four leaves it; the others keep it (issue 16, item 6).
+    let text = h.end(MENTOR, group.id.0, 2 /* planned end */).await;
+    assert!(text.contains("You left peer group"), "{text}");
+    h.wait_dm(PEER3, "left peer group").await;
+    let after = engine.relationship_for(GUILD, group.id, MENTEE).await.unwrap();
+    assert_eq!((after.state, after.joined().count()), (State::Active, 3));
+    let text = h.end(MENTEE, group.id.0, 2).await;
+    assert!(text.contains("You left peer group"), "{text}");
+    // Two left: ending no longer leaves anyone alone in it, so it ends for both.
+    let text = h.end(PEER3, group.id.0, 2).await;
     assert!(text.contains("has ended"), "{text}");
-    for peer in [MENTOR, MENTEE, PEER3, PEER4] {
+    assert_eq!(
+        engine.relationship_for(GUILD, group.id, PEER4).await.unwrap().state,
+        State::Ended
+    );
+    for peer in [PEER3, PEER4] {
         h.retrospective(peer, group.id).await;
     }
     h.shutdown().await;

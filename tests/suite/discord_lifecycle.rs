@@ -235,38 +235,27 @@ async fn classic_pair_through_discord(w: World) {
         .expect("the journal file");
     assert_eq!(export.attachments[0].filename, "mentorship-journal.md");
 
-    let text = h
-        .say(
-            MENTEE,
-            cmd("mentorship end")
-                .int("mentorship", rel.id.0)
-                .int("reason", 0 /* goals met */),
-        )
-        .await;
+    let text = h.end(MENTEE, rel.id.0, 0 /* goals met */).await;
     assert!(text.contains("has ended"), "{text}");
     for member in [MENTEE, MENTOR] {
         let (msg, retro) = h.wait_button(member, "mb:retro:").await;
         let handle = h.fake.interaction_button(msg, member.0, &retro);
         assert!(handle.wait_response().await.is_modal());
         let answer = h
-            .fake
-            .submit_modal(
+            .retrospective_celebrating(
                 &handle,
+                member,
                 &[
                     ("learned", "A lot"),
                     ("differently", "Start earlier"),
                     ("celebrate", "Shipped"),
-                    ("public", "yes"),
                 ],
+                true,
             )
-            .wait_response()
             .await;
-        assert!(
-            answer.content().unwrap().contains("Thank you"),
-            "{:?}",
-            answer.content()
-        );
-        assert!(engine.my_retrospective(GUILD, rel.id, member).await.unwrap().is_some());
+        assert!(answer.contains("you agree to celebrate"), "{answer}");
+        let retro = engine.my_retrospective(GUILD, rel.id, member).await.unwrap();
+        assert!(retro.is_some_and(|r| r.celebrate_publicly));
     }
     let text = h.say(MENTEE, cmd("mentorship list")).await;
     assert!(text.contains("ended"), "{text}");

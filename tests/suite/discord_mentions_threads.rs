@@ -37,12 +37,7 @@ async fn a_celebration_that_tries_to_ping_pings_nobody(w: World) {
         .await
         .unwrap();
     engine.confirm_agreement(GUILD, rel.id, MENTOR, 1).await.unwrap();
-    let answer = h
-        .say(
-            MENTOR,
-            cmd("mentorship end").int("mentorship", rel.id.0).int("reason", 0),
-        )
-        .await;
+    let answer = h.end(MENTOR, rel.id.0, 0).await;
     assert!(answer.contains("has ended"), "{answer}");
     let bait = format!("{PING_BAIT} <@&{COORDINATOR_ROLE}> <@{}>", STRANGER.0);
     for u in [MENTOR, MENTEE] {
@@ -53,9 +48,8 @@ async fn a_celebration_that_tries_to_ping_pings_nobody(w: World) {
             ("learned", "Practice"),
             ("differently", "Start sooner"),
             ("celebrate", bait.as_str()),
-            ("public", "yes"),
         ];
-        h.fake.submit_modal(&handle, &fields).wait_response().await;
+        h.retrospective_celebrating(&handle, u, &fields, true).await;
     }
     h.run_jobs().await;
     let post = h

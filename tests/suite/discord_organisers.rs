@@ -461,7 +461,7 @@ async fn hands_on_single_mentorships(w: World) {
     .await;
     assert!(text.contains("is ended"), "{text}");
     assert_eq!(state_of(&h, s.green).await, State::Ended);
-    let dm = h.wait_dm(PEER4, &format!("Mentorship #{} (", s.green)).await;
+    let dm = h.wait_dm(PEER4, &format!("Mentorship #{} has ended", s.green)).await;
     assert!(dm.contains(&format!("by <@{COORDINATOR}>")), "{dm}");
 
     // The log: who did what, when, shown in the view.

@@ -82,6 +82,14 @@ async fn press_and_fill(h: &Harness, user: UserId, prefix: &str, fields: &[(&str
     answer.content().unwrap_or_default().to_string()
 }
 
+/// Writes a retrospective and says yes to the celebration with its button.
+async fn retro_celebrating(h: &Harness, user: UserId, prefix: &str, fields: &[(&str, &str)]) -> String {
+    let (msg, id) = h.wait_button(user, prefix).await;
+    let handle = h.fake.interaction_button(msg, user.0, &id);
+    assert!(handle.wait_response().await.is_modal());
+    h.retrospective_celebrating(&handle, user, fields, true).await
+}
+
 async fn press(h: &Harness, user: UserId, prefix: &str) -> String {
     let (msg, id) = h.wait_button(user, prefix).await;
     let answer = h.press(msg, user, &id).await;
@@ -331,18 +339,14 @@ async fn midpoint_end_retrospectives_and_celebration(w: World) {
         assert_eq!(texts(&h, who, "has ended (planned end, by the bot)").len(), 1);
     }
     // The mentor answers and agrees to celebrate; the mentee does not answer.
-    let thanks = press_and_fill(
+    let thanks = retro_celebrating(
         &h,
         MENTOR,
         &format!("mb:retro:{}:{}", GUILD.0, r.0),
-        &[
-            ("learned", "Patience"),
-            ("celebrate", "A CLI in production"),
-            ("public", "yes"),
-        ],
+        &[("learned", "Patience"), ("celebrate", "A CLI in production")],
     )
     .await;
-    assert!(thanks.contains("Thank you"), "{thanks}");
+    assert!(thanks.contains("you agree to celebrate"), "{thanks}");
     h.run_jobs().await;
     assert!(!h
         .fake
@@ -354,11 +358,11 @@ async fn midpoint_end_retrospectives_and_celebration(w: World) {
     assert_eq!(texts(&h, MENTEE, "retrospective on mentorship").len(), 1);
     assert!(texts(&h, MENTOR, "retrospective on mentorship").is_empty());
     // The mentee writes it and agrees too: one celebration post in the program channel.
-    press_and_fill(
+    retro_celebrating(
         &h,
         MENTEE,
         &format!("mb:retro:{}:{}", GUILD.0, r.0),
-        &[("learned", "Ownership"), ("public", "yes")],
+        &[("learned", "Ownership")],
     )
     .await;
     h.run_jobs().await;
@@ -536,7 +540,20 @@ async fn the_issue_prompt_pauses_and_ends(w: World) {
     }
     h.run_jobs().await;
     assert_eq!(wait_texts(&h, MENTOR, "4 check-ins in a row", 1).await.len(), 1);
-    let ended = press(&h, MENTOR, &format!("mb:end:{}:{}", GUILD.0, r.0)).await;
+    // The End button asks first (issue 16, item 6): nothing ends until a reason is confirmed.
+    let (msg, id) = h.wait_button(MENTOR, &format!("mb:end:{}:{}", GUILD.0, r.0)).await;
+    let handle = h.fake.interaction_button(msg, MENTOR.0, &id);
+    let asked = handle.wait_response().await;
+    assert!(
+        asked.content().unwrap_or_default().contains("Nothing changes until"),
+        "{asked:?}"
+    );
+    assert_eq!(e.relationship_for(GUILD, r, MENTOR).await.unwrap().state, State::Active);
+    let confirm = format!("mb:endok:{}:{}:3", GUILD.0, r.0);
+    assert!(asked.custom_ids().contains(&confirm), "{asked:?}");
+    let own = handle.original().expect("the question is a message");
+    let ended = h.press(own.id, MENTOR, &confirm).await;
+    let ended = ended.content().unwrap_or_default().to_string();
     assert!(ended.contains("has ended"), "{ended}");
     assert_eq!(e.relationship_for(GUILD, r, MENTOR).await.unwrap().state, State::Ended);
     assert_eq!(wait_texts(&h, MENTEE, "Take a moment to look back", 1).await.len(), 1);

@@ -70,7 +70,7 @@ async fn classic_pair_from_offer_to_rematch(w: World) {
     assert_eq!(rel.expires_at, common::start_time() + Duration::days(7));
     let listed = e.relationships(GUILD, MENTOR).await.unwrap();
     assert_eq!(listed.len(), 1);
-    let next = listed[0].next_step(MENTOR);
+    let next = listed[0].next_step(MENTOR, &Default::default());
     assert!(
         next.starts_with("answer the invitation") && next.contains("/mentorship answer"),
         "{next}"
@@ -240,10 +240,31 @@ async fn classic_pair_from_offer_to_rematch(w: World) {
         .await
         .unwrap();
 
-    // Rematch: the request and the mentor's place are free again, and the same pair may start anew.
+    // The ending closed the request (issue 16, item 7): it is not matched again behind the
+    // mentee's back. The mentor's offer stays open with its place free.
+    assert!(e.open_requests(GUILD).await.unwrap().is_empty());
+    assert_eq!(e.open_offers(GUILD).await.unwrap()[0].seats_taken, 0);
+    // Seeking again re-opens that request with what they type now, not a second one.
+    let closed = e
+        .closed_by_ending(GUILD, MENTEE)
+        .await
+        .unwrap()
+        .expect("closed by the end");
+    assert_eq!(closed.id, request.id);
+    let input = mentorbot::domain::listing::RequestInput {
+        purpose: "Go deeper: performance".into(),
+        goals: vec!["rust".into(), "performance".into()],
+        kinds: vec![],
+        styles: vec![],
+    };
+    let reopened = e.reopen_request(GUILD, MENTEE, request.id, &input).await.unwrap();
+    assert_eq!(reopened.id, request.id);
     let open = e.open_requests(GUILD).await.unwrap();
     assert_eq!(open.iter().map(|r| r.id).collect::<Vec<_>>(), vec![request.id]);
-    assert_eq!(e.open_offers(GUILD).await.unwrap()[0].seats_taken, 0);
+    assert_eq!(open[0].purpose, "Go deeper: performance");
+    assert_eq!(open[0].goals, vec!["rust".to_string(), "performance".to_string()]);
+    assert_eq!(e.requests_of(GUILD, MENTEE).await.unwrap().len(), 1, "no duplicate");
+    assert!(e.closed_by_ending(GUILD, MENTEE).await.unwrap().is_none());
     let again = e
         .propose_direct(
             GUILD,
@@ -333,7 +354,15 @@ async fn peer_group_forms_with_three_and_late_joiner(w: World) {
         .unwrap();
     e.share_journal(GUILD, entry.id, PEER4, true).await.unwrap();
     assert_eq!(e.journal(GUILD, PEER3, Some(rel.id)).await.unwrap().len(), 1);
-    let rel = e.end(GUILD, rel.id, MENTOR, EndReason::PlannedEnd).await.unwrap();
+    // One member cannot end a group that goes on without them for everyone: they leave it.
+    assert!(e.end(GUILD, rel.id, MENTOR, EndReason::PlannedEnd).await.is_err());
+    let (_, leaves) = e.end_preview(GUILD, rel.id, MENTOR).await.unwrap();
+    assert!(leaves);
+    assert_eq!(
+        e.relationship_for(GUILD, rel.id, MENTOR).await.unwrap().state,
+        State::Active
+    );
+    let rel = e.end_by_bot(GUILD, rel.id, EndReason::PlannedEnd).await.unwrap();
     for member in [MENTOR, MENTEE, PEER3, PEER4] {
         e.write_retrospective(GUILD, rel.id, member, &retro("Practice beats theory"))
             .await

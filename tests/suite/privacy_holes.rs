@@ -430,6 +430,10 @@ async fn forget_removes_every_word_and_id(w: World) {
     )
     .await
     .unwrap();
+    // The ending closed their request; "Find me another" opens it again for matching.
+    e.find_another(GUILD, rel.id, me, &mine("request-purpose"))
+        .await
+        .unwrap();
     let published = e.match_publish(GUILD, me, true, &[]).await.unwrap();
     assert_eq!(published.pairs.len(), 1, "{:?}", published.refused);
     assert_eq!(published.pairs[0].0.purpose, mine("request-purpose"));

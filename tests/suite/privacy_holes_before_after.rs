@@ -176,8 +176,12 @@ async fn hole3_button_after_leaving(w: World) {
     }
     let dm = h.fake.open_dm(MENTOR.0);
     let msg = h.fake.add_message(dm, h.fake.bot_user_id(), "x");
-    let id = format!("mb:end:{}:{}", GUILD.0, r.id.0);
-    h.press_forged(msg, MENTOR, &id).await;
+    for id in [
+        format!("mb:end:{}:{}", GUILD.0, r.id.0),
+        format!("mb:endok:{}:{}:3", GUILD.0, r.id.0),
+    ] {
+        h.press_forged(msg, MENTOR, &id).await;
+    }
     assert_ne!(
         e.relationship_for(GUILD, r.id, MENTEE).await.unwrap().state,
         State::Ended,

@@ -9,8 +9,8 @@ pub const HELP: &str = "**Mentoring, step by step**
 reminder times), /mentor my-data, /mentor forget.
 **2. Finding a match:** /mentor seek (ask for a mentor), /mentor offer (offer to mentor), /mentor suggest \
 (people who fit), /mentor request and /mentor offer-to (ask one person), /mentor peer-group, /mentor withdraw.
-**3. Invitations:** the Accept and Decline buttons in your DMs (or /mentorship answer); /mentorship list shows \
-every mentorship and its next step.
+**3. Invitations:** the Accept and Decline buttons in your DMs (or /mentorship answer); /mentorship withdraw \
+takes back one you sent; /mentorship list shows every mentorship and its next step.
 **4. The agreement:** /mentorship agreement (to change it, type only what changes), then everyone presses \
 Confirm.
 **5. Working together:** /mentorship plan add, /mentorship plan step, /mentorship plan done, /mentorship plan \
@@ -19,7 +19,8 @@ meeting; /mentorship journal write, /mentorship journal list, /mentorship journa
 export; /mentorship pause and /mentorship resume.
 The `mentorship`, goal, step and entry options suggest your own as you type; with one mentorship in progress \
 you can leave `mentorship` out.
-**6. The end:** /mentorship end, then the Write my retrospective button.
+**6. The end:** /mentorship end (it asks first; in a peer group that goes on, you leave it), then the Write my \
+retrospective and Find me another buttons.
 **Organisers:** /program setup, /program match preview, /program match publish, /program stats.";
 
 /// The commands by phase.

@@ -186,6 +186,7 @@ pub async fn publish(ctx: Ctx<'_>) -> Result<(), BotError> {
     for (rel, explanation) in &published.groups {
         undelivered.extend(invite(&bot, rel, |_| explanation.clone()).await);
     }
+    tell_left_out(&bot, g, &published.run).await;
     // The organiser hears of every invitation that did not reach its person.
     if !undelivered.is_empty() {
         let lines: Vec<String> = undelivered
@@ -203,6 +204,41 @@ pub async fn publish(ctx: Ctx<'_>) -> Result<(), BotError> {
         .await?;
     }
     Ok(())
+}
+
+/// Everyone this publish left out hears it from the bot, with why and what helps (issue 16,
+/// item 3): without a profile, what matching needs; otherwise that their request stays open.
+/// People who paused themselves know why and are not told.
+async fn tell_left_out(bot: &crate::discord::bot::Bot, g: crate::domain::GuildId, run: &MatchRun) {
+    let no_profile = |reason: &str| reason.starts_with("no profile");
+    let mut told = std::collections::HashSet::new();
+    for (reason, users) in run.unplaced_by_reason() {
+        if reason == "paused" {
+            continue;
+        }
+        let what = if no_profile(&reason) {
+            crate::discord::interactions::profile_first_note(false)
+        } else {
+            "Your request stays open and gets priority at the next matching; meanwhile /mentor suggest shows who \
+             fits, and /mentor request asks someone directly."
+        };
+        for u in users {
+            if told.insert(u) {
+                let text = format!(
+                    "The organisers ran matching just now, and you were not placed this time ({reason}). {what}"
+                );
+                bot.notifier.dm(g, None, u, limits::dm(text)).await;
+            }
+        }
+    }
+    for l in run.file.left_out.iter().filter(|l| l.mentor && no_profile(&l.reason)) {
+        let text = format!(
+            "The organisers ran matching just now, and your offer was left out ({}). {}",
+            l.reason,
+            crate::discord::interactions::profile_first_note(true)
+        );
+        bot.notifier.dm(g, None, l.user, limits::dm(text)).await;
+    }
 }
 
 /// The program file (`mentorbot match --input` format) of the open requests and offers.

@@ -423,17 +423,27 @@ pub async fn seek(
     crate::domain::listing::Request::new(g, caller(ctx), &input, ctx.data().engine.now())
         .map_err(crate::engine::Error::from)?;
     ctx.data().engine.check_room_for_request(g, caller(ctx)).await?;
+    // A request its mentorship's end closed opens again, its purpose ready to edit, rather
+    // than a second one beside it (issue 16, item 7).
+    let closed = ctx.data().engine.closed_by_ending(g, caller(ctx)).await?;
     let draft = Draft::Seek {
         input,
         suggestable: suggest_me,
         wish: mentor_profession.map(Wish::from).unwrap_or_default(),
+        reopen: closed.as_ref().map(|q| q.id),
     };
-    open_draft_form(ctx, g, draft, |id| {
-        purpose_form(
+    open_draft_form(ctx, g, draft, |id| match &closed {
+        Some(q) => super::purpose_form_with(
+            id,
+            &format!("Re-open your request #{}", q.id),
+            "Your career goal (edit it if it changed)",
+            Some(&q.purpose),
+        ),
+        None => purpose_form(
             id,
             "Your request for a mentor",
             "Your career goal: why you seek a mentor",
-        )
+        ),
     })
     .await
 }

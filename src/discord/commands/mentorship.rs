@@ -41,6 +41,7 @@ impl From<EndChoice> for EndReason {
     subcommands(
         "list",
         "answer",
+        "withdraw",
         "agreement",
         "super::plan::plan",
         "checkin",
@@ -91,8 +92,40 @@ pub async fn answer(
         engine.decline(g, mentorship, me).await?.seen_by(me)
     };
     let tips = crate::discord::interactions::accepted_tips(engine, &rel, accepted).await;
-    say(ctx, crate::discord::interactions::answered_text(&rel, accepted, &tips)).await?;
+    say(
+        ctx,
+        crate::discord::interactions::answered_text(&rel, me, accepted, &tips),
+    )
+    .await?;
     ctx.data().on_answered(before, &rel, me, accepted).await;
+    Ok(())
+}
+
+/// Take back an invitation you sent that is still waiting for answers; everyone invited is told.
+#[poise::command(slash_command, guild_only)]
+pub async fn withdraw(
+    ctx: Ctx<'_>,
+    #[description = "The mentorship (type a name; left out: your only one)"]
+    #[autocomplete = "super::pick::my_mentorships"]
+    mentorship: Option<i64>,
+) -> Result<(), BotError> {
+    let mentorship = super::which(ctx, mentorship).await?;
+    let me = caller(ctx);
+    let rel = ctx
+        .data()
+        .engine
+        .withdraw_invitation(guild(ctx)?, mentorship, me)
+        .await?;
+    say(
+        ctx,
+        format!(
+            "You withdrew the invitation to mentorship #{}; everyone you invited is told. /mentor suggest shows who \
+             else fits.",
+            rel.id
+        ),
+    )
+    .await?;
+    ctx.data().on_withdrawn(&rel, me).await;
     Ok(())
 }
 
@@ -349,7 +382,7 @@ pub async fn resume(
     Ok(())
 }
 
-/// End a mentorship; everyone gets a retrospective form.
+/// End a mentorship, after a confirmation (in a group that goes on, leave it)
 #[poise::command(slash_command, guild_only)]
 pub async fn end(
     ctx: Ctx<'_>,
@@ -359,19 +392,13 @@ pub async fn end(
     mentorship: Option<i64>,
 ) -> Result<(), BotError> {
     let mentorship = super::which(ctx, mentorship).await?;
-    let rel = ctx
+    // Nothing ends yet: the answer asks for a confirmation (issue 16, item 6).
+    let (rel, leaves) = ctx
         .data()
         .engine
-        .end(guild(ctx)?, mentorship, caller(ctx), reason.into())
+        .end_preview(guild(ctx)?, mentorship, caller(ctx))
         .await?;
-    say(
-        ctx,
-        format!(
-            "Mentorship #{} has ended. Check your DMs for the retrospective.",
-            rel.id
-        ),
-    )
-    .await?;
-    ctx.data().on_ended(&rel).await;
+    let (text, rows) = crate::discord::bot::end_confirmation(&rel, leaves, Some(reason.into()));
+    ctx.send(limits::reply(text).components(rows)).await?;
     Ok(())
 }

@@ -142,6 +142,11 @@ pub fn text_field(id: &str, label: &str, long: bool, required: bool, max: u16, v
 pub use super::limits::{fit, LABEL_MAX};
 
 pub fn purpose_form(custom_id: String, title: &str, hint: &str) -> CreateModal {
+    purpose_form_with(custom_id, title, hint, None)
+}
+
+/// The purpose form, filled in with what the member wrote before.
+pub fn purpose_form_with(custom_id: String, title: &str, hint: &str, value: Option<&str>) -> CreateModal {
     CreateModal::new(custom_id, fit(title, LABEL_MAX))
-        .components(vec![text_field("purpose", hint, true, true, 1000, None)])
+        .components(vec![text_field("purpose", hint, true, true, 1000, value)])
 }
