@@ -957,8 +957,10 @@ mod guide {
         );
         fits(&halfway[0]);
         let before_mentor = h.fake.dms_to(MENTOR.0).len();
-        let (msg, _) = h.wait_button(MENTEE, &format!("mb:fit:{}:{}:", GUILD.0, r.0)).await;
-        let no = format!("mb:fit:{}:{}:{}", GUILD.0, r.0, Fit::No.code());
+        // The button's id ends with the job's marker (after `~`), which the bot ignores.
+        let (msg, no) = h
+            .wait_button(MENTEE, &format!("mb:fit:{}:{}:{}~", GUILD.0, r.0, Fit::No.code()))
+            .await;
         let answered = press(&h, msg, MENTEE, &no).await;
         let reply = answered.wait_response().await;
         assert!(reply.is_ephemeral());

@@ -313,7 +313,7 @@ async fn import_a_program(w: World) {
     let yes = welcome
         .custom_ids()
         .into_iter()
-        .find(|c| c.starts_with("mb:impsug:") && c.ends_with(":1"))
+        .find(|c| c.starts_with("mb:impsug:") && c.split('~').next().is_some_and(|id| id.ends_with(":1")))
         .unwrap();
     // Only the person answers for themselves.
     let other = h.fake.interaction_button_forged(welcome.id, person(1).0, &yes);
