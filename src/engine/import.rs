@@ -113,13 +113,13 @@ struct Diff {
 
 impl Engine {
     async fn require_import(&self, guild: GuildId, who: Organiser<'_>) -> Result<()> {
-        if self.is_organiser(guild, who.is_admin, who.roles).await? {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(
-                "only server admins and the program's coordinators can import people",
-            ))
-        }
+        self.require_organiser(
+            guild,
+            who.is_admin,
+            who.roles,
+            "only server admins and the program's coordinators can import people",
+        )
+        .await
     }
 
     /// Checked before the file is even downloaded.

@@ -34,12 +34,12 @@ fn role_of(i: u64) -> &'static str {
 /// A good row for person `i`: some by username, the rest by id; some with the longest purpose
 /// the bot takes; purposes with commas and quotes (quoted as CSV does).
 fn good_row(i: u64, capacity: u32) -> String {
-    let who = if i % 25 == 0 {
+    let who = if i.is_multiple_of(25) {
         username(i)
     } else {
         person(i).0.to_string()
     };
-    let purpose = if i % 40 == 0 {
+    let purpose = if i.is_multiple_of(40) {
         "p".repeat(1000)
     } else {
         format!("Grow, with \"\"care\"\", in area {i}")
