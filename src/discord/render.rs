@@ -6,6 +6,11 @@ use crate::domain::agreement::Agreement;
 use crate::domain::ids::UserId;
 use crate::domain::relationship::{MemberStatus, NextContext, Relationship, State};
 
+/// Several people, as mentions separated by commas.
+pub fn mentions(users: &[UserId]) -> String {
+    users.iter().map(|u| mention(*u)).collect::<Vec<_>>().join(", ")
+}
+
 pub fn mention(user: UserId) -> String {
     if (user.0 as i64) < crate::store::ANONYMOUS_BELOW {
         // Someone who asked to be forgotten.

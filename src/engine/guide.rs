@@ -27,13 +27,13 @@ impl Reopened {
 
 impl Engine {
     async fn require_resource_organiser(&self, guild: GuildId, is_admin: bool, roles: &[u64]) -> Result<()> {
-        if self.is_organiser(guild, is_admin, roles).await? {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(
-                "only server admins and the program's coordinators can change the program's resources",
-            ))
-        }
+        self.require_organiser(
+            guild,
+            is_admin,
+            roles,
+            "only server admins and the program's coordinators can change the program's resources",
+        )
+        .await
     }
 
     /// Adds a resource for a phase: a title and a web link or a short text (at most
@@ -170,11 +170,7 @@ impl Engine {
         is_admin: bool,
         roles: &[u64],
     ) -> Result<Option<EvaluationStats>> {
-        if !self.is_organiser(guild, is_admin, roles).await? {
-            return Err(Error::Forbidden(
-                "only server admins and the program's coordinators can see the program's numbers",
-            ));
-        }
+        self.organiser_only(guild, is_admin, roles).await?;
         let evaluations = self.store.evaluations(guild, None).await?;
         let rels = self.store.relationships_in(guild).await?;
         let ended: Vec<&Relationship> = rels.iter().filter(|r| r.state == State::Ended).collect();

@@ -91,13 +91,13 @@ fn limit(text: String) -> Error {
 
 impl Engine {
     pub(super) async fn require_hands(&self, guild: GuildId, who: Organiser<'_>) -> Result<()> {
-        if self.is_organiser(guild, who.is_admin, who.roles).await? {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(
-                "only server admins and the program's coordinators can act on the program's mentorships",
-            ))
-        }
+        self.require_organiser(
+            guild,
+            who.is_admin,
+            who.roles,
+            "only server admins and the program's coordinators can act on the program's mentorships",
+        )
+        .await
     }
 
     async fn load_for_organiser(&self, guild: GuildId, id: RelationshipId) -> Result<Relationship> {

@@ -2,10 +2,11 @@
 //! row, kept in the database until the organiser presses Apply; Apply creates or updates
 //! profiles, offers and requests and tells each person changed once, by a durable job.
 //!
-//! Apply compares each row with what is stored at that moment, so running it twice (or the same
-//! file again) changes nothing and tells nobody twice. The welcome jobs are queued before the
-//! rows are written: a crash in between leaves jobs that wait for their profile, and pressing
-//! Apply again writes the rest.
+//! Apply claims the kept dry run first (deleting it), so two presses at once, or in two
+//! processes, apply it once. It compares each row with what is stored at that moment, so the
+//! same file again changes nothing and tells nobody twice. The welcome jobs are queued before
+//! the rows are written (a job waits for its profile); a crash part-way leaves the rest
+//! unwritten, and the same file's next dry run shows exactly those rows again.
 use std::collections::HashMap;
 
 use chrono::Duration;
@@ -113,13 +114,13 @@ struct Diff {
 
 impl Engine {
     async fn require_import(&self, guild: GuildId, who: Organiser<'_>) -> Result<()> {
-        if self.is_organiser(guild, who.is_admin, who.roles).await? {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(
-                "only server admins and the program's coordinators can import people",
-            ))
-        }
+        self.require_organiser(
+            guild,
+            who.is_admin,
+            who.roles,
+            "only server admins and the program's coordinators can import people",
+        )
+        .await
     }
 
     /// Checked before the file is even downloaded.
@@ -301,6 +302,12 @@ impl Engine {
                         .into(),
                 )
             })?;
+        if !self.store.delete_pending_import(guild, id).await? {
+            // Another press took it a moment ago.
+            return Err(Error::Limit(
+                "this import was applied already; run /program import again to see what a file would change".into(),
+            ));
+        }
         let rows: Vec<ImportRow> = serde_json::from_str(&pending.plan)
             .map_err(|e| Error::Internal(crate::store::StoreError::Database(Box::new(e))))?;
         let mut applied = Applied::default();
@@ -366,7 +373,6 @@ impl Engine {
                 mentee: None,
             })
             .await?;
-        self.store.delete_pending_import(guild, id).await?;
         Ok(applied)
     }
 

@@ -455,7 +455,7 @@ impl Engine {
         roles: &[u64],
         text: &str,
     ) -> Result<[f64; 7]> {
-        self.require_organiser(guild, is_admin, roles).await?;
+        self.require_matching_organiser(guild, is_admin, roles).await?;
         let (weights, extra) = parse_all_weights(text)?;
         let stored = if weights == DEFAULT_WEIGHTS && extra == DEFAULT_EXTRA_WEIGHTS {
             None
@@ -476,20 +476,20 @@ impl Engine {
 
     /// Sets the bonus (0 to 1); organisers only, checked here.
     pub async fn set_unplaced_bonus(&self, guild: GuildId, is_admin: bool, roles: &[u64], bonus: f64) -> Result<f64> {
-        self.require_organiser(guild, is_admin, roles).await?;
+        self.require_matching_organiser(guild, is_admin, roles).await?;
         check_unplaced_bonus(bonus)?;
         self.store.set_matching_bonus(guild, bonus).await?;
         Ok(bonus)
     }
 
-    async fn require_organiser(&self, guild: GuildId, is_admin: bool, roles: &[u64]) -> Result<()> {
-        if self.is_organiser(guild, is_admin, roles).await? {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(
-                "only server admins and the program's coordinators can run the program's matching",
-            ))
-        }
+    async fn require_matching_organiser(&self, guild: GuildId, is_admin: bool, roles: &[u64]) -> Result<()> {
+        self.require_organiser(
+            guild,
+            is_admin,
+            roles,
+            "only server admins and the program's coordinators can run the program's matching",
+        )
+        .await
     }
 
     /// The server's open offers and requests as a program file. For a program run
@@ -702,13 +702,13 @@ impl Engine {
 
     /// The program file for offline runs (`mentorbot match --input`); organisers only.
     pub async fn export_program(&self, guild: GuildId, is_admin: bool, roles: &[u64]) -> Result<ProgramFile> {
-        self.require_organiser(guild, is_admin, roles).await?;
+        self.require_matching_organiser(guild, is_admin, roles).await?;
         self.program_file(guild, true).await
     }
 
     /// What the assignment would do now; changes nothing. Organisers only.
     pub async fn match_preview(&self, guild: GuildId, is_admin: bool, roles: &[u64]) -> Result<MatchRun> {
-        self.require_organiser(guild, is_admin, roles).await?;
+        self.require_matching_organiser(guild, is_admin, roles).await?;
         self.match_run(guild).await
     }
 
@@ -768,7 +768,7 @@ impl Engine {
         is_admin: bool,
         roles: &[u64],
     ) -> Result<Published> {
-        self.require_organiser(guild, is_admin, roles).await?;
+        self.require_matching_organiser(guild, is_admin, roles).await?;
         let run = self.match_run(guild).await?;
         let mut pairs = Vec::new();
         let mut refused = Vec::new();

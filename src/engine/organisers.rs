@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::json;
 
-use super::{Engine, Error, Result};
+use super::{Engine, Result};
 use crate::domain::checkin::{Checkin, CheckinStatus};
 use crate::domain::ids::*;
 use crate::domain::listing::Kind;
@@ -408,13 +408,14 @@ impl Engine {
         Ok(Organisers::Owner)
     }
 
-    async fn organiser_only(&self, guild: GuildId, is_admin: bool, roles: &[u64]) -> Result<()> {
-        if !self.is_organiser(guild, is_admin, roles).await? {
-            return Err(Error::Forbidden(
-                "only server admins and the program's coordinators can see the program's numbers",
-            ));
-        }
-        Ok(())
+    pub(super) async fn organiser_only(&self, guild: GuildId, is_admin: bool, roles: &[u64]) -> Result<()> {
+        self.require_organiser(
+            guild,
+            is_admin,
+            roles,
+            "only server admins and the program's coordinators can see the program's numbers",
+        )
+        .await
     }
 
     /// `/program stats`, for organisers only.

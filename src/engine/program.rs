@@ -57,6 +57,22 @@ impl Engine {
         Ok(settings.coordinator_role.is_some_and(|r| roles.contains(&r)))
     }
 
+    /// Refuses anyone but the server's admins and the program's coordinators with `refusal`:
+    /// every organisers' command checks here, on our side, whatever Discord shows.
+    pub(super) async fn require_organiser(
+        &self,
+        guild: GuildId,
+        is_admin: bool,
+        roles: &[u64],
+        refusal: &'static str,
+    ) -> Result<()> {
+        if self.is_organiser(guild, is_admin, roles).await? {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(refusal))
+        }
+    }
+
     /// Changes the program settings; the caller's right to do so is checked here, on our side.
     pub async fn setup_program(
         &self,
@@ -65,11 +81,13 @@ impl Engine {
         roles: &[u64],
         setup: &ProgramSetup,
     ) -> Result<ProgramSettings> {
-        if !self.is_organiser(guild, is_admin, roles).await? {
-            return Err(Error::Forbidden(
-                "only server admins and the program's coordinators can change the program",
-            ));
-        }
+        self.require_organiser(
+            guild,
+            is_admin,
+            roles,
+            "only server admins and the program's coordinators can change the program",
+        )
+        .await?;
         let mut settings = self.program_settings(guild).await?;
         if let Some(leads) = &setup.reminder_leads {
             settings.reminder_leads = parse_lead_times(leads)?;

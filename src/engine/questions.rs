@@ -72,13 +72,13 @@ impl Engine {
     }
 
     async fn require_question_organiser(&self, guild: GuildId, is_admin: bool, roles: &[u64]) -> Result<()> {
-        if self.is_organiser(guild, is_admin, roles).await? {
-            Ok(())
-        } else {
-            Err(Error::Forbidden(
-                "only server admins and the program's coordinators can change the matching questions and levels",
-            ))
-        }
+        self.require_organiser(
+            guild,
+            is_admin,
+            roles,
+            "only server admins and the program's coordinators can change the matching questions and levels",
+        )
+        .await
     }
 
     /// The server's levels, lowest first.

@@ -25,7 +25,7 @@ pub trait ImportStore: Send + Sync {
     async fn save_pending_import(&self, import: &PendingImport, users: &[UserId]) -> StoreResult<i64>;
     /// The plan, if it is of this server and still waiting.
     async fn pending_import(&self, guild: GuildId, id: i64) -> StoreResult<Option<PendingImport>>;
-    /// Removes a plan once applied; false when it was gone already (applied by another press).
+    /// Removes a plan as Apply claims it; false when it was gone already (another press took it).
     async fn delete_pending_import(&self, guild: GuildId, id: i64) -> StoreResult<bool>;
     /// Removes the server's plans made before `before` (they are stale by then).
     async fn purge_pending_imports(&self, guild: GuildId, before: DateTime<Utc>) -> StoreResult<u64>;

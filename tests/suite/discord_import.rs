@@ -34,12 +34,12 @@ fn role_of(i: u64) -> &'static str {
 /// A good row for person `i`: some by username, the rest by id; some with the longest purpose
 /// the bot takes; purposes with commas and quotes (quoted as CSV does).
 fn good_row(i: u64, capacity: u32) -> String {
-    let who = if i % 25 == 0 {
+    let who = if i.is_multiple_of(25) {
         username(i)
     } else {
         person(i).0.to_string()
     };
-    let purpose = if i % 40 == 0 {
+    let purpose = if i.is_multiple_of(40) {
         "p".repeat(1000)
     } else {
         format!("Grow, with \"\"care\"\", in area {i}")
@@ -387,4 +387,45 @@ async fn import_a_program(w: World) {
     h.shutdown().await;
 }
 
-on_both_backends!(import_a_program);
+/// Two presses of Apply at once (two processes, say) apply the dry run once: one offer or
+/// request per person and one welcome each.
+async fn two_applies_at_once_apply_once(w: World) {
+    use mentorbot::engine::hands::Organiser;
+    use mentorbot::engine::import::ImportRow;
+    let text = format!(
+        "{HEADER}\n{},mentor,rust,,2,UTC,,Teach\n{},mentee,rust,,,UTC,,Learn\n",
+        MENTOR.0, MENTEE.0
+    );
+    let file = mentorbot::domain::import::read(text.as_bytes()).unwrap();
+    let rows: Vec<ImportRow> = file
+        .rows
+        .into_iter()
+        .map(|r| ImportRow {
+            line: r.line,
+            user: match r.who {
+                mentorbot::domain::import::Who::Id(id) => UserId(id),
+                other => panic!("{other}"),
+            },
+            name: "someone".into(),
+            fields: r.fields,
+        })
+        .collect();
+    let roles = Vec::new();
+    let who = Organiser {
+        user: UserId(OWNER),
+        is_admin: true,
+        roles: &roles,
+    };
+    let plan = w.engine.plan_import(GUILD, who, rows, Vec::new()).await.unwrap();
+    let id = plan.id.expect("two people to enrol");
+    let (a, b) = tokio::join!(
+        w.engine.apply_import(GUILD, who, id),
+        w.engine.apply_import(GUILD, who, id)
+    );
+    assert!(a.is_ok() != b.is_ok(), "{a:?} {b:?}");
+    assert_eq!(w.store.offers_of(GUILD, MENTOR).await.unwrap().len(), 1);
+    assert_eq!(w.store.requests_of(GUILD, MENTEE).await.unwrap().len(), 1);
+    assert_eq!(w.jobs.counts(Some(GUILD)).await.unwrap().pending, 2);
+}
+
+on_both_backends!(import_a_program, two_applies_at_once_apply_once);

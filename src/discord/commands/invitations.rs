@@ -6,16 +6,11 @@ use serenity::all::CreateAttachment;
 
 use super::{caller, caller_rights, guild};
 use crate::discord::limits;
-use crate::discord::render::{mention, when};
+use crate::discord::render::{mention, mentions, when};
 use crate::discord::reply::{BotError, Ctx};
-use crate::domain::ids::UserId;
 use crate::engine::hands::Organiser;
 use crate::engine::invitation_status::{Answer, InvitationLine, RECENT_WEEKS};
 use crate::engine::organisers::write_csv;
-
-fn mentions(users: &[UserId]) -> String {
-    users.iter().map(|u| mention(*u)).collect::<Vec<_>>().join(", ")
-}
 
 fn who(line: &InvitationLine) -> String {
     line.members

@@ -6,7 +6,7 @@ use super::{caller, caller_rights, fit, guild, say};
 use crate::discord::bot::Bot;
 use crate::discord::ids::{Action, CustomId};
 use crate::discord::limits;
-use crate::discord::render::{self, mention};
+use crate::discord::render::{self, mention, mentions};
 use crate::discord::reply::{BotError, Ctx};
 use crate::domain::ids::UserId;
 use crate::domain::listing::Kind;
@@ -309,10 +309,6 @@ pub(super) async fn invite(bot: &Bot, rel: &Relationship, why: impl Fn(Role) -> 
         }
     }
     undelivered
-}
-
-fn mentions(users: &[UserId]) -> String {
-    users.iter().map(|u| mention(*u)).collect::<Vec<_>>().join(", ")
 }
 
 /// The numbers an organiser looks at before and after publishing.
