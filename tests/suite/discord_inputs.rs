@@ -15,6 +15,7 @@ use mentorbot::domain::plan::ItemStatus;
 use mentorbot::domain::relationship::{Relationship, State};
 use mentorbot::domain::UserId;
 use mentorbot::engine::Direction;
+use mentorbot::store::Store;
 
 async fn active_pair(h: &Harness) -> Relationship {
     let engine = &h.world.engine;
@@ -454,6 +455,15 @@ async fn notification_preferences(w: World) {
         e.relationship_for(GUILD, rel.id, MENTEE).await.unwrap().state,
         State::Active
     );
+    // The preferences are the person's data: in my-data, gone after forget.
+    let data = e.my_data(GUILD, MENTOR).await.unwrap();
+    assert_eq!(
+        data["notification_preferences"]["reminder_leads"],
+        serde_json::json!([180])
+    );
+    e.forget(GUILD, MENTOR).await.unwrap();
+    assert!(h.world.store.notification_prefs(GUILD, MENTOR).await.unwrap().is_none());
+    assert!(h.world.store.notification_prefs(GUILD, MENTEE).await.unwrap().is_some());
     h.shutdown().await;
 }
 
