@@ -15,7 +15,6 @@ use mentorbot::domain::plan::ItemStatus;
 use mentorbot::domain::relationship::{Relationship, State};
 use mentorbot::domain::UserId;
 use mentorbot::engine::Direction;
-use mentorbot::store::Store;
 
 async fn active_pair(h: &Harness) -> Relationship {
     let engine = &h.world.engine;
