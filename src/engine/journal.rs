@@ -76,12 +76,15 @@ impl Engine {
     /// The viewer's own journal in this server as Markdown.
     pub async fn export_journal(&self, guild: GuildId, viewer: UserId) -> Result<String> {
         let entries = self.store.journal_of(guild, viewer, None).await?;
+        // A file shows no Discord timestamps: its times are in the person's own zone.
+        let zone = self.own_zone(guild, viewer, chrono_tz::UTC).await?;
         let mut out = String::from("# My mentorship journal\n");
         for e in &entries {
             let _ = write!(
                 out,
-                "\n## {} (mentorship #{})\n",
-                e.created_at.format("%Y-%m-%d %H:%M UTC"),
+                "\n## {} {} (mentorship #{})\n",
+                e.created_at.with_timezone(&zone).format("%Y-%m-%d %H:%M"),
+                zone.name(),
                 e.relationship
             );
             for a in &e.answers {

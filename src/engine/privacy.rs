@@ -52,6 +52,7 @@ impl Engine {
         let matching_criteria = self.my_criteria_data(guild, user).await?;
         // The fit checks and ratings they gave: theirs alone.
         let evaluations = self.store.evaluations(guild, Some(user)).await?;
+        let notifications = self.store.notification_prefs(guild, user).await?;
         Ok(json!({
             "guild": guild.0.to_string(),
             "user": user.0.to_string(),
@@ -65,6 +66,7 @@ impl Engine {
             "journal": journal,
             "matching_criteria": matching_criteria,
             "my_evaluations": evaluations,
+            "notification_preferences": notifications,
         }))
     }
 

@@ -454,10 +454,56 @@ async fn notification_preferences(w: World) {
         e.relationship_for(GUILD, rel.id, MENTEE).await.unwrap().state,
         State::Active
     );
+    // The preferences are the person's data: in my-data, gone after forget.
+    let data = e.my_data(GUILD, MENTOR).await.unwrap();
+    assert_eq!(
+        data["notification_preferences"]["reminder_leads"],
+        serde_json::json!([180])
+    );
+    e.forget(GUILD, MENTOR).await.unwrap();
+    assert!(h.world.store.notification_prefs(GUILD, MENTOR).await.unwrap().is_none());
+    assert!(h.world.store.notification_prefs(GUILD, MENTEE).await.unwrap().is_some());
+    h.shutdown().await;
+}
+
+/// Item 10: the Reschedule form asks for the time in the presser's own zone and says which.
+async fn reschedule_in_your_own_zone(w: World) {
+    let h = Harness::start(w).await;
+    let e = h.world.engine.clone();
+    e.set_profile(GUILD, MENTEE, &profile("grace", "America/New_York"))
+        .await
+        .unwrap();
+    active_pair(&h).await;
+    // The first meeting: 2026-03-03 18:30 in Berlin (the agreement's zone), 12:30 in New York.
+    let meeting = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 3, 17, 30, 0).unwrap();
+    h.world.clock.set(meeting - chrono::Duration::hours(24));
+    h.run_jobs().await;
+    let (msg, id) = h.wait_button(MENTEE, "mb:resch:").await;
+    let handle = h.fake.interaction_button(msg, MENTEE.0, &id);
+    let form = handle.wait_response().await;
+    assert!(form.is_modal(), "{:?}", form.content());
+    let title = form.data["title"].as_str().unwrap_or_default().to_string();
+    assert!(
+        title.contains("America/New_York") && title.chars().count() <= 45,
+        "{title}"
+    );
+    let time = &form.data["components"][1]["components"][0];
+    assert_eq!(time["value"], "12:30", "{time}");
+    assert_eq!(time["placeholder"], "HH:MM in America/New_York", "{time}");
+    let answer = h
+        .fake
+        .submit_modal(&handle, &[("date", "2026-03-04"), ("time", "10:00")])
+        .wait_response()
+        .await;
+    // 10:00 in New York is 15:00 UTC.
+    let moved_to = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 4, 15, 0, 0).unwrap();
+    let text = answer.content().unwrap_or_default().to_string();
+    assert!(text.contains(&format!("<t:{}:F>", moved_to.timestamp())), "{text}");
     h.shutdown().await;
 }
 
 on_both_backends!(
+    reschedule_in_your_own_zone,
     autocomplete_and_numbers,
     agreement_prefilled_and_in_your_zone,
     notification_preferences
