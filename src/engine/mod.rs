@@ -15,7 +15,7 @@ pub mod drafts;
 pub mod guide;
 pub mod hands;
 pub mod invitation_status;
-mod invitations;
+pub mod invitations;
 mod journal;
 mod listings;
 pub mod matching;
