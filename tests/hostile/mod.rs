@@ -1273,8 +1273,11 @@ async fn command(
                 Some(3) => EndReason::Other,
                 _ => return Err("Please check the options.".into()),
             };
+            // The command only asks (issue 16, item 6); its End it button ends (EndConfirm, pressed
+            // among the buttons below).
+            let _ = reason;
             ok(
-                e.end(guild, RelationshipId(int(v, "mentorship").unwrap_or(0)), me, reason)
+                e.end_preview(guild, RelationshipId(int(v, "mentorship").unwrap_or(0)), me)
                     .await,
             )
         }
