@@ -885,7 +885,9 @@ async fn walkthrough() -> anyhow::Result<()> {
             "purpose",
             "Learn Rust well enough to lead our migration, with someone who has done it.",
         )],
-        1,
+        // The answer, and the invitation's DM to Ada (it reads about Grace first, so it may
+        // come a moment after the answer).
+        2,
     )
     .await?;
     let rel = walk

@@ -71,6 +71,14 @@ impl Bot {
                 limits::TEXT,
                 render::when(rel.expires_at)
             );
+            let about = match self.engine.about_sender(rel, m.user).await {
+                Ok(a) => about_sender_text(rel, &a),
+                Err(e) => {
+                    warn!(rel = rel.id.0, error = %e, "could not read about the sender");
+                    String::new()
+                }
+            };
+            let template = format!("{template}{about}");
             let text = render::with_purpose(&template, &rel.purpose, limits::DM_MAX);
             let message = limits::dm(text).components(vec![Self::answer_buttons(rel.guild, rel.id)]);
             if self.notifier.dm_always(rel.guild, Some(rel.id), m.user, message).await == Delivery::Undelivered {
@@ -425,6 +433,39 @@ pub fn declined_next(rel: &Relationship, user: UserId) -> String {
               offers to mentor."
             .to_string(),
     }
+}
+
+/// What the invitee reads about the sender of a member's invitation: goals, time zone and the
+/// hours a week both are free (how much, never when: that is the sender's own calendar).
+pub fn about_sender_text(rel: &Relationship, about: &crate::engine::invitations::AboutSender) -> String {
+    let mut out = String::new();
+    let who = mention(rel.proposer);
+    if !about.goals.is_empty() {
+        let what = if rel.mentee() == Some(rel.proposer) {
+            "goals"
+        } else {
+            "topics"
+        };
+        out += &format!("\n**{who}'s {what}:** {}", about.goals.join(", "));
+    }
+    if let Some(tz) = about.timezone {
+        out += &format!("\n**{who}'s time zone:** {}", tz.name());
+        out += &match about.shared_minutes {
+            Some(0) => "; by your profiles you share no free weekly time yet".to_string(),
+            Some(m) => {
+                let hours = m as f64 / 60.0;
+                let shown = if hours.fract() == 0.0 {
+                    format!("{hours:.0}")
+                } else {
+                    format!("{hours:.1}")
+                };
+                let unit = if shown == "1" { "hour" } else { "hours" };
+                format!("; by your profiles you are both free {shown} {unit} a week")
+            }
+            None => "; set your own availability with /mentor profile to see the free hours you share".to_string(),
+        };
+    }
+    out
 }
 
 /// Said to the sender of an invitation the bot could not deliver.

@@ -744,3 +744,85 @@ impl Relationship {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn proposal(kind: Kind, origin: Origin, members: Vec<(UserId, Role)>) -> Proposal {
+        Proposal {
+            guild: GuildId(1),
+            proposer: members[0].0,
+            kind,
+            origin,
+            purpose: "Learn".into(),
+            members,
+            offer: None,
+            request: None,
+        }
+    }
+
+    /// Issue 16, item 4: only the sender withdraws, only while it waits; it cannot be answered after.
+    #[test]
+    fn the_sender_withdraws_an_invitation() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let (a, b, c) = (UserId(10), UserId(11), UserId(12));
+        let p = proposal(
+            Kind::Classic,
+            Origin::DirectRequest,
+            vec![(a, Role::Mentee), (b, Role::Mentor)],
+        );
+        let mut rel = Relationship::propose(p, now, Duration::days(7)).unwrap();
+        assert_eq!(rel.clone().withdraw(b, now), Err(RelationshipError::NotProposer));
+        assert_eq!(rel.clone().withdraw(c, now), Err(RelationshipError::NotMember));
+        rel.withdraw(a, now).unwrap();
+        assert!(rel.is_withdrawn());
+        assert_eq!(rel.state, State::Declined);
+        assert_eq!(rel.accept(b, Seats::Unlimited, now), Err(RelationshipError::Withdrawn));
+        assert_eq!(rel.decline(b, now), Err(RelationshipError::Withdrawn));
+        assert!(matches!(rel.withdraw(a, now), Err(RelationshipError::NotMember)));
+        // A declined pair is not a withdrawn one.
+        let p = proposal(
+            Kind::Classic,
+            Origin::DirectRequest,
+            vec![(a, Role::Mentee), (b, Role::Mentor)],
+        );
+        let mut declined = Relationship::propose(p, now, Duration::days(7)).unwrap();
+        declined.decline(b, now).unwrap();
+        assert!(!declined.is_withdrawn());
+        // The organisers' proposals are theirs to withdraw (/program unplace).
+        let mut p = proposal(
+            Kind::Classic,
+            Origin::ProgramMatch,
+            vec![(a, Role::Mentee), (b, Role::Mentor)],
+        );
+        p.proposer = c;
+        let mut matched = Relationship::propose(p, now, Duration::days(7)).unwrap();
+        matched.accept(a, Seats::Unlimited, now).unwrap();
+        assert_eq!(matched.withdraw(a, now), Err(RelationshipError::NotProposer));
+    }
+
+    /// Issue 16, item 6: one member of a peer group that goes on leaves it; ending is for the last two.
+    #[test]
+    fn a_group_goes_on_without_one_who_leaves() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let people = [UserId(10), UserId(11), UserId(12), UserId(13)];
+        let p = proposal(
+            Kind::Peer,
+            Origin::PeerInvite,
+            people.iter().map(|&u| (u, Role::Peer)).collect(),
+        );
+        let mut rel = Relationship::propose(p, now, Duration::days(7)).unwrap();
+        for &u in &people[1..] {
+            rel.accept(u, Seats::Unlimited, now).unwrap();
+        }
+        assert!(rel.goes_on_without(people[0]));
+        rel.leave(people[0], now).unwrap();
+        assert!(rel.goes_on_without(people[1]));
+        rel.leave(people[1], now).unwrap();
+        assert!(!rel.goes_on_without(people[2]), "two left: ending ends it for both");
+        rel.end(Some(people[2]), EndReason::Other, now).unwrap();
+        assert_eq!(rel.state, State::Ended);
+    }
+}

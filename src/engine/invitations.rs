@@ -103,3 +103,62 @@ impl Engine {
         Ok(())
     }
 }
+
+/// What the invitee of a member's invitation reads about its sender (issue 16, item 13): their
+/// goals or topics, their time zone, and how many hours a week both are free by their profiles.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AboutSender {
+    /// The sender's open request's goals (they ask to be mentored) or offer's topics.
+    pub goals: Vec<String>,
+    pub timezone: Option<chrono_tz::Tz>,
+    /// Minutes a week both are free; `None` unless both have a profile.
+    pub shared_minutes: Option<i64>,
+}
+
+impl Engine {
+    pub async fn about_sender(&self, rel: &Relationship, invitee: UserId) -> Result<AboutSender> {
+        let mut about = AboutSender::default();
+        if rel.origin == Origin::ProgramMatch {
+            return Ok(about);
+        }
+        let sender = rel.proposer;
+        if rel.mentee() == Some(sender) {
+            if let Some(id) = rel.request {
+                if let Some(q) = self.store.request(rel.guild, id).await? {
+                    about.goals = q.goals;
+                }
+            }
+        } else if rel.mentor() == Some(sender) {
+            if let Some(id) = rel.offer {
+                if let Some(o) = self.store.offer(rel.guild, id).await? {
+                    about.goals = o.topics;
+                }
+            }
+        }
+        let Some(theirs) = self.store.profile(rel.guild, sender).await? else {
+            return Ok(about);
+        };
+        about.timezone = Some(theirs.timezone);
+        if let Some(mine) = self.store.profile(rel.guild, invitee).await? {
+            let now = self.now();
+            let week = |p: &crate::domain::profile::Profile| {
+                use chrono::Offset;
+                use chrono::TimeZone;
+                let offset = i64::from(
+                    p.timezone
+                        .offset_from_utc_datetime(&now.naive_utc())
+                        .fix()
+                        .local_minus_utc(),
+                );
+                let windows: Vec<(i64, i64)> = p
+                    .availability
+                    .iter()
+                    .filter_map(|w| crate::matching::program::parse_window(&w.to_string()).ok())
+                    .collect();
+                crate::matching::program::utc_union(&windows, offset)
+            };
+            about.shared_minutes = Some(crate::matching::score::shared_seconds(&week(&theirs), &week(&mine)) / 60);
+        }
+        Ok(about)
+    }
+}

@@ -16,7 +16,7 @@ pub mod guide;
 pub mod hands;
 pub mod import;
 pub mod invitation_status;
-mod invitations;
+pub mod invitations;
 mod journal;
 mod listings;
 pub mod matching;

@@ -1351,7 +1351,10 @@ async fn command(
                 Some(3) => EndReason::Other,
                 _ => return Err("Please check the options.".into()),
             };
-            ok(e.end(guild, picked!(), me, reason).await)
+            // The command only asks (issue 16, item 6); its End it button ends (EndConfirm, pressed
+            // among the buttons below).
+            let _ = reason;
+            ok(e.end_preview(guild, picked!(), me).await)
         }
         "program setup" => {
             if let Some(OptValue::Number(b)) = opt(v, "unplaced_bonus") {

@@ -463,7 +463,58 @@ async fn pairs_that_never_agree_are_reminded(w: World) {
     h.shutdown().await;
 }
 
+/// Item 13: a direct invitation shows the invitee the sender's goals, time zone and the hours a
+/// week both are free (how much, not when).
+async fn a_direct_invitation_tells_about_its_sender(w: World) {
+    let h = Harness::start(w).await;
+    for (who, tz, free) in [
+        (MENTEE, "America/New_York", "tue 12:00-15:00"),
+        (MENTOR, "Europe/Berlin", "tue 18:00-20:00"),
+    ] {
+        let text = h
+            .say(who, cmd("mentor profile").str("timezone", tz).str("availability", free))
+            .await;
+        assert!(text.contains("Profile saved"), "{text}");
+    }
+    h.form(
+        MENTEE,
+        cmd("mentor seek").str("goals", "rust, async"),
+        &[("purpose", "Lead our Rust migration")],
+    )
+    .await;
+    let text = h
+        .form(
+            MENTEE,
+            cmd("mentor request").user("user", MENTOR.0),
+            &[("purpose", "Learn Rust for the migration")],
+        )
+        .await;
+    assert!(text.contains("Invitation sent"), "{text}");
+    let invitation = h.wait_dm(MENTOR, "invites you").await;
+    let grace = format!("<@{}>", MENTEE.0);
+    assert!(
+        invitation.contains("Learn Rust for the migration"),
+        "the purpose, once: {invitation}"
+    );
+    assert!(
+        invitation.contains(&format!("{grace}'s goals:** rust, async")),
+        "{invitation}"
+    );
+    assert!(
+        invitation.contains(&format!("{grace}'s time zone:** America/New_York")),
+        "{invitation}"
+    );
+    // New York 12:00-15:00 and Berlin 18:00-20:00 on a Tuesday in early March share 17:00-19:00 UTC.
+    assert!(invitation.contains("both free 2 hours a week"), "{invitation}");
+    assert!(
+        !invitation.contains("12:00"),
+        "when the sender is free stays theirs: {invitation}"
+    );
+    h.shutdown().await;
+}
+
 on_both_backends!(
+    a_direct_invitation_tells_about_its_sender,
     pairs_that_never_agree_are_reminded,
     a_checkin_answers_the_planned_meeting,
     ending_asks_first_and_a_request_closes_with_it,
