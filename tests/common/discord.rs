@@ -136,6 +136,10 @@ impl Harness {
         let bot = tokio::time::timeout(WAIT, handle.bot())
             .await
             .expect("the bot finished its setup");
+        // Tests act on the plan the start's catch-up made (the bot answers before it is done).
+        tokio::time::timeout(WAIT, handle.caught_up())
+            .await
+            .expect("the start's catch-up finished");
         // The members the gateway listed (GUILD_CREATE) are recorded before the test acts: the
         // owner is one only the gateway tells of.
         let deadline = tokio::time::Instant::now() + WAIT;
