@@ -400,21 +400,15 @@ async fn main() {
     guilds.insert(GUILD, FakeGuild::new(GUILD, "template", OWNER));
     for s in 0..a.servers as u64 {
         let id = GUILD_BASE + s;
-        guilds.insert(id, FakeGuild::new(id, &format!("server {s}"), OWNER));
+        guilds.insert(id, FakeGuild::new(id, format!("server {s}"), OWNER));
     }
     for (_, g) in guilds.drain() {
         fake.add_guild(g);
     }
     let guild_of = |g: i64| GUILD_BASE + (g % a.servers) as u64;
     for g in 1..=active {
-        fake.add_member(
-            guild_of(g),
-            FakeUser::new((MENTOR_OF + g) as u64, &format!("mentor{g}")),
-        );
-        fake.add_member(
-            guild_of(g),
-            FakeUser::new((MENTEE_OF + g) as u64, &format!("mentee{g}")),
-        );
+        fake.add_member(guild_of(g), FakeUser::new((MENTOR_OF + g) as u64, format!("mentor{g}")));
+        fake.add_member(guild_of(g), FakeUser::new((MENTEE_OF + g) as u64, format!("mentee{g}")));
     }
     // Each server's "general" channel (the stand-in's id: the server's plus one).
     let channels: HashMap<u64, u64> = (0..a.servers as u64)

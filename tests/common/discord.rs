@@ -83,7 +83,7 @@ impl Harness {
         fake.add_member(GUILD.0, FakeUser::bot(A_BOT, "otherbot"));
         fake.add_member_with_roles(GUILD.0, FakeUser::new(COORDINATOR, "cora"), vec![COORDINATOR_ROLE]);
         for i in 0..crowd {
-            fake.add_member(GUILD.0, FakeUser::new(CROWD + i, &format!("member{i}")));
+            fake.add_member(GUILD.0, FakeUser::new(CROWD + i, format!("member{i}")));
         }
         // The bot is set to the global limit the stand-in enforces, as it is to Discord's.
         let global = config.global_limit;
