@@ -759,6 +759,9 @@ async fn walkthrough() -> anyhow::Result<()> {
     tokio::time::timeout(WAIT, handle.bot())
         .await
         .context("the bot did not finish its setup")?;
+    tokio::time::timeout(WAIT, handle.caught_up())
+        .await
+        .context("the start's catch-up did not finish")?;
 
     let commands: Vec<String> = fake
         .global_commands()

@@ -77,6 +77,8 @@ pub struct BotHandle {
     worker: Arc<OnceCell<Arc<Worker>>>,
     worker_task: Arc<std::sync::Mutex<Option<JoinHandle<()>>>>,
     stop_worker: watch::Sender<bool>,
+    /// True once the start's catch-up (re-planning every active mentorship) is done.
+    caught_up: watch::Receiver<bool>,
     shard_manager: Arc<ShardManager>,
     task: JoinHandle<Result<(), serenity::Error>>,
     http: Option<HttpServer>,
@@ -92,6 +94,7 @@ impl BotHandle {
     /// Runs every job that is due by the bot's clock, until none is left (tests).
     pub async fn run_jobs(&self) -> TickReport {
         self.bot().await;
+        self.caught_up().await;
         let worker = self.worker.get().expect("set with the bot").clone();
         let mut total = TickReport::default();
         loop {
@@ -171,6 +174,12 @@ impl BotHandle {
     }
 
     /// The bot's state, once it has connected.
+    /// Waits until the start's catch-up is done (the bot answers commands before that).
+    pub async fn caught_up(&self) {
+        let mut rx = self.caught_up.clone();
+        let _ = rx.wait_for(|done| *done).await;
+    }
+
     pub async fn bot(&self) -> Arc<Bot> {
         loop {
             if let Some(b) = self.bot.get() {
@@ -380,6 +389,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
     let worker_task: Arc<std::sync::Mutex<Option<JoinHandle<()>>>> = Arc::default();
     let worker_task_setup = worker_task.clone();
     let (stop_worker, stop_rx) = watch::channel(false);
+    let (caught_up_tx, caught_up) = watch::channel(false);
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
@@ -426,18 +436,6 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                 let notifier = notify::Notifier::with_pacer(ctx.http.clone(), engine.clone(), pacer_for_setup)
                     .with_metrics(metrics_setup.clone());
                 let bot = Arc::new(Bot::new(engine.clone(), notifier).with_files(files));
-                // Work missed while the bot was down is planned before anything else runs.
-                match engine.catch_up().await {
-                    Ok(n) => info!(relationships = n, "schedules caught up"),
-                    Err(e) => warn!(error = %e, "catching up the schedules failed"),
-                }
-                if let Err(e) = engine.plan_digests().await {
-                    warn!(error = %e, "planning the coordinators' digests failed");
-                }
-                // The first purge a day after the start (then daily): a start is busy enough.
-                if let Err(e) = engine.plan_purge(engine.now() + chrono::Duration::days(1)).await {
-                    warn!(error = %e, "planning the purge of finished jobs failed");
-                }
                 let worker = Arc::new(
                     Worker::new(
                         job_store,
@@ -455,10 +453,29 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                     .with_poll_interval(job_poll.unwrap_or(Duration::from_secs(1))),
                 );
                 let _ = worker_cell.set(worker.clone());
-                if job_poll.is_some() {
-                    let task = tokio::spawn(async move { worker.run(stop_rx).await });
-                    *worker_task_setup.lock().expect("not poisoned") = Some(task);
-                }
+                // Ready now: commands are answered while the catch-up re-plans, in the
+                // background, the work missed while the bot was down (a large database takes a
+                // while), and the job worker starts only after it, so nothing runs on a stale plan.
+                let caught_up = caught_up_tx.clone();
+                let background = async move {
+                    match engine.catch_up().await {
+                        Ok(n) => info!(relationships = n, "schedules caught up"),
+                        Err(e) => warn!(error = %e, "catching up the schedules failed"),
+                    }
+                    if let Err(e) = engine.plan_digests().await {
+                        warn!(error = %e, "planning the coordinators' digests failed");
+                    }
+                    // The first purge a day after the start (then daily): a start is busy enough.
+                    if let Err(e) = engine.plan_purge(engine.now() + chrono::Duration::days(1)).await {
+                        warn!(error = %e, "planning the purge of finished jobs failed");
+                    }
+                    let _ = caught_up.send(true);
+                    if job_poll.is_some() {
+                        worker.run(stop_rx).await;
+                    }
+                };
+                let task = tokio::spawn(background);
+                *worker_task_setup.lock().expect("not poisoned") = Some(task);
                 let _ = cell_for_setup.set(bot.clone());
                 if sweeps {
                     let sweeper = bot.clone();
@@ -521,6 +538,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
         worker,
         worker_task,
         stop_worker,
+        caught_up,
         shard_manager,
         task,
         http,

@@ -48,29 +48,42 @@ mod jobs_impl {
     /// A batch this large refreshes the queue's statistics (see `analyze_jobs!`).
     const ANALYZE_AFTER: usize = 10_000;
 
-    /// [`ENQUEUE`] for `rows` jobs in one statement: `$1` is the time, then six parameters per
-    /// job. The same rules: a new key is inserted, a cancelled one revived, any other left alone,
-    /// and nothing is planned before the purge horizon; RETURNING names the keys planned.
+    /// [`ENQUEUE`] for `rows` jobs in one statement: six parameters per job, then the time twice.
+    /// The same rules: a new key is inserted, a cancelled one revived, any other left alone, and
+    /// nothing is planned before the purge horizon; RETURNING names the keys planned. SQLite gets
+    /// anonymous `?` placeholders: finding a numbered one by its number is a linear search
+    /// there, which makes a statement of thousands of them quadratic.
     fn enqueue_batch_sql(rows: usize) -> String {
         use std::fmt::Write;
-        let mut sql = String::with_capacity(120 + rows * 40 + ENQUEUE.len());
+        let mut n = 0;
+        let mut p = || {
+            n += 1;
+            if super::ANONYMOUS_PARAMS {
+                "?".to_string()
+            } else {
+                format!("${n}")
+            }
+        };
+        let mut sql = String::with_capacity(200 + rows * 48 + ENQUEUE.len());
         sql.push_str("WITH v (guild_id, relationship_id, kind, dedupe_key, payload, run_at) AS (VALUES ");
         for r in 0..rows {
-            let p = 2 + r * 6;
             let sep = if r == 0 { "" } else { ", " };
-            let _ = write!(sql, "{sep}(${}, ${}, ${}, ${}, ${}, ${})", p, p + 1, p + 2, p + 3, p + 4, p + 5);
+            let _ = write!(sql, "{sep}({}, {}, {}, {}, {}, {})", p(), p(), p(), p(), p(), p());
         }
-        sql.push_str(
+        let (created, updated) = (p(), p());
+        let _ = write!(
+            sql,
             ") INSERT INTO jobs (guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, \
                attempts, created_at, updated_at) \
-             SELECT v.guild_id, v.relationship_id, v.kind, v.dedupe_key, v.payload, v.run_at, 'pending', 0, $1, $1 \
+             SELECT v.guild_id, v.relationship_id, v.kind, v.dedupe_key, v.payload, v.run_at, 'pending', 0, \
+               {created}, {updated} \
              FROM v WHERE NOT EXISTS (SELECT 1 FROM job_horizon WHERE purged_before > v.run_at) \
              ON CONFLICT (dedupe_key) DO UPDATE SET guild_id = excluded.guild_id, \
                relationship_id = excluded.relationship_id, kind = excluded.kind, payload = excluded.payload, \
                run_at = excluded.run_at, state = 'pending', attempts = 0, lease_owner = NULL, lease_until = NULL, \
                last_error = NULL, updated_at = excluded.updated_at, finished_at = NULL \
              WHERE jobs.state = 'cancelled' \
-             RETURNING id, dedupe_key",
+             RETURNING id, dedupe_key"
         );
         sql
     }
@@ -199,7 +212,7 @@ mod jobs_impl {
             for chunk in firsts.chunks(ENQUEUE_CHUNK) {
                 let rows: Vec<(i64, String)> = {
                     let sql = enqueue_batch_sql(chunk.len());
-                    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ms(now));
+                    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
                     for &i in chunk {
                         let job = &jobs[i];
                         q = q
@@ -210,6 +223,7 @@ mod jobs_impl {
                             .bind(json(&job.payload))
                             .bind(ms(job.run_at));
                     }
+                    q = q.bind(ms(now)).bind(ms(now));
                     // Only full chunks share a statement text worth keeping prepared.
                     q.persistent(chunk.len() == ENQUEUE_CHUNK)
                         .fetch_all(&mut *tx)

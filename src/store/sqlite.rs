@@ -72,6 +72,9 @@ macro_rules! analyze_jobs {
     };
 }
 
+// Whether the batched statements use anonymous `?` placeholders (see `enqueue_batch_sql`).
+const ANONYMOUS_PARAMS: bool = true;
+
 include!("shared_sql.rs");
 include!("jobs_sql.rs");
 include!("privacy_sql.rs");

@@ -83,7 +83,7 @@ impl Harness {
         fake.add_member(GUILD.0, FakeUser::bot(A_BOT, "otherbot"));
         fake.add_member_with_roles(GUILD.0, FakeUser::new(COORDINATOR, "cora"), vec![COORDINATOR_ROLE]);
         for i in 0..crowd {
-            fake.add_member(GUILD.0, FakeUser::new(CROWD + i, &format!("member{i}")));
+            fake.add_member(GUILD.0, FakeUser::new(CROWD + i, format!("member{i}")));
         }
         // The bot is set to the global limit the stand-in enforces, as it is to Discord's.
         let global = config.global_limit;
@@ -136,6 +136,10 @@ impl Harness {
         let bot = tokio::time::timeout(WAIT, handle.bot())
             .await
             .expect("the bot finished its setup");
+        // Tests act on the plan the start's catch-up made (the bot answers before it is done).
+        tokio::time::timeout(WAIT, handle.caught_up())
+            .await
+            .expect("the start's catch-up finished");
         // The members the gateway listed (GUILD_CREATE) are recorded before the test acts: the
         // owner is one only the gateway tells of.
         let deadline = tokio::time::Instant::now() + WAIT;

@@ -73,6 +73,9 @@ async fn boot(
     tokio::time::timeout(WAIT, handle.bot())
         .await
         .expect("the bot finished its setup");
+    tokio::time::timeout(WAIT, handle.caught_up())
+        .await
+        .expect("the start's catch-up finished");
     (app, handle)
 }
 
