@@ -74,7 +74,7 @@ impl Engine {
     /// Goal `n` (1 for the first) of a mentorship's plan, for its members.
     pub async fn goal_numbered(&self, guild: GuildId, rel: RelationshipId, me: UserId, n: i64) -> Result<Goal> {
         let goals = self.plan(guild, rel, me).await?;
-        usize::try_from(n - 1)
+        usize::try_from(n.saturating_sub(1))
             .ok()
             .and_then(|i| goals.get(i).cloned())
             .ok_or_else(|| not_numbered("goal"))
