@@ -78,7 +78,7 @@ pub fn fit_answer(guild: GuildId, rel: RelationshipId, fit: Fit) -> (String, Vec
             format!(
                 "Thank you for saying so; only you see this answer. Parts not working are worth raising together: \
                  the agreement of mentorship #{rel} can change (`/mentorship agreement`), and so can the goals \
-                 (`/mentorship plan`)."
+                 (`/mentorship plan rename`, `/mentorship plan drop`, `/mentorship plan add`)."
             ),
             Vec::new(),
         ),

@@ -181,7 +181,7 @@ pub fn phase_guide(phase: Phase) -> PhaseGuide {
             mentor: "Keep the pace, review progress, and encourage, support and challenge.",
             mentee: "Act on the steps, reflect on progress, and share successes, challenges and new questions.",
             with_the_bot: "Reminders before each check-in, \"Did you meet?\" after it with a reflection for your \
-                           private journal (`/mentorship journal`), and a halfway review.",
+                           private journal (`/mentorship journal list`), and a halfway review.",
         },
         Phase::End => PhaseGuide {
             phase,
