@@ -396,7 +396,8 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
             pre_command: |ctx| Box::pin(command_started(ctx)),
             post_command: |ctx| {
                 Box::pin(async move {
-                    command_finished(ctx, true).await;
+                    // The welcome first: a command counts as finished (metrics, and the tests
+                    // that wait on them) only once everything it writes is written.
                     if let poise::Context::Application(app) = ctx {
                         let form = ctx
                             .invocation_data::<Invocation>()
@@ -404,6 +405,7 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                             .is_some_and(|i| i.form.load(std::sync::atomic::Ordering::SeqCst));
                         commands::guide::welcome(app, form).await;
                     }
+                    command_finished(ctx, true).await;
                 })
             },
             on_error: |e| {
