@@ -46,14 +46,7 @@ impl Engine {
         status: ItemStatus,
     ) -> Result<Step> {
         let relationship = self.relationship_for(guild, rel, actor).await?;
-        let mut step = self
-            .store
-            .goals(guild, rel)
-            .await?
-            .into_iter()
-            .flat_map(|g| g.steps)
-            .find(|s| s.id == step)
-            .ok_or(Error::NotFound("step"))?;
+        let mut step = self.step_of(guild, rel, step).await?;
         step.set_status(&relationship, actor, status, self.now())?;
         self.store.update_step(guild, &step).await?;
         Ok(step)
@@ -68,13 +61,7 @@ impl Engine {
         status: ItemStatus,
     ) -> Result<Goal> {
         let relationship = self.relationship_for(guild, rel, actor).await?;
-        let mut goal = self
-            .store
-            .goals(guild, rel)
-            .await?
-            .into_iter()
-            .find(|g| g.id == goal)
-            .ok_or(Error::NotFound("goal"))?;
+        let mut goal = self.goal_of(guild, rel, goal).await?;
         goal.set_status(&relationship, actor, status)?;
         self.store.update_goal(&goal).await?;
         Ok(goal)
@@ -90,13 +77,7 @@ impl Engine {
         title: &str,
     ) -> Result<Goal> {
         let relationship = self.relationship_for(guild, rel, actor).await?;
-        let mut goal = self
-            .store
-            .goals(guild, rel)
-            .await?
-            .into_iter()
-            .find(|g| g.id == goal)
-            .ok_or(Error::NotFound("goal"))?;
+        let mut goal = self.goal_of(guild, rel, goal).await?;
         goal.rename(&relationship, actor, title)?;
         self.store.update_goal(&goal).await?;
         Ok(goal)
@@ -112,17 +93,29 @@ impl Engine {
         text: &str,
     ) -> Result<Step> {
         let relationship = self.relationship_for(guild, rel, actor).await?;
-        let mut step = self
-            .store
+        let mut step = self.step_of(guild, rel, step).await?;
+        step.rename(&relationship, actor, text, self.now())?;
+        self.store.update_step(guild, &step).await?;
+        Ok(step)
+    }
+
+    async fn goal_of(&self, guild: GuildId, rel: RelationshipId, goal: GoalId) -> Result<Goal> {
+        self.store
+            .goals(guild, rel)
+            .await?
+            .into_iter()
+            .find(|g| g.id == goal)
+            .ok_or(Error::NotFound("goal"))
+    }
+
+    async fn step_of(&self, guild: GuildId, rel: RelationshipId, step: StepId) -> Result<Step> {
+        self.store
             .goals(guild, rel)
             .await?
             .into_iter()
             .flat_map(|g| g.steps)
             .find(|s| s.id == step)
-            .ok_or(Error::NotFound("step"))?;
-        step.rename(&relationship, actor, text, self.now())?;
-        self.store.update_step(guild, &step).await?;
-        Ok(step)
+            .ok_or(Error::NotFound("step"))
     }
 
     /// The action plan, for members only.
