@@ -110,7 +110,7 @@ impl Bot {
                 template += &declined_next(rel, m.user);
             }
             if before == State::Proposed && rel.state == State::Accepted {
-                template += &guide::tips(&self.engine, rel.guild, Transition::Accepted).await;
+                template += &guide::tips_for(&self.engine, rel.guild, m.user, Transition::Accepted).await;
             }
             let text = limits::fit(&template, limits::DM_MAX);
             self.notifier
@@ -257,12 +257,13 @@ impl Bot {
 
     pub async fn on_confirmed(&self, rel: &Relationship, actor: UserId, version: u32) {
         let in_force = rel.agreement_in_force().map(|a| a.version) == Some(version);
-        let tips = if in_force && rel.state == State::Active {
-            guide::tips(&self.engine, rel.guild, Transition::Confirmed).await
-        } else {
-            String::new()
-        };
+        let with_tips = in_force && rel.state == State::Active;
         for m in rel.joined().filter(|m| m.user != actor) {
+            let tips = if with_tips {
+                guide::tips_for(&self.engine, rel.guild, m.user, Transition::Confirmed).await
+            } else {
+                String::new()
+            };
             let text = if in_force {
                 format!(
                     "Everyone confirmed version {version} of the agreement of mentorship #{}: it is in force.{tips}",
@@ -283,9 +284,9 @@ impl Bot {
 
     /// The end: every member gets the retrospective form and the way to their next relationship.
     pub async fn on_ended(&self, rel: &Relationship) {
-        let tips = guide::tips(&self.engine, rel.guild, Transition::Ended).await;
-        let (text, rows) = ended_message(rel, &tips);
         for m in rel.joined() {
+            let tips = guide::tips_for(&self.engine, rel.guild, m.user, Transition::Ended).await;
+            let (text, rows) = ended_message(rel, &tips);
             let message = limits::dm(text.clone()).components(rows.clone());
             self.notifier.dm(rel.guild, Some(rel.id), m.user, message).await;
         }

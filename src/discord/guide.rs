@@ -7,7 +7,8 @@ use tracing::warn;
 use super::ids::{Action, CustomId};
 use super::limits;
 use crate::domain::guide::{Fit, Resource, Transition};
-use crate::domain::ids::{GuildId, RelationshipId};
+use crate::domain::ids::{GuildId, RelationshipId, UserId};
+use crate::domain::preferences::Muted;
 use crate::engine::Engine;
 
 /// The most a transition message gives its resources; the guide lists them all.
@@ -45,6 +46,15 @@ pub async fn tips(engine: &Engine, guild: GuildId, transition: Transition) -> St
         }
     };
     tips_block(transition, &resources)
+}
+
+/// [`tips`] for one reader: nothing when they muted tips (`/mentor notifications`), and the
+/// tips when their preferences cannot be read (a message is better with them than unsent).
+pub async fn tips_for(engine: &Engine, guild: GuildId, reader: UserId, transition: Transition) -> String {
+    match engine.notification_prefs(guild, reader).await {
+        Ok(p) if !p.wants(Muted::Tips) => String::new(),
+        _ => tips(engine, guild, transition).await,
+    }
 }
 
 fn button(action: Action, numbers: &[u64], label: &str, style: ButtonStyle) -> CreateButton {

@@ -112,7 +112,7 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
     let answer = Answerable::Component(c);
     match bot.engine.press(presser, press).await? {
         Pressed::Answered { before, rel, accepted } => {
-            let tips = accepted_tips(&bot.engine, &rel, accepted).await;
+            let tips = accepted_tips(&bot.engine, &rel, user, accepted).await;
             answer
                 .ephemeral(ctx, answered_text(&rel, user, accepted, &tips))
                 .await?;
@@ -123,7 +123,7 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
             let text = if before == State::Agreeing && rel.state == State::Active {
                 format!(
                     "Confirmed. Everyone agreed: mentorship #{r} is active.{}",
-                    guide::tips(&bot.engine, rel.guild, Transition::Confirmed).await
+                    guide::tips_for(&bot.engine, rel.guild, user, Transition::Confirmed).await
                 )
             } else {
                 format!("You confirmed version {version} of the agreement of mentorship #{r}.")
@@ -413,10 +413,11 @@ fn listing_guild(listing: &Reopened) -> GuildId {
 pub async fn accepted_tips(
     engine: &crate::engine::Engine,
     rel: &crate::domain::relationship::Relationship,
+    reader: UserId,
     accepted: bool,
 ) -> String {
     if accepted && rel.state != State::Proposed {
-        guide::tips(engine, rel.guild, Transition::Accepted).await
+        guide::tips_for(engine, rel.guild, reader, Transition::Accepted).await
     } else {
         String::new()
     }
@@ -512,7 +513,7 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
                 offer.id,
                 offer.capacity,
                 suggestable_note(suggestable),
-                guide::tips(&bot.engine, offer.guild, Transition::Opened).await
+                guide::tips_for(&bot.engine, offer.guild, user, Transition::Opened).await
             );
             answer.ephemeral(ctx, text).await?;
         }
@@ -533,7 +534,7 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
                 request.id,
                 if reopened { " again (no second one)" } else { "" },
                 suggestable_note(suggestable),
-                guide::tips(&bot.engine, request.guild, Transition::Opened).await
+                guide::tips_for(&bot.engine, request.guild, user, Transition::Opened).await
             );
             answer.ephemeral(ctx, text).await?;
         }

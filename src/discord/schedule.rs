@@ -319,6 +319,47 @@ impl ScheduleJobs {
         }
     }
 
+    /// [`Self::to_members`] with a phase's tips (when `transition` names one) for those who did
+    /// not mute them, and without for those who did: `text` builds each one's message from the
+    /// tips. The people in both groups keep their own markers, so a retry sends only to the others.
+    async fn to_members_tipped(
+        &self,
+        job: &Job,
+        rel: &Relationship,
+        only: Option<&[UserId]>,
+        transition: Option<Transition>,
+        components: Vec<CreateActionRow>,
+        text: impl Fn(&str) -> String,
+    ) -> Outcome {
+        let Some(transition) = transition else {
+            return self.to_members(job, rel, only, &text(""), components).await;
+        };
+        let engine = &self.bot.engine;
+        let people: Vec<UserId> = match only {
+            Some(o) => o.to_vec(),
+            None => rel.joined().map(|m| m.user).collect(),
+        };
+        let wanting = match engine.wanting(rel, Muted::Tips).await {
+            Ok(w) => w,
+            Err(e) => return Outcome::Retry { error: e.to_string() },
+        };
+        let (with, without): (Vec<UserId>, Vec<UserId>) = people.into_iter().partition(|u| wanting.contains(u));
+        let mut outcome = Outcome::Done;
+        if !with.is_empty() {
+            let tips = guide::tips(engine, rel.guild, transition).await;
+            outcome = self
+                .to_members(job, rel, Some(&with), &text(&tips), components.clone())
+                .await;
+        }
+        if !without.is_empty() {
+            let second = self.to_members(job, rel, Some(&without), &text(""), components).await;
+            if matches!(outcome, Outcome::Done) {
+                outcome = second;
+            }
+        }
+        outcome
+    }
+
     /// Organisers' information, where only organisers read it: the coordinator channel (pinging
     /// the coordinator role there), else a DM to each coordinator, else to the server's owner.
     /// Never the program channel. `part` keeps the channel post's nonce apart from the job's other messages.
@@ -542,13 +583,11 @@ impl ScheduleJobs {
                     let first = engine
                         .is_first_checkin(due.rel.guild, due.rel.id, due.checkin.id)
                         .await?;
-                    let tips = if first {
-                        guide::tips(engine, due.rel.guild, Transition::FirstCheckin).await
-                    } else {
-                        String::new()
-                    };
-                    let text = did_you_meet_text(&due, &tips);
-                    self.to_members(job, &due.rel, None, &text, meeting_buttons(&due)).await
+                    let tips = first.then_some(Transition::FirstCheckin);
+                    self.to_members_tipped(job, &due.rel, None, tips, meeting_buttons(&due), |tips| {
+                        did_you_meet_text(&due, tips)
+                    })
+                    .await
                 }
                 None => Outcome::Done,
             },
@@ -601,21 +640,23 @@ impl ScheduleJobs {
             },
             kind::MIDPOINT => match engine.due_relationship(job, &[State::Active]).await? {
                 Some(rel) => {
-                    let template = format!(
-                        "**Halfway through mentorship #{}**. A good moment to look at your goals and your \
-                         agreement together: are the goals still the right ones, is the rhythm working? \
-                         `/mentorship plan list mentorship:{}` shows the plan; `/mentorship agreement` changes the \
-                         agreement.\n\n{}{}",
-                        rel.id,
-                        rel.id,
-                        guide::FIT_QUESTION,
-                        guide::tips(engine, rel.guild, Transition::Midpoint).await
-                    );
-                    let text = limits::fit(&template, limits::DM_MAX);
+                    let text = |tips: &str| {
+                        let template = format!(
+                            "**Halfway through mentorship #{}**. A good moment to look at your goals and your \
+                             agreement together: are the goals still the right ones, is the rhythm working? \
+                             `/mentorship plan list mentorship:{}` shows the plan; `/mentorship agreement` changes \
+                             the agreement.\n\n{}{tips}",
+                            rel.id,
+                            rel.id,
+                            guide::FIT_QUESTION,
+                        );
+                        limits::fit(&template, limits::DM_MAX)
+                    };
                     // Each member answers in their own DM; the engine keeps the answer for them alone.
                     let rows = vec![guide::fit_buttons(rel.guild, rel.id)];
                     let only = engine.wanting(&rel, Muted::Midpoint).await?;
-                    self.to_members(job, &rel, Some(&only), &text, rows).await
+                    self.to_members_tipped(job, &rel, Some(&only), Some(Transition::Midpoint), rows, text)
+                        .await
                 }
                 None => Outcome::Done,
             },
@@ -629,9 +670,11 @@ impl ScheduleJobs {
                         _ => return Ok(Outcome::Done),
                     },
                 };
-                let tips = guide::tips(engine, rel.guild, Transition::Ended).await;
-                let (text, rows) = super::bot::ended_message(&rel, &tips);
-                self.to_members(job, &rel, None, &text, rows).await
+                let rows = super::bot::ended_message(&rel, "").1;
+                self.to_members_tipped(job, &rel, None, Some(Transition::Ended), rows, |tips| {
+                    super::bot::ended_message(&rel, tips).0
+                })
+                .await
             }
             kind::INVITE_REMINDER => match engine.due_invite_reminder(job).await? {
                 Some((rel, waiting)) => {
@@ -670,7 +713,10 @@ impl ScheduleJobs {
                         "Write my retrospective",
                         ButtonStyle::Primary,
                     )]);
-                    self.to_members(job, &rel, Some(&missing), &text, vec![row]).await
+                    // Only those who did not mute retrospective reminders (issue 16, item 13).
+                    let wanting = engine.wanting(&rel, Muted::RetroReminders).await?;
+                    let only: Vec<UserId> = missing.into_iter().filter(|u| wanting.contains(u)).collect();
+                    self.to_members(job, &rel, Some(&only), &text, vec![row]).await
                 }
                 None => Outcome::Done,
             },

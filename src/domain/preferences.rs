@@ -17,16 +17,33 @@ pub enum Muted {
     Nudges,
     /// The halfway review prompt.
     Midpoint,
+    /// The tips and program resources a phase's first message carries (the message still comes).
+    Tips,
+    /// Being asked to celebrate a finished mentorship in the program channel, and so its post
+    /// (it goes out only when every member agreed).
+    Celebrations,
+    /// The reminder to write a retrospective that is still open.
+    RetroReminders,
 }
 
 impl Muted {
-    pub const ALL: [Muted; 3] = [Muted::Reminders, Muted::Nudges, Muted::Midpoint];
+    pub const ALL: [Muted; 6] = [
+        Muted::Reminders,
+        Muted::Nudges,
+        Muted::Midpoint,
+        Muted::Tips,
+        Muted::Celebrations,
+        Muted::RetroReminders,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Muted::Reminders => "reminders",
             Muted::Nudges => "nudges",
             Muted::Midpoint => "midpoint",
+            Muted::Tips => "tips",
+            Muted::Celebrations => "celebrations",
+            Muted::RetroReminders => "retro_reminders",
         }
     }
 }

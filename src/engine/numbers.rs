@@ -128,15 +128,42 @@ impl Engine {
             .unwrap_or_else(|| crate::domain::preferences::NotificationPrefs::default_for(guild, user)))
     }
 
-    /// Changes a person's preferences; lead times count for check-ins planned from now on.
+    /// Changes a person's preferences. New lead times apply to the check-ins already planned
+    /// too: with the preferences, one `sync` job per active mentorship of theirs is saved in the
+    /// same transaction (an outbox, as `save_and_replan`), then done at once and dropped; a crash
+    /// or an error leaves the job, which moves the reminders later.
     pub async fn set_notification_prefs(
         &self,
         guild: GuildId,
         user: UserId,
         change: &crate::domain::preferences::PrefsChange,
     ) -> Result<crate::domain::preferences::NotificationPrefs> {
-        let next = self.notification_prefs(guild, user).await?.apply(change)?;
-        self.store.save_notification_prefs(&next, self.now()).await?;
+        let before = self.notification_prefs(guild, user).await?;
+        let next = before.apply(change)?;
+        let now = self.now();
+        let (mut rels, mut jobs) = (Vec::new(), Vec::new());
+        if next.reminder_leads != before.reminder_leads {
+            for rel in self.store.relationships_of(guild, user).await? {
+                if rel.state == crate::domain::relationship::State::Active && rel.is_joined(user) {
+                    jobs.push(super::schedule::reminders_sync_job(&rel, user, now));
+                    rels.push(rel.id);
+                }
+            }
+        }
+        self.store.save_notification_prefs(&next, &jobs, now).await?;
+        if self.stopped_after_save() {
+            return Ok(next);
+        }
+        for (job, &rel) in jobs.iter().zip(&rels) {
+            match self.replan_reminders(guild, rel).await {
+                Ok(()) => {
+                    if let Err(e) = self.store.drop_pending(&job.dedupe_key).await {
+                        tracing::debug!(rel = rel.0, error = %e, "the done sync job stays and runs again");
+                    }
+                }
+                Err(e) => tracing::warn!(rel = rel.0, error = %e, "could not move the reminders now; their job will"),
+            }
+        }
         Ok(next)
     }
 

@@ -649,10 +649,15 @@ impl Engine {
                 self.write_retrospective(guild, rel, user, &input).await?;
                 // Not a fit is not celebrated: the question is not asked.
                 let ended = self.joined_relationship(guild, rel, user).await?;
+                // Nor of someone who muted celebrations (`/mentor notifications`).
+                let wants = self
+                    .notification_prefs(guild, user)
+                    .await?
+                    .wants(crate::domain::preferences::Muted::Celebrations);
                 Submitted::Retro {
                     guild,
                     rel,
-                    ask_celebration: ended.end_reason != Some(EndReason::NotAFit),
+                    ask_celebration: wants && ended.end_reason != Some(EndReason::NotAFit),
                 }
             }
             Submit::Reschedule { guild, rel, checkin } => {

@@ -124,6 +124,19 @@ fn payload_checkin(job: &Job) -> Result<CheckinId> {
         .ok_or(Error::NotFound("check-in of the job"))
 }
 
+/// The `sync` job that moves the planned reminders of `rel` after `user` changed their lead
+/// times (one key per person and change).
+pub(super) fn reminders_sync_job(rel: &Relationship, user: UserId, now: DateTime<Utc>) -> NewJob {
+    NewJob {
+        guild: rel.guild,
+        relationship: None,
+        kind: kind::SYNC.to_string(),
+        dedupe_key: key(rel.id, format!("sync:leads:u{}:{}", user.0, now.timestamp_millis())),
+        payload: json!({ "rel": rel.id.0, "reminders": true }),
+        run_at: now,
+    }
+}
+
 /// The instant the agreement ends: the end of its end date, plus one meeting's length so the
 /// last meeting's did-you-meet comes first.
 pub fn planned_end(terms: &AgreementTerms) -> Option<DateTime<Utc>> {
@@ -243,14 +256,71 @@ impl Engine {
         Ok(())
     }
 
-    /// A `sync` job: the schedule of its relationship, brought in line.
+    /// A `sync` job: the schedule of its relationship, brought in line (and with `reminders`,
+    /// its planned reminders moved to the lead times wanted now).
     pub async fn run_sync(&self, job: &Job) -> Result<()> {
         let id = job
             .payload
             .get("rel")
             .and_then(serde_json::Value::as_i64)
             .ok_or(Error::NotFound("relationship of the job"))?;
+        if job.payload.get("reminders").and_then(serde_json::Value::as_bool) == Some(true) {
+            return self.replan_reminders(job.guild, RelationshipId(id)).await;
+        }
         self.sync_schedule(job.guild, RelationshipId(id)).await
+    }
+
+    /// Moves the reminders of the check-ins already planned to the lead times the members want
+    /// now (issue 16, item 13): a pending reminder at a lead nobody wants any more goes, one at
+    /// each wanted lead still ahead is planned. A reminder already sent is never planned again
+    /// (its key is done), and a running one finishes for those who still want it (`reminded_at`).
+    pub(super) async fn replan_reminders(&self, guild: GuildId, id: RelationshipId) -> Result<()> {
+        self.sync_schedule(guild, id).await?;
+        let rel = self.load(guild, id).await?;
+        if rel.state != State::Active || rel.agreement_in_force().is_none() {
+            return Ok(());
+        }
+        let now = self.now();
+        let program = self.program_settings(guild).await?.reminder_leads;
+        let leads = self.all_leads(&rel, &program).await?;
+        let jobs = self.store.jobs_for_relationship(guild, id).await?;
+        let pending = |kind: &str, j: &&Job| j.kind == kind && j.state == crate::store::jobs::JobState::Pending;
+        let mut planned = Vec::new();
+        // A check-in still to come has its did-you-meet pending.
+        for j in jobs.iter().filter(|j| pending(kind::DID_YOU_MEET, j)) {
+            let checkin = payload_checkin(j)?;
+            let Some(c) = self.store.checkin(guild, checkin).await? else {
+                continue;
+            };
+            if c.status != CheckinStatus::Planned || c.scheduled_at <= now {
+                continue;
+            }
+            for lead in &leads {
+                let run = c.scheduled_at - Duration::minutes((*lead).into());
+                if run >= now {
+                    planned.push(self.reminder_job(&rel, c.id, *lead, run));
+                }
+            }
+            let prefix = checkin_prefix(id, c.id);
+            for old in jobs.iter().filter(|j| pending(kind::REMINDER, j) && j.dedupe_key.starts_with(&prefix)) {
+                let lead = old.payload.get("lead").and_then(serde_json::Value::as_u64);
+                if !lead.is_some_and(|l| leads.iter().any(|w| u64::from(*w) == l)) {
+                    self.store.drop_pending(&old.dedupe_key).await?;
+                }
+            }
+        }
+        self.store.enqueue_many(&planned, now).await?;
+        Ok(())
+    }
+
+    fn reminder_job(&self, rel: &Relationship, checkin: CheckinId, lead: u32, run: DateTime<Utc>) -> NewJob {
+        self.job(
+            rel,
+            kind::REMINDER,
+            format!("{}reminder:{lead}", checkin_prefix(rel.id, checkin)),
+            json!({"checkin": checkin.0, "lead": lead}),
+            run,
+        )
     }
 
     /// Plans the purge of finished jobs at `at` (one a day: the key names the day).
@@ -386,13 +456,7 @@ impl Engine {
         for &lead in leads {
             let run = at - Duration::minutes(lead.into());
             if run >= now {
-                jobs.push(self.job(
-                    rel,
-                    kind::REMINDER,
-                    format!("{prefix}reminder:{lead}"),
-                    json!({"checkin": checkin.0, "lead": lead}),
-                    run,
-                ));
+                jobs.push(self.reminder_job(rel, checkin, lead, run));
             }
         }
         jobs.push(self.job(
@@ -561,6 +625,11 @@ impl Engine {
         };
         let retros = self.store.retrospectives(rel.guild, rel.id).await?;
         if !everyone_celebrates(&rel, &retros) {
+            return Ok(None);
+        }
+        // A member who muted celebrations after saying yes stops the post too.
+        let wanting = self.wanting(&rel, crate::domain::preferences::Muted::Celebrations).await?;
+        if wanting.len() < rel.joined().count() {
             return Ok(None);
         }
         let notes = retros

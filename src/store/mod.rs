@@ -112,9 +112,12 @@ pub trait Store:
         guild: GuildId,
         user: UserId,
     ) -> StoreResult<Option<crate::domain::preferences::NotificationPrefs>>;
+    /// Saves a person's preferences and, in the same transaction, `jobs` (the `sync` jobs that
+    /// move their planned reminders to new lead times): a crash between the two loses neither.
     async fn save_notification_prefs(
         &self,
         prefs: &crate::domain::preferences::NotificationPrefs,
+        jobs: &[jobs::NewJob],
         now: chrono::DateTime<chrono::Utc>,
     ) -> StoreResult<()>;
 

@@ -768,8 +768,10 @@ impl Store for Backend {
     async fn save_notification_prefs(
         &self,
         p: &crate::domain::preferences::NotificationPrefs,
+        jobs: &[super::jobs::NewJob],
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
         sqlx::query(
             "INSERT INTO notification_prefs (guild_id, user_id, muted, reminder_leads, updated_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (guild_id, user_id) DO UPDATE SET \
@@ -780,9 +782,13 @@ impl Store for Backend {
         .bind(json(&p.muted))
         .bind(p.reminder_leads.as_ref().map(json))
         .bind(ms(now))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db)?;
+        for job in jobs {
+            jobs_impl::insert(&mut *tx, job, now).await?;
+        }
+        tx.commit().await.map_err(db)?;
         Ok(())
     }
 

@@ -1190,6 +1190,9 @@ async fn command(
                     (Muted::Reminders, flag("reminders")),
                     (Muted::Nudges, flag("nudges")),
                     (Muted::Midpoint, flag("midpoint")),
+                    (Muted::Tips, flag("tips")),
+                    (Muted::Celebrations, flag("celebrations")),
+                    (Muted::RetroReminders, flag("retro_reminders")),
                 ]
                 .into_iter()
                 .filter_map(|(k, on)| on.map(|on| (k, on)))

@@ -91,7 +91,7 @@ pub async fn answer(
     } else {
         engine.decline(g, mentorship, me).await?.seen_by(me)
     };
-    let tips = crate::discord::interactions::accepted_tips(engine, &rel, accepted).await;
+    let tips = crate::discord::interactions::accepted_tips(engine, &rel, me, accepted).await;
     say(
         ctx,
         crate::discord::interactions::answered_text(&rel, me, accepted, &tips),

@@ -24,10 +24,11 @@ pub fn prefs_text(p: &NotificationPrefs, program: &[u32]) -> String {
         "the program's"
     };
     format!(
-        "**Your notifications:** {}.\n**Reminders before a check-in:** {} ({whose}; they count for check-ins \
-         planned from now on).\nChange them with /mentor notifications, e.g. `reminders:False` or \
+        "**Your notifications:** {}.\n**Reminders before a check-in:** {} ({whose}; check-ins already planned \
+         move to them too).\nChange them with /mentor notifications, e.g. `reminders:False` or \
          `lead_times:3h, 15m` (`default` for the program's). Invitations, the agreement and \"did you meet?\" \
-         always come.",
+         always come; \
+         celebrations off means you are not asked, and nothing is posted about your mentorships.",
         kinds.join(", "),
         leads.join(", ")
     )
@@ -40,6 +41,9 @@ pub async fn notifications(
     #[description = "Reminders before each check-in"] reminders: Option<bool>,
     #[description = "Nudges when nobody said whether you met"] nudges: Option<bool>,
     #[description = "The halfway review prompt"] midpoint: Option<bool>,
+    #[description = "Tips and the program's resources at each phase"] tips: Option<bool>,
+    #[description = "Being asked to celebrate a finished mentorship in public"] celebrations: Option<bool>,
+    #[description = "The reminder to write your retrospective"] retro_reminders: Option<bool>,
     #[description = "Your reminder lead times, e.g. 24h, 1h (default: the program's)"] lead_times: Option<String>,
 ) -> Result<(), BotError> {
     let (g, me) = (guild(ctx)?, caller(ctx));
@@ -49,6 +53,9 @@ pub async fn notifications(
             (Muted::Reminders, reminders),
             (Muted::Nudges, nudges),
             (Muted::Midpoint, midpoint),
+            (Muted::Tips, tips),
+            (Muted::Celebrations, celebrations),
+            (Muted::RetroReminders, retro_reminders),
         ]
         .into_iter()
         .filter_map(|(k, on)| on.map(|on| (k, on)))
