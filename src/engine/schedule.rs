@@ -302,7 +302,10 @@ impl Engine {
                 }
             }
             let prefix = checkin_prefix(id, c.id);
-            for old in jobs.iter().filter(|j| pending(kind::REMINDER, j) && j.dedupe_key.starts_with(&prefix)) {
+            for old in jobs
+                .iter()
+                .filter(|j| pending(kind::REMINDER, j) && j.dedupe_key.starts_with(&prefix))
+            {
                 let lead = old.payload.get("lead").and_then(serde_json::Value::as_u64);
                 if !lead.is_some_and(|l| leads.iter().any(|w| u64::from(*w) == l)) {
                     self.store.drop_pending(&old.dedupe_key).await?;
@@ -595,11 +598,27 @@ impl Engine {
     /// the celebration post is planned (once).
     pub(super) async fn after_retrospective(&self, guild: GuildId, rel: &Relationship) -> Result<()> {
         let retros = self.store.retrospectives(guild, rel.id).await?;
-        if everyone_celebrates(rel, &retros) {
+        if self.celebration_wanted(rel, &retros).await? {
             let job = self.job(rel, kind::CELEBRATE, key(rel.id, "celebrate"), json!({}), self.now());
             self.store.enqueue(&job, self.now()).await?;
         }
         Ok(())
+    }
+
+    /// Every member agreed to the post, and none muted celebrations (a member who muted them
+    /// after saying yes stops the post too; it is planned when they unmute and answer again).
+    async fn celebration_wanted(
+        &self,
+        rel: &Relationship,
+        retros: &[crate::domain::retrospective::Retrospective],
+    ) -> Result<bool> {
+        if !everyone_celebrates(rel, retros) {
+            return Ok(false);
+        }
+        let wanting = self
+            .wanting(rel, crate::domain::preferences::Muted::Celebrations)
+            .await?;
+        Ok(wanting.len() == rel.joined().count())
     }
 
     pub async fn due_celebration(&self, job: &Job) -> Result<Option<CelebrationDue>> {
@@ -624,12 +643,7 @@ impl Engine {
             return Ok(None);
         };
         let retros = self.store.retrospectives(rel.guild, rel.id).await?;
-        if !everyone_celebrates(&rel, &retros) {
-            return Ok(None);
-        }
-        // A member who muted celebrations after saying yes stops the post too.
-        let wanting = self.wanting(&rel, crate::domain::preferences::Muted::Celebrations).await?;
-        if wanting.len() < rel.joined().count() {
+        if !self.celebration_wanted(&rel, &retros).await? {
             return Ok(None);
         }
         let notes = retros

@@ -19,6 +19,7 @@ mod discord_limits;
 mod discord_matching;
 mod discord_mentions_threads;
 mod discord_next_steps;
+mod discord_notifications;
 mod discord_organisers;
 mod discord_privacy;
 mod discord_privacy_holes;
