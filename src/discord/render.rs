@@ -126,12 +126,17 @@ pub fn agreement_text(rel: &Relationship, a: &Agreement, max: usize) -> (String,
         .map(|e| e.text.as_str())
         .chain(std::iter::once(t.issue_handling.as_str()))
         .collect();
-    let day = t.day.map(|d| format!(" on {d}")).unwrap_or_default();
+    let day = t.day.map(|d| format!("{d} ")).unwrap_or_default();
+    // The time of day in each reader's own zone (issue 16, item 10); the wall time agreed on
+    // follows as what was agreed, named with its zone.
+    let agreed = format!("{day}{} {}", t.local_time.format("%H:%M"), t.timezone.name());
+    let at = match first_meeting_utc(t) {
+        Some(first) => format!("at <t:{}:t> your time (agreed as {agreed})", first.timestamp()),
+        None => format!("at {agreed}"),
+    };
     let mut tail = format!(
-        "**Meetings:** {}{day} at {} ({}), {} minutes, by {}{}\n",
+        "**Meetings:** {} {at}, {} minutes, by {}{}\n",
         t.frequency,
-        t.local_time.format("%H:%M"),
-        t.timezone.name(),
         t.meeting_minutes,
         t.method,
         t.place.as_deref().map(|p| format!(" ({p})")).unwrap_or_default()

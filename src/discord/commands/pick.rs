@@ -130,6 +130,13 @@ pub async fn my_entries(ctx: Ctx<'_>, partial: &str) -> CreateAutocompleteRespon
     let Ok(entries) = ctx.data().engine.my_journal_numbered(g, caller(ctx)).await else {
         return CreateAutocompleteResponse::new();
     };
+    // A choice shows no Discord timestamp: the day is the caller's own (issue 16, item 10).
+    let zone = ctx
+        .data()
+        .engine
+        .own_zone(g, caller(ctx), chrono_tz::UTC)
+        .await
+        .unwrap_or(chrono_tz::UTC);
     let choices = entries
         .iter()
         .rev()
@@ -139,7 +146,7 @@ pub async fn my_entries(ctx: Ctx<'_>, partial: &str) -> CreateAutocompleteRespon
             let shared = if e.shared { ", shared" } else { "" };
             let label = format!(
                 "{n}: {} (mentorship #{}{shared}) {first}",
-                e.created_at.format("%Y-%m-%d"),
+                e.created_at.with_timezone(&zone).format("%Y-%m-%d"),
                 e.relationship
             );
             (fit(&label, CHOICE_MAX), *n)

@@ -125,7 +125,7 @@ pub async fn setup(
             s.limits.decline_cooldown_days(),
             s.limits.agreement_versions_per_day(),
             weights.join(", "),
-            digest_text(&s)
+            digest_text(&s, engine.now())
         ) + &coordinator_hint(&s),
     )
     .await
@@ -142,11 +142,21 @@ fn coordinator_hint(s: &crate::domain::program::ProgramSettings) -> String {
     }
 }
 
-fn digest_text(s: &crate::domain::program::ProgramSettings) -> String {
+/// The digest's rule in the program's zone, and its next one as a Discord timestamp, which
+/// each organiser reads in their own zone (issue 16, item 10).
+fn digest_text(s: &crate::domain::program::ProgramSettings, now: chrono::DateTime<chrono::Utc>) -> String {
     let tz = s.timezone.map(|t| t.name()).unwrap_or("UTC");
+    let next = s
+        .digest_schedule()
+        .and_then(|(freq, zone)| {
+            let start = now.with_timezone(&zone).naive_local() - chrono::Duration::days(1);
+            crate::schedule::next_after(start, zone, &freq, now, None)
+        })
+        .map(|o| format!(", next {}", crate::discord::render::when(o.utc)))
+        .unwrap_or_default();
     match s.digest_cron.as_deref() {
         Some(crate::domain::program::DIGEST_OFF) => "off".into(),
-        Some(cron) => format!("cron {cron} ({tz})"),
-        None => format!("Mondays 09:00 ({tz})"),
+        Some(cron) => format!("cron {cron} ({tz}){next}"),
+        None => format!("Mondays 09:00 ({tz}){next}"),
     }
 }
