@@ -491,6 +491,15 @@ fn check_text_input(at: &str, t: &Value, in_label: bool, out: &mut Vec<Refusal>)
             format!("{at}: min_length {min:?} / max_length {max:?} outside 0..=4000 / 1..=4000"),
         ));
     }
+    // A prefilled value longer than the input takes is refused, not cut: Discord checks it
+    // against the input's own max_length.
+    let value = chars(t.get("value")) as u64;
+    if let Some(m) = max.filter(|m| value > *m) {
+        out.push(refuse(
+            "modal.text_input",
+            format!("{at}: the value is {value} characters; its max_length is {m}"),
+        ));
+    }
     if !matches!(t.get("style").and_then(Value::as_u64), Some(1 | 2)) {
         out.push(refuse(
             "modal.text_input",

@@ -320,6 +320,15 @@ async fn modals_hold_five_rows_of_one_text_input_and_short_titles_and_labels() {
             "modal.one_input_per_row",
             None,
         ),
+        (
+            modal(
+                "Form",
+                vec![row(vec![json!({"type": 4, "custom_id": "a", "label": "A", "style": 1,
+                    "max_length": 10, "value": text(11)})])],
+            ),
+            "modal.text_input",
+            None,
+        ),
     ];
     let h = command_interaction(&fake, &api).await;
     let callback = format!("/interactions/{}/{}/callback", h.id, h.token);
@@ -327,6 +336,14 @@ async fn modals_hold_five_rows_of_one_text_input_and_short_titles_and_labels() {
         refused(&fake, &api.call("POST", &callback, Some(body)).await, rule, tw);
         assert!(h.response().is_none(), "a refused modal answers nothing");
     }
+    // A value as long as its input's max_length is taken.
+    let full = json!({"type": 4, "custom_id": "a", "label": "A", "style": 1, "max_length": 10, "value": text(10)});
+    let h2 = command_interaction(&fake, &api).await;
+    let callback2 = format!("/interactions/{}/{}/callback", h2.id, h2.token);
+    let r = api
+        .call("POST", &callback2, Some(modal("Form", vec![row(vec![full])])))
+        .await;
+    assert_eq!(r.status, 204, "{:?}", fake.spec_violations());
     // Five rows, a 45-character title and labels: the most Discord allows.
     let r = api.call("POST", &callback, Some(modal(&"T".repeat(45), five))).await;
     assert_eq!(r.status, 204, "{:?}", fake.spec_violations());
