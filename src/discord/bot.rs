@@ -244,6 +244,8 @@ impl Bot {
                         .style(ButtonStyle::Success),
                 );
             }
+            // Every member may propose a change from here (issue 16, item 9).
+            buttons.push(super::agreement_change::button(rel.guild, rel.id));
             if shortened {
                 buttons.push(in_full.clone());
             }

@@ -79,6 +79,9 @@ pub enum Action {
     LeaveGroup,
     /// Celebrate in the program channel? (numbers: guild, relationship, 1 yes / 0 no).
     Celebrate,
+    /// "Suggest a change" on an agreement's Confirm message (numbers: guild, relationship).
+    SuggestChange,
+    SuggestChangeForm,
 }
 
 impl Action {
@@ -123,10 +126,12 @@ impl Action {
             Action::EndCancel => "endno",
             Action::LeaveGroup => "leave",
             Action::Celebrate => "celeb",
+            Action::SuggestChange => "sugchg",
+            Action::SuggestChangeForm => "fsugchg",
         }
     }
 
-    const ALL: [Action; 39] = [
+    const ALL: [Action; 41] = [
         Action::Accept,
         Action::Decline,
         Action::Confirm,
@@ -166,6 +171,8 @@ impl Action {
         Action::EndCancel,
         Action::LeaveGroup,
         Action::Celebrate,
+        Action::SuggestChange,
+        Action::SuggestChangeForm,
     ];
 }
 
@@ -363,6 +370,10 @@ impl CustomId {
                 guild: GuildId(g),
                 rel: rel(r)?,
             },
+            (Action::SuggestChange, &[g, r]) => Press::SuggestChange {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
             (Action::Celebrate, &[g, r, a @ 0..=1]) => Press::Celebrate {
                 guild: GuildId(g),
                 rel: rel(r)?,
@@ -415,6 +426,10 @@ impl CustomId {
                 rel: rel(r)?,
             },
             (Action::FindAnotherForm, &[g, r]) => Submit::FindAnother {
+                guild: GuildId(g),
+                rel: rel(r)?,
+            },
+            (Action::SuggestChangeForm, &[g, r]) => Submit::SuggestChange {
                 guild: GuildId(g),
                 rel: rel(r)?,
             },

@@ -270,6 +270,11 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
             c.create_response(&ctx.http, CreateInteractionResponse::Modal(modal))
                 .await?;
         }
+        Pressed::ChangeForm(form) => {
+            let modal = super::agreement_change::form(&form);
+            c.create_response(&ctx.http, CreateInteractionResponse::Modal(modal))
+                .await?;
+        }
         Pressed::Paused { rel } => {
             answer
                 .ephemeral_with(ctx, bot::paused_text(&rel), vec![bot::resume_row(&rel)])

@@ -21,6 +21,7 @@ use crate::http::{GatewayStatus, HttpServer, Probes};
 use crate::jobs::{default_owner, Job, JobHandler, JobStore, Outcome, TickReport, Worker};
 use crate::metrics::{JobEvent, Metrics};
 
+pub mod agreement_change;
 pub mod bot;
 pub mod commands;
 pub mod guide;

@@ -160,9 +160,12 @@ pub fn agreement_text(rel: &Relationship, a: &Agreement, max: usize) -> (String,
     } else {
         tail += &format!("Waiting for confirmation from {}.", pending.join(", "));
     }
-    // Any member may propose a change (issue 16, item 9): the command prefills the rest.
+    // Any member may propose a change (issue 16, item 9): the command prefills the rest; the
+    // button's form asks the five parts people change most.
     tail += &format!(
-        "\nSuggest a change: /mentorship agreement mentorship:{} with only the options that change.",
+        "\nSuggest a change: /mentorship agreement mentorship:{} with only the options that change (it changes \
+         everything), or the Suggest a change button (expectations, issue handling, frequency, next meeting, \
+         method; the rest stays as proposed).",
         rel.id
     );
     let fixed = limits::len(&head)

@@ -11,6 +11,7 @@ use crate::domain::relationship::{Relationship, RelationshipError};
 use crate::domain::validate::ValidationError;
 use crate::store::{Store, StoreError};
 
+pub mod agreement_change;
 pub mod drafts;
 pub mod guide;
 pub mod hands;

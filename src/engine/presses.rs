@@ -79,6 +79,11 @@ pub enum Press {
         guild: GuildId,
         rel: RelationshipId,
     },
+    /// "Suggest a change" on the Confirm message: opens the prefilled form.
+    SuggestChange {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
     Pause {
         guild: GuildId,
         rel: RelationshipId,
@@ -166,6 +171,7 @@ impl Press {
             | Press::NotMet { guild, .. }
             | Press::Reschedule { guild, .. }
             | Press::ChangeFrequency { guild, .. }
+            | Press::SuggestChange { guild, .. }
             | Press::Pause { guild, .. }
             | Press::End { guild, .. }
             | Press::Resume { guild, .. }
@@ -230,6 +236,7 @@ pub enum Pressed {
         rel: Relationship,
         current: String,
     },
+    ChangeForm(super::agreement_change::ChangeForm),
     Paused {
         rel: Relationship,
     },
@@ -330,6 +337,11 @@ pub enum Submit {
         rel: RelationshipId,
     },
     FindAnother {
+        guild: GuildId,
+        rel: RelationshipId,
+    },
+    /// The Suggest a change form.
+    SuggestChange {
         guild: GuildId,
         rel: RelationshipId,
     },
@@ -476,6 +488,7 @@ impl Engine {
                     .unwrap_or_default();
                 Pressed::FrequencyForm { rel: r, current }
             }
+            Press::SuggestChange { guild, rel } => Pressed::ChangeForm(self.change_form(guild, rel, user).await?),
             Press::Pause { guild, rel } => Pressed::Paused {
                 rel: self.pause(guild, rel, user).await?,
             },
@@ -671,6 +684,11 @@ impl Engine {
                 self.require_presser(guild, presser).await?;
                 let (rel, version) = self.propose_frequency(guild, rel, user, &field("frequency")).await?;
                 Submitted::Frequency { rel, version }
+            }
+            Submit::SuggestChange { guild, rel } => {
+                self.require_presser(guild, presser).await?;
+                let (rel, version) = self.suggest_change(guild, rel, user, &field).await?;
+                Submitted::Agreement { rel, version }
             }
             Submit::FindAnother { guild, rel } => {
                 self.require_presser(guild, presser).await?;

@@ -25,6 +25,7 @@ mod discord_privacy;
 mod discord_privacy_holes;
 mod discord_schedule;
 mod discord_start;
+mod discord_suggest;
 mod discord_times;
 mod faults;
 mod hostile_discord;
