@@ -36,6 +36,7 @@ pub fn prefs_text(p: &NotificationPrefs, program: &[u32]) -> String {
 
 /// Mute a kind of message, or choose your own reminder lead times (no options: show them).
 #[poise::command(slash_command, guild_only)]
+#[allow(clippy::too_many_arguments)]
 pub async fn notifications(
     ctx: Ctx<'_>,
     #[description = "Reminders before each check-in"] reminders: Option<bool>,
