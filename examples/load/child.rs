@@ -171,6 +171,11 @@ impl BotProcess {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Usage {
     pub rss_kb: u64,
+    /// The part of RSS that is the process's own memory (heap, stacks)...
+    pub anon_kb: u64,
+    /// ...and the part that is the executable's and libraries' pages mapped from files (shared
+    /// with any process running the same file; the harness's binary holds the stand-in too).
+    pub file_kb: u64,
     pub hwm_kb: u64,
     pub cpu_s: f64,
     pub threads: u64,
@@ -194,6 +199,8 @@ pub fn usage(pid: u32) -> Usage {
     // clock ticks 100 times a second on Linux (USER_HZ).
     Usage {
         rss_kb: field("VmRSS:"),
+        anon_kb: field("RssAnon:"),
+        file_kb: field("RssFile:"),
         hwm_kb: field("VmHWM:"),
         cpu_s: (ticks(11) + ticks(12)) / 100.0,
         threads: field("Threads:"),

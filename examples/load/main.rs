@@ -136,7 +136,8 @@ async fn idle_on_empty(fake: &FakeDiscord) -> Value {
     bot.stop().await;
     json!({
         "ready_s": (ready - spawned).as_secs_f64(),
-        "rss_kb": u.rss_kb, "high_water_kb": u.hwm_kb, "threads": u.threads, "cpu_s": u.cpu_s,
+        "rss_kb": u.rss_kb, "rss_anon_kb": u.anon_kb, "rss_file_kb": u.file_kb,
+        "high_water_kb": u.hwm_kb, "threads": u.threads, "cpu_s": u.cpu_s,
     })
 }
 
@@ -382,11 +383,16 @@ async fn harness(a: Args) -> bool {
         },
         "bot_process_memory_kb": {
             "idle_after_start": idle.rss_kb,
+            "idle_after_start_anon": idle.anon_kb,
+            "idle_after_start_file": idle.file_kb,
+            "after_run_anon": after_drive.anon_kb,
             "peak_under_load_sampled": peak_kb,
             "high_water_whole_run": after_drive.hwm_kb,
             "threads": after_drive.threads,
         },
         "harness_and_stand_in_high_water_kb": harness_kb,
+        // Requests the stand-in found against Discord's OpenAPI description or its rules.
+        "stand_in_violations": fake.spec_violations().len(),
     });
     if a.json {
         println!("{}", serde_json::to_string_pretty(&result).unwrap());
@@ -415,9 +421,12 @@ fn print_text(a: &Args, r: &Value) {
     let f = |v: &Value| v.as_f64().unwrap_or(0.0);
     let e = &r["idle_on_empty_sqlite"];
     println!(
-        "idle on an empty SQLite database: ready in {:.2} s, RSS {:.1} MB, {} threads",
+        "idle on an empty SQLite database: ready in {:.2} s, RSS {:.1} MB ({:.1} MB its own memory, {:.1} MB mapped \
+         from the executable and libraries), {} threads",
         f(&e["ready_s"]),
         mb(e["rss_kb"].as_u64().unwrap_or(0)),
+        mb(e["rss_anon_kb"].as_u64().unwrap_or(0)),
+        mb(e["rss_file_kb"].as_u64().unwrap_or(0)),
         e["threads"]
     );
     println!(
@@ -466,8 +475,9 @@ fn print_text(a: &Args, r: &Value) {
     );
     let m = &r["bot_process_memory_kb"];
     println!(
-        "  bot process: RSS idle {:.1} MB, peak under load {:.1} MB (high water {:.1} MB), {} threads; CPU {:.1} s in the run",
+        "  bot process: RSS idle {:.1} MB ({:.1} MB its own), peak under load {:.1} MB (high water {:.1} MB), {} threads; CPU {:.1} s in the run",
         mb(m["idle_after_start"].as_u64().unwrap_or(0)),
+        mb(m["idle_after_start_anon"].as_u64().unwrap_or(0)),
         mb(m["peak_under_load_sampled"].as_u64().unwrap_or(0)),
         mb(m["high_water_whole_run"].as_u64().unwrap_or(0)),
         m["threads"],
