@@ -354,7 +354,7 @@ async fn harness(a: Args) -> bool {
     let result = json!({
         "date": chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
         "build": if cfg!(debug_assertions) { "debug" } else { "release" },
-        "uptime": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
+        "loadavg_at_end": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
         "backend": a.backend,
         "sizes": {
             "servers": a.servers, "profiles": a.profiles.max(2 * a.relationships), "open_listings": a.open,
