@@ -142,6 +142,13 @@ async fn idle_on_empty(fake: &FakeDiscord) -> Value {
 }
 
 async fn harness(a: Args) -> bool {
+    let loadavg = || {
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    let loadavg_at_start = loadavg();
     let fake = FakeDiscord::start(FakeConfig::default()).await;
     fake.add_guild(FakeGuild::new(GUILD, "template", OWNER));
     let idle_empty = idle_on_empty(&fake).await;
@@ -354,7 +361,9 @@ async fn harness(a: Args) -> bool {
     let result = json!({
         "date": chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
         "build": if cfg!(debug_assertions) { "debug" } else { "release" },
-        "loadavg_at_end": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
+        // The machine is shared: how busy it was (1, 5 and 15 minutes).
+        "loadavg_at_start": loadavg_at_start,
+        "loadavg_at_end": loadavg(),
         "backend": a.backend,
         "sizes": {
             "servers": a.servers, "profiles": a.profiles.max(2 * a.relationships), "open_listings": a.open,
