@@ -425,17 +425,31 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
                 info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
-                pacer_for_setup.acquire("/applications/commands", None).await;
-                if dev_guild != 0 {
-                    poise::builtins::register_in_guild(
-                        ctx,
-                        &framework.options().commands,
-                        serenity::all::GuildId::new(dev_guild),
-                    )
-                    .await?;
-                } else {
-                    poise::builtins::register_globally(ctx, &framework.options().commands).await?;
-                }
+                // Registering the commands runs beside the catch-up, not before the setup returns:
+                // poise holds every interaction until the setup is done, and the commands a
+                // restarted bot registered last time are already in the members' clients, so a
+                // command sent as the gateway comes up would otherwise wait for this round trip
+                // (seconds on a busy machine) and miss Discord's 3 s.
+                let register = {
+                    let (ctx, pacer) = (ctx.clone(), pacer_for_setup.clone());
+                    let commands = poise::builtins::create_application_commands(&framework.options().commands);
+                    async move {
+                        pacer.acquire("/applications/commands", None).await;
+                        let done = if dev_guild != 0 {
+                            serenity::all::GuildId::new(dev_guild)
+                                .set_commands(&ctx.http, commands)
+                                .await
+                        } else {
+                            serenity::all::Command::set_global_commands(&ctx.http, commands).await
+                        };
+                        match done {
+                            Ok(c) => info!(commands = c.len(), "commands registered"),
+                            Err(e) => {
+                                warn!(error = %e, "registering the commands failed; the ones registered before stay")
+                            }
+                        }
+                    }
+                };
                 let notifier = notify::Notifier::with_pacer(ctx.http.clone(), engine.clone(), pacer_for_setup)
                     .with_metrics(metrics_setup.clone());
                 let bot = Arc::new(Bot::new(engine.clone(), notifier).with_files(files));
@@ -461,10 +475,15 @@ pub async fn start(app: &App, options: DiscordOptions) -> anyhow::Result<BotHand
                 // while), and the job worker starts only after it, so nothing runs on a stale plan.
                 let caught_up = caught_up_tx.clone();
                 let background = async move {
-                    match engine.catch_up().await {
-                        Ok(n) => info!(relationships = n, "schedules caught up"),
-                        Err(e) => warn!(error = %e, "catching up the schedules failed"),
-                    }
+                    let catch_up = async {
+                        match engine.catch_up().await {
+                            Ok(n) => info!(relationships = n, "schedules caught up"),
+                            Err(e) => warn!(error = %e, "catching up the schedules failed"),
+                        }
+                    };
+                    // "Caught up" includes the registration: tests and the walkthrough read the
+                    // registered commands once it is signalled.
+                    tokio::join!(register, catch_up);
                     if let Err(e) = engine.plan_digests().await {
                         warn!(error = %e, "planning the coordinators' digests failed");
                     }

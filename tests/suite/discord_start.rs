@@ -75,3 +75,48 @@ async fn a_bad_token_or_a_missing_intent_stops_the_start_with_what_to_do() {
         "{refused:?}"
     );
 }
+
+/// Registering the commands runs beside the start's catch-up, not before the bot takes
+/// interactions: the commands a restarted bot registered before are already in the members'
+/// clients, and poise holds every interaction until the setup is done. Here the registration
+/// fails outright (it used to end the setup, and every command after it waited for ever): a
+/// command is still answered.
+#[tokio::test]
+async fn commands_are_answered_whatever_the_registration_does() {
+    use common::discord::{here, Harness, OWNER};
+    use common::fixtures::{GUILD, MENTEE};
+    let w = World::sqlite().await;
+    let fake = fake_discord::FakeDiscord::start(common::discord::config()).await;
+    fake.add_guild(fake_discord::FakeGuild::new(GUILD.0, "Mentors", OWNER));
+    fake.add_member(GUILD.0, fake_discord::FakeUser::new(MENTEE.0, "grace"));
+    fake.fail_next_n(Some("PUT"), "/applications/", 500, 100);
+    let app = mentorbot::app::App::with_store(Harness::settings(&fake), w.store.clone(), w.clock.clone());
+    let handle = mentorbot::discord::start(
+        &app,
+        mentorbot::discord::DiscordOptions {
+            http_client: Some(fake.http_client()),
+            background_sweeps: false,
+            job_poll: None,
+        },
+    )
+    .await
+    .expect("the bot starts");
+    tokio::time::timeout(WAIT, handle.caught_up())
+        .await
+        .expect("the start's catch-up finished");
+    let asked = fake.interaction_slash(
+        here(),
+        MENTEE.0,
+        fake_discord::SlashCommand::new("mentorship").subcommand("list"),
+    );
+    let answer = asked.try_wait_response(WAIT).await.expect("the command is answered");
+    assert!(answer.is_ephemeral(), "{answer:?}");
+    assert!(fake.global_commands().is_empty(), "the registration failed");
+    assert!(
+        fake.requests()
+            .iter()
+            .any(|r| r.method == "PUT" && r.path.contains("/commands") && r.status == 500),
+        "the registration was tried"
+    );
+    handle.shutdown().await;
+}
