@@ -8,6 +8,25 @@
 // so the primary key index drives the update).
 // Placeholders are `$N`, which SQLite and PostgreSQL both accept.
 
+/// The enqueue's rules after the rows to plan (`v`, with the columns of [`NewJob`]), shared
+/// by each backend's batched statement: a new key is inserted, a cancelled one revived, any
+/// other left alone, and nothing is planned before the purge horizon; RETURNING names the
+/// keys planned. `{now}` is the placeholder of the time (a `format!` argument).
+macro_rules! enqueue_from_v {
+    () => {
+        "INSERT INTO jobs (guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, \
+           attempts, created_at, updated_at) \
+         SELECT v.guild_id, v.relationship_id, v.kind, v.dedupe_key, v.payload, v.run_at, 'pending', 0, \
+           {now}, {now} \
+         FROM v WHERE NOT EXISTS (SELECT 1 FROM job_horizon WHERE purged_before > v.run_at) \
+         ON CONFLICT (dedupe_key) DO UPDATE SET guild_id = excluded.guild_id, \
+           relationship_id = excluded.relationship_id, kind = excluded.kind, payload = excluded.payload, \
+           run_at = excluded.run_at, state = 'pending', attempts = 0, lease_owner = NULL, lease_until = NULL, \
+           last_error = NULL, updated_at = excluded.updated_at, finished_at = NULL \
+         WHERE jobs.state = 'cancelled' \
+         RETURNING id, dedupe_key"
+    };
+}
 mod jobs_impl {
     use std::collections::HashSet;
     use std::time::Duration;
@@ -41,52 +60,8 @@ mod jobs_impl {
          WHERE jobs.state = 'cancelled' \
          RETURNING id";
 
-    /// Jobs per multi-row INSERT: 6 parameters a row stays well under SQLite's 32,766 and
-    /// PostgreSQL's 65,535 parameters per statement.
-    const ENQUEUE_CHUNK: usize = 1_000;
-
     /// A batch this large refreshes the queue's statistics (see `analyze_jobs!`).
     const ANALYZE_AFTER: usize = 10_000;
-
-    /// [`ENQUEUE`] for `rows` jobs in one statement: six parameters per job, then the time twice.
-    /// The same rules: a new key is inserted, a cancelled one revived, any other left alone, and
-    /// nothing is planned before the purge horizon; RETURNING names the keys planned. SQLite gets
-    /// anonymous `?` placeholders: finding a numbered one by its number is a linear search
-    /// there, which makes a statement of thousands of them quadratic.
-    fn enqueue_batch_sql(rows: usize) -> String {
-        use std::fmt::Write;
-        let mut n = 0;
-        let mut p = || {
-            n += 1;
-            if super::ANONYMOUS_PARAMS {
-                "?".to_string()
-            } else {
-                format!("${n}")
-            }
-        };
-        let mut sql = String::with_capacity(200 + rows * 48 + ENQUEUE.len());
-        sql.push_str("WITH v (guild_id, relationship_id, kind, dedupe_key, payload, run_at) AS (VALUES ");
-        for r in 0..rows {
-            let sep = if r == 0 { "" } else { ", " };
-            let _ = write!(sql, "{sep}({}, {}, {}, {}, {}, {})", p(), p(), p(), p(), p(), p());
-        }
-        let (created, updated) = (p(), p());
-        let _ = write!(
-            sql,
-            ") INSERT INTO jobs (guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, \
-               attempts, created_at, updated_at) \
-             SELECT v.guild_id, v.relationship_id, v.kind, v.dedupe_key, v.payload, v.run_at, 'pending', 0, \
-               {created}, {updated} \
-             FROM v WHERE NOT EXISTS (SELECT 1 FROM job_horizon WHERE purged_before > v.run_at) \
-             ON CONFLICT (dedupe_key) DO UPDATE SET guild_id = excluded.guild_id, \
-               relationship_id = excluded.relationship_id, kind = excluded.kind, payload = excluded.payload, \
-               run_at = excluded.run_at, state = 'pending', attempts = 0, lease_owner = NULL, lease_until = NULL, \
-               last_error = NULL, updated_at = excluded.updated_at, finished_at = NULL \
-             WHERE jobs.state = 'cancelled' \
-             RETURNING id, dedupe_key"
-        );
-        sql
-    }
 
     /// Candidates are taken from two index ranges (expired leases, due pending jobs), each
     /// already in order and limited, so a claim reads about `limit` rows however long the queue.
@@ -209,29 +184,10 @@ mod jobs_impl {
                 return Ok(out);
             }
             let mut tx = self.pool.begin().await.map_err(db)?;
-            for chunk in firsts.chunks(ENQUEUE_CHUNK) {
-                let rows: Vec<(i64, String)> = {
-                    let sql = enqueue_batch_sql(chunk.len());
-                    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-                    for &i in chunk {
-                        let job = &jobs[i];
-                        q = q
-                            .bind(sf(job.guild.0))
-                            .bind(job.relationship.map(|r| r.0))
-                            .bind(&job.kind)
-                            .bind(&job.dedupe_key)
-                            .bind(json(&job.payload))
-                            .bind(ms(job.run_at));
-                    }
-                    q = q.bind(ms(now)).bind(ms(now));
-                    // Only full chunks share a statement text worth keeping prepared.
-                    q.persistent(chunk.len() == ENQUEUE_CHUNK)
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(db)?
-                };
+            for chunk in firsts.chunks(super::ENQUEUE_CHUNK) {
+                let rows: Vec<&NewJob> = chunk.iter().map(|&i| &jobs[i]).collect();
                 let planned: std::collections::HashMap<String, i64> =
-                    rows.into_iter().map(|(id, key)| (key, id)).collect();
+                    super::enqueue_chunk(&mut tx, &rows, now).await?.into_iter().map(|(id, key)| (key, id)).collect();
                 for &i in chunk {
                     out[i] = planned.get(&jobs[i].dedupe_key).map(|&id| JobId(id));
                 }
