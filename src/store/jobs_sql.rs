@@ -1,11 +1,13 @@
 // The job queue's SQL, written once for both backends. Each backend module includes this file
-// (after `shared_sql.rs`) having defined `Db`, `Backend` (with its `pool`) and the macro
-// two macros: `skip_locked!()`, the locking clause of the claim's candidate selects, empty on
-// SQLite (one writer at a time, and the claim is a single UPDATE statement) and
-// `FOR UPDATE SKIP LOCKED` on PostgreSQL (claimers in several processes lock disjoint rows and
-// never wait for each other); and `id_in_json!("$N")`, the condition that `id` is one of the
-// integers of the JSON array bound at `$N` (`json_each` on SQLite; a `BIGINT[]` on PostgreSQL,
-// so the primary key index drives the update).
+// (after `shared_sql.rs`) having defined `Db`, `Backend` (with its `pool`), the batched
+// `enqueue_chunk` with its `ENQUEUE_CHUNK` (the one part written per backend: arrays on
+// PostgreSQL, a multi-row VALUES on SQLite) and these macros: `skip_locked!()`, the locking
+// clause of the claim's candidate selects, empty on SQLite (one writer at a time, and the claim
+// is a single UPDATE statement) and `FOR UPDATE SKIP LOCKED` on PostgreSQL (claimers in several
+// processes lock disjoint rows and never wait for each other); `id_in_json!("$N")`, the
+// condition that `id` is one of the integers of the JSON array bound at `$N` (`json_each` on
+// SQLite; a `BIGINT[]` on PostgreSQL, so the primary key index drives the update);
+// `db_now!()`, `analyze_jobs!()` and `async_commit!()`.
 // Placeholders are `$N`, which SQLite and PostgreSQL both accept.
 
 /// The enqueue's rules after the rows to plan (`v`, with the columns of [`NewJob`]), shared
@@ -60,7 +62,8 @@ mod jobs_impl {
          WHERE jobs.state = 'cancelled' \
          RETURNING id";
 
-    /// A batch this large refreshes the queue's statistics (see `analyze_jobs!`).
+    /// A batch that adds this many jobs refreshes the queue's statistics (see `analyze_jobs!`);
+    /// one whose keys were all planned already (a catch-up after a short stop) changes nothing.
     const ANALYZE_AFTER: usize = 10_000;
 
     /// Candidates are taken from two index ranges (expired leases, due pending jobs), each
@@ -207,7 +210,7 @@ mod jobs_impl {
                 }
             }
             tx.commit().await.map_err(db)?;
-            if firsts.len() >= ANALYZE_AFTER {
+            if out.iter().filter(|id| id.is_some()).count() >= ANALYZE_AFTER {
                 // A bulk plan (a start's catch-up) changes the queue's shape at once, long before
                 // autovacuum looks again; without fresh statistics the claim's planner takes
                 // the due range for a few rows and sorts the whole of it on every claim.
