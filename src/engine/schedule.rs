@@ -174,6 +174,16 @@ impl Engine {
     /// agreement in force (replanned when the version in force changed), nothing pending while
     /// paused, and after the end only the retrospective reminder. Safe to call any number of times.
     pub async fn sync_schedule(&self, guild: GuildId, id: RelationshipId) -> Result<()> {
+        let mut jobs = Vec::new();
+        self.sync_schedule_into(guild, id, &mut jobs).await?;
+        self.store.enqueue_many(&jobs, self.now()).await?;
+        Ok(())
+    }
+
+    /// [`Engine::sync_schedule`] but for the enqueue: the jobs to plan are added to `jobs`, for
+    /// the caller to plan after every cancellation this made (the catch-up plans those of many
+    /// mentorships in one statement).
+    async fn sync_schedule_into(&self, guild: GuildId, id: RelationshipId, jobs: &mut Vec<NewJob>) -> Result<()> {
         let rel = self.load(guild, id).await?;
         let now = self.now();
         match rel.state {
@@ -199,7 +209,7 @@ impl Engine {
                         s
                     }
                 };
-                self.plan_ahead(&rel, &agreement.terms, state).await
+                self.plan_ahead(&rel, &agreement.terms, state, jobs).await
             }
             State::Paused | State::Ended => {
                 self.store.cancel_pending_for_relationship(guild, id, now).await?;
@@ -209,14 +219,13 @@ impl Engine {
                     return Ok(());
                 }
                 let ended = rel.ended_at.unwrap_or(now);
-                let job = self.job(
+                jobs.push(self.job(
                     &rel,
                     kind::RETRO_REMINDER,
                     key(id, "retro_reminder"),
                     json!({}),
                     ended + Duration::days(RETRO_REMINDER_DAYS),
-                );
-                self.store.enqueue(&job, now).await?;
+                ));
                 Ok(())
             }
             _ => Ok(()),
@@ -360,11 +369,29 @@ impl Engine {
     }
 
     /// Every active relationship's schedule, after a start (work missed while down is planned).
+    /// Page by page: a few mentorships are planned at a time (their reads overlap), and the jobs
+    /// of a whole page are planned in one batch, one commit, instead of one per mentorship. A
+    /// mentorship whose planning fails is logged and skipped, as alone.
     pub async fn catch_up(&self) -> Result<usize> {
+        const PAGE: usize = 1_000;
+        const LANES: usize = 4;
         let active = self.store.active_relationships().await?;
-        for (guild, id) in &active {
-            if let Err(e) = self.sync_schedule(*guild, *id).await {
-                tracing::warn!(rel = id.0, error = %e, "catch-up of a schedule failed");
+        for page in active.chunks(PAGE) {
+            let lane = |k: usize| async move {
+                let mut jobs = Vec::new();
+                for &(guild, id) in page.iter().skip(k).step_by(LANES) {
+                    let mut own = Vec::new();
+                    match self.sync_schedule_into(guild, id, &mut own).await {
+                        Ok(()) => jobs.append(&mut own),
+                        Err(e) => tracing::warn!(rel = id.0, error = %e, "catch-up of a schedule failed"),
+                    }
+                }
+                jobs
+            };
+            let (a, b, c, d) = tokio::join!(lane(0), lane(1), lane(2), lane(3));
+            let jobs: Vec<NewJob> = [a, b, c, d].concat();
+            if let Err(e) = self.store.enqueue_many(&jobs, self.now()).await {
+                tracing::warn!(error = %e, mentorships = page.len(), "catch-up could not plan a page's jobs");
             }
         }
         Ok(active.len())
@@ -389,7 +416,13 @@ impl Engine {
     /// next one, so its reminders can go out; then a job to roll forward when the next
     /// unplanned occurrence comes into that window. For a given moment the result is the same
     /// however often it runs.
-    async fn plan_ahead(&self, rel: &Relationship, terms: &AgreementTerms, mut state: ScheduleState) -> Result<()> {
+    async fn plan_ahead(
+        &self,
+        rel: &Relationship,
+        terms: &AgreementTerms,
+        mut state: ScheduleState,
+        jobs: &mut Vec<NewJob>,
+    ) -> Result<()> {
         let now = self.now();
         let program = self.program_settings(rel.guild).await?.reminder_leads;
         // The members' own lead times too (issue 16, item 13); each reminder reaches those who
@@ -402,7 +435,6 @@ impl Engine {
             .planned_until
             .unwrap_or(state.planned_from - Duration::milliseconds(1));
         let mut has_future = state.planned_until.is_some_and(|t| t > now);
-        let mut jobs = Vec::new();
         let mut changed = false;
         while let Some(occ) = next_after(first, terms.timezone, &terms.frequency, after, terms.end_date) {
             if has_future && occ.utc > now + ahead {
@@ -440,7 +472,6 @@ impl Engine {
             }
             jobs.push(self.job(rel, kind::PLANNED_END, key(rel.id, "end"), json!({}), end));
         }
-        self.store.enqueue_many(&jobs, now).await?;
         Ok(())
     }
 

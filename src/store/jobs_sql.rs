@@ -1,13 +1,34 @@
 // The job queue's SQL, written once for both backends. Each backend module includes this file
-// (after `shared_sql.rs`) having defined `Db`, `Backend` (with its `pool`) and the macro
-// two macros: `skip_locked!()`, the locking clause of the claim's candidate selects, empty on
-// SQLite (one writer at a time, and the claim is a single UPDATE statement) and
-// `FOR UPDATE SKIP LOCKED` on PostgreSQL (claimers in several processes lock disjoint rows and
-// never wait for each other); and `id_in_json!("$N")`, the condition that `id` is one of the
-// integers of the JSON array bound at `$N` (`json_each` on SQLite; a `BIGINT[]` on PostgreSQL,
-// so the primary key index drives the update).
+// (after `shared_sql.rs`) having defined `Db`, `Backend` (with its `pool`), the batched
+// `enqueue_chunk` with its `ENQUEUE_CHUNK` (the one part written per backend: arrays on
+// PostgreSQL, a multi-row VALUES on SQLite) and these macros: `skip_locked!()`, the locking
+// clause of the claim's candidate selects, empty on SQLite (one writer at a time, and the claim
+// is a single UPDATE statement) and `FOR UPDATE SKIP LOCKED` on PostgreSQL (claimers in several
+// processes lock disjoint rows and never wait for each other); `id_in_json!("$N")`, the
+// condition that `id` is one of the integers of the JSON array bound at `$N` (`json_each` on
+// SQLite; a `BIGINT[]` on PostgreSQL, so the primary key index drives the update);
+// `db_now!()`, `analyze_jobs!()` and `async_commit!()`.
 // Placeholders are `$N`, which SQLite and PostgreSQL both accept.
 
+/// The enqueue's rules after the rows to plan (`v`, with the columns of [`NewJob`]), shared
+/// by each backend's batched statement: a new key is inserted, a cancelled one revived, any
+/// other left alone, and nothing is planned before the purge horizon; RETURNING names the
+/// keys planned. `{now}` is the placeholder of the time (a `format!` argument).
+macro_rules! enqueue_from_v {
+    () => {
+        "INSERT INTO jobs (guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, \
+           attempts, created_at, updated_at) \
+         SELECT v.guild_id, v.relationship_id, v.kind, v.dedupe_key, v.payload, v.run_at, 'pending', 0, \
+           {now}, {now} \
+         FROM v WHERE NOT EXISTS (SELECT 1 FROM job_horizon WHERE purged_before > v.run_at) \
+         ON CONFLICT (dedupe_key) DO UPDATE SET guild_id = excluded.guild_id, \
+           relationship_id = excluded.relationship_id, kind = excluded.kind, payload = excluded.payload, \
+           run_at = excluded.run_at, state = 'pending', attempts = 0, lease_owner = NULL, lease_until = NULL, \
+           last_error = NULL, updated_at = excluded.updated_at, finished_at = NULL \
+         WHERE jobs.state = 'cancelled' \
+         RETURNING id, dedupe_key"
+    };
+}
 mod jobs_impl {
     use std::collections::HashSet;
     use std::time::Duration;
@@ -41,52 +62,9 @@ mod jobs_impl {
          WHERE jobs.state = 'cancelled' \
          RETURNING id";
 
-    /// Jobs per multi-row INSERT: 6 parameters a row stays well under SQLite's 32,766 and
-    /// PostgreSQL's 65,535 parameters per statement.
-    const ENQUEUE_CHUNK: usize = 1_000;
-
-    /// A batch this large refreshes the queue's statistics (see `analyze_jobs!`).
+    /// A batch that adds this many jobs refreshes the queue's statistics (see `analyze_jobs!`);
+    /// one whose keys were all planned already (a catch-up after a short stop) changes nothing.
     const ANALYZE_AFTER: usize = 10_000;
-
-    /// [`ENQUEUE`] for `rows` jobs in one statement: six parameters per job, then the time twice.
-    /// The same rules: a new key is inserted, a cancelled one revived, any other left alone, and
-    /// nothing is planned before the purge horizon; RETURNING names the keys planned. SQLite gets
-    /// anonymous `?` placeholders: finding a numbered one by its number is a linear search
-    /// there, which makes a statement of thousands of them quadratic.
-    fn enqueue_batch_sql(rows: usize) -> String {
-        use std::fmt::Write;
-        let mut n = 0;
-        let mut p = || {
-            n += 1;
-            if super::ANONYMOUS_PARAMS {
-                "?".to_string()
-            } else {
-                format!("${n}")
-            }
-        };
-        let mut sql = String::with_capacity(200 + rows * 48 + ENQUEUE.len());
-        sql.push_str("WITH v (guild_id, relationship_id, kind, dedupe_key, payload, run_at) AS (VALUES ");
-        for r in 0..rows {
-            let sep = if r == 0 { "" } else { ", " };
-            let _ = write!(sql, "{sep}({}, {}, {}, {}, {}, {})", p(), p(), p(), p(), p(), p());
-        }
-        let (created, updated) = (p(), p());
-        let _ = write!(
-            sql,
-            ") INSERT INTO jobs (guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, \
-               attempts, created_at, updated_at) \
-             SELECT v.guild_id, v.relationship_id, v.kind, v.dedupe_key, v.payload, v.run_at, 'pending', 0, \
-               {created}, {updated} \
-             FROM v WHERE NOT EXISTS (SELECT 1 FROM job_horizon WHERE purged_before > v.run_at) \
-             ON CONFLICT (dedupe_key) DO UPDATE SET guild_id = excluded.guild_id, \
-               relationship_id = excluded.relationship_id, kind = excluded.kind, payload = excluded.payload, \
-               run_at = excluded.run_at, state = 'pending', attempts = 0, lease_owner = NULL, lease_until = NULL, \
-               last_error = NULL, updated_at = excluded.updated_at, finished_at = NULL \
-             WHERE jobs.state = 'cancelled' \
-             RETURNING id, dedupe_key"
-        );
-        sql
-    }
 
     /// Candidates are taken from two index ranges (expired leases, due pending jobs), each
     /// already in order and limited, so a claim reads about `limit` rows however long the queue.
@@ -174,6 +152,20 @@ mod jobs_impl {
         }
     }
 
+    /// Claims and acknowledgements commit without waiting for the WAL flush (PostgreSQL's
+    /// `synchronous_commit = off`, for that transaction only): the flush per commit was most of
+    /// a claim's or an acknowledgement's time. What a database crash can then undo is only what
+    /// a process crash can: a claim lost is a job pending again, an acknowledgement lost is a
+    /// lease that runs out and a job run again, which the sender's nonces and recorded
+    /// deliveries (committed as usual) already make harmless. The database stays consistent,
+    /// and any later ordinary commit flushes these too.
+    async fn relaxed_commit(tx: &mut sqlx::Transaction<'_, super::Db>) -> StoreResult<()> {
+        if let Some(sql) = async_commit!() {
+            sqlx::query(sql).execute(&mut **tx).await.map_err(db)?;
+        }
+        Ok(())
+    }
+
     pub(super) async fn insert<'e, E>(exec: E, job: &NewJob, now: DateTime<Utc>) -> StoreResult<Option<JobId>>
     where
         E: sqlx::Executor<'e, Database = super::Db>,
@@ -209,35 +201,16 @@ mod jobs_impl {
                 return Ok(out);
             }
             let mut tx = self.pool.begin().await.map_err(db)?;
-            for chunk in firsts.chunks(ENQUEUE_CHUNK) {
-                let rows: Vec<(i64, String)> = {
-                    let sql = enqueue_batch_sql(chunk.len());
-                    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-                    for &i in chunk {
-                        let job = &jobs[i];
-                        q = q
-                            .bind(sf(job.guild.0))
-                            .bind(job.relationship.map(|r| r.0))
-                            .bind(&job.kind)
-                            .bind(&job.dedupe_key)
-                            .bind(json(&job.payload))
-                            .bind(ms(job.run_at));
-                    }
-                    q = q.bind(ms(now)).bind(ms(now));
-                    // Only full chunks share a statement text worth keeping prepared.
-                    q.persistent(chunk.len() == ENQUEUE_CHUNK)
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(db)?
-                };
+            for chunk in firsts.chunks(super::ENQUEUE_CHUNK) {
+                let rows: Vec<&NewJob> = chunk.iter().map(|&i| &jobs[i]).collect();
                 let planned: std::collections::HashMap<String, i64> =
-                    rows.into_iter().map(|(id, key)| (key, id)).collect();
+                    super::enqueue_chunk(&mut tx, &rows, now).await?.into_iter().map(|(id, key)| (key, id)).collect();
                 for &i in chunk {
                     out[i] = planned.get(&jobs[i].dedupe_key).map(|&id| JobId(id));
                 }
             }
             tx.commit().await.map_err(db)?;
-            if firsts.len() >= ANALYZE_AFTER {
+            if out.iter().filter(|id| id.is_some()).count() >= ANALYZE_AFTER {
                 // A bulk plan (a start's catch-up) changes the queue's shape at once, long before
                 // autovacuum looks again; without fresh statistics the claim's planner takes
                 // the due range for a few rows and sorts the whole of it on every claim.
@@ -252,14 +225,17 @@ mod jobs_impl {
             if limit == 0 {
                 return Ok(Vec::new());
             }
+            let mut tx = self.pool.begin().await.map_err(db)?;
+            relaxed_commit(&mut tx).await?;
             let rows: Vec<JobRow> = sqlx::query_as(CLAIM)
                 .bind(owner)
                 .bind(lease_ms(lease))
                 .bind(ms(now))
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *tx)
                 .await
                 .map_err(db)?;
+            tx.commit().await.map_err(db)?;
             let mut claimed = jobs(rows)?;
             // RETURNING promises no order.
             claimed.sort_by_key(|j| (j.run_at, j.id));
@@ -267,6 +243,8 @@ mod jobs_impl {
         }
 
         async fn ack(&self, id: JobId, owner: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+            let mut tx = self.pool.begin().await.map_err(db)?;
+            relaxed_commit(&mut tx).await?;
             let done = sqlx::query(concat!(
                 "UPDATE jobs SET state = 'done', updated_at = $3, finished_at = $3 ",
                 "WHERE id = $1 AND state = 'running' AND lease_owner = $2"
@@ -274,9 +252,10 @@ mod jobs_impl {
             .bind(id.0)
             .bind(owner)
             .bind(ms(now))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(db)?;
+            tx.commit().await.map_err(db)?;
             Ok(done.rows_affected() == 1)
         }
 
@@ -286,6 +265,8 @@ mod jobs_impl {
             }
             // The ids travel as one JSON array, so the statement text never changes.
             let list = json(&ids.iter().map(|id| id.0).collect::<Vec<i64>>());
+            let mut tx = self.pool.begin().await.map_err(db)?;
+            relaxed_commit(&mut tx).await?;
             let rows: Vec<(i64,)> = sqlx::query_as(concat!(
                 "UPDATE jobs SET state = 'done', updated_at = $1, finished_at = $1 ",
                 "WHERE state = 'running' AND lease_owner = $2 AND ",
@@ -295,9 +276,10 @@ mod jobs_impl {
             .bind(ms(now))
             .bind(owner)
             .bind(list)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
+            tx.commit().await.map_err(db)?;
             let mut acked: Vec<JobId> = rows.into_iter().map(|(id,)| JobId(id)).collect();
             acked.sort();
             Ok(acked)

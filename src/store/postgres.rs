@@ -63,11 +63,58 @@ macro_rules! analyze_jobs {
     };
 }
 
-// Whether the batched statements use anonymous `?` placeholders (see `enqueue_batch_sql`).
-const ANONYMOUS_PARAMS: bool = false;
+// The statement that makes a claim's or an acknowledgement's commit return before its WAL is
+// flushed (see `claim`), if the backend waits for a flush on every commit (PostgreSQL does;
+// SQLite in WAL mode with `synchronous = NORMAL` does not).
+macro_rules! async_commit {
+    () => {
+        Some("SET LOCAL synchronous_commit = off")
+    };
+}
 
 include!("shared_sql.rs");
 include!("jobs_sql.rs");
+
+/// Jobs per enqueue statement. The rows travel as one array per column, so the statement text
+/// is the same whatever the count (prepared once, planned once) and its size is bounded by
+/// memory, not by the 65,535 parameters a statement may have.
+const ENQUEUE_CHUNK: usize = 10_000;
+
+/// Plans `jobs` (distinct keys) in one statement; returns the id and key of each one planned.
+async fn enqueue_chunk(
+    tx: &mut Transaction<'_, Db>,
+    jobs: &[&crate::store::jobs::NewJob],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<(i64, String)>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            concat!(
+                "WITH v AS (SELECT * FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), \
+                   CAST($3 AS TEXT[]), CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS BIGINT[])) \
+                   AS v (guild_id, relationship_id, kind, dedupe_key, payload, run_at)) ",
+                enqueue_from_v!()
+            ),
+            now = "$7"
+        )
+    });
+    let guilds: Vec<i64> = jobs.iter().map(|j| sf(j.guild.0)).collect();
+    let rels: Vec<Option<i64>> = jobs.iter().map(|j| j.relationship.map(|r| r.0)).collect();
+    let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
+    let keys: Vec<&str> = jobs.iter().map(|j| j.dedupe_key.as_str()).collect();
+    let payloads: Vec<String> = jobs.iter().map(|j| json(&j.payload)).collect();
+    let run_at: Vec<i64> = jobs.iter().map(|j| ms(j.run_at)).collect();
+    sqlx::query_as(SQL.as_str())
+        .bind(guilds)
+        .bind(rels)
+        .bind(kinds)
+        .bind(keys)
+        .bind(payloads)
+        .bind(run_at)
+        .bind(ms(now))
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db)
+}
 include!("privacy_sql.rs");
 include!("criteria_sql.rs");
 include!("guide_sql.rs");

@@ -72,11 +72,63 @@ macro_rules! analyze_jobs {
     };
 }
 
-// Whether the batched statements use anonymous `?` placeholders (see `enqueue_batch_sql`).
-const ANONYMOUS_PARAMS: bool = true;
+// The statement that makes a claim's or an acknowledgement's commit return before its WAL is
+// flushed (see `claim`), if the backend waits for a flush on every commit (PostgreSQL does;
+// SQLite in WAL mode with `synchronous = NORMAL` does not).
+macro_rules! async_commit {
+    () => {
+        None::<&str>
+    };
+}
 
 include!("shared_sql.rs");
 include!("jobs_sql.rs");
+
+/// Jobs per enqueue statement: six parameters a row stays under SQLite's 32,766 per statement.
+const ENQUEUE_CHUNK: usize = 5_000;
+
+/// The multi-row enqueue of `rows` jobs: six anonymous `?` per job, then the time. Anonymous,
+/// because finding a numbered placeholder by its number is a linear search in SQLite, which
+/// makes a statement of thousands of them quadratic.
+fn enqueue_batch_sql(rows: usize) -> String {
+    let mut sql = String::with_capacity(400 + rows * 20);
+    sql.push_str("WITH v (guild_id, relationship_id, kind, dedupe_key, payload, run_at) AS (VALUES ");
+    for r in 0..rows {
+        sql.push_str(if r == 0 {
+            "(?, ?, ?, ?, ?, ?)"
+        } else {
+            ", (?, ?, ?, ?, ?, ?)"
+        });
+    }
+    sql.push_str(") ");
+    sql.push_str(&format!(enqueue_from_v!(), now = "?"));
+    sql
+}
+
+/// Plans `jobs` (distinct keys) in one statement; returns the id and key of each one planned.
+async fn enqueue_chunk(
+    tx: &mut Transaction<'_, Db>,
+    jobs: &[&crate::store::jobs::NewJob],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<(i64, String)>> {
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(enqueue_batch_sql(jobs.len())));
+    for job in jobs {
+        q = q
+            .bind(sf(job.guild.0))
+            .bind(job.relationship.map(|r| r.0))
+            .bind(&job.kind)
+            .bind(&job.dedupe_key)
+            .bind(json(&job.payload))
+            .bind(ms(job.run_at));
+    }
+    // `{now}` appears twice in the statement.
+    q = q.bind(ms(now)).bind(ms(now));
+    // Only full chunks share a statement text worth keeping prepared.
+    q.persistent(jobs.len() == ENQUEUE_CHUNK)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db)
+}
 include!("privacy_sql.rs");
 include!("criteria_sql.rs");
 include!("guide_sql.rs");

@@ -7,6 +7,7 @@ mod common;
 #[path = "../hostile/mod.rs"]
 mod hostile;
 
+mod catch_up;
 mod cli;
 mod discord_criteria;
 mod discord_edges;
