@@ -152,20 +152,6 @@ mod jobs_impl {
         }
     }
 
-    /// Claims and acknowledgements commit without waiting for the WAL flush (PostgreSQL's
-    /// `synchronous_commit = off`, for that transaction only): the flush per commit was most of
-    /// a claim's or an acknowledgement's time. What a database crash can then undo is only what
-    /// a process crash can: a claim lost is a job pending again, an acknowledgement lost is a
-    /// lease that runs out and a job run again, which the sender's nonces and recorded
-    /// deliveries (committed as usual) already make harmless. The database stays consistent,
-    /// and any later ordinary commit flushes these too.
-    async fn relaxed_commit(tx: &mut sqlx::Transaction<'_, super::Db>) -> StoreResult<()> {
-        if let Some(sql) = async_commit!() {
-            sqlx::query(sql).execute(&mut **tx).await.map_err(db)?;
-        }
-        Ok(())
-    }
-
     pub(super) async fn insert<'e, E>(exec: E, job: &NewJob, now: DateTime<Utc>) -> StoreResult<Option<JobId>>
     where
         E: sqlx::Executor<'e, Database = super::Db>,
@@ -225,17 +211,14 @@ mod jobs_impl {
             if limit == 0 {
                 return Ok(Vec::new());
             }
-            let mut tx = self.pool.begin().await.map_err(db)?;
-            relaxed_commit(&mut tx).await?;
             let rows: Vec<JobRow> = sqlx::query_as(CLAIM)
                 .bind(owner)
                 .bind(lease_ms(lease))
                 .bind(ms(now))
                 .bind(i64::from(limit))
-                .fetch_all(&mut *tx)
+                .fetch_all(&self.pool)
                 .await
                 .map_err(db)?;
-            tx.commit().await.map_err(db)?;
             let mut claimed = jobs(rows)?;
             // RETURNING promises no order.
             claimed.sort_by_key(|j| (j.run_at, j.id));
@@ -243,8 +226,6 @@ mod jobs_impl {
         }
 
         async fn ack(&self, id: JobId, owner: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-            let mut tx = self.pool.begin().await.map_err(db)?;
-            relaxed_commit(&mut tx).await?;
             let done = sqlx::query(concat!(
                 "UPDATE jobs SET state = 'done', updated_at = $3, finished_at = $3 ",
                 "WHERE id = $1 AND state = 'running' AND lease_owner = $2"
@@ -252,10 +233,9 @@ mod jobs_impl {
             .bind(id.0)
             .bind(owner)
             .bind(ms(now))
-            .execute(&mut *tx)
+            .execute(&self.pool)
             .await
             .map_err(db)?;
-            tx.commit().await.map_err(db)?;
             Ok(done.rows_affected() == 1)
         }
 
@@ -265,8 +245,6 @@ mod jobs_impl {
             }
             // The ids travel as one JSON array, so the statement text never changes.
             let list = json(&ids.iter().map(|id| id.0).collect::<Vec<i64>>());
-            let mut tx = self.pool.begin().await.map_err(db)?;
-            relaxed_commit(&mut tx).await?;
             let rows: Vec<(i64,)> = sqlx::query_as(concat!(
                 "UPDATE jobs SET state = 'done', updated_at = $1, finished_at = $1 ",
                 "WHERE state = 'running' AND lease_owner = $2 AND ",
@@ -276,10 +254,9 @@ mod jobs_impl {
             .bind(ms(now))
             .bind(owner)
             .bind(list)
-            .fetch_all(&mut *tx)
+            .fetch_all(&self.pool)
             .await
             .map_err(db)?;
-            tx.commit().await.map_err(db)?;
             let mut acked: Vec<JobId> = rows.into_iter().map(|(id,)| JobId(id)).collect();
             acked.sort();
             Ok(acked)

@@ -72,15 +72,6 @@ macro_rules! analyze_jobs {
     };
 }
 
-// The statement that makes a claim's or an acknowledgement's commit return before its WAL is
-// flushed (see `claim`), if the backend waits for a flush on every commit (PostgreSQL does;
-// SQLite in WAL mode with `synchronous = NORMAL` does not).
-macro_rules! async_commit {
-    () => {
-        None::<&str>
-    };
-}
-
 include!("shared_sql.rs");
 include!("jobs_sql.rs");
 
