@@ -82,7 +82,7 @@ pub fn relationship_line(rel: &Relationship, viewer: UserId, ctx: &NextContext) 
     };
     format!(
         "**#{}** {} mentorship with {}: {}.{meeting} Next: {}.\n> {}",
-        rel.id,
+        rel.number,
         rel.kind,
         others(rel, viewer),
         phase(rel.state),
@@ -110,7 +110,7 @@ pub fn agreement_text(rel: &Relationship, a: &Agreement, max: usize) -> (String,
     let t = &a.terms;
     let head = format!(
         "**Agreement for mentorship #{}, version {}** (by {})\n",
-        rel.id,
+        rel.number,
         a.version,
         mention(a.author)
     );
@@ -158,7 +158,7 @@ pub fn agreement_text(rel: &Relationship, a: &Agreement, max: usize) -> (String,
     // Any member may propose a change (issue 16, item 9): the command prefills the rest.
     tail += &format!(
         "\nSuggest a change: /mentorship agreement mentorship:{} with only the options that change.",
-        rel.id
+        rel.number
     );
     let fixed = limits::len(&head)
         + labels.iter().map(|l| limits::len(l) + 1).sum::<usize>()
