@@ -173,7 +173,7 @@ fn copies(a: &Args, rel: i64) -> Vec<(String, String, String, i64)> {
         ("guild_members".into(), format!("user_id = {mentee} AND guild_id = {GUILD}"), format!("guild_id={};user_id=({MENTEE_OF} + s.g)", g("guild_id")), r),
         ("offers".into(), format!("user_id = {mentor}"), format!("id=({REL} + s.g);guild_id={};user_id=({EXTRA_OF} + s.g)", g("guild_id")), a.open / 2),
         ("requests".into(), format!("user_id = {mentee}"), format!("id=({REL} + s.g);guild_id={};user_id=({EXTRA_OF} + {} + s.g)", g("guild_id"), a.open / 2), a.open - a.open / 2),
-        ("relationships".into(), format!("id = {rel}"), format!("id=({REL} + s.g);guild_id={};proposer_id=({MENTEE_OF} + s.g);pair_low=({MENTOR_OF} + s.g);pair_high=({MENTEE_OF} + s.g);offer_id=NULL;request_id=NULL", g("guild_id")), r),
+        ("relationships".into(), format!("id = {rel}"), format!("id=({REL} + s.g);number=({REL} + s.g);guild_id={};proposer_id=({MENTEE_OF} + s.g);pair_low=({MENTOR_OF} + s.g);pair_high=({MENTEE_OF} + s.g);offer_id=NULL;request_id=NULL", g("guild_id")), r),
         ("relationship_members".into(), format!("relationship_id = {rel}"), format!("relationship_id=({REL} + s.g);guild_id={};user_id=(CASE WHEN t.role = 'mentor' THEN {MENTOR_OF} ELSE {MENTEE_OF} END + s.g)", g("guild_id")), r),
         ("agreements".into(), format!("relationship_id = {rel}"), format!("relationship_id=({REL} + s.g);guild_id={};author_id={}", g("guild_id"), who("author_id")), r),
         ("agreement_confirmations".into(), format!("relationship_id = {rel}"), format!("relationship_id=({REL} + s.g);user_id={}", who("user_id")), r),

@@ -216,6 +216,7 @@ pub struct Relationship {
     pub id: RelationshipId,
     /// The number people see and type: counts from 1 within the server, never reused (0 until
     /// the store inserts it).
+    #[serde(default)]
     pub number: i64,
     pub guild: GuildId,
     pub kind: Kind,
