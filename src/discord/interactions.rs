@@ -569,13 +569,19 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
             bot.on_agreement(&rel).await;
         }
         Submitted::Journal(entry) => {
+            // The entry's number in the author's journal (the one /mentorship journal share
+            // takes), not its database id.
+            let n = bot
+                .engine
+                .my_journal_numbered(entry.guild, entry.author)
+                .await?
+                .into_iter()
+                .find(|(_, e)| e.id == entry.id)
+                .map_or(0, |(n, _)| n);
             answer
                 .ephemeral(
                     ctx,
-                    format!(
-                        "Saved to your private journal (entry #{}). Share it with /mentorship journal share.",
-                        entry.id
-                    ),
+                    format!("Saved to your private journal (entry {n}). Share it with /mentorship journal share."),
                 )
                 .await?;
         }
