@@ -898,8 +898,10 @@ async fn walkthrough() -> anyhow::Result<()> {
         .relationships(g, UserId(GRACE))
         .await?
         .first()
-        .map(|r| r.id)
+        .map(|r| (r.id, r.number))
         .ok_or_else(|| anyhow!("the request made no mentorship"))?;
+    // Buttons carry the id; people read and type the number in the server.
+    let (rel, number) = rel;
     walk.press(ADA, "mb:acc:", &[], 2).await?;
 
     // ----- 3 ------------------------------------------------------------------------------
@@ -920,7 +922,7 @@ async fn walkthrough() -> anyhow::Result<()> {
     walk.form(
         GRACE,
         cmd("mentorship agreement")
-            .int("mentorship", rel.0)
+            .int("mentorship", number)
             .str("frequency", "every 2 weeks")
             .str("time", "18:30")
             .str("timezone", "Europe/Berlin")
@@ -1050,14 +1052,14 @@ async fn walkthrough() -> anyhow::Result<()> {
     .await?;
 
     walk.say(GRACE, cmd("mentorship plan done").int("step", 1), 0).await?;
-    walk.say(ADA, cmd("mentorship plan list").int("mentorship", rel.0), 0)
+    walk.say(ADA, cmd("mentorship plan list").int("mentorship", number), 0)
         .await?;
-    walk.say(ADA, cmd("mentorship journal list").int("mentorship", rel.0), 0)
+    walk.say(ADA, cmd("mentorship journal list").int("mentorship", number), 0)
         .await?;
     // Journal entries count within each person's own journal: Grace's reflection is her entry 1.
     walk.say(GRACE, cmd("mentorship journal share").int("entry", 1), 0)
         .await?;
-    walk.say(ADA, cmd("mentorship journal list").int("mentorship", rel.0), 0)
+    walk.say(ADA, cmd("mentorship journal list").int("mentorship", number), 0)
         .await?;
     walk.say(GRACE, cmd("mentorship journal export"), 1).await?;
     // The organiser looks in on the pair (finding it by typing a name), and nudges it: she sees
@@ -1066,20 +1068,20 @@ async fn walkthrough() -> anyhow::Result<()> {
     println!("Olivia, the organiser, looks in on the pair (typing \"grace\" in the option lists it; its value is the number).");
     walk.say(
         OLIVIA,
-        cmd("program mentorship view").str("mentorship", &rel.0.to_string()),
+        cmd("program mentorship view").str("mentorship", &number.to_string()),
         0,
     )
     .await?;
     walk.say(
         OLIVIA,
-        cmd("program mentorship nudge").str("mentorship", &rel.0.to_string()),
+        cmd("program mentorship nudge").str("mentorship", &number.to_string()),
         2,
     )
     .await?;
 
     // A busy week: Grace pauses the mentorship (Ada's notice has a Resume button), and Ada
     // resumes it with that button.
-    walk.say(GRACE, cmd("mentorship pause").int("mentorship", rel.0), 1)
+    walk.say(GRACE, cmd("mentorship pause").int("mentorship", number), 1)
         .await?;
     walk.say(GRACE, cmd("mentorship list"), 0).await?;
     walk.press(ADA, "mb:resume:", &[], 1).await?;
@@ -1250,7 +1252,7 @@ async fn walkthrough() -> anyhow::Result<()> {
     walk.narrate("Nobody has answered the pair by hand yet: Olivia nudges it");
     walk.say(
         OLIVIA,
-        cmd("program mentorship nudge").str("mentorship", &by_hand.id.0.to_string()),
+        cmd("program mentorship nudge").str("mentorship", &by_hand.number.to_string()),
         2,
     )
     .await?;

@@ -69,7 +69,7 @@ fn copies(a: &Args, rel: i64) -> Vec<(String, String, String, i64)> {
         ("offers".into(), format!("user_id = {mentor}"), format!("id=({REL} + s.g);guild_id={};user_id=({EXTRA_OF} + s.g)", g("guild_id")), a.open / 2),
         // A request's server is its holder's profile's (`/mentor suggest` reads both).
         ("requests".into(), format!("user_id = {mentee}"), format!("id=({REL} + s.g);guild_id=({GUILD_BASE} + ({half} + s.g) % {});user_id=({EXTRA_OF} + {half} + s.g)", a.servers), a.open - half),
-        ("relationships".into(), format!("id = {rel}"), format!("id=({REL} + s.g);guild_id={};proposer_id=({MENTEE_OF} + s.g);pair_low=({MENTOR_OF} + s.g);pair_high=({MENTEE_OF} + s.g);offer_id=NULL;request_id=NULL", g("guild_id")), r),
+        ("relationships".into(), format!("id = {rel}"), format!("id=({REL} + s.g);number=({REL} + s.g);guild_id={};proposer_id=({MENTEE_OF} + s.g);pair_low=({MENTOR_OF} + s.g);pair_high=({MENTEE_OF} + s.g);offer_id=NULL;request_id=NULL", g("guild_id")), r),
         ("relationship_members".into(), format!("relationship_id = {rel}"), format!("relationship_id=({REL} + s.g);guild_id={};user_id=(CASE WHEN t.role = 'mentor' THEN {MENTOR_OF} ELSE {MENTEE_OF} END + s.g)", g("guild_id")), r),
         ("agreements".into(), format!("relationship_id = {rel}"), format!("relationship_id=({REL} + s.g);guild_id={};author_id={}", g("guild_id"), who("author_id")), r),
         ("agreement_confirmations".into(), format!("relationship_id = {rel}"), format!("relationship_id=({REL} + s.g);user_id={}", who("user_id")), r),

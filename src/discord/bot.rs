@@ -65,7 +65,7 @@ impl Bot {
             let template = format!(
                 "{who} invites you to a **{}** mentorship (#{}) as **{}**, with {}.\n**Purpose:** {}\nThis invitation expires {}.",
                 rel.kind,
-                rel.id,
+                rel.number,
                 m.role,
                 render::others(rel, m.user),
                 limits::TEXT,
@@ -105,7 +105,11 @@ impl Bot {
             .filter(|m| m.user != actor && m.status == MemberStatus::Joined)
         {
             // The purpose was in the invitation; it is not pasted into every notice (issue 16, item 13).
-            let mut template = format!("{} {verb} the invitation to mentorship #{}.", mention(actor), rel.id);
+            let mut template = format!(
+                "{} {verb} the invitation to mentorship #{}.",
+                mention(actor),
+                rel.number
+            );
             if rel.state == State::Declined {
                 template += &declined_next(rel, m.user);
             }
@@ -123,7 +127,7 @@ impl Bot {
                 let text = format!(
                     "The invitation to mentorship #{} will not go ahead: {} declined it, so there is nothing to \
                      answer now.{}",
-                    rel.id,
+                    rel.number,
                     mention(actor),
                     declined_next(rel, m.user)
                 );
@@ -147,7 +151,7 @@ impl Bot {
         };
         let Some(channel) = settings.channel else { return };
         let http = self.notifier.http();
-        let name = format!("mentorship-{}", rel.id);
+        let name = format!("mentorship-{}", rel.number);
         let thread = self
             .notifier
             .paced_other(
@@ -184,10 +188,10 @@ impl Bot {
              expects, how you will handle issues, and how often, when and how you meet. One of you fills in the form with \
              `/mentorship agreement mentorship:{}` (frequency, day, time, time zone, meeting length, method, start and end \
              date; the expectations and issue handling are typed in the form); everyone then confirms it.{}",
-            rel.id,
+            rel.number,
             members.join(", "),
             limits::TEXT,
-            rel.id,
+            rel.number,
             guide::tips(&self.engine, rel.guild, Transition::Accepted).await
         );
         let text = render::with_purpose(&template, &rel.purpose, limits::MESSAGE_MAX);
@@ -269,13 +273,13 @@ impl Bot {
             let text = if in_force {
                 format!(
                     "Everyone confirmed version {version} of the agreement of mentorship #{}: it is in force.{tips}",
-                    rel.id
+                    rel.number
                 )
             } else {
                 format!(
                     "{} confirmed version {version} of the agreement of mentorship #{}.",
                     mention(actor),
-                    rel.id
+                    rel.number
                 )
             };
             self.notifier
@@ -300,7 +304,7 @@ impl Bot {
             "{} paused mentorship #{}: no reminders until one of you resumes it (the button below or /mentorship \
              resume), or ends it with /mentorship end.",
             mention(actor),
-            rel.id
+            rel.number
         );
         for m in rel.joined().filter(|m| m.user != actor) {
             let message = limits::dm(text.clone()).components(vec![resume_row(rel)]);
@@ -314,7 +318,7 @@ impl Bot {
             "{} withdrew the invitation to mentorship #{}, so it will not go ahead and there is nothing to answer \
              now. /mentor suggest and /mentor seek find another match.",
             mention(actor),
-            rel.id
+            rel.number
         );
         for m in rel.members.iter().filter(|m| m.user != actor) {
             self.notifier
@@ -328,7 +332,7 @@ impl Bot {
         let text = format!(
             "{} left peer group #{}; it goes on with the {} of you.",
             mention(actor),
-            rel.id,
+            rel.number,
             rel.joined().count()
         );
         for m in rel.joined().filter(|m| m.user != actor) {
@@ -343,7 +347,7 @@ impl Bot {
         let text = format!(
             "{} resumed mentorship #{}: reminders for your check-ins start again.",
             mention(actor),
-            rel.id
+            rel.number
         );
         for m in rel.joined().filter(|m| m.user != actor) {
             self.notifier
@@ -368,7 +372,7 @@ impl Bot {
                 let text = format!(
                     "Nobody answered your invitation to mentorship #{} in time, so it has lapsed. You can ask \
                      someone else, or try again later.",
-                    rel.id
+                    rel.number
                 );
                 self.notifier
                     .dm(rel.guild, Some(rel.id), m.user, limits::dm(text))
@@ -377,7 +381,7 @@ impl Bot {
             let text = format!(
                 "The invitation to mentorship #{} has lapsed: it was not answered by everyone in time, so there is \
                  nothing to answer now. If you still want it, ask with /mentor request or /mentor offer-to.",
-                rel.id
+                rel.number
             );
             for m in rel.members.iter().filter(|m| m.status == MemberStatus::Invited) {
                 self.notifier
@@ -411,7 +415,7 @@ impl Bot {
                 _ => " will not go ahead.".to_string(),
             };
             for m in rel.joined().filter(|m| m.user != user) {
-                let text = format!("{} left the server, so mentorship #{}{what}", mention(user), rel.id);
+                let text = format!("{} left the server, so mentorship #{}{what}", mention(user), rel.number);
                 let mut message = limits::dm(text);
                 if rel.state == State::Paused {
                     message = message.components(vec![resume_row(rel)]);
@@ -477,9 +481,9 @@ pub fn undelivered_text(rel: &Relationship, invitee: UserId) -> String {
         "I could not deliver the invitation to mentorship #{} to {}: Discord refused a DM to them. Ask them to allow \
          direct messages from this server's members; they can then answer it with /mentorship answer \
          mentorship:{} (it expires {}).",
-        rel.id,
+        rel.number,
         mention(invitee),
-        rel.id,
+        rel.number,
         render::when(rel.expires_at)
     )
 }
@@ -498,7 +502,7 @@ pub fn paused_text(rel: &Relationship) -> String {
     format!(
         "Mentorship #{} is paused: no reminders until one of you resumes it with the button below or /mentorship \
          resume. /mentorship end ends it instead.",
-        rel.id
+        rel.number
     )
 }
 
@@ -506,7 +510,7 @@ pub fn paused_text(rel: &Relationship) -> String {
 pub fn resumed_text(rel: &Relationship) -> String {
     format!(
         "Mentorship #{} is active again; reminders for your check-ins start again. The others are told.",
-        rel.id
+        rel.number
     )
 }
 
@@ -530,7 +534,7 @@ pub fn end_confirmation(rel: &Relationship, leaves: bool, reason: Option<EndReas
         let text = format!(
             "Leave peer group #{}? It goes on for the other {others} without you, so you leave it rather than end \
              it for everyone; you get no more of its reminders. Nothing changes until you press Leave the group.",
-            rel.id
+            rel.number
         );
         let leave = button(Action::LeaveGroup, &n(&[]), "Leave the group", ButtonStyle::Danger);
         return (text, vec![CreateActionRow::Buttons(vec![leave, cancel])]);
@@ -564,7 +568,7 @@ pub fn end_confirmation(rel: &Relationship, leaves: bool, reason: Option<EndReas
     let text = format!(
         "End mentorship #{}{why} for everyone in it? It cannot be resumed afterwards; each of you then gets a short \
          retrospective. Nothing changes until you press {}. (/mentorship pause pauses it instead.)",
-        rel.id,
+        rel.number,
         if reason.is_some() {
             "End it"
         } else {
@@ -578,7 +582,7 @@ pub fn end_confirmation(rel: &Relationship, leaves: bool, reason: Option<EndReas
 pub fn left_text(rel: &Relationship) -> String {
     format!(
         "You left peer group #{}; it goes on for the other {}. /mentor peer-group starts a new one.",
-        rel.id,
+        rel.number,
         rel.joined().count()
     )
 }
@@ -594,7 +598,7 @@ pub fn ended_message(rel: &Relationship, tips: &str) -> (String, Vec<CreateActio
              for trying it. **Find me another** re-opens your request (or offer) and shows who else fits, never the \
              same person again. If you like, look back in a few words first (what did you learn, what would you do \
              differently?) with Write my retrospective.\n{}{tips}",
-            rel.id,
+            rel.number,
             guide::RATING_QUESTION
         );
         return (
@@ -606,7 +610,7 @@ pub fn ended_message(rel: &Relationship, tips: &str) -> (String, Vec<CreateActio
         "Mentorship #{} has ended ({}, by {by}). Take a moment to look back: what did you learn, what would \
          you do differently, what should be celebrated?\n{}\nWhen you are ready for the next one, **Find me another** \
          re-opens your request (or offer) and shows who fits; /mentor seek and /mentor offer start new ones.{tips}",
-        rel.id,
+        rel.number,
         rel.end_reason
             .map(|r| r.to_string().replace('_', " "))
             .unwrap_or_default(),

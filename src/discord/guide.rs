@@ -78,16 +78,16 @@ pub fn fit_buttons(guild: GuildId, rel: RelationshipId) -> CreateActionRow {
 
 /// The answer to a fit check, to the member alone; "no" offers the early end and the way to a
 /// rematch.
-pub fn fit_answer(guild: GuildId, rel: RelationshipId, fit: Fit) -> (String, Vec<CreateActionRow>) {
+pub fn fit_answer(guild: GuildId, rel: RelationshipId, number: i64, fit: Fit) -> (String, Vec<CreateActionRow>) {
     match fit {
         Fit::Yes => (
-            format!("Good to hear that mentorship #{rel} is working for you. Only you see this answer."),
+            format!("Good to hear that mentorship #{number} is working for you. Only you see this answer."),
             Vec::new(),
         ),
         Fit::Partly => (
             format!(
                 "Thank you for saying so; only you see this answer. Parts not working are worth raising together: \
-                 the agreement of mentorship #{rel} can change (`/mentorship agreement`), and so can the goals \
+                 the agreement of mentorship #{number} can change (`/mentorship agreement`), and so can the goals \
                  (`/mentorship plan rename`, `/mentorship plan drop`, `/mentorship plan add`)."
             ),
             Vec::new(),
@@ -96,7 +96,7 @@ pub fn fit_answer(guild: GuildId, rel: RelationshipId, fit: Fit) -> (String, Vec
             format!(
                 "Thank you for being honest; only you see this answer. Not every match fits, and that is nobody's \
                  fault: the guide says to look for another mentor or mentee when the fit is not there. You can talk \
-                 it over with the others first, or end mentorship #{rel} early now with the button below; a short \
+                 it over with the others first, or end mentorship #{number} early now with the button below; a short \
                  retrospective follows, and **Find me another** then re-opens your request (or offer) and shows who \
                  else fits, never the same person again."
             ),

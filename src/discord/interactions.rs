@@ -109,6 +109,7 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
         };
     }
     let press = id.press().ok_or_else(invalid)?;
+    let pressed_in = press.guild();
     let answer = Answerable::Component(c);
     match bot.engine.press(presser, press).await? {
         Pressed::Answered { before, rel, accepted } => {
@@ -119,7 +120,7 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
             bot.on_answered(before, &rel, user, accepted).await;
         }
         Pressed::Confirmed { before, rel, version } => {
-            let r = rel.id;
+            let r = rel.number;
             let text = if before == State::Agreeing && rel.state == State::Active {
                 format!(
                     "Confirmed. Everyone agreed: mentorship #{r} is active.{}",
@@ -154,9 +155,10 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
                     None,
                 ));
             }
+            let n = bot.engine.mentorship_number(guild, rel).await?;
             let modal = CreateModal::new(
                 CustomId::on(Action::RetroForm, guild, rel).encode(),
-                format!("Looking back on #{rel}"),
+                format!("Looking back on #{n}"),
             )
             .components(fields);
             c.create_response(&ctx.http, CreateInteractionResponse::Modal(modal))
@@ -177,7 +179,7 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
             .await?;
         }
         Pressed::Skipped { rel, checkin } => {
-            let (r, at) = (rel.id, when(checkin.scheduled_at));
+            let (r, at) = (rel.number, when(checkin.scheduled_at));
             answer
                 .ephemeral(
                     ctx,
@@ -205,7 +207,7 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
                     ctx,
                     format!(
                         "Noted: mentorship #{} did not meet this time. See you at the next check-in.",
-                        rel.id
+                        rel.number
                     ),
                 )
                 .await?;
@@ -220,7 +222,7 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
                 .encode(),
                 // The title names the zone the form's times are in (a label holds 45 characters).
                 {
-                    let long = format!("Move check-in #{}: times in {}", rel.id, timezone.name());
+                    let long = format!("Move check-in #{}: times in {}", rel.number, timezone.name());
                     if long.chars().count() <= 45 {
                         long
                     } else {
@@ -257,7 +259,7 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
         Pressed::FrequencyForm { rel, current } => {
             let modal = CreateModal::new(
                 CustomId::on(Action::FrequencyForm, rel.guild, rel.id).encode(),
-                format!("How often should #{} meet?", rel.id),
+                format!("How often should #{} meet?", rel.number),
             )
             .components(vec![text_field(
                 "frequency",
@@ -291,7 +293,7 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
                     ctx,
                     format!(
                         "Mentorship #{} has ended. Check your DMs for the retrospective and Find me another.",
-                        rel.id
+                        rel.number
                     ),
                 )
                 .await?;
@@ -302,18 +304,20 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
             answer.ephemeral_with(ctx, text, rows).await?;
         }
         Pressed::EndCancelled { rel } => {
+            let n = bot.engine.mentorship_number(pressed_in, rel).await?;
             answer
-                .ephemeral(ctx, format!("Nothing changed: mentorship #{rel} goes on."))
+                .ephemeral(ctx, format!("Nothing changed: mentorship #{n} goes on."))
                 .await?;
         }
         Pressed::Celebration { rel, yes } => {
+            let n = bot.engine.mentorship_number(pressed_in, rel).await?;
             let text = if yes {
                 format!(
-                    "Noted: you agree to celebrate mentorship #{rel} in the program channel. It is posted once \
+                    "Noted: you agree to celebrate mentorship #{n} in the program channel. It is posted once \
                      everyone agrees."
                 )
             } else {
-                format!("Noted: mentorship #{rel} is not celebrated in public.")
+                format!("Noted: mentorship #{n} is not celebrated in public.")
             };
             answer.ephemeral(ctx, text).await?;
         }
@@ -330,7 +334,7 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
                 .await?;
             for rel in &ended {
                 // The purpose may be the forgotten person's words: the number says which one.
-                let text = format!("Mentorship #{} has ended: a member left the program.", rel.id);
+                let text = format!("Mentorship #{} has ended: a member left the program.", rel.number);
                 for m in rel.joined().filter(|m| m.user != user) {
                     bot.notifier
                         .dm(rel.guild, Some(rel.id), m.user, limits::dm(text.clone()))
@@ -345,7 +349,7 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
                     format!(
                         "Invitation sent to {} (mentorship #{}). You will hear their answer.",
                         mention(to),
-                        rel.id
+                        rel.number
                     ),
                 )
                 .await?;
@@ -353,13 +357,15 @@ async fn component(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result
         }
         Pressed::Questions(page) => questions::show_page(ctx, c, page).await?,
         Pressed::FitAnswered { guild, rel, fit } => {
-            let (text, rows) = guide::fit_answer(guild, rel, fit);
+            let n = bot.engine.mentorship_number(guild, rel).await?;
+            let (text, rows) = guide::fit_answer(guild, rel, n, fit);
             answer.ephemeral_with(ctx, text, rows).await?;
         }
         Pressed::Rated { rel, answer: given } => {
+            let n = bot.engine.mentorship_number(pressed_in, rel).await?;
             let text = match given {
                 EvaluationAnswer::Value(v) => format!(
-                    "Thank you: you rated mentorship #{rel} {v} of 5. Only counts reach the organisers. You can change \
+                    "Thank you: you rated mentorship #{n} {v} of 5. Only counts reach the organisers. You can change \
                      it by pressing another number."
                 ),
                 EvaluationAnswer::Again(true) => "Thank you: noted that you would join the program again.".to_string(),
@@ -435,7 +441,7 @@ pub fn answered_text(
     accepted: bool,
     tips: &str,
 ) -> String {
-    let r = rel.id;
+    let r = rel.number;
     match (accepted, rel.state) {
         (true, State::Proposed) => format!("You accepted mentorship #{r}; waiting for the others."),
         (true, _) => format!(
@@ -548,11 +554,11 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
                 Some(to) => format!(
                     "Invitation sent to {} (mentorship #{}). You will hear their answer.",
                     mention(to),
-                    rel.id
+                    rel.number
                 ),
                 None => format!(
                     "Invitations sent for peer group #{}. It forms once two have accepted.",
-                    rel.id
+                    rel.number
                 ),
             };
             // Answer first: telling the others may take longer than Discord waits for an answer.
@@ -569,13 +575,19 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
             bot.on_agreement(&rel).await;
         }
         Submitted::Journal(entry) => {
+            // The entry's number in the author's journal (the one /mentorship journal share
+            // takes), not its database id.
+            let n = bot
+                .engine
+                .my_journal_numbered(entry.guild, entry.author)
+                .await?
+                .into_iter()
+                .find(|(_, e)| e.id == entry.id)
+                .map_or(0, |(n, _)| n);
             answer
                 .ephemeral(
                     ctx,
-                    format!(
-                        "Saved to your private journal (entry #{}). Share it with /mentorship journal share.",
-                        entry.id
-                    ),
+                    format!("Saved to your private journal (entry {n}). Share it with /mentorship journal share."),
                 )
                 .await?;
         }
@@ -587,9 +599,10 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
             let next = "When you are ready, Find me another (in the end message) re-opens your request or offer; \
                         /mentor seek and /mentor offer start new ones.";
             if ask_celebration {
+                let n = bot.engine.mentorship_number(guild, rel).await?;
                 let text = format!(
                     "Thank you for looking back. **Celebrate it in the program channel?** The post goes out only when \
-                     everyone in mentorship #{rel} says yes; you can change your answer until then. {next}"
+                     everyone in mentorship #{n} says yes; you can change your answer until then. {next}"
                 );
                 answer
                     .ephemeral_with(ctx, text, vec![celebrate_row(guild, rel)])
@@ -601,7 +614,7 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
             }
         }
         Submitted::Rescheduled(moved) => {
-            let r = moved.rel.id;
+            let r = moved.rel.number;
             let (from, to) = (when(moved.old.scheduled_at), when(moved.new.scheduled_at));
             answer
                 .ephemeral(

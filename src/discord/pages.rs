@@ -165,7 +165,8 @@ async fn lines(bot: &Bot, p: &Paged) -> Result<(String, Vec<String>), BotError> 
                     lines.push(format!("- step {number}: {} ({}){owner}{due}", s.text, s.status));
                 }
             }
-            (format!("**The plan of mentorship #{rel}**"), lines)
+            let number = engine.mentorship_number(g, rel).await?;
+            (format!("**The plan of mentorship #{number}**"), lines)
         }
         Listing::Journal => {
             let rel = p.arg(0)?;
@@ -185,6 +186,7 @@ async fn lines(bot: &Bot, p: &Paged) -> Result<(String, Vec<String>), BotError> 
                 .into_iter()
                 .map(|(n, e)| (e.id, n))
                 .collect();
+            let numbers = engine.mentorship_numbers(g).await?;
             let mut lines = Vec::new();
             for e in entries.iter().rev() {
                 let head = match mine.get(&e.id) {
@@ -194,7 +196,7 @@ async fn lines(bot: &Bot, p: &Paged) -> Result<(String, Vec<String>), BotError> 
                 let shared = if e.shared { ", shared" } else { "" };
                 lines.push(format!(
                     "{head} (mentorship #{}, <t:{}:D>{shared})",
-                    e.relationship,
+                    numbers.get(&e.relationship).copied().unwrap_or_default(),
                     e.created_at.timestamp()
                 ));
                 for a in &e.answers {
@@ -221,7 +223,7 @@ async fn lines(bot: &Bot, p: &Paged) -> Result<(String, Vec<String>), BotError> 
             (
                 format!(
                     "**Agreement for mentorship #{}, version {}, in full**",
-                    rel.id, a.version
+                    rel.number, a.version
                 ),
                 lines,
             )

@@ -82,7 +82,7 @@ pub fn relationship_line(rel: &Relationship, viewer: UserId, ctx: &NextContext) 
     };
     format!(
         "**#{}** {} mentorship with {}: {}.{meeting} Next: {}.\n> {}",
-        rel.id,
+        rel.number,
         rel.kind,
         others(rel, viewer),
         phase(rel.state),
@@ -110,7 +110,7 @@ pub fn agreement_text(rel: &Relationship, a: &Agreement, max: usize) -> (String,
     let t = &a.terms;
     let head = format!(
         "**Agreement for mentorship #{}, version {}** (by {})\n",
-        rel.id,
+        rel.number,
         a.version,
         mention(a.author)
     );
@@ -166,7 +166,7 @@ pub fn agreement_text(rel: &Relationship, a: &Agreement, max: usize) -> (String,
         "\nSuggest a change: /mentorship agreement mentorship:{} with only the options that change (it changes \
          everything), or the Suggest a change button (expectations, issue handling, frequency, next meeting, \
          method; the rest stays as proposed).",
-        rel.id
+        rel.number
     );
     let fixed = limits::len(&head)
         + labels.iter().map(|l| limits::len(l) + 1).sum::<usize>()

@@ -59,9 +59,9 @@ pub fn invite_reminder_text(rel: &Relationship) -> String {
          expires {}. Accept or decline it below (or with /mentorship answer mentorship:{}); /mentorship list shows \
          it.",
         rel.kind,
-        rel.id,
+        rel.number,
         when(rel.expires_at),
-        rel.id
+        rel.number
     )
 }
 
@@ -72,7 +72,7 @@ pub fn reminder_message(due: &ReminderDue) -> (String, Vec<CreateActionRow>) {
     let rel = &due.rel;
     let mut text = format!(
         "**Reminder: check-in of mentorship #{}** {}.\n**When:** {} for {} minutes\n**How:** {}{}",
-        rel.id,
+        rel.number,
         relative(due.checkin.scheduled_at),
         when(due.checkin.scheduled_at),
         t.meeting_minutes,
@@ -85,12 +85,12 @@ pub fn reminder_message(due: &ReminderDue) -> (String, Vec<CreateActionRow>) {
         text += &format!(
             "\n**Agenda:** no open steps in your action plan yet. Set a goal with /mentorship plan add mentorship:{}, \
              then its steps with /mentorship plan step.",
-            rel.id
+            rel.number
         );
     } else {
         text += "\n**Agenda** (open steps of your action plan):";
         let steps: Vec<String> = due.agenda.iter().map(|s| format!("- {s}")).collect();
-        let more = format!(" (the whole plan: /mentorship plan list mentorship:{})", rel.id);
+        let more = format!(" (the whole plan: /mentorship plan list mentorship:{})", rel.number);
         let room = limits::DM_MAX.saturating_sub(limits::len(&text) + 1 + limits::len(&more));
         let (agenda, cut) = limits::and_more(&steps, "\n", room);
         text += "\n";
@@ -121,7 +121,7 @@ pub fn did_you_meet_text(due: &CheckinDue, tips: &str) -> String {
     let text = format!(
         "**Did you meet?** Mentorship #{} had a check-in planned {}. Tell the bot how it went; \"We met\" opens a \
          short reflection for your private journal.{tips}",
-        due.rel.id,
+        due.rel.number,
         when(due.checkin.scheduled_at)
     );
     limits::fit(&text, limits::DM_MAX)
@@ -533,7 +533,7 @@ impl ScheduleJobs {
         let text = format!(
             "Mentorship #{}: the bot could not add {} to the members' private thread <#{}> ({}). Please add them by \
              hand, or give the bot the Manage Threads permission in the program channel.",
-            due.rel.id,
+            due.rel.number,
             mention(due.user),
             due.thread,
             limits::fit(&error.to_string(), 200)
@@ -596,7 +596,7 @@ impl ScheduleJobs {
                     let text = format!(
                         "A gentle nudge: nobody has said yet whether the check-in of mentorship #{} {} took place. \
                          A quick answer keeps your schedule and journal right.",
-                        due.rel.id,
+                        due.rel.number,
                         when(due.checkin.scheduled_at)
                     );
                     let only = engine.wanting(&due.rel, Muted::Nudges).await?;
@@ -626,7 +626,7 @@ impl ScheduleJobs {
                     // Counts only: the organisers hear that a pair needs help, not why.
                     let note = format!(
                         "Mentorship #{} has missed {} check-ins in a row; its members got their issue-handling prompt.",
-                        due.rel.id, due.missed
+                        due.rel.number, due.missed
                     );
                     if let Outcome::Retry { error } = self
                         .to_organisers(job, due.rel.guild, &due.organisers, &note, Some(0))
@@ -646,8 +646,8 @@ impl ScheduleJobs {
                              agreement together: are the goals still the right ones, is the rhythm working? \
                              `/mentorship plan list mentorship:{}` shows the plan; `/mentorship agreement` changes \
                              the agreement.\n\n{}{tips}",
-                            rel.id,
-                            rel.id,
+                            rel.number,
+                            rel.number,
                             guide::FIT_QUESTION,
                         );
                         limits::fit(&template, limits::DM_MAX)
@@ -693,7 +693,7 @@ impl ScheduleJobs {
                         "Mentorship #{} was accepted a week ago and has no agreement in force yet. Write it with \
                          /mentorship agreement mentorship:{}, or confirm the version waiting in your DMs with its \
                          Confirm button; /mentorship list shows who still has to.",
-                        rel.id, rel.id
+                        rel.number, rel.number
                     );
                     self.to_members(job, &rel, None, &text, Vec::new()).await
                 }
@@ -704,7 +704,7 @@ impl ScheduleJobs {
                     let template = format!(
                         "A reminder: your retrospective on mentorship #{} is still open. A few lines on what you \
                          learned help you and your next mentorship.",
-                        rel.id
+                        rel.number
                     );
                     let text = limits::fit(&template, limits::DM_MAX);
                     let row = CreateActionRow::Buttons(vec![button(
@@ -836,7 +836,7 @@ pub fn issues_text(due: &IssuesDue) -> (String, bool) {
     let head = format!(
         "**Mentorship #{}: {} check-ins in a row did not happen.** That is normal now and then; here is what you \
          agreed to do when issues come up:\n",
-        due.rel.id, due.missed
+        due.rel.number, due.missed
     );
     let tail = "\n\nYou can change how often you meet, pause for a while, or end the mentorship.";
     let pointer = " (in full: **Show in full**)";

@@ -3,11 +3,14 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 macro_rules! id_type {
-    ($(#[$doc:meta])* $name:ident, $inner:ty) => {
+    ($(#[$doc:meta])* $name:ident, $inner:ty, hidden) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub $inner);
+    };
+    ($(#[$doc:meta])* $name:ident, $inner:ty) => {
+        id_type!($(#[$doc])* $name, $inner, hidden);
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -29,7 +32,13 @@ id_type!(
 );
 id_type!(OfferId, i64);
 id_type!(RequestId, i64);
-id_type!(RelationshipId, i64);
+id_type!(
+    /// A mentorship's database id. It counts across every server, so it has no `Display`:
+    /// people see and type [`crate::domain::relationship::Relationship::number`] instead.
+    RelationshipId,
+    i64,
+    hidden
+);
 id_type!(GoalId, i64);
 id_type!(StepId, i64);
 id_type!(CheckinId, i64);

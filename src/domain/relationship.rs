@@ -212,7 +212,12 @@ pub struct NextContext {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Relationship {
+    /// The database id: counts across every server, so people never see it.
     pub id: RelationshipId,
+    /// The number people see and type: counts from 1 within the server, never reused (0 until
+    /// the store inserts it).
+    #[serde(default)]
+    pub number: i64,
     pub guild: GuildId,
     pub kind: Kind,
     pub origin: Origin,
@@ -306,6 +311,7 @@ impl Relationship {
             .collect();
         Ok(Relationship {
             id: RelationshipId(0),
+            number: 0,
             guild: p.guild,
             kind: p.kind,
             origin: p.origin,
@@ -693,7 +699,7 @@ impl Relationship {
     /// The step a member should take next, for listings: always a command or a button that
     /// exists (issue 16, item 11), for every state and role.
     pub fn next_step(&self, viewer: UserId, ctx: &NextContext) -> String {
-        let n = self.id;
+        let n = self.number;
         let invited = self.member(viewer).is_some_and(|m| m.status == MemberStatus::Invited);
         let own_invitation = viewer == self.proposer && self.origin != Origin::ProgramMatch;
         match self.state {

@@ -53,6 +53,8 @@ pub struct Organiser<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MentorshipView {
     pub id: RelationshipId,
+    /// The number people see (see [`Relationship::number`]).
+    pub number: i64,
     pub kind: Kind,
     pub origin: Origin,
     pub state: State,
@@ -79,9 +81,9 @@ pub struct HandPair {
 
 /// The answer for a mentorship of another server or none at all: the same, so numbers cannot be
 /// probed.
-fn no_such(id: RelationshipId) -> Error {
+fn no_such(number: i64) -> Error {
     Error::Limit(format!(
-        "this server has no mentorship #{id}; the option lists them by member name"
+        "this server has no mentorship #{number}; the option lists them by member name"
     ))
 }
 
@@ -100,8 +102,13 @@ impl Engine {
         .await
     }
 
-    async fn load_for_organiser(&self, guild: GuildId, id: RelationshipId) -> Result<Relationship> {
-        self.store.relationship(guild, id).await?.ok_or_else(|| no_such(id))
+    /// The server's mentorship with this number (the one organisers see and type): numbers
+    /// count within each server, so another server's mentorship cannot be reached.
+    async fn load_for_organiser(&self, guild: GuildId, number: i64) -> Result<Relationship> {
+        self.store
+            .relationship_numbered(guild, number)
+            .await?
+            .ok_or_else(|| no_such(number))
     }
 
     async fn log_hand(&self, guild: GuildId, who: UserId, action: HandAction, rel: &Relationship) -> Result<()> {
@@ -133,15 +140,10 @@ impl Engine {
     }
 
     /// `/program mentorship view`.
-    pub async fn view_mentorship(
-        &self,
-        guild: GuildId,
-        who: Organiser<'_>,
-        id: RelationshipId,
-    ) -> Result<MentorshipView> {
+    pub async fn view_mentorship(&self, guild: GuildId, who: Organiser<'_>, number: i64) -> Result<MentorshipView> {
         self.require_hands(guild, who).await?;
-        let rel = self.load_for_organiser(guild, id).await?;
-        let checkins = self.store.checkins(guild, id).await?;
+        let rel = self.load_for_organiser(guild, number).await?;
+        let checkins = self.store.checkins(guild, rel.id).await?;
         let now = self.now();
         let last_checkin = checkins
             .iter()
@@ -155,6 +157,7 @@ impl Engine {
             .min();
         Ok(MentorshipView {
             id: rel.id,
+            number: rel.number,
             kind: rel.kind,
             origin: rel.origin,
             state: rel.state,
@@ -165,7 +168,7 @@ impl Engine {
             last_checkin,
             next_checkin,
             health: (rel.state == State::Active).then(|| health(&rel, &checkins, now)),
-            log: self.store.organiser_log(guild, Some(id)).await?,
+            log: self.store.organiser_log(guild, Some(rel.id)).await?,
         })
     }
 
@@ -174,11 +177,11 @@ impl Engine {
         &self,
         guild: GuildId,
         who: Organiser<'_>,
-        id: RelationshipId,
+        number: i64,
         action: HandAction,
     ) -> Result<Relationship> {
         self.require_hands(guild, who).await?;
-        let mut rel = self.load_for_organiser(guild, id).await?;
+        let mut rel = self.load_for_organiser(guild, number).await?;
         let before = rel.state;
         let now = self.now();
         match action {
@@ -204,14 +207,9 @@ impl Engine {
 
     /// A nudge: who should hear it (members who have not answered a proposal, or the joined
     /// members of a mentorship underway); logged. Ended, declined and lapsed ones get none.
-    pub async fn nudge(
-        &self,
-        guild: GuildId,
-        who: Organiser<'_>,
-        id: RelationshipId,
-    ) -> Result<(Relationship, Vec<UserId>)> {
+    pub async fn nudge(&self, guild: GuildId, who: Organiser<'_>, number: i64) -> Result<(Relationship, Vec<UserId>)> {
         self.require_hands(guild, who).await?;
-        let rel = self.load_for_organiser(guild, id).await?;
+        let rel = self.load_for_organiser(guild, number).await?;
         let to: Vec<UserId> = match rel.state {
             State::Proposed => rel
                 .members
@@ -223,7 +221,7 @@ impl Engine {
             s => {
                 return Err(limit(format!(
                     "mentorship #{} is {s}: there is nobody to nudge",
-                    rel.id
+                    rel.number
                 )))
             }
         };
@@ -233,20 +231,20 @@ impl Engine {
 
     /// `/program unplace`: withdraws a proposal not yet accepted by everyone; it lapses at once
     /// and its buttons stop working. Logged.
-    pub async fn unplace(&self, guild: GuildId, who: Organiser<'_>, id: RelationshipId) -> Result<Relationship> {
+    pub async fn unplace(&self, guild: GuildId, who: Organiser<'_>, number: i64) -> Result<Relationship> {
         self.require_hands(guild, who).await?;
-        let mut rel = self.load_for_organiser(guild, id).await?;
+        let mut rel = self.load_for_organiser(guild, number).await?;
         if rel.origin != Origin::ProgramMatch {
             return Err(limit(format!(
                 "mentorship #{} is a member's own invitation, not one of the program's proposals; it is theirs to \
                  answer",
-                rel.id
+                rel.number
             )));
         }
         if rel.state != State::Proposed {
             return Err(limit(format!(
                 "mentorship #{} is {}: only a proposal still waiting for an answer can be withdrawn",
-                rel.id, rel.state
+                rel.number, rel.state
             )));
         }
         rel.state = State::Expired;
@@ -304,7 +302,7 @@ impl Engine {
         {
             return Err(limit(format!(
                 "<@{}> and <@{}> were paired before (mentorship #{}); matching never pairs the same people twice",
-                mentee.0, mentor.0, before.id
+                mentee.0, mentor.0, before.number
             )));
         }
         let file = self.program_file(guild, true).await?;

@@ -40,6 +40,8 @@ impl Answer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvitationLine {
     pub id: RelationshipId,
+    /// The number people see (see [`Relationship::number`]).
+    pub number: i64,
     pub kind: Kind,
     pub answer: Answer,
     pub members: Vec<(UserId, Role, MemberStatus)>,
@@ -53,6 +55,7 @@ impl InvitationLine {
     fn of(rel: &Relationship, answer: Answer) -> Self {
         InvitationLine {
             id: rel.id,
+            number: rel.number,
             kind: rel.kind,
             answer,
             members: rel.members.iter().map(|m| (m.user, m.role, m.status)).collect(),

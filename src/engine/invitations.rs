@@ -97,7 +97,7 @@ impl Engine {
             return Err(Error::Limit(format!(
                 "mentorship #{} already got {recent} agreement version(s) in the last 24 hours, the most this server \
                  allows ({limit}); confirm the latest one, or propose a change tomorrow",
-                rel.id
+                rel.number
             )));
         }
         Ok(())

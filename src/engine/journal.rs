@@ -78,6 +78,7 @@ impl Engine {
         let entries = self.store.journal_of(guild, viewer, None).await?;
         // A file shows no Discord timestamps: its times are in the person's own zone.
         let zone = self.own_zone(guild, viewer, chrono_tz::UTC).await?;
+        let numbers = self.mentorship_numbers(guild).await?;
         let mut out = String::from("# My mentorship journal\n");
         for e in &entries {
             let _ = write!(
@@ -85,7 +86,7 @@ impl Engine {
                 "\n## {} {} (mentorship #{})\n",
                 e.created_at.with_timezone(&zone).format("%Y-%m-%d %H:%M"),
                 zone.name(),
-                e.relationship
+                numbers.get(&e.relationship).copied().unwrap_or_default()
             );
             for a in &e.answers {
                 let _ = write!(out, "\n**{}**\n\n{}\n", a.question, a.answer);

@@ -1,4 +1,5 @@
-//! The numbers people type and see (issue 16, item 8): goals and steps count within their
+//! The numbers people type and see (issue 16, item 8): mentorships count within their server
+//! (the store hands out the next number as it inserts one), goals and steps within their
 //! mentorship and journal entries within their author's journal in the server, from 1, in the
 //! order they were written. Nothing is ever deleted one by one (a dropped goal keeps its
 //! place), so a number keeps meaning the same item. A mentorship left out of a command is the
@@ -49,10 +50,18 @@ impl Engine {
             .unwrap_or(fallback))
     }
 
-    /// The mentorship a command means: the one named, or the caller's only one in progress.
+    /// The mentorship a command means: the one whose number in this server is given, or the
+    /// caller's only one in progress. A number names a mentorship of this server only; one the
+    /// caller is not in gets the same "not found" as one that does not exist (checked where it
+    /// is loaded).
     pub async fn pick_mentorship(&self, guild: GuildId, me: UserId, given: Option<i64>) -> Result<RelationshipId> {
         if let Some(n) = given {
-            return Ok(RelationshipId(n));
+            return self
+                .store
+                .relationship_numbered(guild, n)
+                .await?
+                .map(|r| r.id)
+                .ok_or(Error::NotFound("mentorship"));
         }
         let rels = self.relationships(guild, me).await?;
         let live = in_progress(&rels, me);
@@ -89,6 +98,17 @@ impl Engine {
             .find(|(m, _, _)| *m == n)
             .map(|(_, _, s)| s.clone())
             .ok_or_else(|| not_numbered("step"))
+    }
+
+    /// The number people see of one mentorship of this server.
+    pub async fn mentorship_number(&self, guild: GuildId, id: RelationshipId) -> Result<i64> {
+        Ok(self.load(guild, id).await?.number)
+    }
+
+    /// The numbers people see of this server's mentorships, by database id (for things that
+    /// point at a mentorship by id, such as journal entries).
+    pub async fn mentorship_numbers(&self, guild: GuildId) -> Result<std::collections::HashMap<RelationshipId, i64>> {
+        Ok(self.store.relationship_numbers(guild).await?.into_iter().collect())
     }
 
     /// The caller's own journal entries in this server, numbered from 1 (their first).

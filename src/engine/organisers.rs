@@ -96,6 +96,8 @@ impl ProgramStats {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RelationshipReport {
     pub id: RelationshipId,
+    /// The number people see (see [`Relationship::number`]).
+    pub number: i64,
     pub kind: Kind,
     pub state: State,
     /// Members who joined or are invited, with their role (declined ones are left out).
@@ -144,8 +146,8 @@ pub struct Digest {
     pub new_requests: u32,
     pub unplaced: Vec<UserId>,
     pub health: HealthCounts,
-    /// Relationships at risk, red first.
-    pub at_risk: Vec<(RelationshipId, Health)>,
+    /// Relationships at risk, red first: the number people see of each mentorship at risk, with its health.
+    pub at_risk: Vec<(i64, Health)>,
     /// The program's proposals waiting for an answer, who has not answered them, and how many
     /// were declined or lapsed in the last weeks (issue 17).
     pub invitations_waiting: u32,
@@ -266,6 +268,7 @@ pub fn reports(rels: &[Relationship], checkins: &[Checkin], now: DateTime<Utc>) 
             let last_report = cs.iter().filter_map(|c| c.reported_at).max();
             RelationshipReport {
                 id: r.id,
+                number: r.number,
                 kind: r.kind,
                 state: r.state,
                 members: r
@@ -368,7 +371,7 @@ fn report_row(r: &RelationshipReport) -> Vec<String> {
     {
         let members: Vec<String> = r.members.iter().map(|(u, role)| format!("{role}:{u}")).collect();
         vec![
-            r.id.to_string(),
+            r.number.to_string(),
             r.kind.to_string(),
             r.state.to_string(),
             members.join(" "),
@@ -499,11 +502,11 @@ impl Engine {
             if let Some(h) = r.health {
                 health_counts.add(h);
                 if h != Health::Green {
-                    at_risk.push((r.id, h));
+                    at_risk.push((r.number, h));
                 }
             }
         }
-        at_risk.sort_by_key(|(id, h)| (std::cmp::Reverse(*h), *id));
+        at_risk.sort_by_key(|(n, h)| (std::cmp::Reverse(*h), *n));
         let lines = self.invitation_lines(job.guild).await?;
         let count = |a: super::invitation_status::Answer| lines.iter().filter(|l| l.answer == a).count() as u32;
         let mut not_answered: Vec<UserId> = lines

@@ -23,6 +23,7 @@ impl Engine {
             if me.status != MemberStatus::Joined {
                 invitations.push(json!({
                     "relationship": rel.id,
+                    "number": rel.number,
                     "kind": rel.kind,
                     "role": me.role,
                     "my_answer": me.status,

@@ -140,7 +140,7 @@ impl Engine {
             existing.insert(member.user, theirs);
         }
         self.check_invitation(&rel, &settings, &existing).await?;
-        rel.id = self
+        (rel.id, rel.number) = self
             .store
             .insert_relationship(&rel)
             .await

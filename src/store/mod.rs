@@ -58,6 +58,8 @@ pub struct OfferLoad {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RelationshipLink {
     pub id: RelationshipId,
+    /// The number people see (see [`Relationship::number`]).
+    pub number: i64,
     pub kind: Kind,
     pub state: State,
     pub offer: Option<OfferId>,
@@ -141,9 +143,14 @@ pub trait Store:
     async fn open_requests_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<Request>>;
     async fn update_request(&self, request: &Request) -> StoreResult<()>;
 
-    /// Inserts a new relationship with its members; returns its id.
-    async fn insert_relationship(&self, rel: &Relationship) -> StoreResult<RelationshipId>;
+    /// Inserts a new relationship with its members; returns its id and its number in the
+    /// server (the next one, handed out in the same transaction: never twice, never reused).
+    async fn insert_relationship(&self, rel: &Relationship) -> StoreResult<(RelationshipId, i64)>;
     async fn relationship(&self, guild: GuildId, id: RelationshipId) -> StoreResult<Option<Relationship>>;
+    /// The server's mentorship with this number (the one people see and type).
+    async fn relationship_numbered(&self, guild: GuildId, number: i64) -> StoreResult<Option<Relationship>>;
+    /// The id and number of every mentorship of the server.
+    async fn relationship_numbers(&self, guild: GuildId) -> StoreResult<Vec<(RelationshipId, i64)>>;
     /// Every relationship the user is a member of (invited, joined or declined), newest first.
     async fn relationships_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<Relationship>>;
     /// Saves state, members, new agreement versions and confirmations in one transaction, if

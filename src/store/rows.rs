@@ -186,6 +186,7 @@ impl TryFrom<RequestRow> for Request {
 #[derive(sqlx::FromRow)]
 pub(super) struct RelationshipRow {
     pub id: i64,
+    number: i64,
     guild_id: i64,
     kind: String,
     origin: String,
@@ -260,6 +261,7 @@ pub(super) fn relationship(
         .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(Relationship {
         id: RelationshipId(r.id),
+        number: r.number,
         guild: GuildId(usf(r.guild_id)),
         kind: r.kind.parse().map_err(corrupt)?,
         origin: parse("origin", &r.origin, Origin::parse)?,

@@ -26,7 +26,7 @@ fn is_unique(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-const REL_COLUMNS: &str = "id, guild_id, kind, origin, purpose, state, proposer_id, offer_id, request_id, \
+const REL_COLUMNS: &str = "id, number, guild_id, kind, origin, purpose, state, proposer_id, offer_id, request_id, \
     created_at, expires_at, updated_at, ended_at, end_reason, ended_by, revision";
 
 async fn hydrate(pool: &Pool<Db>, row: RelationshipRow) -> StoreResult<Relationship> {
@@ -321,13 +321,26 @@ impl Store for Backend {
         Ok(())
     }
 
-    async fn insert_relationship(&self, rel: &Relationship) -> StoreResult<RelationshipId> {
+    async fn insert_relationship(&self, rel: &Relationship) -> StoreResult<(RelationshipId, i64)> {
         let mut tx = self.pool.begin().await.map_err(db)?;
+        // The guild's counter row first: on PostgreSQL its row lock makes a second process
+        // creating in the same server wait for this commit (or rollback) and take the next
+        // number, so numbers have neither gaps nor twins.
+        let (number,): (i64,) = sqlx::query_as(
+            "INSERT INTO relationship_counters (guild_id, last_number) VALUES ($1, 1) \
+             ON CONFLICT (guild_id) DO UPDATE SET last_number = relationship_counters.last_number + 1 \
+             RETURNING last_number",
+        )
+        .bind(sf(rel.guild.0))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
         let pair = rel.pair_key();
         let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
             "INSERT INTO relationships (guild_id, kind, origin, purpose, state, proposer_id, pair_low, pair_high, \
-               offer_id, request_id, created_at, expires_at, updated_at, ended_at, end_reason, ended_by, revision) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 0) RETURNING id",
+               offer_id, request_id, created_at, expires_at, updated_at, ended_at, end_reason, ended_by, revision, \
+               number) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 0, $17) RETURNING id",
         )
         .bind(sf(rel.guild.0))
         .bind(rel.kind.as_str())
@@ -345,6 +358,7 @@ impl Store for Backend {
         .bind(ms_opt(rel.ended_at))
         .bind(rel.end_reason.map(|r| r.as_str()))
         .bind(rel.ended_by.map(|u| sf(u.0)))
+        .bind(number)
         .fetch_one(&mut *tx)
         .await;
         let (id,) = match inserted {
@@ -368,7 +382,30 @@ impl Store for Backend {
             .map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
-        Ok(RelationshipId(id))
+        Ok((RelationshipId(id), number))
+    }
+
+    async fn relationship_numbered(&self, guild: GuildId, number: i64) -> StoreResult<Option<Relationship>> {
+        let sql = format!("SELECT {REL_COLUMNS} FROM relationships WHERE guild_id = $1 AND number = $2");
+        let row: Option<RelationshipRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(sf(guild.0))
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        match row {
+            Some(row) => Ok(Some(hydrate(&self.pool, row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn relationship_numbers(&self, guild: GuildId) -> StoreResult<Vec<(RelationshipId, i64)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT id, number FROM relationships WHERE guild_id = $1")
+            .bind(sf(guild.0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(rows.into_iter().map(|(id, n)| (RelationshipId(id), n)).collect())
     }
 
     async fn relationship(&self, guild: GuildId, id: RelationshipId) -> StoreResult<Option<Relationship>> {
@@ -1047,8 +1084,8 @@ impl Store for Backend {
 
     async fn relationship_links(&self, guild: GuildId) -> StoreResult<Vec<super::RelationshipLink>> {
         use crate::domain::relationship::{MemberStatus, State};
-        let rels: Vec<(i64, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
-            "SELECT id, kind, state, offer_id, request_id FROM relationships WHERE guild_id = $1 ORDER BY id",
+        let rels: Vec<(i64, i64, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT id, number, kind, state, offer_id, request_id FROM relationships WHERE guild_id = $1 ORDER BY id",
         )
         .bind(sf(guild.0))
         .fetch_all(&self.pool)
@@ -1068,9 +1105,10 @@ impl Store for Backend {
             by_rel.entry(rel).or_default().push((UserId(usf(user)), status));
         }
         rels.into_iter()
-            .map(|(id, kind, state, offer, request)| {
+            .map(|(id, number, kind, state, offer, request)| {
                 Ok(super::RelationshipLink {
                     id: RelationshipId(id),
+                    number,
                     kind: kind.parse().map_err(rows::corrupt)?,
                     state: State::parse(&state).ok_or_else(|| rows::corrupt(format!("state {state}")))?,
                     offer: offer.map(OfferId),

@@ -27,7 +27,7 @@ use super::World;
 use chrono::{DateTime, TimeZone, Utc};
 use fake_discord::{FakeConfig, FakeDiscord, FakeUser, Faults};
 use mentorbot::domain::listing::Kind;
-use mentorbot::domain::{RelationshipId, UserId};
+use mentorbot::domain::UserId;
 use mentorbot::engine::Direction;
 
 const FIRST_PERSON: u64 = 910_000_000_000_000_000;
@@ -61,7 +61,7 @@ fn due_at() -> DateTime<Utc> {
 
 /// The burst: `size.people`, each in four pairs with an agreement in force, their DM
 /// channels open and known. Returns what each person must receive: one reminder per pair.
-async fn populate(w: &World, fake: &FakeDiscord, size: Size) -> BTreeMap<u64, Vec<RelationshipId>> {
+async fn populate(w: &World, fake: &FakeDiscord, size: Size) -> BTreeMap<u64, Vec<i64>> {
     let people: Vec<u64> = (0..size.people).map(|i| FIRST_PERSON + i).collect();
     for id in &people {
         fake.add_member(GUILD.0, FakeUser::new(*id, format!("member{}", id - FIRST_PERSON)));
@@ -70,7 +70,7 @@ async fn populate(w: &World, fake: &FakeDiscord, size: Size) -> BTreeMap<u64, Ve
         w.store.set_dm_channel(UserId(*id), channel).await.unwrap();
     }
     let e = &w.engine;
-    let mut expected: BTreeMap<u64, Vec<RelationshipId>> = BTreeMap::new();
+    let mut expected: BTreeMap<u64, Vec<i64>> = BTreeMap::new();
     for (i, mentor) in people.iter().enumerate() {
         for step in [1, 2] {
             let mentee = people[(i + step) % people.len()];
@@ -91,8 +91,9 @@ async fn populate(w: &World, fake: &FakeDiscord, size: Size) -> BTreeMap<u64, Ve
                 .await
                 .unwrap();
             let rel = e.confirm_agreement(GUILD, rel.id, UserId(mentee), v).await.unwrap();
-            expected.entry(*mentor).or_default().push(rel.id);
-            expected.entry(mentee).or_default().push(rel.id);
+            // Reminders name the mentorship by its number in the (one) server.
+            expected.entry(*mentor).or_default().push(rel.number);
+            expected.entry(mentee).or_default().push(rel.number);
         }
     }
     assert!(expected.values().all(|r| r.len() == 4));
@@ -144,7 +145,7 @@ impl Row {
     }
 }
 
-fn count(fake: &FakeDiscord, expected: &BTreeMap<u64, Vec<RelationshipId>>) -> Count {
+fn count(fake: &FakeDiscord, expected: &BTreeMap<u64, Vec<i64>>) -> Count {
     let (mut lost, mut duplicates, mut messages) = (0, 0, 0);
     for (person, rels) in expected {
         let channel = fake.dm_channel_of(*person).expect("open");
@@ -154,7 +155,7 @@ fn count(fake: &FakeDiscord, expected: &BTreeMap<u64, Vec<RelationshipId>>) -> C
                 *got.entry(rel).or_default() += 1;
             }
         }
-        let wanted: HashSet<i64> = rels.iter().map(|r| r.0).collect();
+        let wanted: HashSet<i64> = rels.iter().copied().collect();
         for rel in &wanted {
             match got.get(rel).copied().unwrap_or(0) {
                 0 => lost += 1,
@@ -176,7 +177,7 @@ fn count(fake: &FakeDiscord, expected: &BTreeMap<u64, Vec<RelationshipId>>) -> C
     }
 }
 
-/// The mentorship a reminder is about.
+/// The number of the mentorship a reminder is about.
 fn reminder_of(content: &str) -> Option<i64> {
     let rest = content.split("Reminder: check-in of mentorship #").nth(1)?;
     rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
@@ -347,7 +348,7 @@ async fn jobs_left(w: &World, now: DateTime<Utc>) -> u64 {
 }
 
 /// A stand-in and the burst on `w`, for the scenarios whose bot runs in processes of its own.
-async fn burst_world(w: &World, size: Size) -> (FakeDiscord, FakeConfig, BTreeMap<u64, Vec<RelationshipId>>) {
+async fn burst_world(w: &World, size: Size) -> (FakeDiscord, FakeConfig, BTreeMap<u64, Vec<i64>>) {
     let config = FakeConfig {
         interaction_deadline: None,
         ..FakeConfig::default()
@@ -360,13 +361,7 @@ async fn burst_world(w: &World, size: Size) -> (FakeDiscord, FakeConfig, BTreeMa
 
 /// Waits (on the real clock, for real processes) until every job due by `now` is done and
 /// every message arrived (a retry's backoff included), or fails after a few minutes.
-async fn finish(
-    w: &World,
-    fake: &FakeDiscord,
-    expected: &BTreeMap<u64, Vec<RelationshipId>>,
-    now: DateTime<Utc>,
-    seed: u64,
-) {
+async fn finish(w: &World, fake: &FakeDiscord, expected: &BTreeMap<u64, Vec<i64>>, now: DateTime<Utc>, seed: u64) {
     let deadline = Instant::now() + Duration::from_secs(180 + expected.len() as u64 / 2);
     while jobs_left(w, now).await > 0 || count(fake, expected).lost > 0 {
         assert!(
@@ -386,7 +381,7 @@ fn restart_clock(k: u32) -> DateTime<Utc> {
 }
 
 /// How many of the expected messages the stand-in has received.
-fn delivered(fake: &FakeDiscord, expected: &BTreeMap<u64, Vec<RelationshipId>>) -> usize {
+fn delivered(fake: &FakeDiscord, expected: &BTreeMap<u64, Vec<i64>>) -> usize {
     let c = count(fake, expected);
     c.messages - c.lost
 }

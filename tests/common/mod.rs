@@ -106,6 +106,16 @@ pub async fn fresh_pg_schema(url: &str) -> (PgConnectOptions, String) {
 }
 
 impl World {
+    /// The number people see and type of a mentorship (its number in its server).
+    pub async fn number(&self, guild: mentorbot::domain::GuildId, rel: mentorbot::domain::RelationshipId) -> i64 {
+        self.store
+            .relationship(guild, rel)
+            .await
+            .unwrap()
+            .expect("the mentorship exists")
+            .number
+    }
+
     pub async fn sqlite() -> World {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/nested/mentorbot.db", dir.path().display());

@@ -947,13 +947,12 @@ fn phase_of(i: i64) -> Option<Phase> {
 }
 
 /// As `/program mentorship` reads its option: an autocompleted number, `#` allowed.
-fn mentorship_number(t: &str) -> Result<RelationshipId, String> {
+fn mentorship_number(t: &str) -> Result<i64, String> {
     t.trim()
         .trim_start_matches('#')
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
-        .map(RelationshipId)
         .ok_or_else(|| "Please pick a mentorship from the list.".to_string())
 }
 

@@ -100,7 +100,7 @@ async fn reverse_pair_and_peer_group(w: World) {
     assert_eq!(group.state, State::Accepted);
     h.fake
         .wait_for_message(
-            |m| m.content.contains(&format!("mentorship #{}", group.id)) && m.content.contains("Welcome"),
+            |m| m.content.contains(&format!("mentorship #{}", group.number)) && m.content.contains("Welcome"),
             WAIT,
         )
         .await;
@@ -127,7 +127,7 @@ async fn reverse_pair_and_peer_group(w: World) {
     .await;
     for peer in [MENTOR, MENTEE, PEER4] {
         let (msg, confirm) = h
-            .wait_button(peer, &format!("mb:conf:{}:{}:1", GUILD.0, group.id))
+            .wait_button(peer, &format!("mb:conf:{}:{}:1", GUILD.0, group.id.0))
             .await;
         h.press(msg, peer, &confirm).await;
     }
@@ -633,7 +633,7 @@ async fn the_smaller_commands(w: World) {
     assert_eq!(entries[0].answers[0].answer, "Steady");
     let text = h.say(MENTOR, cmd("mentorship list")).await;
     assert!(
-        text.contains(&format!("#{}", rel.id)) && text.contains("active"),
+        text.contains(&format!("#{}", rel.number)) && text.contains("active"),
         "{text}"
     );
     h.shutdown().await;

@@ -89,7 +89,7 @@ async fn autocomplete_and_numbers(w: World) {
         found[0].0.contains("with ada") && found[0].0.contains("Learn Rust"),
         "{found:?}"
     );
-    assert_eq!(found[0].1, serde_json::json!(rel.id.0));
+    assert_eq!(found[0].1, serde_json::json!(rel.number));
     assert_eq!(
         choices(&h, MENTEE, cmd("mentorship plan list"), "mentorship", "ADA")
             .await

@@ -286,6 +286,8 @@ async fn a_peer_group_at_every_limit(w: World) {
     let answer = h.form(MENTOR, invite, &[("purpose", &purpose)]).await;
     assert!(answer.contains("Invitations sent"), "{answer}");
     let group = engine.relationships(GUILD, MENTOR).await.unwrap().remove(0).id;
+    // What people read and type: its number in the server (custom ids keep the id).
+    let number = h.world.number(GUILD, group).await;
     for u in &members[1..] {
         let invitation = h.wait_button(*u, "mb:acc:").await;
         let m = h.fake.message(invitation.0).unwrap();
@@ -299,7 +301,7 @@ async fn a_peer_group_at_every_limit(w: World) {
     let thread = h
         .fake
         .wait_for_message(
-            |m| m.content.starts_with(&format!("Welcome to mentorship #{group}")),
+            |m| m.content.starts_with(&format!("Welcome to mentorship #{number}")),
             WAIT,
         )
         .await
@@ -356,13 +358,13 @@ async fn a_peer_group_at_every_limit(w: World) {
     let last = h
         .wait_count(members.len(), |m| {
             m.content
-                .starts_with(&format!("**Agreement for mentorship #{group}, version {version}**"))
+                .starts_with(&format!("**Agreement for mentorship #{number}, version {version}**"))
         })
         .await;
     for m in &last {
         assert!(m.content.contains("Show in full"), "{}", m.content);
     }
-    let dm = h.dm_with(MENTEE, &format!("mb:conf:{}:{}:{version}", GUILD.0, group));
+    let dm = h.dm_with(MENTEE, &format!("mb:conf:{}:{}:{version}", GUILD.0, group.0));
     let full = bodies(&h.show_in_full(&dm, MENTEE).await);
     for i in 1..=members.len() {
         let expectations = text(&format!("EXPECT{i} "), MAX_LONG_TEXT, 120);
@@ -380,7 +382,7 @@ async fn a_peer_group_at_every_limit(w: World) {
     let answer = h.fake.interaction_button(dm.id, STRANGER.0, &id).wait_response().await;
     assert!(answer.content().unwrap().contains("no such mentorship"), "{answer:?}");
     for u in &members[..members.len() - 1] {
-        let dm = h.dm_with(*u, &format!("mb:conf:{}:{}:{version}", GUILD.0, group));
+        let dm = h.dm_with(*u, &format!("mb:conf:{}:{}:{version}", GUILD.0, group.0));
         let id = button_id(&dm, &format!("Confirm version {version}")).unwrap();
         h.press(dm.id, *u, &id).await;
     }
@@ -469,7 +471,9 @@ async fn a_peer_group_at_every_limit(w: World) {
             m.content
         );
     }
-    let alert = h.wait_for_coordinator(&format!("Mentorship #{group} has missed")).await;
+    let alert = h
+        .wait_for_coordinator(&format!("Mentorship #{number} has missed"))
+        .await;
     assert_eq!(alert.pinged.roles, vec![COORDINATOR_ROLE]);
 
     // The journal: long reflections, paged.
@@ -512,7 +516,7 @@ async fn a_peer_group_at_every_limit(w: World) {
             text(&format!("CELEBRATE{i} "), 900, 200)
         );
         let celebrate: String = celebrate.chars().take(MAX_LONG_TEXT).collect();
-        let (msg, id) = h.wait_button(*u, &format!("mb:retro:{}:{}", GUILD.0, group)).await;
+        let (msg, id) = h.wait_button(*u, &format!("mb:retro:{}:{}", GUILD.0, group.0)).await;
         let handle = h.fake.interaction_button(msg, u.0, &id);
         assert!(handle.wait_response().await.is_modal());
         let fields = [
@@ -540,7 +544,7 @@ async fn a_peer_group_at_every_limit(w: World) {
     let full = bodies(&h.show_in_full(&post, STRANGER).await);
     // Neither the number nor the purpose: they would tie the members to the mentorship.
     assert!(!full.contains(&purpose[..60]), "the purpose stays private");
-    assert!(!full.contains(&format!("#{group}")), "the number stays private");
+    assert!(!full.contains(&format!("#{number}")), "the number stays private");
     for n in &notes {
         assert!(full.contains(&n.replace('\n', "\n> ")), "every note stands whole");
     }
@@ -656,12 +660,13 @@ async fn a_classic_pair_and_every_list_past_one_message(w: World) {
         .await;
     assert!(answer.contains("Invitation sent"), "{answer}");
     let rel = engine.relationships(GUILD, MENTEE).await.unwrap().remove(0).id;
+    let number = h.world.number(GUILD, rel).await;
     let (msg, accept) = h.wait_button(MENTOR, "mb:acc:").await;
     h.press(msg, MENTOR, &accept).await;
     let welcome = h
         .fake
         .wait_for_message(
-            |m| m.content.starts_with(&format!("Welcome to mentorship #{rel}")),
+            |m| m.content.starts_with(&format!("Welcome to mentorship #{number}")),
             WAIT,
         )
         .await
@@ -679,7 +684,7 @@ async fn a_classic_pair_and_every_list_past_one_message(w: World) {
         )
         .await;
     }
-    let dm = h.wait_button(MENTEE, &format!("mb:conf:{}:{}:2", GUILD.0, rel)).await;
+    let dm = h.wait_button(MENTEE, &format!("mb:conf:{}:{}:2", GUILD.0, rel.0)).await;
     let dm = h.fake.message(dm.0).unwrap();
     let full = bodies(&h.show_in_full(&dm, MENTEE).await);
     assert!(full.contains(&text("EXPECT0 ", MAX_LONG_TEXT, 0)) && full.contains(&issues));
@@ -729,7 +734,7 @@ async fn a_classic_pair_and_every_list_past_one_message(w: World) {
         .await
         .unwrap()
         .iter()
-        .filter(|r| all.contains(&format!("**#{}**", r.id)) && all.contains(&r.purpose))
+        .filter(|r| all.contains(&format!("**#{}**", r.number)) && all.contains(&r.purpose))
         .map(|r| r.id.0)
         .collect();
     assert_eq!(listed.len(), MAX_LIVE_PER_MEMBER, "every mentorship whole on a page");

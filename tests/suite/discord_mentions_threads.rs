@@ -41,7 +41,7 @@ async fn a_celebration_that_tries_to_ping_pings_nobody(w: World) {
     assert!(answer.contains("has ended"), "{answer}");
     let bait = format!("{PING_BAIT} <@&{COORDINATOR_ROLE}> <@{}>", STRANGER.0);
     for u in [MENTOR, MENTEE] {
-        let (msg, id) = h.wait_button(u, &format!("mb:retro:{}:{}", GUILD.0, rel.id)).await;
+        let (msg, id) = h.wait_button(u, &format!("mb:retro:{}:{}", GUILD.0, rel.id.0)).await;
         let handle = h.fake.interaction_button(msg, u.0, &id);
         assert!(handle.wait_response().await.is_modal());
         let fields = [

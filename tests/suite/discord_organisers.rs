@@ -189,7 +189,8 @@ async fn stats_exports_and_the_digest(w: World) {
         "{d}"
     );
     assert!(d.contains("🟢 1 green, 🟠 1 amber, 🔴 1 red"), "{d}");
-    assert!(d.contains(&format!("#{} (red), #{} (amber)", s.red, s.amber)), "{d}");
+    let (red_no, amber_no) = (h.world.number(GUILD, s.red).await, h.world.number(GUILD, s.amber).await);
+    assert!(d.contains(&format!("#{red_no} (red), #{amber_no} (amber)")), "{d}");
     assert!(!d.contains(SECRET), "{d}");
     let sent = h
         .fake
@@ -344,7 +345,7 @@ async fn hands_on_single_mentorships(w: World) {
         assert!(text.contains("Only server admins"), "{action}: {text}");
         let text = said(&h, cora, cmd(&path).str("mentorship", &elsewhere.id.0.to_string())).await;
         assert!(
-            text.contains(&format!("no mentorship #{}", elsewhere.id)),
+            text.contains(&format!("no mentorship #{}", elsewhere.id.0)),
             "{action}: {text}"
         );
         let text = said(&h, cora, cmd(&path).str("mentorship", "grace")).await;
@@ -389,13 +390,13 @@ async fn hands_on_single_mentorships(w: World) {
     let text = said(
         &h,
         cora,
-        cmd("program mentorship view").str("mentorship", &format!("#{}", s.amber)),
+        cmd("program mentorship view").str("mentorship", &format!("#{}", h.world.number(GUILD, s.amber).await)),
     )
     .await;
     assert!(
         text.contains(&format!(
             "**Mentorship #{}** (classic, direct request): active",
-            s.amber
+            h.world.number(GUILD, s.amber).await
         )),
         "{text}"
     );
@@ -411,19 +412,34 @@ async fn hands_on_single_mentorships(w: World) {
     // Pause and resume: the members are told in plain words.
     let red = s.red.0.to_string();
     let text = said(&h, cora, cmd("program mentorship pause").str("mentorship", &red)).await;
-    assert!(text.contains(&format!("Mentorship #{} is paused", s.red)), "{text}");
+    assert!(
+        text.contains(&format!("Mentorship #{} is paused", h.world.number(GUILD, s.red).await)),
+        "{text}"
+    );
     assert_eq!(state_of(&h, s.red).await, State::Paused);
     for u in [MENTOR, PEER3] {
-        h.wait_dm(u, &format!("organisers paused your mentorship #{}", s.red))
-            .await;
+        h.wait_dm(
+            u,
+            &format!(
+                "organisers paused your mentorship #{}",
+                h.world.number(GUILD, s.red).await
+            ),
+        )
+        .await;
     }
     let text = said(&h, cora, cmd("program mentorship pause").str("mentorship", &red)).await;
     assert!(text.contains("cannot pause a mentorship that is paused"), "{text}");
     let text = said(&h, owner, cmd("program mentorship resume").str("mentorship", &red)).await;
     assert!(text.contains("is resumed"), "{text}");
     assert_eq!(state_of(&h, s.red).await, State::Active);
-    h.wait_dm(PEER3, &format!("organisers resumed your mentorship #{}", s.red))
-        .await;
+    h.wait_dm(
+        PEER3,
+        &format!(
+            "organisers resumed your mentorship #{}",
+            h.world.number(GUILD, s.red).await
+        ),
+    )
+    .await;
 
     // Nudges: the invitee of a proposal gets the buttons again; members underway a check-in ask.
     let text = said(
@@ -448,8 +464,14 @@ async fn hands_on_single_mentorships(w: World) {
     )
     .await;
     for u in [MENTOR, MENTEE] {
-        h.wait_dm(u, &format!("checking in on your mentorship #{}", s.amber))
-            .await;
+        h.wait_dm(
+            u,
+            &format!(
+                "checking in on your mentorship #{}",
+                h.world.number(GUILD, s.amber).await
+            ),
+        )
+        .await;
     }
 
     // End: the usual end with the retrospective prompt, saying who ended it.
@@ -461,7 +483,12 @@ async fn hands_on_single_mentorships(w: World) {
     .await;
     assert!(text.contains("is ended"), "{text}");
     assert_eq!(state_of(&h, s.green).await, State::Ended);
-    let dm = h.wait_dm(PEER4, &format!("Mentorship #{} has ended", s.green)).await;
+    let dm = h
+        .wait_dm(
+            PEER4,
+            &format!("Mentorship #{} has ended", h.world.number(GUILD, s.green).await),
+        )
+        .await;
     assert!(dm.contains(&format!("by <@{COORDINATOR}>")), "{dm}");
 
     // The log: who did what, when, shown in the view.
@@ -557,7 +584,10 @@ async fn pairs_by_hand_and_withdrawn(w: World) {
         let dm = h
             .wait_dm(
                 u,
-                &format!("The program's organisers propose a **classic** mentorship (#{})", p1.id),
+                &format!(
+                    "The program's organisers propose a **classic** mentorship (#{})",
+                    p1.number
+                ),
             )
             .await;
         assert!(dm.contains("**Why:**"), "{dm}");
@@ -580,7 +610,7 @@ async fn pairs_by_hand_and_withdrawn(w: World) {
     assert!(text.contains("has a proposal waiting"), "{text}");
 
     // Withdrawing: organisers only, program proposals only, waiting ones only.
-    let id = p1.id.0.to_string();
+    let id = p1.number.to_string();
     let text = h.say(STRANGER, cmd("program unplace").str("mentorship", &id)).await;
     assert!(text.contains("Only server admins"), "{text}");
     let text = h
@@ -596,12 +626,12 @@ async fn pairs_by_hand_and_withdrawn(w: World) {
     assert_eq!(state_of(&h, s.proposed).await, State::Proposed);
     let text = h.say(cora, cmd("program unplace").str("mentorship", &id)).await;
     assert!(
-        text.contains(&format!("Withdrew the proposal of mentorship #{}", p1.id)),
+        text.contains(&format!("Withdrew the proposal of mentorship #{}", p1.number)),
         "{text}"
     );
     assert_eq!(state_of(&h, p1.id).await, State::Expired);
     for u in [PEER3, PEER4] {
-        h.wait_dm(u, &format!("withdrew the proposal of mentorship #{}", p1.id))
+        h.wait_dm(u, &format!("withdrew the proposal of mentorship #{}", p1.number))
             .await;
     }
     // Its buttons no longer work.
@@ -637,22 +667,22 @@ async fn pairs_by_hand_and_withdrawn(w: World) {
     assert!(
         m.content.contains(&format!(
             "#{} <@{}> (mentor), <@{}> (mentee): waiting 0 day(s), expires <t:",
-            p2.id, MENTOR.0, STRANGER.0
+            p2.number, MENTOR.0, STRANGER.0
         )),
         "{}",
         m.content
     );
-    assert!(!m.content.contains(&format!("#{} ", p1.id)), "{}", m.content);
+    assert!(!m.content.contains(&format!("#{} ", p1.number)), "{}", m.content);
     let csv = String::from_utf8(file(&m, "invitations.csv").to_vec()).unwrap();
     assert_eq!(csv.lines().count(), 2, "{csv}");
-    assert!(csv.contains(&format!("{},classic,waiting,", p2.id)), "{csv}");
+    assert!(csv.contains(&format!("{},classic,waiting,", p2.number)), "{csv}");
 
     // A declined program proposal is reported to the organisers (the coordinators' DMs here).
     let (msg, decline) = button(&h, MENTOR, &format!("mb:dec:{}:{}", GUILD.0, p2.id.0));
     h.press(msg, MENTOR, &decline).await;
     assert_eq!(state_of(&h, p2.id).await, State::Declined);
     h.run_jobs().await;
-    let note = h.wait_dm(cora, &format!("The program's proposal #{}", p2.id)).await;
+    let note = h.wait_dm(cora, &format!("The program's proposal #{}", p2.number)).await;
     assert!(note.contains(&format!("was declined by <@{}>", MENTOR.0)), "{note}");
     // The digest names who has not answered, to the organisers.
     let text = h.answer_deferred(cora, pair_cmd(STRANGER, PEER4)).await.content;

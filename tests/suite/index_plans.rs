@@ -256,6 +256,8 @@ async fn bulk_load(conn: &mut sqlx::PgConnection, rel: i64) {
         N,
         &[
             ("id", REL),
+            // Each copy its own number: numbers are unique within a server.
+            ("number", REL),
             ("guild_id", G),
             ("proposer_id", MENTEE_OF),
             ("pair_low", MENTOR_OF),

@@ -38,6 +38,7 @@ mod lifecycle;
 mod matching_criteria;
 mod matching_program;
 mod matching_unchanged;
+mod mentorship_numbers;
 mod notify;
 mod ops;
 mod organisers;

@@ -153,11 +153,20 @@ async fn pairs(world: &World, guild: GuildId) -> Vec<RelationshipId> {
     rels
 }
 
+/// The reminders `user` got, each with its buttons' custom ids (without the delivery marker):
+/// numbers count within a server, so "mentorship #1" of two servers differ only there.
 fn reminders(fake: &FakeDiscord, user: UserId) -> Vec<String> {
     fake.dms_to(user.0)
         .into_iter()
-        .map(|m| m.content)
-        .filter(|c| c.contains("Reminder: check-in"))
+        .filter(|m| m.content.contains("Reminder: check-in"))
+        .map(|m| {
+            let ids: Vec<String> = m
+                .custom_ids()
+                .into_iter()
+                .map(|c| c.split('~').next().unwrap_or_default().to_string())
+                .collect();
+            format!("{} {}", m.content, ids.join(" "))
+        })
         .collect()
 }
 

@@ -221,7 +221,13 @@ async fn the_digest_counts(w: World) {
             red: 1
         }
     );
-    assert_eq!(d.at_risk, vec![(s.red, Health::Red), (s.amber, Health::Amber)]);
+    assert_eq!(
+        d.at_risk,
+        vec![
+            (w.number(GUILD, s.red).await, Health::Red),
+            (w.number(GUILD, s.amber).await, Health::Amber)
+        ]
+    );
 }
 
 on_both_backends!(

@@ -8,7 +8,7 @@ use crate::discord::ids::{Action, CustomId};
 use crate::discord::limits;
 use crate::discord::render::{mention, when};
 use crate::discord::reply::{BotError, Ctx};
-use crate::domain::ids::{GuildId, RelationshipId, UserId};
+use crate::domain::ids::{GuildId, UserId};
 use crate::domain::listing::Kind;
 use crate::domain::relationship::{Relationship, Role, State};
 use crate::engine::hands::{HandAction, MentorshipView, Organiser};
@@ -34,13 +34,12 @@ fn organiser<'a>(ctx: Ctx<'_>, roles: &'a [u64], is_admin: bool) -> Organiser<'a
 }
 
 /// A mentorship option as typed or picked: its number, with or without `#`.
-fn number(text: &str) -> Result<RelationshipId, BotError> {
+fn number(text: &str) -> Result<i64, BotError> {
     text.trim()
         .trim_start_matches('#')
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
-        .map(RelationshipId)
         .ok_or_else(|| {
             BotError::user("Please pick a mentorship from the list (type part of a member's name), or give its number.")
         })
@@ -94,9 +93,9 @@ pub async fn mentorships(ctx: Ctx<'_>, partial: &str) -> CreateAutocompleteRespo
             .iter()
             .map(|m| format!("{} ({})", name_of(ctx, g, m.user), m.role))
             .collect();
-        let label = format!("#{} {}: {}", r.id, names.join(" & "), r.state);
+        let label = format!("#{} {}: {}", r.number, names.join(" & "), r.state);
         if wanted.is_empty() || label.to_lowercase().contains(&wanted) {
-            found.push((!r.state.is_live(), label, r.id.0));
+            found.push((!r.state.is_live(), label, r.number));
         }
     }
     // Stable: newest first within live and not live.
@@ -138,7 +137,7 @@ pub fn view_text(v: &MentorshipView) -> String {
         .collect();
     let mut out = format!(
         "**Mentorship #{}** ({}, {}): {}",
-        v.id,
+        v.number,
         v.kind,
         v.origin.as_str().replace('_', " "),
         v.state
@@ -216,7 +215,7 @@ async fn change(ctx: Ctx<'_>, mentorship: &str, action: HandAction) -> Result<()
             format!(
                 "The program's organisers paused your mentorship #{}. Check-ins and reminders stop until it is \
                  resumed; nothing else changes. Questions? Ask the organisers.",
-                rel.id
+                rel.number
             ),
         ),
         HandAction::Resume => (
@@ -224,14 +223,14 @@ async fn change(ctx: Ctx<'_>, mentorship: &str, action: HandAction) -> Result<()
             format!(
                 "The program's organisers resumed your mentorship #{}. Check-ins and reminders start again on your \
                  agreement's schedule.",
-                rel.id
+                rel.number
             ),
         ),
         _ => ("ended", String::new()),
     };
     say(
         ctx,
-        format!("Mentorship #{} is {done}. Its members were told by DM.", rel.id),
+        format!("Mentorship #{} is {done}. Its members were told by DM.", rel.number),
     )
     .await?;
     if action == HandAction::End {
@@ -304,7 +303,7 @@ pub async fn nudge(
     let names: Vec<String> = to.iter().map(|u| mention(*u)).collect();
     say(
         ctx,
-        format!("Nudged mentorship #{}: a DM went to {}.", rel.id, names.join(", ")),
+        format!("Nudged mentorship #{}: a DM went to {}.", rel.number, names.join(", ")),
     )
     .await?;
     for &u in &to {
@@ -314,7 +313,7 @@ pub async fn nudge(
                 "A reminder from the program's organisers: the **{}** mentorship #{} with you as **{role}** is \
                  waiting for your answer. It expires {}. Accept or decline here.",
                 rel.kind,
-                rel.id,
+                rel.number,
                 when(rel.expires_at)
             ))
             .components(vec![answer_buttons(&rel)])
@@ -322,7 +321,7 @@ pub async fn nudge(
             limits::dm(format!(
                 "The program's organisers are checking in on your mentorship #{}: how is it going? Record your last \
                  meeting with /mentorship checkin, and if something is in the way, tell the organisers.",
-                rel.id
+                rel.number
             ))
         };
         ctx.data().notifier.dm_always(rel.guild, Some(rel.id), u, message).await;
@@ -369,7 +368,7 @@ pub async fn pair(
             &format!(
                 "Proposed mentorship #{}: {} mentors {} ({}). Both get a DM with the reasons and Accept / Decline; \
                  it expires {}. /program unplace withdraws it.\n**Why:** {why}.",
-                rel.id,
+                rel.number,
                 mention(UserId(mentor.id.get())),
                 mention(UserId(mentee.id.get())),
                 rel.kind,
@@ -428,7 +427,7 @@ pub async fn unplace(
         format!(
             "Withdrew the proposal of mentorship #{}; its members were told. Their request and offer are open for \
              the next match.",
-            rel.id
+            rel.number
         ),
     )
     .await?;
@@ -445,7 +444,7 @@ pub async fn unplace(
         format!(
             "The program's organisers withdrew the proposal of mentorship #{}: there is nothing for you to answer. \
              Your request or offer stays open for the next match.",
-            rel.id
+            rel.number
         ),
     )
     .await;

@@ -29,7 +29,7 @@ pub fn line_text(l: &InvitationLine, now: DateTime<Utc>) -> String {
     match l.answer {
         Answer::Waiting => format!(
             "#{} {}: waiting {} day(s), expires {}; not answered: {}",
-            l.id,
+            l.number,
             who(l),
             days(l.proposed_at, now),
             when(l.expires_at),
@@ -37,14 +37,14 @@ pub fn line_text(l: &InvitationLine, now: DateTime<Utc>) -> String {
         ),
         Answer::Declined => format!(
             "#{} {}: declined by {} {}",
-            l.id,
+            l.number,
             who(l),
             mentions(&l.declined_by()),
             l.closed_at.map(when).unwrap_or_default()
         ),
         Answer::Lapsed => format!(
             "#{} {}: lapsed {}; nobody answered: {}",
-            l.id,
+            l.number,
             who(l),
             l.closed_at.map(when).unwrap_or_default(),
             mentions(&l.not_answered())
@@ -61,7 +61,7 @@ pub fn answer_note(l: &InvitationLine) -> String {
     format!(
         "The program's proposal #{} ({}) {what}. /program pair or the next /program match publish can place them \
          again; /program invitations lists every proposal.",
-        l.id,
+        l.number,
         who(l)
     )
 }
@@ -80,7 +80,7 @@ pub fn invitations_csv(lines: &[InvitationLine]) -> String {
             .collect();
         let not: Vec<String> = l.not_answered().iter().map(|u| u.0.to_string()).collect();
         vec![
-            l.id.to_string(),
+            l.number.to_string(),
             l.kind.to_string(),
             l.answer.as_str().to_string(),
             members.join(" "),

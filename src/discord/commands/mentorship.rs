@@ -121,7 +121,7 @@ pub async fn withdraw(
         format!(
             "You withdrew the invitation to mentorship #{}; everyone you invited is told. /mentor suggest shows who \
              else fits.",
-            rel.id
+            rel.number
         ),
     )
     .await?;
@@ -186,7 +186,7 @@ pub async fn agreement(
     let handling = rel.latest_agreement().map(|a| a.terms.issue_handling.clone());
     let draft = Draft::Agreement { rel: rel.id, input };
     open_draft_form(ctx, g, draft, |id| {
-        CreateModal::new(id, format!("Agreement for mentorship #{}", rel.id)).components(vec![
+        CreateModal::new(id, format!("Agreement for mentorship #{}", rel.number)).components(vec![
             text_field(
                 "expectations",
                 "What do you expect (of both of you)?",
@@ -277,7 +277,7 @@ pub async fn journal_write(
     let id = CustomId::on(Action::JournalForm, g, rel.id).encode();
     open_form(
         ctx,
-        reflection_form(id, format!("Journal: mentorship #{}", rel.id), role),
+        reflection_form(id, format!("Journal: mentorship #{}", rel.number), role),
     )
     .await
 }

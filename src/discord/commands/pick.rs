@@ -32,7 +32,7 @@ pub fn mentorship_label(ctx: Ctx<'_>, rel: &Relationship) -> String {
         format!(" ({})", rel.state)
     };
     fit(
-        &format!("#{} with {}{state}: {purpose}", rel.id, others.join(", ")),
+        &format!("#{} with {}{state}: {purpose}", rel.number, others.join(", ")),
         CHOICE_MAX,
     )
 }
@@ -58,7 +58,7 @@ pub async fn my_mentorships(ctx: Ctx<'_>, partial: &str) -> CreateAutocompleteRe
     };
     rels.sort_by_key(|r| (!r.state.is_live(), std::cmp::Reverse(r.id)));
     respond(
-        rels.iter().map(|r| (mentorship_label(ctx, r), r.id.0)).collect(),
+        rels.iter().map(|r| (mentorship_label(ctx, r), r.number)).collect(),
         partial,
     )
 }
@@ -73,15 +73,15 @@ async fn chosen_mentorship(ctx: Ctx<'_>) -> Option<RelationshipId> {
             ResolvedValue::Integer(n) => Some(n),
             _ => None,
         });
-    if let Some(n) = given {
-        return Some(RelationshipId(n));
-    }
     let rels = ctx
         .data()
         .engine
         .relationships(guild(ctx).ok()?, caller(ctx))
         .await
         .ok()?;
+    if let Some(n) = given {
+        return rels.iter().find(|r| r.number == n).map(|r| r.id);
+    }
     match in_progress(&rels, caller(ctx)).as_slice() {
         [only] => Some(only.id),
         _ => None,
@@ -137,6 +137,9 @@ pub async fn my_entries(ctx: Ctx<'_>, partial: &str) -> CreateAutocompleteRespon
         .own_zone(g, caller(ctx), chrono_tz::UTC)
         .await
         .unwrap_or(chrono_tz::UTC);
+    let Ok(numbers) = ctx.data().engine.mentorship_numbers(g).await else {
+        return CreateAutocompleteResponse::new();
+    };
     let choices = entries
         .iter()
         .rev()
@@ -147,7 +150,7 @@ pub async fn my_entries(ctx: Ctx<'_>, partial: &str) -> CreateAutocompleteRespon
             let label = format!(
                 "{n}: {} (mentorship #{}{shared}) {first}",
                 e.created_at.with_timezone(&zone).format("%Y-%m-%d"),
-                e.relationship
+                numbers.get(&e.relationship).copied().unwrap_or_default()
             );
             (fit(&label, CHOICE_MAX), *n)
         })
