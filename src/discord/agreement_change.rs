@@ -32,7 +32,7 @@ pub fn form(f: &ChangeForm) -> CreateModal {
     let zone = f.zone.name();
     CreateModal::new(
         CustomId::on(Action::SuggestChangeForm, f.rel.guild, f.rel.id).encode(),
-        limits::fit(&format!("Suggest a change to #{}", f.rel.id), limits::LABEL_MAX),
+        limits::fit(&format!("Suggest a change to #{}", f.rel.number), limits::LABEL_MAX),
     )
     .components(vec![
         text_field(

@@ -432,10 +432,10 @@ pub type SharedBot = Arc<Bot>;
 /// whose request it was made of hears that the request stays open for matching.
 pub fn declined_next(rel: &Relationship, user: UserId) -> String {
     match rel.request {
-        Some(q) if rel.mentee() == Some(user) => format!(
-            " Your request #{q} stays open, so the organisers can still match you; /mentor suggest shows who else \
-             fits, and /mentor withdraw closes the request if you no longer want a mentor."
-        ),
+        Some(_) if rel.mentee() == Some(user) => " Your request stays open, so the organisers can still match you; \
+                                                   /mentor suggest shows who else fits, and /mentor withdraw closes the \
+                                                   request if you no longer want a mentor."
+            .to_string(),
         _ => " The mentorship will not go ahead; /mentor suggest and /mentor seek find another match, /mentor offer \
               offers to mentor."
             .to_string(),

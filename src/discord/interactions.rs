@@ -450,8 +450,8 @@ pub fn answered_text(
         ),
         (false, _) => match rel.request {
             // The mentee who declined: their request goes on (issue 16, item 7).
-            Some(q) if rel.mentee() == Some(who) => format!(
-                "You declined mentorship #{r}. Thank you for answering. Your request #{q} stays open for matching \
+            Some(_) if rel.mentee() == Some(who) => format!(
+                "You declined mentorship #{r}. Thank you for answering. Your request stays open for matching \
                  (/mentor withdraw closes it)."
             ),
             _ => format!("You declined mentorship #{r}. Thank you for answering."),
@@ -521,7 +521,7 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
             };
             let text = format!(
                 "Your offer #{} is open: {} mentee(s) on {topics}.{matching}{}{}",
-                offer.id,
+                bot.engine.offer_number(offer.guild, user, offer.id).await?,
                 offer.capacity,
                 suggestable_note(suggestable),
                 guide::tips_for(&bot.engine, offer.guild, user, Transition::Opened).await
@@ -542,7 +542,7 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
             };
             let text = format!(
                 "Your request #{} is open{}: {goals}. {matching}{}{}",
-                request.id,
+                bot.engine.request_number(request.guild, user, request.id).await?,
                 if reopened { " again (no second one)" } else { "" },
                 suggestable_note(suggestable),
                 guide::tips_for(&bot.engine, request.guild, user, Transition::Opened).await
@@ -630,8 +630,8 @@ async fn modal(ctx: &Context, bot: &Bot, m: &ModalInteraction) -> Result<(), Bot
         }
         Submitted::FoundAnother { listing, suggestions } => {
             let (what, id) = match &listing {
-                Reopened::Request(q) => ("request", q.id.0),
-                Reopened::Offer(o) => ("offer", o.id.0),
+                Reopened::Request(q) => ("request", bot.engine.request_number(q.guild, user, q.id).await?),
+                Reopened::Offer(o) => ("offer", bot.engine.offer_number(o.guild, user, o.id).await?),
             };
             let head = format!("Your {what} #{id} is open again; organisers can match you too.\n");
             let (text, rows) = match suggestions {

@@ -121,13 +121,8 @@ async fn lines(bot: &Bot, p: &Paged) -> Result<(String, Vec<String>), BotError> 
         Listing::Offers => {
             let offers = engine.offers_of(g, me).await?;
             let mut lines = Vec::new();
-            for o in &offers {
-                lines.push(format!(
-                    "**#{}** ({}): {}",
-                    o.id.0,
-                    o.status.as_str(),
-                    o.topics.join(", ")
-                ));
+            for (n, o) in (1..).zip(&offers) {
+                lines.push(format!("**#{n}** ({}): {}", o.status.as_str(), o.topics.join(", ")));
                 lines.extend(paragraphs(&o.purpose));
             }
             (listing_header("offers", offers.len()), lines)
@@ -135,13 +130,8 @@ async fn lines(bot: &Bot, p: &Paged) -> Result<(String, Vec<String>), BotError> 
         Listing::Requests => {
             let requests = engine.requests_of(g, me).await?;
             let mut lines = Vec::new();
-            for r in &requests {
-                lines.push(format!(
-                    "**#{}** ({}): {}",
-                    r.id.0,
-                    r.status.as_str(),
-                    r.goals.join(", ")
-                ));
+            for (n, r) in (1..).zip(&requests) {
+                lines.push(format!("**#{n}** ({}): {}", r.status.as_str(), r.goals.join(", ")));
                 lines.extend(paragraphs(&r.purpose));
             }
             (listing_header("requests", requests.len()), lines)

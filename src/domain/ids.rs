@@ -30,8 +30,18 @@ id_type!(
     UserId,
     u64
 );
-id_type!(OfferId, i64);
-id_type!(RequestId, i64);
+id_type!(
+    /// An offer's database id: people see and type its number among their own offers.
+    OfferId,
+    i64,
+    hidden
+);
+id_type!(
+    /// A request's database id: people see and type its number among their own requests.
+    RequestId,
+    i64,
+    hidden
+);
 id_type!(
     /// A mentorship's database id. It counts across every server, so it has no `Display`:
     /// people see and type [`crate::domain::relationship::Relationship::number`] instead.

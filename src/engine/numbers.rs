@@ -127,6 +127,50 @@ impl Engine {
     }
 }
 
+/// Offers and requests count within their author's in the server, from 1, in the order they
+/// were made (none is deleted one by one: a withdrawn one keeps its number).
+impl Engine {
+    /// The number of one of a person's offers (what `/mentor withdraw` takes).
+    pub async fn offer_number(&self, guild: GuildId, user: UserId, id: OfferId) -> Result<i64> {
+        let mine = self.offers_of(guild, user).await?;
+        position_of(mine.iter().map(|o| o.id), id, "offer")
+    }
+
+    /// The number of one of a person's requests.
+    pub async fn request_number(&self, guild: GuildId, user: UserId, id: RequestId) -> Result<i64> {
+        let mine = self.requests_of(guild, user).await?;
+        position_of(mine.iter().map(|q| q.id), id, "request")
+    }
+
+    /// The caller's offer number `n`.
+    pub async fn offer_numbered(&self, guild: GuildId, me: UserId, n: i64) -> Result<OfferId> {
+        let mine = self.offers_of(guild, me).await?;
+        nth(mine.iter().map(|o| o.id), n, "offer")
+    }
+
+    /// The caller's request number `n`.
+    pub async fn request_numbered(&self, guild: GuildId, me: UserId, n: i64) -> Result<RequestId> {
+        let mine = self.requests_of(guild, me).await?;
+        nth(mine.iter().map(|q| q.id), n, "request")
+    }
+}
+
+fn position_of<T: PartialEq>(ids: impl Iterator<Item = T>, id: T, what: &'static str) -> Result<i64> {
+    (1..)
+        .zip(ids)
+        .find(|(_, i)| *i == id)
+        .map(|(n, _)| n)
+        .ok_or_else(|| not_numbered(what))
+}
+
+fn nth<T>(mut ids: impl Iterator<Item = T>, n: i64, what: &'static str) -> Result<T> {
+    usize::try_from(n.saturating_sub(1))
+        .ok()
+        .filter(|_| n >= 1)
+        .and_then(|i| ids.nth(i))
+        .ok_or_else(|| not_numbered(what))
+}
+
 /// One answer for a number that names nothing of the caller's (the way forward names the
 /// listing with the numbers).
 fn not_numbered(what: &'static str) -> Error {

@@ -1145,8 +1145,14 @@ async fn command(
             ok(e.put_draft(key, guild, me, &draft).await)
         }
         "mentor withdraw" => match (int(v, "what"), int(v, "id")) {
-            (Some(0), Some(id)) => ok(e.withdraw_offer(guild, me, OfferId(id)).await),
-            (Some(1), Some(id)) => ok(e.withdraw_request(guild, me, RequestId(id)).await),
+            (Some(0), Some(n)) => match e.offer_numbered(guild, me, n).await {
+                Ok(id) => ok(e.withdraw_offer(guild, me, id).await),
+                Err(err) => ok::<()>(Err(err)),
+            },
+            (Some(1), Some(n)) => match e.request_numbered(guild, me, n).await {
+                Ok(id) => ok(e.withdraw_request(guild, me, id).await),
+                Err(err) => ok::<()>(Err(err)),
+            },
             (Some(0), None) => ok(e.offers_of(guild, me).await),
             (Some(1), None) => ok(e.requests_of(guild, me).await),
             _ => return Err("Please check the options.".into()),

@@ -6,7 +6,7 @@ use chrono::Duration;
 use common::discord::{channel, cmd, Harness, A_BOT, COORDINATOR, OWNER, WAIT};
 use common::fixtures::*;
 use common::{snapshot, World};
-use mentorbot::domain::listing::Kind;
+use mentorbot::domain::listing::{Kind, ListingStatus};
 use mentorbot::domain::relationship::{MemberStatus, State};
 use mentorbot::domain::UserId;
 use mentorbot::engine::{Direction, ProgramSetup};
@@ -581,6 +581,13 @@ async fn the_smaller_commands(w: World) {
         .paused_until
         .is_none());
 
+    // The stranger's offer comes first, so the mentor's has the higher database id.
+    h.form(
+        STRANGER,
+        cmd("mentor offer").str("topics", "go").int("capacity", 1),
+        &[("purpose", "Help with Go")],
+    )
+    .await;
     h.form(
         MENTOR,
         cmd("mentor offer").str("topics", "rust").int("capacity", 2),
@@ -589,15 +596,33 @@ async fn the_smaller_commands(w: World) {
     .await;
     let text = h.say(MENTOR, cmd("mentor withdraw").int("what", 0 /* offer */)).await;
     assert!(text.contains("(open)") && text.contains("rust"), "{text}");
+    // Offers count within their author's: the mentor's first is #1, whatever its database id
+    // (the stranger's offer made first takes a lower one).
+    assert!(text.contains("**#1** (open)"), "{text}");
     let offer = engine.offers_of(GUILD, MENTOR).await.unwrap()[0].id;
     let text = h
-        .say(STRANGER, cmd("mentor withdraw").int("what", 0).int("id", offer.0))
+        .say(STRANGER, cmd("mentor withdraw").int("what", 0).int("id", 2))
         .await;
-    assert!(text.contains("not found"), "someone else's offer: {text}");
+    assert!(text.contains("not found"), "the stranger has one offer: {text}");
     let text = h
-        .say(MENTOR, cmd("mentor withdraw").int("what", 0).int("id", offer.0))
+        .say(MENTOR, cmd("mentor withdraw").int("what", 0).int("id", offer.0 + 100))
         .await;
-    assert!(text.contains("withdrawn"), "{text}");
+    assert!(text.contains("not found"), "a database id is not a number: {text}");
+    let text = h.say(MENTOR, cmd("mentor withdraw").int("what", 0).int("id", 1)).await;
+    assert!(text.contains("Offer #1 withdrawn"), "{text}");
+    assert_eq!(
+        engine.offers_of(GUILD, MENTOR).await.unwrap()[0].status,
+        ListingStatus::Withdrawn
+    );
+    assert_eq!(
+        engine.offers_of(GUILD, STRANGER).await.unwrap()[0].status,
+        ListingStatus::Open,
+        "the stranger's offer #1 is untouched"
+    );
+    let text = h
+        .say(STRANGER, cmd("mentor withdraw").int("what", 0).int("id", 1))
+        .await;
+    assert!(text.contains("Offer #1 withdrawn"), "the stranger's own #1: {text}");
     assert!(engine.open_offers(GUILD).await.unwrap().is_empty());
 
     let rel = engine

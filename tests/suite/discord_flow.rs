@@ -200,10 +200,7 @@ async fn ending_asks_first_and_a_request_closes_with_it(w: World) {
     let handle = h.slash(MENTEE, cmd("mentor seek").str("goals", "rust, async"));
     let form = handle.wait_response().await;
     assert!(form.is_modal());
-    assert!(form
-        .data
-        .to_string()
-        .contains(&format!("Re-open your request #{}", request.0)));
+    assert!(form.data.to_string().contains("Re-open your request #1"));
     let old_purpose = e.requests_of(GUILD, MENTEE).await.unwrap()[0].purpose.clone();
     assert!(form.components().to_string().contains(&old_purpose), "prefilled");
     let answer = h
@@ -212,10 +209,7 @@ async fn ending_asks_first_and_a_request_closes_with_it(w: World) {
         .wait_response()
         .await;
     let answer = answer.content().unwrap();
-    assert!(
-        answer.contains(&format!("request #{} is open again", request.0)),
-        "{answer}"
-    );
+    assert!(answer.contains("request #1 is open again"), "{answer}");
     let mine = e.requests_of(GUILD, MENTEE).await.unwrap();
     assert_eq!(mine.len(), 1, "no duplicate");
     assert_eq!(mine[0].status, ListingStatus::Open);
@@ -342,7 +336,7 @@ async fn invitations_are_reminded_and_can_be_withdrawn(w: World) {
     h.press(msg, MENTOR, &decline).await;
     let told = h.wait_dm(MENTEE, "declined the invitation").await;
     let q = again.request.unwrap();
-    assert!(told.contains(&format!("request #{} stays open", q.0)), "{told}");
+    assert!(told.contains("request stays open"), "{told}");
     assert!(e.open_requests(GUILD).await.unwrap().iter().any(|r| r.id == q));
     h.shutdown().await;
 }

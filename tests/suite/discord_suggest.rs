@@ -27,7 +27,7 @@ async fn suggest_a_change_from_the_confirm_message(w: World) {
     h.form(
         MENTOR,
         cmd("mentorship agreement")
-            .int("mentorship", rel.id.0)
+            .int("mentorship", rel.number)
             .str("frequency", "every 2 weeks")
             .str("day", "tue")
             .str("time", "18:30")
@@ -160,7 +160,7 @@ async fn the_longest_inputs_fit(w: World) {
     h.form(
         MENTOR,
         cmd("mentorship agreement")
-            .int("mentorship", rel.id.0)
+            .int("mentorship", rel.number)
             .str("frequency", "weekly")
             .str("time", "09:00")
             .int("length", 30)

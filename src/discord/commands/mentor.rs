@@ -426,6 +426,10 @@ pub async fn seek(
     // A request its mentorship's end closed opens again, its purpose ready to edit, rather
     // than a second one beside it (issue 16, item 7).
     let closed = ctx.data().engine.closed_by_ending(g, caller(ctx)).await?;
+    let closed_number = match &closed {
+        Some(q) => ctx.data().engine.request_number(g, caller(ctx), q.id).await?,
+        None => 0,
+    };
     let draft = Draft::Seek {
         input,
         suggestable: suggest_me,
@@ -435,7 +439,7 @@ pub async fn seek(
     open_draft_form(ctx, g, draft, |id| match &closed {
         Some(q) => super::purpose_form_with(
             id,
-            &format!("Re-open your request #{}", q.id),
+            &format!("Re-open your request #{closed_number}"),
             "Your career goal (edit it if it changed)",
             Some(&q.purpose),
         ),
@@ -459,13 +463,15 @@ pub async fn withdraw(
     let me = caller(ctx);
     let engine = &ctx.data().engine;
     match (what, id) {
-        (ListingChoice::Offer, Some(id)) => {
-            engine.withdraw_offer(g, me, crate::domain::OfferId(id)).await?;
-            say(ctx, format!("Offer #{id} withdrawn.")).await
+        (ListingChoice::Offer, Some(n)) => {
+            let id = engine.offer_numbered(g, me, n).await?;
+            engine.withdraw_offer(g, me, id).await?;
+            say(ctx, format!("Offer #{n} withdrawn.")).await
         }
-        (ListingChoice::Request, Some(id)) => {
-            engine.withdraw_request(g, me, crate::domain::RequestId(id)).await?;
-            say(ctx, format!("Request #{id} withdrawn.")).await
+        (ListingChoice::Request, Some(n)) => {
+            let id = engine.request_numbered(g, me, n).await?;
+            engine.withdraw_request(g, me, id).await?;
+            say(ctx, format!("Request #{n} withdrawn.")).await
         }
         (ListingChoice::Offer, None) => listing(ctx, Listing::Offers).await,
         (ListingChoice::Request, None) => listing(ctx, Listing::Requests).await,
