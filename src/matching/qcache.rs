@@ -33,10 +33,25 @@ impl QCache {
     /// they are never kept and never count): the best whole byte values, at most `keep`
     /// entries. `q` is scratch of the row's length.
     pub fn row(qscale: f64, min_thr: f64, keep: usize, row: &[f64], q: &mut [u8]) -> (Box<[u32]>, u8) {
-        let mut hist = [0usize; 256];
         for (x, &s) in q.iter_mut().zip(row.iter()) {
-            *x = if s < min_thr { 0 } else { Self::quantise(qscale, s) };
-            hist[*x as usize] += 1;
+            // as quantise, without branches (NEG_INFINITY saturates to 0)
+            let b = (s * qscale + 1.0).min(255.0) as u8;
+            *x = if s > 0.0 && s >= min_thr { b } else { 0 };
+        }
+        // four histograms, so that a run of equal bytes does not wait on one counter
+        let mut hists = [[0u32; 256]; 4];
+        let mut quads = q.chunks_exact(4);
+        for c in &mut quads {
+            for (h, &x) in hists.iter_mut().zip(c) {
+                h[x as usize] += 1;
+            }
+        }
+        for &x in quads.remainder() {
+            hists[0][x as usize] += 1;
+        }
+        let mut hist = [0usize; 256];
+        for (v, x) in hist.iter_mut().enumerate() {
+            *x = hists.iter().map(|h| h[v] as usize).sum();
         }
         // the smallest rest >= 0 such that the bytes above it fit in `keep`
         let mut rest = 255usize;

@@ -43,6 +43,9 @@ use super::score::{score_pair, Criteria, Prepared};
 pub const K_MENTEE: usize = 16;
 /// Candidate mentees kept per mentor.
 pub const K_MENTOR: usize = 32;
+/// A row whose left-out bound fails is rescored whole unless at most 1/CHEAP_SHARE of the
+/// mentors are priced low enough to matter (those pairs are then scored one by one).
+const CHEAP_SHARE: usize = 8;
 /// Violating pairs added per mentee and round when the proof fails.
 const K_ADD: usize = 16;
 /// Nearly tight pairs added with them for each rescanned row.
@@ -86,6 +89,8 @@ pub struct SolveStats {
     pub flagged_pairs: usize,
     /// Rows of the quantised table rescored whole (their left-out bound did not hold).
     pub rescored_rows: usize,
+    /// Rows checked on their entries and on the mentors priced low enough to matter.
+    pub cheap_rows: usize,
 }
 
 /// The result of [`solve`], serialised as the output format.
@@ -129,6 +134,9 @@ pub(crate) struct Options {
     pub cache: bool,
     /// Entries kept per row of that table.
     pub keep: usize,
+    /// A row whose left-out bound fails is scored on its low-priced mentors when they are at
+    /// most 1/cheap_share of all (1: always), else rescored whole.
+    pub cheap_share: usize,
     /// Start from auction prices.
     pub auction: bool,
 }
@@ -140,6 +148,7 @@ impl Default for Options {
             k_mentor: K_MENTOR,
             cache: true,
             keep: super::qcache::KEEP,
+            cheap_share: CHEAP_SHARE,
             auction: true,
         }
     }
@@ -243,18 +252,19 @@ pub(crate) fn solve_with_options(program: &Program, bonus: &dyn Fn(usize) -> f64
                     None => (0..n).collect(),
                     Some(r) => r.clone(),
                 };
-                verify_cached(program, &prep, &scan, &vals, &flow, c, &list, &mut stats)
+                verify_cached(program, &prep, &scan, &vals, &flow, c, &opts, &list, &mut stats)
             }
             None => verify_all(program, &prep, &scan, &vals, &flow, &mut rho, &mut stats),
         };
         if debug {
             eprintln!(
-                "match: round {} verified at {:.3}s (cpu {:.2}s) ({} rows checked, {} rescored, {} pairs flagged, {} edges added, {} to place again)",
+                "match: round {} verified at {:.3}s (cpu {:.2}s) ({} rows checked, {} rescored, {} by price, {} pairs flagged, {} edges added, {} to place again)",
                 stats.rounds,
                 t0.elapsed().as_secs_f64(),
                 cpu_seconds(),
                 stats.rescanned_rows,
                 stats.rescored_rows,
+                stats.cheap_rows,
                 stats.flagged_pairs,
                 stats.added_edges,
                 out.len()
@@ -785,6 +795,7 @@ fn verify_cached(
     vals: &Values,
     flow: &Flow,
     cache: &QCache,
+    opts: &Options,
     rows: &[usize],
     stats: &mut SolveStats,
 ) -> (Vec<(usize, Vec<(u32, f64)>)>, Vec<usize>) {
@@ -794,6 +805,14 @@ fn verify_cached(
     let (p_min, phi) = left_out_bounds(p, scan, vals, flow);
     let next = AtomicUsize::new(0);
     let rescored = AtomicUsize::new(0);
+    let cheap_share = opts.cheap_share.max(1);
+    let cheap_rows = AtomicUsize::new(0);
+    // mentors with capacity by price, for the rows whose left-out bound fails
+    let mut by_price: Vec<(i64, u32)> = (0..m)
+        .filter(|&j| p.mentors[j].capacity > 0)
+        .map(|j| (flow.price[j], j as u32))
+        .collect();
+    by_price.sort_unstable();
     const CHUNK: usize = 64;
     type RowOut = (usize, Vec<(u32, f64)>, bool, usize);
     let out: Mutex<Vec<RowOut>> = Mutex::new(Vec::new());
@@ -801,6 +820,7 @@ fn verify_cached(
         for _ in 0..threads() {
             sc.spawn(|| {
                 let mut mark = vec![false; m];
+                let mut stored = vec![false; m];
                 let mut row: Vec<f64> = Vec::new();
                 let mut local = Vec::new();
                 let mut found: Vec<(i64, u32, f64)> = Vec::new();
@@ -817,11 +837,21 @@ fn verify_cached(
                             mark[jj as usize] = true;
                         }
                         // every allowed pair left out of the row's entries
-                        let rest = table[cache.rest[i] as usize].saturating_sub(p_min).min(phi);
-                        if rest <= pi {
+                        let top = table[cache.rest[i] as usize];
+                        // a pair left out of the row's entries violates only when its mentor's
+                        // price is below top - pi: when those mentors are few, score just them
+                        let cheap = if top.saturating_sub(p_min).min(phi) <= pi {
+                            0
+                        } else {
+                            by_price.partition_point(|&(pr, _)| pr < top - pi)
+                        };
+                        if cheap <= m / cheap_share {
                             for &e in cache.rows[i].iter() {
                                 let j = (e & 0x00ff_ffff) as usize;
                                 let q = (e >> 24) as usize;
+                                if cheap > 0 && !mark[j] {
+                                    stored[j] = true;
+                                }
                                 if table[q] - flow.price[j] <= pi || mark[j] || !pair_allowed(p, i, j) {
                                     continue;
                                 }
@@ -831,6 +861,27 @@ fn verify_cached(
                                     continue;
                                 }
                                 found.push((vals.rank(s) - flow.price[j], j as u32, s));
+                            }
+                            for &(pr, j) in &by_price[..cheap] {
+                                let j = j as usize;
+                                if mark[j] || stored[j] || !pair_allowed(p, i, j) {
+                                    continue;
+                                }
+                                flagged += 1;
+                                let s = prep.score(p, i, j).score;
+                                if p.min_score.is_some_and(|ms| s < ms - MIN_SCORE_EPS) {
+                                    continue;
+                                }
+                                let q = QCache::quantise(cache.qscale, s) as usize;
+                                if table[q] - pr > pi {
+                                    found.push((vals.rank(s) - pr, j as u32, s));
+                                }
+                            }
+                            if cheap > 0 {
+                                cheap_rows.fetch_add(1, Ordering::Relaxed);
+                                for &e in cache.rows[i].iter() {
+                                    stored[(e & 0x00ff_ffff) as usize] = false;
+                                }
                             }
                         } else {
                             rescored.fetch_add(1, Ordering::Relaxed);
@@ -879,6 +930,7 @@ fn verify_cached(
     let mut again = Vec::new();
     stats.rescanned_rows += rows.len();
     stats.rescored_rows += rescored.into_inner();
+    stats.cheap_rows += cheap_rows.into_inner();
     for (i, list, violated, flagged) in v {
         stats.flagged_pairs += flagged;
         if violated {
