@@ -749,7 +749,7 @@ fn scan_all(p: &Program, prep: &Prepared, opts: &Options) -> (Scan, Option<QCach
     for list in cands.iter_mut() {
         list.sort_by_key(|a| a.0);
     }
-    let cache = use_cache.then(|| QCache {
+    let cache = use_cache.then_some(QCache {
         qscale,
         rows: qrows,
         rest: qrest,
