@@ -15,6 +15,7 @@
 
 pub mod criteria;
 pub mod program;
+mod qcache;
 pub mod reasons;
 pub mod score;
 pub mod solve;

@@ -2,10 +2,10 @@
 //!
 //! 1. Scan: every mentee is scored against every mentor once (bitsets, all cores), keeping
 //!    each mentee's top [`K_MENTEE`] mentors and each mentor's top [`K_MENTOR`] mentees: the
-//!    pruned candidate graph. Each score is also kept as one byte, an upper bound
-//!    `ceil(score * 255 / sum of weights)`, for the proof (no mentees x seats matrix and no
-//!    floats are kept for all pairs: N x M bytes, 200 MB at 20,000 x 10,000; above
-//!    `MAX_CACHE` bytes the proof rescores rows instead, bounded by each list's `theta`).
+//!    pruned candidate graph. Each mentee's best scores are also kept as bytes, upper bounds
+//!    `ceil(score * 255 / sum of weights)`, for the proof: at most `qcache::KEEP` per row
+//!    with a byte bounding the rest of the row (a byte for every pair would be 200 MB at
+//!    20,000 x 10,000), so a row is rescored only when that bound does not prove it.
 //! 2. Solve: min-cost flow on the candidate graph by successive shortest paths (Dijkstra with
 //!    mentor prices as potentials, early exit, integer costs so that every comparison is exact).
 //!    A pair's value is `BIG + round(score * scale)` (`scale` a power of two, about 2^41 at
@@ -15,8 +15,9 @@
 //!    (only a warm start: seats it priced are held by "phantoms" that real mentees push out).
 //! 3. Prove: the prices (mentors) and profits (mentees) are a dual solution of the assignment
 //!    LP. Complementary slackness is checked on the candidate graph, and dual feasibility on
-//!    ALL allowed pairs: a byte-wise SIMD filter on the score bytes against coarse prices picks
-//!    the few pairs that could violate, which are then scored exactly. Violating pairs (and a
+//!    ALL allowed pairs: the bytes kept for a row, against the prices, pick the few pairs
+//!    that could violate, which are then scored exactly (the whole row when its rest-of-row
+//!    bound does not hold). Violating pairs (and a
 //!    few nearly tight ones) are added to the graph and the flow is solved again (warm when
 //!    few mentees are concerned, prices only rising, so rows already proven stay proven while
 //!    their profit does not fall), until the proof holds: only then `optimal: true`.
@@ -34,6 +35,7 @@ use serde::Serialize;
 
 use super::criteria::{extra_criteria, ExtraCriteria};
 use super::program::Program;
+use super::qcache::{QCache, QCACHE_MAX_MENTORS};
 use super::reasons::{pair_reasons, unmatched_reason};
 use super::score::{score_pair, Criteria, Prepared};
 
@@ -41,6 +43,9 @@ use super::score::{score_pair, Criteria, Prepared};
 pub const K_MENTEE: usize = 16;
 /// Candidate mentees kept per mentor.
 pub const K_MENTOR: usize = 32;
+/// A row whose left-out bound fails is rescored whole unless at most 1/CHEAP_SHARE of the
+/// mentors are priced low enough to matter (those pairs are then scored one by one).
+const CHEAP_SHARE: usize = 8;
 /// Violating pairs added per mentee and round when the proof fails.
 const K_ADD: usize = 16;
 /// Nearly tight pairs added with them for each rescanned row.
@@ -82,6 +87,10 @@ pub struct SolveStats {
     pub rescanned_rows: usize,
     pub added_edges: usize,
     pub flagged_pairs: usize,
+    /// Rows of the quantised table rescored whole (their left-out bound did not hold).
+    pub rescored_rows: usize,
+    /// Rows checked on their entries and on the mentors priced low enough to matter.
+    pub cheap_rows: usize,
 }
 
 /// The result of [`solve`], serialised as the output format.
@@ -123,6 +132,11 @@ pub(crate) struct Options {
     pub k_mentor: usize,
     /// Keep the quantised score table for the proof (else rows are rescored).
     pub cache: bool,
+    /// Entries kept per row of that table.
+    pub keep: usize,
+    /// A row whose left-out bound fails is scored on its low-priced mentors when they are at
+    /// most 1/cheap_share of all (1: always), else rescored whole.
+    pub cheap_share: usize,
     /// Start from auction prices.
     pub auction: bool,
 }
@@ -133,6 +147,8 @@ impl Default for Options {
             k_mentee: K_MENTEE,
             k_mentor: K_MENTOR,
             cache: true,
+            keep: super::qcache::KEEP,
+            cheap_share: CHEAP_SHARE,
             auction: true,
         }
     }
@@ -236,17 +252,19 @@ pub(crate) fn solve_with_options(program: &Program, bonus: &dyn Fn(usize) -> f64
                     None => (0..n).collect(),
                     Some(r) => r.clone(),
                 };
-                verify_cached(program, &prep, &scan, &vals, &flow, c, &list, &mut stats)
+                verify_cached(program, &prep, &scan, &vals, &flow, c, &opts, &list, &mut stats)
             }
             None => verify_all(program, &prep, &scan, &vals, &flow, &mut rho, &mut stats),
         };
         if debug {
             eprintln!(
-                "match: round {} verified at {:.3}s (cpu {:.2}s) ({} rows checked, {} pairs flagged, {} edges added, {} to place again)",
+                "match: round {} verified at {:.3}s (cpu {:.2}s) ({} rows checked, {} rescored, {} by price, {} pairs flagged, {} edges added, {} to place again)",
                 stats.rounds,
                 t0.elapsed().as_secs_f64(),
                 cpu_seconds(),
                 stats.rescanned_rows,
+                stats.rescored_rows,
+                stats.cheap_rows,
                 stats.flagged_pairs,
                 stats.added_edges,
                 out.len()
@@ -632,74 +650,31 @@ fn mark_not_allowed(p: &Program, prep: &Prepared, i: usize, out: &mut [f64]) {
     }
 }
 
-/// Largest mentees x mentors table of quantised scores kept for the proof (bytes).
-const MAX_CACHE: usize = 400_000_000;
-
-/// Quantised upper bounds of scores: one byte per pair, `q = ceil(score * 255 / W)`.
-struct QCache {
-    m: usize,
-    qscale: f64,
-    bytes: Vec<u8>,
-}
-
-impl QCache {
-    #[inline]
-    fn quantise(qscale: f64, s: f64) -> u8 {
-        if s <= 0.0 {
-            0
-        } else {
-            // truncating x + 1 is at least ceil(x): still an upper bound
-            (s * qscale + 1.0).min(255.0) as u8
-        }
-    }
-
-    /// For each byte value, an upper bound (in rank units) of the rank of any score with it.
-    fn rank_table(&self, vals: &Values) -> [i64; 256] {
-        let mut t = [0i64; 256];
-        for (q, x) in t.iter_mut().enumerate() {
-            let s = if self.qscale > 0.0 { q as f64 / self.qscale } else { 0.0 };
-            *x = (s * (1.0 + 1e-12) * vals.scale).ceil() as i64 + 2;
-        }
-        t
-    }
-}
-
 fn scan_all(p: &Program, prep: &Prepared, opts: &Options) -> (Scan, Option<QCache>) {
     let n = p.mentees.len();
     let m = p.mentors.len();
     let wsum: f64 = p.max_score();
     let qscale = if wsum > 0.0 { 255.0 / wsum } else { 0.0 };
-    let use_cache = opts.cache && n.saturating_mul(m) <= MAX_CACHE && n > 0 && m > 0;
-    let mut cache_bytes = if use_cache { vec![0u8; n * m] } else { Vec::new() };
+    let use_cache = opts.cache && m < QCACHE_MAX_MENTORS && n > 0 && m > 0;
     const CHUNK: usize = 16;
-    let blocks: Vec<Mutex<Option<&mut [u8]>>> = if use_cache {
-        cache_bytes.chunks_mut(CHUNK * m).map(|b| Mutex::new(Some(b))).collect()
-    } else {
-        Vec::new()
-    };
     let next = AtomicUsize::new(0);
     // scores below this are below min_score (NEG_INFINITY, not allowed, is below it too)
     let min_thr = p.min_score.map(|ms| ms - MIN_SCORE_EPS).unwrap_or(f64::MIN);
-    type RowOut = (usize, Vec<(u32, f64)>, f64, u32, u32);
+    type RowOut = (usize, Vec<(u32, f64)>, f64, u32, u32, Option<(Box<[u32]>, u8)>);
     type MentorLists = Vec<Vec<(f64, u32)>>;
     let results: Mutex<Vec<(Vec<RowOut>, MentorLists)>> = Mutex::new(Vec::new());
     std::thread::scope(|sc| {
         for _ in 0..threads() {
             sc.spawn(|| {
                 let mut row = vec![0.0; m];
+                let mut qrow = if use_cache { vec![0u8; m] } else { Vec::new() };
                 let mut mtop = MentorBufs::new(opts.k_mentor, m);
                 let mut rows: Vec<RowOut> = Vec::new();
                 loop {
-                    let blk = next.fetch_add(1, Ordering::Relaxed);
-                    let c0 = blk * CHUNK;
+                    let c0 = next.fetch_add(CHUNK, Ordering::Relaxed);
                     if c0 >= n {
                         break;
                     }
-                    let mut block = if use_cache {
-                        blocks[blk].lock().unwrap().take()
-                    } else {
-                        None
-                    };
                     for i in c0..(c0 + CHUNK).min(n) {
                         prep.score_row(p, i, &mut row);
                         mark_not_allowed(p, prep, i, &mut row);
@@ -707,12 +682,7 @@ fn scan_all(p: &Program, prep: &Prepared, opts: &Options) -> (Scan, Option<QCach
                         let mut thr = f64::NEG_INFINITY;
                         let mut allowed = 0u32;
                         let mut below = 0u32;
-                        if let Some(b) = block.as_deref_mut() {
-                            let qrow = &mut b[(i - c0) * m..(i - c0 + 1) * m];
-                            for (q, &s) in qrow.iter_mut().zip(row.iter()) {
-                                *q = QCache::quantise(qscale, s);
-                            }
-                        }
+                        let cached = use_cache.then(|| QCache::row(qscale, min_thr, opts.keep, &row, &mut qrow));
                         // min_score and both top lists
                         for (j, &s) in row.iter().enumerate() {
                             if s < min_thr {
@@ -729,25 +699,34 @@ fn scan_all(p: &Program, prep: &Prepared, opts: &Options) -> (Scan, Option<QCach
                         }
                         let theta = top.threshold();
                         let cands = top.items.iter().map(|&(s, j)| (j, s)).collect();
-                        rows.push((i, cands, theta, allowed, below));
+                        rows.push((i, cands, theta, allowed, below, cached));
                     }
                 }
                 results.lock().unwrap().push((rows, mtop.into_lists()));
             });
         }
     });
-    drop(blocks);
     let mut cands = vec![Vec::new(); n];
     let mut theta = vec![f64::NEG_INFINITY; n];
     let mut n_allowed = vec![0; n];
     let mut n_below = vec![0; n];
+    let mut qrows: Vec<Box<[u32]>> = Vec::new();
+    let mut qrest: Vec<u8> = Vec::new();
+    if use_cache {
+        qrows = vec![Box::default(); n];
+        qrest = vec![0; n];
+    }
     let mut merged = vec![TopK::new(opts.k_mentor); m];
     for (rows, mtop) in results.into_inner().unwrap() {
-        for (i, c, t, a, b) in rows {
+        for (i, c, t, a, b, q) in rows {
             cands[i] = c;
             theta[i] = t;
             n_allowed[i] = a;
             n_below[i] = b;
+            if let Some((entries, rest)) = q {
+                qrows[i] = entries;
+                qrest[i] = rest;
+            }
         }
         for (j, t) in mtop.into_iter().enumerate() {
             for (s, i) in t {
@@ -770,15 +749,11 @@ fn scan_all(p: &Program, prep: &Prepared, opts: &Options) -> (Scan, Option<QCach
     for list in cands.iter_mut() {
         list.sort_by_key(|a| a.0);
     }
-    let cache = if use_cache {
-        Some(QCache {
-            m,
-            qscale,
-            bytes: cache_bytes,
-        })
-    } else {
-        None
-    };
+    let cache = use_cache.then_some(QCache {
+        qscale,
+        rows: qrows,
+        rest: qrest,
+    });
     (
         Scan {
             cands,
@@ -791,8 +766,27 @@ fn scan_all(p: &Program, prep: &Prepared, opts: &Options) -> (Scan, Option<QCach
     )
 }
 
-/// The proof over all pairs from the quantised table: only pairs whose bound does not hold
-/// are scored exactly. Same return values as [`verify_all`].
+/// Bounds on the pairs left out of the candidate graph: the lowest price of a mentor with
+/// capacity (i64::MAX when none), and `phi`, above `rank(score) - price` of every pair left
+/// out of its mentor's top list (i64::MIN when every list is whole).
+fn left_out_bounds(p: &Program, scan: &Scan, vals: &Values, flow: &Flow) -> (i64, i64) {
+    let mut p_min = i64::MAX;
+    let mut phi = i64::MIN;
+    for j in 0..p.mentors.len() {
+        if p.mentors[j].capacity == 0 {
+            continue;
+        }
+        p_min = p_min.min(flow.price[j]);
+        if scan.mentor_theta[j] != f64::NEG_INFINITY {
+            phi = phi.max(vals.rank(scan.mentor_theta[j]).saturating_sub(flow.price[j]));
+        }
+    }
+    (p_min, phi)
+}
+
+/// The proof over all pairs from the quantised table: a row whose left-out byte bound holds
+/// checks only its kept entries, scoring exactly those whose byte does not prove them; any
+/// other row is rescored whole. Same return values as [`verify_all`].
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn verify_cached(
     p: &Program,
@@ -801,22 +795,24 @@ fn verify_cached(
     vals: &Values,
     flow: &Flow,
     cache: &QCache,
+    opts: &Options,
     rows: &[usize],
     stats: &mut SolveStats,
 ) -> (Vec<(usize, Vec<(u32, f64)>)>, Vec<usize>) {
     let n = rows.len();
-    let m = cache.m;
-    let table = cache.rank_table(vals);
-    // coarse prices: pb[j] = min(255, price[j] / unit), and table[q] <= q * unit + slack, so
-    // a violation (table[q] > pi + price[j]) implies q - pb[j] >= floor((pi - slack) / unit) + 1
-    let unit = if cache.qscale > 0.0 {
-        ((vals.scale / cache.qscale).floor() as i64).max(1)
-    } else {
-        1
-    };
-    let slack = (0..256).map(|q| table[q] - q as i64 * unit).max().unwrap_or(0);
-    let pb: Vec<u8> = flow.price.iter().map(|&x| (x.max(0) / unit).min(255) as u8).collect();
+    let m = p.mentors.len();
+    let table = cache.rank_table(vals.scale);
+    let (p_min, phi) = left_out_bounds(p, scan, vals, flow);
     let next = AtomicUsize::new(0);
+    let rescored = AtomicUsize::new(0);
+    let cheap_share = opts.cheap_share.max(1);
+    let cheap_rows = AtomicUsize::new(0);
+    // mentors with capacity by price, for the rows whose left-out bound fails
+    let mut by_price: Vec<(i64, u32)> = (0..m)
+        .filter(|&j| p.mentors[j].capacity > 0)
+        .map(|j| (flow.price[j], j as u32))
+        .collect();
+    by_price.sort_unstable();
     const CHUNK: usize = 64;
     type RowOut = (usize, Vec<(u32, f64)>, bool, usize);
     let out: Mutex<Vec<RowOut>> = Mutex::new(Vec::new());
@@ -824,9 +820,10 @@ fn verify_cached(
         for _ in 0..threads() {
             sc.spawn(|| {
                 let mut mark = vec![false; m];
+                let mut stored = vec![false; m];
+                let mut row: Vec<f64> = Vec::new();
                 let mut local = Vec::new();
                 let mut found: Vec<(i64, u32, f64)> = Vec::new();
-                let mut chunks: Vec<u32> = Vec::new();
                 loop {
                     let c0 = next.fetch_add(CHUNK, Ordering::Relaxed);
                     if c0 >= n {
@@ -834,64 +831,87 @@ fn verify_cached(
                     }
                     for &i in &rows[c0..(c0 + CHUNK).min(n)] {
                         let pi = flow.profit(i) - vals.big - vals.bonus[i]; // rank units
-                        let qrow = &cache.bytes[i * m..(i + 1) * m];
                         let mut flagged = 0usize;
                         found.clear();
-                        let mut marked = false;
-                        let mut exact = |j: usize, q: u8, found: &mut Vec<(i64, u32, f64)>| {
-                            if table[q as usize] - flow.price[j] <= pi {
-                                return;
-                            }
-                            if !marked {
-                                for &(jj, _) in &scan.cands[i] {
-                                    mark[jj as usize] = true;
-                                }
-                                marked = true;
-                            }
-                            if mark[j] || !pair_allowed(p, i, j) {
-                                return;
-                            }
-                            flagged += 1;
-                            let s = prep.score(p, i, j).score;
-                            if p.min_score.is_some_and(|ms| s < ms - MIN_SCORE_EPS) {
-                                return;
-                            }
-                            found.push((vals.rank(s) - flow.price[j], j as u32, s));
+                        for &(jj, _) in &scan.cands[i] {
+                            mark[jj as usize] = true;
+                        }
+                        // every allowed pair left out of the row's entries
+                        let top = table[cache.rest[i] as usize];
+                        // a pair left out of the row's entries violates only when its mentor's
+                        // price is below top - pi: when those mentors are few, score just them
+                        let cheap = if top.saturating_sub(p_min).min(phi) <= pi {
+                            0
+                        } else {
+                            by_price.partition_point(|&(pr, _)| pr < top - pi)
                         };
-                        // a violation needs q - pb[j] >= c (see coarse_prices)
-                        let c = (pi - slack).div_euclid(unit) + 1;
-                        if c > 255 {
-                            // no pair of this row can violate
-                        } else if c <= 0 {
-                            for (j, &q) in qrow.iter().enumerate() {
-                                exact(j, q, &mut found);
+                        if cheap <= m / cheap_share {
+                            for &e in cache.rows[i].iter() {
+                                let j = (e & 0x00ff_ffff) as usize;
+                                let q = (e >> 24) as usize;
+                                if cheap > 0 && !mark[j] {
+                                    stored[j] = true;
+                                }
+                                if table[q] - flow.price[j] <= pi || mark[j] || !pair_allowed(p, i, j) {
+                                    continue;
+                                }
+                                flagged += 1;
+                                let s = prep.score(p, i, j).score;
+                                if p.min_score.is_some_and(|ms| s < ms - MIN_SCORE_EPS) {
+                                    continue;
+                                }
+                                found.push((vals.rank(s) - flow.price[j], j as u32, s));
+                            }
+                            for &(pr, j) in &by_price[..cheap] {
+                                let j = j as usize;
+                                if mark[j] || stored[j] || !pair_allowed(p, i, j) {
+                                    continue;
+                                }
+                                flagged += 1;
+                                let s = prep.score(p, i, j).score;
+                                if p.min_score.is_some_and(|ms| s < ms - MIN_SCORE_EPS) {
+                                    continue;
+                                }
+                                let q = QCache::quantise(cache.qscale, s) as usize;
+                                if table[q] - pr > pi {
+                                    found.push((vals.rank(s) - pr, j as u32, s));
+                                }
+                            }
+                            if cheap > 0 {
+                                cheap_rows.fetch_add(1, Ordering::Relaxed);
+                                for &e in cache.rows[i].iter() {
+                                    stored[(e & 0x00ff_ffff) as usize] = false;
+                                }
                             }
                         } else {
-                            let c = c as u8;
-                            const W: usize = CHUNK_BYTES;
-                            let full = m / W * W;
-                            chunks.clear();
-                            flagged_chunks(&qrow[..full], &pb[..full], c, &mut chunks);
-                            for &b in chunks.iter() {
-                                let b = b as usize;
-                                for (k, &q) in qrow[b * W..(b + 1) * W].iter().enumerate() {
-                                    exact(b * W + k, q, &mut found);
+                            rescored.fetch_add(1, Ordering::Relaxed);
+                            row.resize(m, 0.0);
+                            row_scores(p, prep, i, &mut row);
+                            for (j, &s) in row.iter().enumerate() {
+                                if s == f64::NEG_INFINITY || mark[j] {
+                                    continue;
                                 }
-                            }
-                            for (j, &q) in qrow.iter().enumerate().skip(full) {
-                                exact(j, q, &mut found);
+                                let q = QCache::quantise(cache.qscale, s) as usize;
+                                if table[q] - flow.price[j] <= pi {
+                                    continue;
+                                }
+                                flagged += 1;
+                                found.push((vals.rank(s) - flow.price[j], j as u32, s));
                             }
                         }
-                        if marked {
-                            for &(jj, _) in &scan.cands[i] {
-                                mark[jj as usize] = false;
-                            }
+                        for &(jj, _) in &scan.cands[i] {
+                            mark[jj as usize] = false;
                         }
                         if found.is_empty() {
                             if flagged > 0 {
                                 local.push((i, Vec::new(), false, flagged));
                             }
                             continue;
+                        }
+                        let take = K_ADD + K_NEAR;
+                        if found.len() > take {
+                            found.select_nth_unstable_by(take, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                            found.truncate(take);
                         }
                         found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
                         let violating = found.iter().filter(|x| x.0 > pi).count();
@@ -909,6 +929,8 @@ fn verify_cached(
     let mut adds = Vec::new();
     let mut again = Vec::new();
     stats.rescanned_rows += rows.len();
+    stats.rescored_rows += rescored.into_inner();
+    stats.cheap_rows += cheap_rows.into_inner();
     for (i, list, violated, flagged) in v {
         stats.flagged_pairs += flagged;
         if violated {
@@ -919,43 +941,6 @@ fn verify_cached(
         }
     }
     (adds, again)
-}
-
-const CHUNK_BYTES: usize = 64;
-
-/// Pushes to `out` the index of each `CHUNK_BYTES` chunk (of the whole chunks) where some
-/// `q[k] - p[k]` (saturating at 0) reaches `c`.
-fn flagged_chunks(q: &[u8], p: &[u8], c: u8, out: &mut Vec<u32>) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            unsafe { flagged_chunks_avx2(q, p, c, out) };
-            return;
-        }
-    }
-    flagged_chunks_plain(q, p, c, out)
-}
-
-#[inline(always)]
-fn flagged_chunks_plain(q: &[u8], p: &[u8], c: u8, out: &mut Vec<u32>) {
-    for (b, (qc, pc)) in q.chunks_exact(CHUNK_BYTES).zip(p.chunks_exact(CHUNK_BYTES)).enumerate() {
-        let qc: &[u8; CHUNK_BYTES] = qc.try_into().unwrap();
-        let pc: &[u8; CHUNK_BYTES] = pc.try_into().unwrap();
-        let mut mx = 0u8;
-        for k in 0..CHUNK_BYTES {
-            mx = mx.max(qc[k].saturating_sub(pc[k]));
-        }
-        if mx >= c {
-            out.push(b as u32);
-        }
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn flagged_chunks_avx2(q: &[u8], p: &[u8], c: u8, out: &mut Vec<u32>) {
-    flagged_chunks_plain(q, p, c, out)
 }
 
 /// The pair-level hard rules other than min_score: not forbidden, mentor with capacity.
@@ -1344,17 +1329,7 @@ fn verify_all(
 ) -> (Vec<(usize, Vec<(u32, f64)>)>, Vec<usize>) {
     let n = p.mentees.len();
     let m = p.mentors.len();
-    let mut p_min = i64::MAX;
-    let mut phi = i64::MIN;
-    for j in 0..m {
-        if p.mentors[j].capacity == 0 {
-            continue;
-        }
-        p_min = p_min.min(flow.price[j]);
-        if scan.mentor_theta[j] != f64::NEG_INFINITY {
-            phi = phi.max(vals.rank(scan.mentor_theta[j]).saturating_sub(flow.price[j]));
-        }
-    }
+    let (p_min, phi) = left_out_bounds(p, scan, vals, flow);
     let mut todo = Vec::new();
     for (i, r) in rho.iter().enumerate().take(n) {
         if scan.theta[i] == f64::NEG_INFINITY || p_min == i64::MAX {

@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use super::program::parse_window;
+use super::qcache::KEEP;
 use super::score::Prepared;
 use super::solve::{solve_with_options, Options};
 use super::*;
@@ -576,12 +577,21 @@ pub(super) fn check_rules(p: &Program, r: &MatchResult) {
 pub(super) fn all_options() -> Vec<Options> {
     let mut v = vec![Options::default()];
     for (k_mentee, k_mentor) in [(1, 0), (1, 1), (2, 0), (0, 1)] {
-        for cache in [true, false] {
+        // the quantised table off; with one entry a row, its rows rescored whole or checked
+        // on the low-priced mentors; as shipped
+        for (cache, keep, cheap_share) in [
+            (false, 0, 1),
+            (true, 1, usize::MAX),
+            (true, 1, 1),
+            (true, KEEP, Options::default().cheap_share),
+        ] {
             for auction in [true, false] {
                 v.push(Options {
                     k_mentee,
                     k_mentor,
                     cache,
+                    keep,
+                    cheap_share,
                     auction,
                 });
             }
