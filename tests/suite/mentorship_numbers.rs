@@ -199,7 +199,81 @@ async fn people_read_and_type_the_number(w: World) {
     h.shutdown().await;
 }
 
+/// The statements of migration 0019 after its schema changes: the backfill of an older database.
+fn backfill_of(migration: &str) -> String {
+    let from = migration
+        .find("-- Existing mentorships get their numbers")
+        .expect("the migration's backfill");
+    migration[from..].to_string()
+}
+
+/// Runs `sql` on the test's database, beside the engine.
+async fn run_sql(w: &World, sql: String) {
+    use sqlx::Connection;
+    if let Some(options) = &w.pg_options {
+        let mut conn = sqlx::PgConnection::connect_with(options).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(w.sqlite_url.as_ref().unwrap())
+            .await
+            .unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+}
+
+/// An upgraded database: migration 0019 numbers the mentorships it finds within each server, in
+/// the order they were made, and new ones go on from there.
+async fn the_upgrade_numbers_existing_mentorships(w: World) {
+    let e = &w.engine;
+    for n in 0..5 {
+        w.add_member(GUILD, person(n)).await;
+        w.add_member(OTHER_GUILD, person(n)).await;
+    }
+    w.add_member(OTHER_GUILD, MENTOR).await;
+    // Interleaved across the two servers, so database ids and numbers differ.
+    let mut made = Vec::new();
+    for (n, guild) in [GUILD, OTHER_GUILD, GUILD, OTHER_GUILD, GUILD].into_iter().enumerate() {
+        made.push((
+            guild,
+            pair(e, guild, person(n as u64), MENTOR, "Before the upgrade").await,
+        ));
+    }
+    // The database as it was before 0019: no numbers, no counters, no unique index.
+    run_sql(
+        &w,
+        "DROP INDEX relationships_number; UPDATE relationships SET number = 0; DELETE FROM relationship_counters;"
+            .to_string(),
+    )
+    .await;
+    let migration = if w.pg_options.is_some() {
+        include_str!("../../migrations/postgres/0019_mentorship_numbers.sql")
+    } else {
+        include_str!("../../migrations/sqlite/0019_mentorship_numbers.sql")
+    };
+    run_sql(&w, backfill_of(migration)).await;
+    let mut got = Vec::new();
+    for (guild, rel) in &made {
+        got.push(w.number(*guild, rel.id).await);
+    }
+    assert_eq!(
+        got,
+        vec![1, 1, 2, 2, 3],
+        "numbered within each server, in the order made"
+    );
+    let next = pair(e, GUILD, person(0), person(4), "After the upgrade").await;
+    assert_eq!(next.number, 4, "the counter goes on from the backfill");
+    let next = pair(e, OTHER_GUILD, person(1), person(4), "After the upgrade").await;
+    assert_eq!(next.number, 3);
+}
+
 on_both_backends!(
+    the_upgrade_numbers_existing_mentorships,
     numbers_count_within_each_server,
     concurrent_creations_get_distinct_numbers,
     people_read_and_type_the_number
