@@ -176,7 +176,7 @@ async fn lines(bot: &Bot, p: &Paged) -> Result<(String, Vec<String>), BotError> 
                 .into_iter()
                 .map(|(n, e)| (e.id, n))
                 .collect();
-            let numbers = engine.mentorship_numbers(g).await?;
+            let numbers = engine.mentorship_numbers(g, me).await?;
             let mut lines = Vec::new();
             for e in entries.iter().rev() {
                 let head = match mine.get(&e.id) {

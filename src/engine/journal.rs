@@ -78,7 +78,7 @@ impl Engine {
         let entries = self.store.journal_of(guild, viewer, None).await?;
         // A file shows no Discord timestamps: its times are in the person's own zone.
         let zone = self.own_zone(guild, viewer, chrono_tz::UTC).await?;
-        let numbers = self.mentorship_numbers(guild).await?;
+        let numbers = self.mentorship_numbers(guild, viewer).await?;
         let mut out = String::from("# My mentorship journal\n");
         for e in &entries {
             let _ = write!(

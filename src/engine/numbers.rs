@@ -105,10 +105,20 @@ impl Engine {
         Ok(self.load(guild, id).await?.number)
     }
 
-    /// The numbers people see of this server's mentorships, by database id (for things that
-    /// point at a mentorship by id, such as journal entries).
-    pub async fn mentorship_numbers(&self, guild: GuildId) -> Result<std::collections::HashMap<RelationshipId, i64>> {
-        Ok(self.store.relationship_numbers(guild).await?.into_iter().collect())
+    /// The numbers of a person's mentorships in this server, by database id (for things of
+    /// theirs that point at a mentorship by id, such as journal entries). Only theirs: a
+    /// journal list must not read a whole server.
+    pub async fn mentorship_numbers(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> Result<std::collections::HashMap<RelationshipId, i64>> {
+        Ok(self
+            .store
+            .relationship_numbers(guild, user)
+            .await?
+            .into_iter()
+            .collect())
     }
 
     /// The caller's own journal entries in this server, numbered from 1 (their first).
@@ -166,7 +176,6 @@ fn position_of<T: PartialEq>(ids: impl Iterator<Item = T>, id: T, what: &'static
 fn nth<T>(mut ids: impl Iterator<Item = T>, n: i64, what: &'static str) -> Result<T> {
     usize::try_from(n.saturating_sub(1))
         .ok()
-        .filter(|_| n >= 1)
         .and_then(|i| ids.nth(i))
         .ok_or_else(|| not_numbered(what))
 }

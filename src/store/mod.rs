@@ -149,8 +149,8 @@ pub trait Store:
     async fn relationship(&self, guild: GuildId, id: RelationshipId) -> StoreResult<Option<Relationship>>;
     /// The server's mentorship with this number (the one people see and type).
     async fn relationship_numbered(&self, guild: GuildId, number: i64) -> StoreResult<Option<Relationship>>;
-    /// The id and number of every mentorship of the server.
-    async fn relationship_numbers(&self, guild: GuildId) -> StoreResult<Vec<(RelationshipId, i64)>>;
+    /// The id and number of every mentorship of the server the user is a member of.
+    async fn relationship_numbers(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<(RelationshipId, i64)>>;
     /// Every relationship the user is a member of (invited, joined or declined), newest first.
     async fn relationships_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<Relationship>>;
     /// Saves state, members, new agreement versions and confirmations in one transaction, if

@@ -399,9 +399,13 @@ impl Store for Backend {
         }
     }
 
-    async fn relationship_numbers(&self, guild: GuildId) -> StoreResult<Vec<(RelationshipId, i64)>> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT id, number FROM relationships WHERE guild_id = $1")
-            .bind(sf(guild.0))
+    async fn relationship_numbers(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<(RelationshipId, i64)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT r.id, r.number FROM relationships r JOIN relationship_members m ON m.relationship_id = r.id \
+             WHERE m.guild_id = $1 AND m.user_id = $2 AND r.guild_id = $1",
+        )
+        .bind(sf(guild.0))
+        .bind(sf(user.0))
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;

@@ -106,6 +106,21 @@ pub async fn fresh_pg_schema(url: &str) -> (PgConnectOptions, String) {
 }
 
 impl World {
+    /// Runs `sql` on the test's database beside the engine (one connection of its own): a fault
+    /// injected there, or a database set back to an older shape.
+    pub async fn execute(&self, sql: &str) {
+        use sqlx::Connection;
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        if let Some(options) = &self.pg_options {
+            let mut conn = sqlx::PgConnection::connect_with(options).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        } else {
+            let url = self.sqlite_url.as_ref().expect("a SQLite or PostgreSQL world");
+            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        }
+    }
+
     /// The number people see and type of a mentorship (its number in its server).
     pub async fn number(&self, guild: mentorbot::domain::GuildId, rel: mentorbot::domain::RelationshipId) -> i64 {
         self.store

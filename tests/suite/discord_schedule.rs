@@ -752,42 +752,25 @@ async fn partial_delivery_is_retried_for_the_unreached_only(w: World) {
 /// Makes the database skip (or stop skipping) any update that ends a relationship, as a change
 /// by someone else at the same moment would: the bot's save finds the row changed (a conflict).
 async fn conflict_on_ending(w: &World, on: bool) {
-    use sqlx::Connection;
-    if let Some(options) = &w.pg_options {
-        let mut conn = sqlx::PgConnection::connect_with(options).await.unwrap();
-        let sql = if on {
+    let sql = match (w.pg_options.is_some(), on) {
+        (true, true) => {
             "CREATE OR REPLACE FUNCTION skip_end() RETURNS trigger AS $$ BEGIN \
                IF NEW.state = 'ended' THEN RETURN NULL; END IF; RETURN NEW; END $$ LANGUAGE plpgsql; \
              CREATE TRIGGER conflict_on_ending BEFORE UPDATE ON relationships FOR EACH ROW EXECUTE FUNCTION skip_end();"
-        } else {
-            "DROP TRIGGER conflict_on_ending ON relationships;"
-        };
-        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
-    } else {
-        let url = w.sqlite_url.as_ref().unwrap();
-        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-        let sql = if on {
+        }
+        (true, false) => "DROP TRIGGER conflict_on_ending ON relationships;",
+        (false, true) => {
             "CREATE TRIGGER conflict_on_ending BEFORE UPDATE ON relationships WHEN NEW.state = 'ended' \
              BEGIN SELECT RAISE(IGNORE); END;"
-        } else {
-            "DROP TRIGGER conflict_on_ending;"
-        };
-        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
-    }
+        }
+        (false, false) => "DROP TRIGGER conflict_on_ending;",
+    };
+    w.execute(sql).await;
 }
 
 /// Runs `pg` or `sqlite` on the test's database, beside the bot (a fault injected there).
 async fn on_the_database(w: &World, pg: &'static str, sqlite: &'static str) {
-    use sqlx::Connection;
-    if let Some(options) = &w.pg_options {
-        let mut conn = sqlx::PgConnection::connect_with(options).await.unwrap();
-        sqlx::raw_sql(pg).execute(&mut conn).await.unwrap();
-    } else {
-        let mut conn = sqlx::SqliteConnection::connect(w.sqlite_url.as_ref().unwrap())
-            .await
-            .unwrap();
-        sqlx::raw_sql(sqlite).execute(&mut conn).await.unwrap();
-    }
+    w.execute(if w.pg_options.is_some() { pg } else { sqlite }).await;
 }
 
 /// Discord accepts a reminder, then the bot fails before recording it (as a crash would: the

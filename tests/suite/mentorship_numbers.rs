@@ -207,26 +207,6 @@ fn backfill_of(migration: &str) -> String {
     migration[from..].to_string()
 }
 
-/// Runs `sql` on the test's database, beside the engine.
-async fn run_sql(w: &World, sql: String) {
-    use sqlx::Connection;
-    if let Some(options) = &w.pg_options {
-        let mut conn = sqlx::PgConnection::connect_with(options).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    } else {
-        let mut conn = sqlx::SqliteConnection::connect(w.sqlite_url.as_ref().unwrap())
-            .await
-            .unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    }
-}
-
 /// An upgraded database: migration 0019 numbers the mentorships it finds within each server, in
 /// the order they were made, and new ones go on from there.
 async fn the_upgrade_numbers_existing_mentorships(w: World) {
@@ -245,10 +225,8 @@ async fn the_upgrade_numbers_existing_mentorships(w: World) {
         ));
     }
     // The database as it was before 0019: no numbers, no counters, no unique index.
-    run_sql(
-        &w,
-        "DROP INDEX relationships_number; UPDATE relationships SET number = 0; DELETE FROM relationship_counters;"
-            .to_string(),
+    w.execute(
+        "DROP INDEX relationships_number; UPDATE relationships SET number = 0; DELETE FROM relationship_counters;",
     )
     .await;
     let migration = if w.pg_options.is_some() {
@@ -256,7 +234,7 @@ async fn the_upgrade_numbers_existing_mentorships(w: World) {
     } else {
         include_str!("../../migrations/sqlite/0019_mentorship_numbers.sql")
     };
-    run_sql(&w, backfill_of(migration)).await;
+    w.execute(&backfill_of(migration)).await;
     let mut got = Vec::new();
     for (guild, rel) in &made {
         got.push(w.number(*guild, rel.id).await);

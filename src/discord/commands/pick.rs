@@ -137,7 +137,7 @@ pub async fn my_entries(ctx: Ctx<'_>, partial: &str) -> CreateAutocompleteRespon
         .own_zone(g, caller(ctx), chrono_tz::UTC)
         .await
         .unwrap_or(chrono_tz::UTC);
-    let Ok(numbers) = ctx.data().engine.mentorship_numbers(g).await else {
+    let Ok(numbers) = ctx.data().engine.mentorship_numbers(g, caller(ctx)).await else {
         return CreateAutocompleteResponse::new();
     };
     let choices = entries
