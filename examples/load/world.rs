@@ -79,6 +79,8 @@ fn copies(a: &Args, rel: i64) -> Vec<(String, String, String, i64)> {
         ("checkins".into(), format!("relationship_id = {rel}"), format!("id=;relationship_id=({REL} + s.g);guild_id={};reported_by=NULL", g("guild_id")), r),
         ("journal_entries".into(), format!("relationship_id = {rel}"), format!("id=;relationship_id=({REL} + s.g);guild_id={};author_id={};checkin_id=NULL", g("guild_id"), who("author_id")), r),
         ("jobs".into(), format!("relationship_id = {rel}"), format!("id=;relationship_id=({REL} + s.g);guild_id={};dedupe_key=(t.dedupe_key || ':copy' || s.g)", g("guild_id")), r),
+        // A job is two rows: each copy's state is found by the copy's key.
+        ("job_state".into(), format!("id IN (SELECT id FROM jobs WHERE relationship_id = {rel})"), "id=(SELECT c.id FROM jobs c WHERE c.dedupe_key = (SELECT k.dedupe_key FROM jobs k WHERE k.id = t.id) || ':copy' || s.g)".into(), r),
     ]
 }
 
@@ -259,8 +261,9 @@ pub async fn make_reminders_due(
         ($conn:expr) => {{
             let conn = $conn;
             let jobs: Vec<(String, String)> = sqlx::query_as(
-                "SELECT dedupe_key, payload FROM jobs WHERE relationship_id = $1 AND kind = 'reminder' \
-                 AND state = 'pending' ORDER BY run_at, id",
+                "SELECT j.dedupe_key, j.payload FROM jobs j JOIN job_state s ON s.id = j.id \
+                 WHERE j.relationship_id = $1 AND j.kind = 'reminder' AND s.state = 'pending' \
+                 ORDER BY s.run_at, j.id",
             )
             .bind(rel)
             .fetch_all(&mut *conn)
@@ -274,17 +277,30 @@ pub async fn make_reminders_due(
                 .fetch_one(&mut *conn)
                 .await
                 .unwrap();
-            // The payload is serde_json's: its keys in order, "checkin" first.
+            // The payload is serde_json's: its keys in order, "checkin" first. The copies of
+            // the reminder are those whose key is the template's with the copy's number.
+            let copy_ids = format!(
+                "SELECT id FROM jobs WHERE relationship_id BETWEEN {} AND {} AND kind = 'reminder' \
+                 AND dedupe_key = $1 || CAST(relationship_id - {REL} AS TEXT)",
+                REL + from,
+                REL + to
+            );
             let sql = format!(
                 "UPDATE jobs SET payload = REPLACE(payload, '{{\"checkin\":{checkin}', '{{\"checkin\":' || \
                  CAST((SELECT MIN(c.id) FROM checkins c WHERE c.relationship_id = jobs.relationship_id \
-                 AND c.scheduled_at = {at}) AS TEXT)), \
-                 run_at = {t0} + (relationship_id - {}) * {step} \
-                 WHERE relationship_id BETWEEN {} AND {} AND kind = 'reminder' \
-                 AND dedupe_key = $1 || CAST(relationship_id - {REL} AS TEXT)",
-                REL + from,
-                REL + from,
-                REL + to
+                 AND c.scheduled_at = {at}) AS TEXT)) \
+                 WHERE id IN ({copy_ids})"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(format!("{key}:copy"))
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            let sql = format!(
+                "UPDATE job_state SET run_at = {t0} + \
+                 ((SELECT relationship_id FROM jobs WHERE jobs.id = job_state.id) - {}) * {step} \
+                 WHERE id IN ({copy_ids})",
+                REL + from
             );
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(format!("{key}:copy"))

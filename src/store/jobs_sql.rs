@@ -1,32 +1,59 @@
 // The job queue's SQL, written once for both backends. Each backend module includes this file
-// (after `shared_sql.rs`) having defined `Db`, `Backend` (with its `pool`), the batched
-// `enqueue_chunk` with its `ENQUEUE_CHUNK` (the one part written per backend: arrays on
+// (after `shared_sql.rs`) having defined `Db`, `Backend` (with its `pool`), `enqueue_stmt` with
+// `ENQUEUE_CHUNK` (the one part written per backend: the enqueue's rows `v` as arrays on
 // PostgreSQL, a multi-row VALUES on SQLite) and these macros: `skip_locked!()`, the locking
 // clause of the claim's candidate selects, empty on SQLite (one writer at a time, and the claim
 // is a single UPDATE statement) and `FOR UPDATE SKIP LOCKED` on PostgreSQL (claimers in several
 // processes lock disjoint rows and never wait for each other); `id_in_json!("$N")`, the
 // condition that `id` is one of the integers of the JSON array bound at `$N` (`json_each` on
 // SQLite; a `BIGINT[]` on PostgreSQL, so the primary key index drives the update);
-// `db_now!()`, `analyze_jobs!()` and `async_commit!()`.
+// `claim_from_jobs!()` and `described!("column")`, how the claim's RETURNING reads the job's
+// description beside its state; `db_now!()` and `analyze_jobs!()`.
+//
+// A job is two rows with the same id (migration 0023): what it is in `jobs` (written when it
+// is planned), where it is in `job_state` (what claims, acknowledgements, retries and cancels
+// change), so that the queue's hot updates touch a narrow table with few indexes.
 // Placeholders are `$N`, which SQLite and PostgreSQL both accept.
 
-/// The enqueue's rules after the rows to plan (`v`, with the columns of [`NewJob`]), shared
-/// by each backend's batched statement: a new key is inserted, a cancelled one revived, any
-/// other left alone, and nothing is planned before the purge horizon; RETURNING names the
-/// keys planned. `{now}` is the placeholder of the time (a `format!` argument).
-macro_rules! enqueue_from_v {
+// The enqueue's rules after the rows to plan (`v`, with the columns of [`NewJob`]), shared by
+// each backend's batched statements (`enqueue_stmt`): a new key is inserted, a cancelled one
+// revived, any other left alone, and nothing is planned before the purge horizon. `{now}` is
+// the placeholder of the time and `{ids}` the condition that `id` is one of a JSON array's.
+//
+// A job is two rows (see migration 0023): its description in `jobs`, its state in `job_state`.
+// First the descriptions of new keys; then the state of every key of `v` that has a description,
+// which inserts the new ones and revives the cancelled ones (the state row is the one the
+// claimers lock, so on PostgreSQL two enqueues reviving one key decide on its latest version,
+// and only one revives it); last, only when some key was revived, its description gets the new
+// values. The horizon is read when the description is inserted and when a state is revived.
+macro_rules! enqueue_new_from_v {
     () => {
-        "INSERT INTO jobs (guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, \
-           attempts, created_at, updated_at) \
-         SELECT v.guild_id, v.relationship_id, v.kind, v.dedupe_key, v.payload, v.run_at, 'pending', 0, \
-           {now}, {now} \
+        "INSERT INTO jobs (guild_id, relationship_id, kind, dedupe_key, payload, created_at) \
+         SELECT v.guild_id, v.relationship_id, v.kind, v.dedupe_key, v.payload, {now} \
          FROM v WHERE NOT EXISTS (SELECT 1 FROM job_horizon WHERE purged_before > v.run_at) \
-         ON CONFLICT (dedupe_key) DO UPDATE SET guild_id = excluded.guild_id, \
-           relationship_id = excluded.relationship_id, kind = excluded.kind, payload = excluded.payload, \
-           run_at = excluded.run_at, state = 'pending', attempts = 0, lease_owner = NULL, lease_until = NULL, \
-           last_error = NULL, updated_at = excluded.updated_at, finished_at = NULL \
-         WHERE jobs.state = 'cancelled' \
+         ON CONFLICT (dedupe_key) DO NOTHING \
          RETURNING id, dedupe_key"
+    };
+}
+macro_rules! enqueue_state_from_v {
+    () => {
+        "INSERT INTO job_state (id, state, run_at, attempts, updated_at) \
+         SELECT j.id, 'pending', v.run_at, 0, {now} FROM v JOIN jobs AS j ON j.dedupe_key = v.dedupe_key \
+         WHERE true \
+         ON CONFLICT (id) DO UPDATE SET state = 'pending', run_at = excluded.run_at, attempts = 0, \
+           lease_owner = NULL, lease_until = NULL, last_error = NULL, updated_at = excluded.updated_at, \
+           finished_at = NULL \
+         WHERE job_state.state = 'cancelled' \
+           AND NOT EXISTS (SELECT 1 FROM job_horizon WHERE purged_before > excluded.run_at) \
+         RETURNING id"
+    };
+}
+macro_rules! enqueue_revived_from_v {
+    () => {
+        "UPDATE jobs SET guild_id = v.guild_id, relationship_id = v.relationship_id, kind = v.kind, \
+           payload = v.payload \
+         FROM v WHERE jobs.dedupe_key = v.dedupe_key AND {ids} \
+         RETURNING jobs.id, jobs.dedupe_key"
     };
 }
 mod jobs_impl {
@@ -42,25 +69,14 @@ mod jobs_impl {
     use crate::store::rows::{corrupt, from_json, json, ms, sf, time, time_opt, usf};
     use crate::store::StoreResult;
 
+    /// A whole job: its description (`j`) and its state (`s`).
     macro_rules! job_columns {
         () => {
-            "id, guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, attempts, \
-             lease_owner, lease_until, last_error, created_at, updated_at, finished_at"
+            "j.id, j.guild_id, j.relationship_id, j.kind, j.dedupe_key, j.payload, s.run_at, s.state, \
+             s.attempts, s.lease_owner, s.lease_until, s.last_error, j.created_at, s.updated_at, \
+             s.finished_at FROM jobs AS j JOIN job_state AS s ON s.id = j.id"
         };
     }
-
-    /// A new job, or a cancelled one revived with the new values; nothing when the key is live,
-    /// done or failed (then no row comes back).
-    const ENQUEUE: &str = "INSERT INTO jobs (guild_id, relationship_id, kind, dedupe_key, payload, run_at, state, \
-           attempts, created_at, updated_at) \
-         SELECT $1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7 \
-         WHERE NOT EXISTS (SELECT 1 FROM job_horizon WHERE purged_before > $6) \
-         ON CONFLICT (dedupe_key) DO UPDATE SET guild_id = excluded.guild_id, \
-           relationship_id = excluded.relationship_id, kind = excluded.kind, payload = excluded.payload, \
-           run_at = excluded.run_at, state = 'pending', attempts = 0, lease_owner = NULL, lease_until = NULL, \
-           last_error = NULL, updated_at = excluded.updated_at, finished_at = NULL \
-         WHERE jobs.state = 'cancelled' \
-         RETURNING id";
 
     /// A batch that adds this many jobs refreshes the queue's statistics (see `analyze_jobs!`);
     /// one whose keys were all planned already (a catch-up after a short stop) changes nothing.
@@ -71,25 +87,42 @@ mod jobs_impl {
     /// The database's clock is read in a subquery: PostgreSQL computes it once, before the scan,
     /// so it bounds the lease index range; a volatile call in the condition itself would make it
     /// a filter over every running job (and the dead entries of every job acknowledged lately).
+    ///
+    /// Only the narrow `job_state` changes; the description comes along for RETURNING
+    /// (`claim_from_jobs!` and `described!`, per backend: a join on PostgreSQL, a lookup by key
+    /// on SQLite, whose RETURNING may not name another table).
     const CLAIM: &str = concat!(
-        "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = ",
+        "UPDATE job_state SET state = 'running', lease_owner = $1, lease_until = ",
         db_now!(),
-        " + $2, attempts = attempts + 1, updated_at = $3 \
-         WHERE id IN (SELECT id FROM ( \
-             SELECT id, run_at FROM (SELECT id, run_at FROM jobs \
+        " + $2, attempts = attempts + 1, updated_at = $3 ",
+        claim_from_jobs!(),
+        " job_state.id IN (SELECT id FROM ( \
+             SELECT id, run_at FROM (SELECT id, run_at FROM job_state \
                WHERE state = 'running' AND lease_until <= (SELECT ",
         db_now!(),
         ") ORDER BY lease_until, id LIMIT $4",
         skip_locked!(),
         ") AS expired \
              UNION ALL \
-             SELECT id, run_at FROM (SELECT id, run_at FROM jobs \
+             SELECT id, run_at FROM (SELECT id, run_at FROM job_state \
                WHERE state = 'pending' AND run_at <= $3 ORDER BY run_at, id LIMIT $4",
         skip_locked!(),
         ") AS due \
            ) AS candidates ORDER BY run_at, id LIMIT $4) \
-         RETURNING ",
-        job_columns!()
+         RETURNING job_state.id, ",
+        described!("guild_id"),
+        ", ",
+        described!("relationship_id"),
+        ", ",
+        described!("kind"),
+        ", ",
+        described!("dedupe_key"),
+        ", ",
+        described!("payload"),
+        ", job_state.run_at, job_state.state, job_state.attempts, job_state.lease_owner, \
+         job_state.lease_until, job_state.last_error, ",
+        described!("created_at"),
+        ", job_state.updated_at, job_state.finished_at"
     );
 
     #[derive(sqlx::FromRow)]
@@ -152,28 +185,43 @@ mod jobs_impl {
         }
     }
 
-    pub(super) async fn insert<'e, E>(exec: E, job: &NewJob, now: DateTime<Utc>) -> StoreResult<Option<JobId>>
-    where
-        E: sqlx::Executor<'e, Database = super::Db>,
-    {
-        let id: Option<(i64,)> = sqlx::query_as(ENQUEUE)
-            .bind(sf(job.guild.0))
-            .bind(job.relationship.map(|r| r.0))
-            .bind(&job.kind)
-            .bind(&job.dedupe_key)
-            .bind(json(&job.payload))
-            .bind(ms(job.run_at))
-            .bind(ms(now))
-            .fetch_optional(exec)
-            .await
-            .map_err(db)?;
-        Ok(id.map(|(id,)| JobId(id)))
+    /// Plans `jobs` (distinct keys) on `conn`, inside the caller's transaction (a job is two
+    /// rows); returns the id and key of each one planned.
+    async fn enqueue_rows(
+        conn: &mut <super::Db as sqlx::Database>::Connection,
+        jobs: &[&NewJob],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(i64, String)>> {
+        let mut planned: Vec<(i64, String)> =
+            super::enqueue_stmt(&mut *conn, enqueue_new_from_v!(), jobs, now, None).await?;
+        let stated: Vec<(i64,)> = super::enqueue_stmt(&mut *conn, enqueue_state_from_v!(), jobs, now, None).await?;
+        if stated.len() > planned.len() {
+            let new: HashSet<i64> = planned.iter().map(|(id, _)| *id).collect();
+            let revived: Vec<i64> = stated.into_iter().map(|(id,)| id).filter(|id| !new.contains(id)).collect();
+            let ids = json(&revived);
+            let described: Vec<(i64, String)> =
+                super::enqueue_stmt(&mut *conn, enqueue_revived_from_v!(), jobs, now, Some(&ids)).await?;
+            planned.extend(described);
+        }
+        Ok(planned)
+    }
+
+    pub(super) async fn insert(
+        conn: &mut <super::Db as sqlx::Database>::Connection,
+        job: &NewJob,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<JobId>> {
+        let planned = enqueue_rows(conn, &[job], now).await?;
+        Ok(planned.first().map(|(id, _)| JobId(*id)))
     }
 
     #[async_trait]
     impl JobStore for Backend {
         async fn enqueue(&self, job: &NewJob, now: DateTime<Utc>) -> StoreResult<Option<JobId>> {
-            insert(&self.pool, job, now).await
+            let mut tx = self.pool.begin().await.map_err(db)?;
+            let id = insert(&mut tx, job, now).await?;
+            tx.commit().await.map_err(db)?;
+            Ok(id)
         }
 
         async fn enqueue_many(&self, jobs: &[NewJob], now: DateTime<Utc>) -> StoreResult<Vec<Option<JobId>>> {
@@ -190,7 +238,7 @@ mod jobs_impl {
             for chunk in firsts.chunks(super::ENQUEUE_CHUNK) {
                 let rows: Vec<&NewJob> = chunk.iter().map(|&i| &jobs[i]).collect();
                 let planned: std::collections::HashMap<String, i64> =
-                    super::enqueue_chunk(&mut tx, &rows, now).await?.into_iter().map(|(id, key)| (key, id)).collect();
+                    enqueue_rows(&mut tx, &rows, now).await?.into_iter().map(|(id, key)| (key, id)).collect();
                 for &i in chunk {
                     out[i] = planned.get(&jobs[i].dedupe_key).map(|&id| JobId(id));
                 }
@@ -227,7 +275,7 @@ mod jobs_impl {
 
         async fn ack(&self, id: JobId, owner: &str, now: DateTime<Utc>) -> StoreResult<bool> {
             let done = sqlx::query(concat!(
-                "UPDATE jobs SET state = 'done', updated_at = $3, finished_at = $3 ",
+                "UPDATE job_state SET state = 'done', updated_at = $3, finished_at = $3 ",
                 "WHERE id = $1 AND state = 'running' AND lease_owner = $2"
             ))
             .bind(id.0)
@@ -246,7 +294,7 @@ mod jobs_impl {
             // The ids travel as one JSON array, so the statement text never changes.
             let list = json(&ids.iter().map(|id| id.0).collect::<Vec<i64>>());
             let rows: Vec<(i64,)> = sqlx::query_as(concat!(
-                "UPDATE jobs SET state = 'done', updated_at = $1, finished_at = $1 ",
+                "UPDATE job_state SET state = 'done', updated_at = $1, finished_at = $1 ",
                 "WHERE state = 'running' AND lease_owner = $2 AND ",
                 id_in_json!("$3"),
                 " RETURNING id"
@@ -271,7 +319,7 @@ mod jobs_impl {
             now: DateTime<Utc>,
         ) -> StoreResult<bool> {
             let done = sqlx::query(concat!(
-                "UPDATE jobs SET state = 'pending', run_at = $3, last_error = $4, lease_until = NULL, ",
+                "UPDATE job_state SET state = 'pending', run_at = $3, last_error = $4, lease_until = NULL, ",
                 "updated_at = $5 WHERE id = $1 AND state = 'running' AND lease_owner = $2"
             ))
             .bind(id.0)
@@ -287,7 +335,7 @@ mod jobs_impl {
 
         async fn fail(&self, id: JobId, owner: &str, error: &str, now: DateTime<Utc>) -> StoreResult<bool> {
             let done = sqlx::query(concat!(
-                "UPDATE jobs SET state = 'failed', last_error = $3, lease_until = NULL, updated_at = $4, ",
+                "UPDATE job_state SET state = 'failed', last_error = $3, lease_until = NULL, updated_at = $4, ",
                 "finished_at = $4 WHERE id = $1 AND state = 'running' AND lease_owner = $2"
             ))
             .bind(id.0)
@@ -302,7 +350,7 @@ mod jobs_impl {
 
         async fn extend_lease(&self, id: JobId, owner: &str, now: DateTime<Utc>, lease: Duration) -> StoreResult<bool> {
             let done = sqlx::query(concat!(
-                "UPDATE jobs SET lease_until = ",
+                "UPDATE job_state SET lease_until = ",
                 db_now!(),
                 " + $3, updated_at = $4 ",
                 "WHERE id = $1 AND state = 'running' AND lease_owner = $2"
@@ -319,7 +367,7 @@ mod jobs_impl {
 
         async fn release(&self, owner: &str, now: DateTime<Utc>) -> StoreResult<u64> {
             let done = sqlx::query(
-                "UPDATE jobs SET state = 'pending', lease_until = NULL, \
+                "UPDATE job_state SET state = 'pending', lease_until = NULL, \
                    attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = $1 \
                  WHERE state = 'running' AND lease_owner = $2",
             )
@@ -338,8 +386,9 @@ mod jobs_impl {
             now: DateTime<Utc>,
         ) -> StoreResult<u64> {
             let done = sqlx::query(
-                "UPDATE jobs SET state = 'cancelled', updated_at = $3, finished_at = $3 \
-                 WHERE guild_id = $1 AND relationship_id = $2 AND state = 'pending'",
+                "UPDATE job_state SET state = 'cancelled', updated_at = $3, finished_at = $3 \
+                 WHERE state = 'pending' \
+                   AND id IN (SELECT id FROM jobs WHERE guild_id = $1 AND relationship_id = $2)",
             )
             .bind(sf(guild.0))
             .bind(rel.0)
@@ -359,9 +408,10 @@ mod jobs_impl {
             now: DateTime<Utc>,
         ) -> StoreResult<u64> {
             let done = sqlx::query(
-                "UPDATE jobs SET state = 'cancelled', updated_at = $3, finished_at = $3 \
-                 WHERE guild_id = $1 AND relationship_id = $2 AND state = 'pending' AND run_at >= $4 \
-                   AND ($5 IS NULL OR substr(kind, 1, length($5)) = $5)",
+                "UPDATE job_state SET state = 'cancelled', updated_at = $3, finished_at = $3 \
+                 WHERE state = 'pending' AND run_at >= $4 \
+                   AND id IN (SELECT id FROM jobs WHERE guild_id = $1 AND relationship_id = $2 \
+                     AND ($5 IS NULL OR substr(kind, 1, length($5)) = $5))",
             )
             .bind(sf(guild.0))
             .bind(rel.0)
@@ -382,9 +432,10 @@ mod jobs_impl {
             now: DateTime<Utc>,
         ) -> StoreResult<u64> {
             let done = sqlx::query(
-                "UPDATE jobs SET state = 'cancelled', updated_at = $3, finished_at = $3 \
-                 WHERE guild_id = $1 AND relationship_id = $2 AND state = 'pending' \
-                   AND substr(dedupe_key, 1, length($4)) = $4",
+                "UPDATE job_state SET state = 'cancelled', updated_at = $3, finished_at = $3 \
+                 WHERE state = 'pending' \
+                   AND id IN (SELECT id FROM jobs WHERE guild_id = $1 AND relationship_id = $2 \
+                     AND substr(dedupe_key, 1, length($4)) = $4)",
             )
             .bind(sf(guild.0))
             .bind(rel.0)
@@ -397,17 +448,31 @@ mod jobs_impl {
         }
 
         async fn drop_pending(&self, key: &str) -> StoreResult<bool> {
-            let done = sqlx::query("DELETE FROM jobs WHERE dedupe_key = $1 AND state = 'pending'")
-                .bind(key)
-                .execute(&self.pool)
-                .await
-                .map_err(db)?;
-            Ok(done.rows_affected() == 1)
+            // The state row first: it is the one a claimer locks, so a job claimed meanwhile is
+            // seen running (and kept) rather than deleted under its worker.
+            let mut tx = self.pool.begin().await.map_err(db)?;
+            let dropped: Option<(i64,)> = sqlx::query_as(
+                "DELETE FROM job_state WHERE state = 'pending' \
+                 AND id = (SELECT id FROM jobs WHERE dedupe_key = $1) RETURNING id",
+            )
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+            if let Some((id,)) = dropped {
+                sqlx::query("DELETE FROM jobs WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+            tx.commit().await.map_err(db)?;
+            Ok(dropped.is_some())
         }
 
         async fn extend_leases(&self, owner: &str, now: DateTime<Utc>, lease: Duration) -> StoreResult<u64> {
             let done = sqlx::query(concat!(
-                "UPDATE jobs SET lease_until = ",
+                "UPDATE job_state SET lease_until = ",
                 db_now!(),
                 " + $2, updated_at = $3 WHERE state = 'running' AND lease_owner = $1"
             ))
@@ -422,7 +487,7 @@ mod jobs_impl {
 
         async fn holds(&self, id: JobId, owner: &str) -> StoreResult<bool> {
             let (n,): (i64,) = sqlx::query_as(concat!(
-                "SELECT COUNT(*) FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2 \
+                "SELECT COUNT(*) FROM job_state WHERE id = $1 AND state = 'running' AND lease_owner = $2 \
                  AND lease_until > ",
                 db_now!()
             ))
@@ -502,8 +567,9 @@ mod jobs_impl {
             .await
             .map_err(db)?;
             let keys: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT id, dedupe_key FROM jobs WHERE state IN ('done', 'failed', 'cancelled') \
-                 AND finished_at < $1 AND run_at < $1 ORDER BY finished_at LIMIT $2",
+                "SELECT j.id, j.dedupe_key FROM job_state AS s JOIN jobs AS j ON j.id = s.id \
+                 WHERE s.state IN ('done', 'failed', 'cancelled') \
+                 AND s.finished_at < $1 AND s.run_at < $1 ORDER BY s.finished_at LIMIT $2",
             )
             .bind(ms(before))
             .bind(i64::from(limit.max(1)))
@@ -518,6 +584,7 @@ mod jobs_impl {
                     .map_err(db)?;
             }
             let ids = json(&keys.iter().map(|(id, _)| *id).collect::<Vec<i64>>());
+            // Their state rows go with them (ON DELETE CASCADE).
             let done = sqlx::query(concat!("DELETE FROM jobs WHERE ", id_in_json!("$1")))
                 .bind(ids)
                 .execute(&mut *tx)
@@ -528,7 +595,7 @@ mod jobs_impl {
         }
 
         async fn count_due(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE state = 'pending' AND run_at <= $1")
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM job_state WHERE state = 'pending' AND run_at <= $1")
                 .bind(ms(now))
                 .fetch_one(&self.pool)
                 .await
@@ -537,7 +604,7 @@ mod jobs_impl {
         }
 
         async fn job(&self, id: JobId) -> StoreResult<Option<Job>> {
-            let row: Option<JobRow> = sqlx::query_as(concat!("SELECT ", job_columns!(), " FROM jobs WHERE id = $1"))
+            let row: Option<JobRow> = sqlx::query_as(concat!("SELECT ", job_columns!(), " WHERE j.id = $1"))
                 .bind(id.0)
                 .fetch_optional(&self.pool)
                 .await
@@ -549,7 +616,7 @@ mod jobs_impl {
             let rows: Vec<JobRow> = sqlx::query_as(concat!(
                 "SELECT ",
                 job_columns!(),
-                " FROM jobs WHERE guild_id = $1 AND relationship_id = $2 ORDER BY run_at, id"
+                " WHERE j.guild_id = $1 AND j.relationship_id = $2 ORDER BY s.run_at, j.id"
             ))
             .bind(sf(guild.0))
             .bind(rel.0)
@@ -560,13 +627,21 @@ mod jobs_impl {
         }
 
         async fn counts(&self, guild: Option<GuildId>) -> StoreResult<JobCounts> {
-            let rows: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT state, COUNT(*) FROM jobs WHERE ($1 IS NULL OR guild_id = $1) GROUP BY state",
-            )
-            .bind(guild.map(|g| sf(g.0)))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
+            // All servers' counts need no description, so no join.
+            let rows: Vec<(String, i64)> = match guild {
+                None => sqlx::query_as("SELECT state, COUNT(*) FROM job_state GROUP BY state")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?,
+                Some(g) => sqlx::query_as(
+                    "SELECT s.state, COUNT(*) FROM job_state AS s JOIN jobs AS j ON j.id = s.id \
+                     WHERE j.guild_id = $1 GROUP BY s.state",
+                )
+                .bind(sf(g.0))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?,
+            };
             let mut counts = JobCounts::default();
             for (state, n) in rows {
                 let n = u64::try_from(n).unwrap_or(0);

@@ -63,6 +63,18 @@ macro_rules! analyze_jobs {
     };
 }
 
+// The claim changes `job_state` and returns the description beside it: joined here.
+macro_rules! claim_from_jobs {
+    () => {
+        "FROM jobs WHERE jobs.id = job_state.id AND"
+    };
+}
+macro_rules! described {
+    ($column:literal) => {
+        concat!("jobs.", $column)
+    };
+}
+
 include!("shared_sql.rs");
 include!("jobs_sql.rs");
 
@@ -71,40 +83,43 @@ include!("jobs_sql.rs");
 /// memory, not by the 65,535 parameters a statement may have.
 const ENQUEUE_CHUNK: usize = 10_000;
 
-/// Plans `jobs` (distinct keys) in one statement; returns the id and key of each one planned.
-async fn enqueue_chunk(
-    tx: &mut Transaction<'_, Db>,
+/// Runs one of the enqueue's statements (`body`, after `v`: see `enqueue_new_from_v!`) over
+/// `jobs`, with `ids` (a JSON array) for its `{ids}` condition.
+async fn enqueue_stmt<T>(
+    conn: &mut sqlx::PgConnection,
+    body: &str,
     jobs: &[&crate::store::jobs::NewJob],
     now: DateTime<Utc>,
-) -> StoreResult<Vec<(i64, String)>> {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            concat!(
-                "WITH v AS (SELECT * FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), \
-                   CAST($3 AS TEXT[]), CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS BIGINT[])) \
-                   AS v (guild_id, relationship_id, kind, dedupe_key, payload, run_at)) ",
-                enqueue_from_v!()
-            ),
-            now = "$7"
-        )
-    });
+    ids: Option<&str>,
+) -> StoreResult<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let sql = format!(
+        "WITH v AS (SELECT * FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), \
+           CAST($3 AS TEXT[]), CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS BIGINT[])) \
+           AS v (guild_id, relationship_id, kind, dedupe_key, payload, run_at)) {}",
+        body.replace("{now}", "$7")
+            .replace("{ids}", "jobs.id = ANY(CAST(translate($8, '[]', '{}') AS BIGINT[]))")
+    );
     let guilds: Vec<i64> = jobs.iter().map(|j| sf(j.guild.0)).collect();
     let rels: Vec<Option<i64>> = jobs.iter().map(|j| j.relationship.map(|r| r.0)).collect();
     let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
     let keys: Vec<&str> = jobs.iter().map(|j| j.dedupe_key.as_str()).collect();
     let payloads: Vec<String> = jobs.iter().map(|j| json(&j.payload)).collect();
     let run_at: Vec<i64> = jobs.iter().map(|j| ms(j.run_at)).collect();
-    sqlx::query_as(SQL.as_str())
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(guilds)
         .bind(rels)
         .bind(kinds)
         .bind(keys)
         .bind(payloads)
         .bind(run_at)
-        .bind(ms(now))
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(db)
+        .bind(ms(now));
+    if let Some(ids) = ids {
+        q = q.bind(ids.to_owned());
+    }
+    q.fetch_all(conn).await.map_err(db)
 }
 include!("privacy_sql.rs");
 include!("criteria_sql.rs");

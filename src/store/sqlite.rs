@@ -72,16 +72,30 @@ macro_rules! analyze_jobs {
     };
 }
 
+// The claim changes `job_state` and returns the description beside it: SQLite's RETURNING may
+// name only the table it changes, so each column is looked up by key.
+macro_rules! claim_from_jobs {
+    () => {
+        "WHERE"
+    };
+}
+macro_rules! described {
+    ($column:literal) => {
+        concat!("(SELECT ", $column, " FROM jobs WHERE jobs.id = job_state.id) AS ", $column)
+    };
+}
+
 include!("shared_sql.rs");
 include!("jobs_sql.rs");
 
 /// Jobs per enqueue statement: six parameters a row stays under SQLite's 32,766 per statement.
 const ENQUEUE_CHUNK: usize = 5_000;
 
-/// The multi-row enqueue of `rows` jobs: six anonymous `?` per job, then the time. Anonymous,
-/// because finding a numbered placeholder by its number is a linear search in SQLite, which
-/// makes a statement of thousands of them quadratic.
-fn enqueue_batch_sql(rows: usize) -> String {
+/// One of the enqueue's statements over `rows` jobs: six anonymous `?` per job, then the rest
+/// of `body` (after `v`: see `enqueue_new_from_v!`). Anonymous, because finding a numbered
+/// placeholder by its number is a linear search in SQLite, which makes a statement of
+/// thousands of them quadratic; the time and the ids come after the rows, in that order.
+fn enqueue_batch_sql(rows: usize, body: &str) -> String {
     let mut sql = String::with_capacity(400 + rows * 20);
     sql.push_str("WITH v (guild_id, relationship_id, kind, dedupe_key, payload, run_at) AS (VALUES ");
     for r in 0..rows {
@@ -92,17 +106,27 @@ fn enqueue_batch_sql(rows: usize) -> String {
         });
     }
     sql.push_str(") ");
-    sql.push_str(&format!(enqueue_from_v!(), now = "?"));
+    sql.push_str(
+        &body
+            .replace("{now}", "?")
+            .replace("{ids}", "jobs.id IN (SELECT value FROM json_each(?))"),
+    );
     sql
 }
 
-/// Plans `jobs` (distinct keys) in one statement; returns the id and key of each one planned.
-async fn enqueue_chunk(
-    tx: &mut Transaction<'_, Db>,
+/// Runs one of the enqueue's statements (`body`) over `jobs`, with `ids` (a JSON array) for
+/// its `{ids}` condition.
+async fn enqueue_stmt<T>(
+    conn: &mut sqlx::SqliteConnection,
+    body: &str,
     jobs: &[&crate::store::jobs::NewJob],
     now: DateTime<Utc>,
-) -> StoreResult<Vec<(i64, String)>> {
-    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(enqueue_batch_sql(jobs.len())));
+    ids: Option<&str>,
+) -> StoreResult<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+{
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(enqueue_batch_sql(jobs.len(), body)));
     for job in jobs {
         q = q
             .bind(sf(job.guild.0))
@@ -112,11 +136,15 @@ async fn enqueue_chunk(
             .bind(json(&job.payload))
             .bind(ms(job.run_at));
     }
-    // `{now}` appears twice in the statement.
-    q = q.bind(ms(now)).bind(ms(now));
-    // Only full chunks share a statement text worth keeping prepared.
-    q.persistent(jobs.len() == ENQUEUE_CHUNK)
-        .fetch_all(&mut **tx)
+    for _ in 0..body.matches("{now}").count() {
+        q = q.bind(ms(now));
+    }
+    if let Some(ids) = ids {
+        q = q.bind(ids.to_owned());
+    }
+    // Only full chunks and single jobs share a statement text worth keeping prepared.
+    q.persistent(jobs.len() == ENQUEUE_CHUNK || jobs.len() == 1)
+        .fetch_all(conn)
         .await
         .map_err(db)
 }

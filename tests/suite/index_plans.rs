@@ -42,6 +42,7 @@ const GROWING: &[&str] = &[
     "checkins",
     "journal_entries",
     "jobs",
+    "job_state",
     "job_deliveries",
     "schedules",
     "relationship_threads",
@@ -368,6 +369,21 @@ async fn bulk_load(conn: &mut sqlx::PgConnection, rel: i64) {
             ("relationship_id", REL),
             ("guild_id", G),
             ("dedupe_key", "t.dedupe_key || ':copy' || g"),
+        ],
+    )
+    .await;
+    // Each copy's state, found by the copy's key.
+    copy_rows(
+        conn,
+        "job_state",
+        &format!("id IN (SELECT id FROM jobs WHERE {is_rel})"),
+        N / jobs.max(1),
+        &[
+            (
+                "id",
+                "(SELECT c.id FROM jobs c WHERE c.dedupe_key = \
+                 (SELECT k.dedupe_key FROM jobs k WHERE k.id = t.id) || ':copy' || g)",
+            ),
             // Most of a long-lived queue is finished work.
             ("state", "(CASE WHEN g % 5 = 0 THEN t.state ELSE 'done' END)"),
             (
