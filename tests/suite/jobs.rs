@@ -1,6 +1,8 @@
 //! The durable job queue and its worker, on SQLite and on PostgreSQL, with a manual clock.
 use crate::common;
 
+mod upgrade;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
