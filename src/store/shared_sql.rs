@@ -531,7 +531,7 @@ impl Store for Backend {
             }
         }
         for job in jobs {
-            jobs_impl::insert(&mut *tx, job, now).await?;
+            jobs_impl::insert(&mut tx, job, now).await?;
         }
         tx.commit().await.map_err(db)?;
         rel.revision += 1;
@@ -827,7 +827,7 @@ impl Store for Backend {
         .await
         .map_err(db)?;
         for job in jobs {
-            jobs_impl::insert(&mut *tx, job, now).await?;
+            jobs_impl::insert(&mut tx, job, now).await?;
         }
         tx.commit().await.map_err(db)?;
         Ok(())

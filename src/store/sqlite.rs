@@ -81,7 +81,12 @@ macro_rules! claim_from_jobs {
 }
 macro_rules! described {
     ($column:literal) => {
-        concat!("(SELECT ", $column, " FROM jobs WHERE jobs.id = job_state.id) AS ", $column)
+        concat!(
+            "(SELECT ",
+            $column,
+            " FROM jobs WHERE jobs.id = job_state.id) AS ",
+            $column
+        )
     };
 }
 

@@ -42,14 +42,84 @@ const HOUR: i64 = 3_600_000;
 /// The jobs of the older database: (key, state, run_at, attempts, lease owner and end, last
 /// error, updated_at, finished_at).
 #[allow(clippy::type_complexity)]
-const OLD: &[(&str, &str, i64, i64, Option<&str>, Option<i64>, Option<&str>, i64, Option<i64>)] = &[
+const OLD: &[(
+    &str,
+    &str,
+    i64,
+    i64,
+    Option<&str>,
+    Option<i64>,
+    Option<&str>,
+    i64,
+    Option<i64>,
+)] = &[
     ("due", "pending", T0 - HOUR, 0, None, None, None, T0 - 2 * HOUR, None),
-    ("retried", "pending", T0 + 24 * HOUR, 2, Some("w1"), None, Some("429 from Discord"), T0 - HOUR, None),
-    ("held", "running", T0 - 3 * HOUR, 1, Some("alive"), Some(FAR), None, T0 - 3 * HOUR, None),
-    ("abandoned", "running", T0 - 4 * HOUR, 1, Some("gone"), Some(1), None, T0 - 4 * HOUR, None),
-    ("sent", "done", T0 - 5 * HOUR, 1, Some("w1"), Some(T0), None, T0 - 5 * HOUR, Some(T0 - 5 * HOUR)),
-    ("broken", "failed", T0 - 6 * HOUR, 5, Some("w2"), None, Some("no such channel"), T0 - 6 * HOUR, Some(T0 - 6 * HOUR)),
-    ("dropped", "cancelled", T0 + 2 * HOUR, 0, None, None, None, T0 - 7 * HOUR, Some(T0 - 7 * HOUR)),
+    (
+        "retried",
+        "pending",
+        T0 + 24 * HOUR,
+        2,
+        Some("w1"),
+        None,
+        Some("429 from Discord"),
+        T0 - HOUR,
+        None,
+    ),
+    (
+        "held",
+        "running",
+        T0 - 3 * HOUR,
+        1,
+        Some("alive"),
+        Some(FAR),
+        None,
+        T0 - 3 * HOUR,
+        None,
+    ),
+    (
+        "abandoned",
+        "running",
+        T0 - 4 * HOUR,
+        1,
+        Some("gone"),
+        Some(1),
+        None,
+        T0 - 4 * HOUR,
+        None,
+    ),
+    (
+        "sent",
+        "done",
+        T0 - 5 * HOUR,
+        1,
+        Some("w1"),
+        Some(T0),
+        None,
+        T0 - 5 * HOUR,
+        Some(T0 - 5 * HOUR),
+    ),
+    (
+        "broken",
+        "failed",
+        T0 - 6 * HOUR,
+        5,
+        Some("w2"),
+        None,
+        Some("no such channel"),
+        T0 - 6 * HOUR,
+        Some(T0 - 6 * HOUR),
+    ),
+    (
+        "dropped",
+        "cancelled",
+        T0 + 2 * HOUR,
+        0,
+        None,
+        None,
+        None,
+        T0 - 7 * HOUR,
+        Some(T0 - 7 * HOUR),
+    ),
 ];
 
 fn sql_text(v: Option<&str>) -> String {
@@ -97,7 +167,8 @@ async fn the_upgrade_keeps_every_job(w: World) {
     let mut expected: Vec<_> = OLD.iter().enumerate().collect();
     expected.sort_by_key(|(n, o)| (o.2, *n));
     assert_eq!(jobs.len(), OLD.len(), "{jobs:?}");
-    for (job, (n, (key, state, run_at, attempts, owner, until, error, updated, finished))) in jobs.iter().zip(&expected) {
+    for (job, (n, (key, state, run_at, attempts, owner, until, error, updated, finished))) in jobs.iter().zip(&expected)
+    {
         assert_eq!(job.dedupe_key, *key);
         assert_eq!(job.state.as_str(), *state, "{key}");
         assert_eq!(job.run_at.timestamp_millis(), *run_at, "{key}");
@@ -109,7 +180,10 @@ async fn the_upgrade_keeps_every_job(w: World) {
         assert_eq!(job.finished_at.map(|t| t.timestamp_millis()), *finished, "{key}");
         assert_eq!(job.created_at.timestamp_millis(), T0 - 10 * HOUR + *n as i64, "{key}");
         assert_eq!((job.guild, job.relationship), (GUILD, Some(RelationshipId(REL))));
-        assert_eq!((job.kind.as_str(), &job.payload), ("reminder", &serde_json::json!({ "n": n })));
+        assert_eq!(
+            (job.kind.as_str(), &job.payload),
+            ("reminder", &serde_json::json!({ "n": n }))
+        );
         assert_eq!(w.jobs.job(job.id).await.unwrap().as_ref(), Some(job), "{key}");
     }
     let all = w.jobs.counts(None).await.unwrap();
@@ -130,7 +204,10 @@ async fn the_upgrade_keeps_every_job(w: World) {
     assert_eq!(claimed[1].payload, serde_json::json!({ "n": 0 }));
     let ids: Vec<_> = claimed.iter().map(|j| j.id).collect();
     assert_eq!(w.jobs.ack_many(&ids, "after", now).await.unwrap().len(), 2);
-    assert!(!w.jobs.ack(id_of("held"), "after", now).await.unwrap(), "not the holder");
+    assert!(
+        !w.jobs.ack(id_of("held"), "after", now).await.unwrap(),
+        "not the holder"
+    );
     assert!(w.jobs.holds(id_of("held"), "alive").await.unwrap());
     assert!(w.jobs.ack(id_of("held"), "alive", now).await.unwrap());
 
@@ -144,7 +221,10 @@ async fn the_upgrade_keeps_every_job(w: World) {
         payload: serde_json::json!({ "again": key }),
         run_at: now,
     };
-    assert_eq!(w.jobs.enqueue(&again("dropped"), now).await.unwrap(), Some(id_of("dropped")));
+    assert_eq!(
+        w.jobs.enqueue(&again("dropped"), now).await.unwrap(),
+        Some(id_of("dropped"))
+    );
     let revived = w.jobs.job(id_of("dropped")).await.unwrap().unwrap();
     assert_eq!((revived.state, revived.attempts), (JobState::Pending, 0));
     assert_eq!(revived.payload, serde_json::json!({ "again": "dropped" }));
