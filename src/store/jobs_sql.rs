@@ -584,9 +584,19 @@ mod jobs_impl {
                     .map_err(db)?;
             }
             let ids = json(&keys.iter().map(|(id, _)| *id).collect::<Vec<i64>>());
-            // Their state rows go with them (ON DELETE CASCADE).
+            // The states first, still finished (a key revived meanwhile stays), then their jobs.
+            let gone: Vec<(i64,)> = sqlx::query_as(concat!(
+                "DELETE FROM job_state WHERE state IN ('done', 'failed', 'cancelled') AND ",
+                id_in_json!("$1"),
+                " RETURNING id"
+            ))
+            .bind(ids)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+            let gone = json(&gone.into_iter().map(|(id,)| id).collect::<Vec<i64>>());
             let done = sqlx::query(concat!("DELETE FROM jobs WHERE ", id_in_json!("$1")))
-                .bind(ids)
+                .bind(gone)
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
