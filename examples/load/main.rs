@@ -38,6 +38,7 @@ use mentorbot::config::{Secret, Settings};
 use serde_json::{json, Value};
 use sqlx::Connection;
 
+mod bot;
 mod child;
 mod mix;
 mod world;
@@ -108,7 +109,7 @@ fn guild_place(guild: u64) -> Place {
 }
 
 fn main() {
-    if child::run_if_child() {
+    if bot::run_if_child() {
         return;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -373,6 +374,7 @@ async fn harness(a: Args) -> bool {
         },
         "populate_s": populate_s,
         "idle_on_empty_sqlite": idle_empty,
+        "bot_executable": child::bot_executable().file_name().map(|n| n.to_string_lossy().into_owned()),
         "start": {
             "ready_s": ready_s,
             "caught_up_s": caught_up_s,
@@ -436,12 +438,13 @@ fn print_text(a: &Args, r: &Value) {
     let e = &r["idle_on_empty_sqlite"];
     println!(
         "idle on an empty SQLite database: ready in {:.2} s, RSS {:.1} MB ({:.1} MB its own memory, {:.1} MB mapped \
-         from the executable and libraries), {} threads",
+         from the executable and libraries), {} threads; the bot ran as {}",
         f(&e["ready_s"]),
         mb(e["rss_kb"].as_u64().unwrap_or(0)),
         mb(e["rss_anon_kb"].as_u64().unwrap_or(0)),
         mb(e["rss_file_kb"].as_u64().unwrap_or(0)),
-        e["threads"]
+        e["threads"],
+        r["bot_executable"].as_str().unwrap_or("?")
     );
     println!(
         "load on {}: {} servers, {} profiles, {} open listings, {} relationships (populated in {:.1} s)",
