@@ -385,6 +385,7 @@ async fn harness(a: Args) -> bool {
         "drive": {
             "rate_per_s": a.rate, "duration_s": a.duration, "sent": total, "took_s": drive_s,
             "first_response": mix::summary(interactions.iter().map(|s| s.first_ms).collect()),
+            "first_response_seen_by_harness": mix::summary(interactions.iter().map(|s| s.first_seen_ms).collect()),
             "final_answer": mix::summary(interactions.iter().map(|s| s.final_ms).collect()),
             "errors": errors,
             "answers_over_3s": over_3s,
@@ -477,6 +478,10 @@ fn print_text(a: &Args, r: &Value) {
     };
     println!("  all interactions ({}/s for {} s):", a.rate, a.duration);
     line("first response", &d["first_response"]);
+    line(
+        "first response as the harness saw it",
+        &d["first_response_seen_by_harness"],
+    );
     line("final answer", &d["final_answer"]);
     if let Some(kinds) = d["by_kind"].as_object() {
         for (k, v) in kinds {
