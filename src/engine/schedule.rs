@@ -491,8 +491,8 @@ impl Engine {
             .map(|p| ((p.guild, p.user), p))
             .collect();
         for &g in &guilds {
-            if !programs.contains_key(&g) {
-                programs.insert(g, self.program_settings(g).await?.reminder_leads);
+            if let std::collections::hash_map::Entry::Vacant(e) = programs.entry(g) {
+                e.insert(self.program_settings(g).await?.reminder_leads);
             }
         }
         let mut out = Vec::with_capacity(page.len());

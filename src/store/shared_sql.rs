@@ -91,8 +91,8 @@ async fn hydrate_all(pool: &Pool<Db>, found: Vec<RelationshipRow>) -> StoreResul
     .await
     .map_err(db)?;
     // Each list is in the order the one-relationship reads gave; grouping keeps it.
-    let mut by_rel: HashMap<i64, (Vec<MemberRow>, Vec<AgreementRow>, Vec<ConfirmationRow>)> =
-        found.iter().map(|r| (r.id, Default::default())).collect();
+    type Parts = (Vec<MemberRow>, Vec<AgreementRow>, Vec<ConfirmationRow>);
+    let mut by_rel: HashMap<i64, Parts> = found.iter().map(|r| (r.id, Default::default())).collect();
     for m in members {
         if let Some(e) = by_rel.get_mut(&m.relationship_id) {
             e.0.push(m.row);
