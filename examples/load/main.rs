@@ -38,6 +38,7 @@ use mentorbot::config::{Secret, Settings};
 use serde_json::{json, Value};
 use sqlx::Connection;
 
+mod bot;
 mod child;
 mod mix;
 mod world;
@@ -108,7 +109,7 @@ fn guild_place(guild: u64) -> Place {
 }
 
 fn main() {
-    if child::run_if_child() {
+    if bot::run_if_child() {
         return;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -373,6 +374,7 @@ async fn harness(a: Args) -> bool {
         },
         "populate_s": populate_s,
         "idle_on_empty_sqlite": idle_empty,
+        "bot_executable": child::bot_executable().file_name().map(|n| n.to_string_lossy().into_owned()),
         "start": {
             "ready_s": ready_s,
             "caught_up_s": caught_up_s,
@@ -383,6 +385,7 @@ async fn harness(a: Args) -> bool {
         "drive": {
             "rate_per_s": a.rate, "duration_s": a.duration, "sent": total, "took_s": drive_s,
             "first_response": mix::summary(interactions.iter().map(|s| s.first_ms).collect()),
+            "first_response_seen_by_harness": mix::summary(interactions.iter().map(|s| s.first_seen_ms).collect()),
             "final_answer": mix::summary(interactions.iter().map(|s| s.final_ms).collect()),
             "errors": errors,
             "answers_over_3s": over_3s,
@@ -436,12 +439,13 @@ fn print_text(a: &Args, r: &Value) {
     let e = &r["idle_on_empty_sqlite"];
     println!(
         "idle on an empty SQLite database: ready in {:.2} s, RSS {:.1} MB ({:.1} MB its own memory, {:.1} MB mapped \
-         from the executable and libraries), {} threads",
+         from the executable and libraries), {} threads; the bot ran as {}",
         f(&e["ready_s"]),
         mb(e["rss_kb"].as_u64().unwrap_or(0)),
         mb(e["rss_anon_kb"].as_u64().unwrap_or(0)),
         mb(e["rss_file_kb"].as_u64().unwrap_or(0)),
-        e["threads"]
+        e["threads"],
+        r["bot_executable"].as_str().unwrap_or("?")
     );
     println!(
         "load on {}: {} servers, {} profiles, {} open listings, {} relationships (populated in {:.1} s)",
@@ -474,6 +478,10 @@ fn print_text(a: &Args, r: &Value) {
     };
     println!("  all interactions ({}/s for {} s):", a.rate, a.duration);
     line("first response", &d["first_response"]);
+    line(
+        "first response as the harness saw it",
+        &d["first_response_seen_by_harness"],
+    );
     line("final answer", &d["final_answer"]);
     if let Some(kinds) = d["by_kind"].as_object() {
         for (k, v) in kinds {

@@ -1039,6 +1039,7 @@ impl FakeDiscord {
                 channel_id,
                 created,
                 response: None,
+                responded: None,
                 original_message_id: None,
                 source_message_id,
                 followup_filled_original: false,
@@ -1479,6 +1480,14 @@ impl InteractionHandle {
             .interactions
             .get(&self.id)
             .and_then(|i| i.response.clone())
+    }
+
+    /// How long after the interaction was sent the request carrying the bot's response arrived
+    /// (before the stand-in's own checks of it), if the bot answered already.
+    pub fn response_time(&self) -> Option<Duration> {
+        let st = self.fake.shared.state.lock().unwrap();
+        let i = st.interactions.get(&self.id)?;
+        Some(i.responded?.saturating_duration_since(i.created))
     }
 
     /// Waits for the callback (the configured `wait_timeout`).

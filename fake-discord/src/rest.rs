@@ -220,9 +220,11 @@ pub(crate) async fn handle(AxState(shared): AxState<Arc<Shared>>, req: Request) 
         .unwrap_or(&full_path)
         .to_string();
     let under_api = full_path.starts_with("/api/v10/");
-    let (fate, delay) = {
+    // When the request arrived, on the stand-in's clock: an interaction's answer counts from
+    // here (Discord has it), not from when its checks are done.
+    let (fate, delay, arrived) = {
         let mut st = shared.state.lock().unwrap();
-        (st.faults.decide(&path), st.faults.faults.delay)
+        (st.faults.decide(&path), st.faults.faults.delay, st.now())
     };
     if fate == crate::faults::Fate::HangBefore {
         // Held for ever: the client gives up (or waits for ever) and the request never happened.
@@ -408,6 +410,7 @@ pub(crate) async fn handle(AxState(shared): AxState<Arc<Shared>>, req: Request) 
                         &query,
                         parsed.json.as_ref(),
                         parsed.files,
+                        arrived,
                     );
                     if let Some(r) = a.violation.clone() {
                         violations.push(ruled(ViolationKind::DiscordRule, &route, r));
@@ -511,6 +514,8 @@ pub(crate) fn unknown(code: u64, what: &str) -> Answer {
 }
 
 /// Dispatches to the route implementations.
+// The request's parts, as the handler split them; a struct for them would be built once, here.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn route_request(
     shared: &Shared,
     st: &mut State,
@@ -519,6 +524,7 @@ pub(crate) fn route_request(
     query: &[(String, String)],
     body: Option<&Value>,
     files: Vec<SentAttachmentIn>,
+    arrived: std::time::Instant,
 ) -> Answer {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let null = Value::Null;
@@ -571,7 +577,9 @@ pub(crate) fn route_request(
             let g = parse_id(g).unwrap_or_default();
             Answer::ok(Value::Array(st.commands_guild.get(&g).cloned().unwrap_or_default()))
         }
-        ("POST", ["interactions", id, token, "callback"]) => interaction_callback(shared, st, id, token, body, files),
+        ("POST", ["interactions", id, token, "callback"]) => {
+            interaction_callback(shared, st, id, token, body, files, arrived)
+        }
         ("POST", ["webhooks", app, token]) => crate::webhooks::followup(st, app, token, body, files),
         (m, ["webhooks", app, token, "messages", mid]) => crate::webhooks::message(st, m, app, token, mid, body, files),
         ("POST", ["users", "@me", "channels"]) => {
@@ -785,6 +793,7 @@ fn interaction_callback(
     token: &str,
     body: &Value,
     files: Vec<SentAttachmentIn>,
+    arrived: std::time::Instant,
 ) -> Answer {
     let Some(iid) = parse_id(id).filter(|i| st.tokens.get(token) == Some(i)) else {
         return unknown(10062, "interaction");
@@ -855,6 +864,7 @@ fn interaction_callback(
     let i = st.interactions.get_mut(&iid).expect("exists");
     i.original_message_id = original;
     i.response = Some(InteractionResponse { kind: rtype, data });
+    i.responded = Some(arrived);
     Answer::no_content()
 }
 

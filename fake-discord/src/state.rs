@@ -39,6 +39,8 @@ pub(crate) struct InteractionState {
     /// When it happened, on the stand-in's clock.
     pub created: Instant,
     pub response: Option<InteractionResponse>,
+    /// When the request carrying the response arrived, on the stand-in's clock.
+    pub responded: Option<Instant>,
     /// The message `@original` refers to.
     pub original_message_id: Option<u64>,
     /// For component interactions: the message the component is on.

@@ -65,6 +65,24 @@ pub struct PrefsChange {
     pub lead_times: Option<String>,
 }
 
+/// Every lead time the members of a mentorship are reminded at, given their preferences in
+/// the order of its joined members: each one's own, else the program's (the program's when
+/// nobody has joined).
+pub fn all_leads(prefs: &[NotificationPrefs], program: &[u32]) -> Vec<u32> {
+    if prefs.is_empty() {
+        return program.to_vec();
+    }
+    let mut leads = Vec::new();
+    for p in prefs {
+        for &l in p.leads(program) {
+            if !leads.contains(&l) {
+                leads.push(l);
+            }
+        }
+    }
+    leads
+}
+
 impl NotificationPrefs {
     pub fn default_for(guild: GuildId, user: UserId) -> Self {
         Self {

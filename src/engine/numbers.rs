@@ -277,18 +277,10 @@ impl Engine {
 
     /// Every lead time some member of `rel` is reminded at: the program's and the members' own.
     pub async fn all_leads(&self, rel: &Relationship, program: &[u32]) -> Result<Vec<u32>> {
-        let mut leads = Vec::new();
+        let mut prefs = Vec::new();
         for m in rel.joined() {
-            let p = self.notification_prefs(rel.guild, m.user).await?;
-            for &l in p.leads(program) {
-                if !leads.contains(&l) {
-                    leads.push(l);
-                }
-            }
+            prefs.push(self.notification_prefs(rel.guild, m.user).await?);
         }
-        if rel.joined().next().is_none() {
-            leads = program.to_vec();
-        }
-        Ok(leads)
+        Ok(crate::domain::preferences::all_leads(&prefs, program))
     }
 }

@@ -5,6 +5,8 @@
 //!
 //! The job handlers (in the Discord layer) ask the engine what is due (`due_*`): a job whose
 //! moment has gone (the meeting passed, the relationship paused) is dropped, not sent.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use serde_json::json;
 
@@ -151,6 +153,17 @@ fn everyone_celebrates(rel: &Relationship, retros: &[crate::domain::retrospectiv
         .all(|m| retros.iter().any(|r| r.author == m.user && r.celebrate_publicly))
 }
 
+/// What [`Engine::sync_loaded`] reads besides the relationship itself.
+enum Loaded {
+    /// Not read yet: read it.
+    Read,
+    /// Read by the catch-up for a whole page: the schedule state (if any) and every lead time.
+    Given {
+        state: Option<ScheduleState>,
+        leads: Vec<u32>,
+    },
+}
+
 impl Engine {
     fn job(
         &self,
@@ -185,13 +198,30 @@ impl Engine {
     /// mentorships in one statement).
     async fn sync_schedule_into(&self, guild: GuildId, id: RelationshipId, jobs: &mut Vec<NewJob>) -> Result<()> {
         let rel = self.load(guild, id).await?;
+        self.sync_loaded(rel, Loaded::Read, jobs).await
+    }
+
+    /// [`Engine::sync_schedule_into`] for a relationship already read, with what planning it
+    /// reads besides (its schedule state and its members' lead times) either read here or
+    /// handed in by the catch-up, which reads them for a whole page at once.
+    async fn sync_loaded(&self, rel: Relationship, known: Loaded, jobs: &mut Vec<NewJob>) -> Result<()> {
+        let (guild, id) = (rel.guild, rel.id);
         let now = self.now();
         match rel.state {
             State::Active => {
                 let Some(agreement) = rel.agreement_in_force() else {
                     return Ok(());
                 };
-                let state = self.store.schedule_state(guild, id).await?;
+                let (state, leads) = match known {
+                    Loaded::Read => {
+                        let program = self.program_settings(guild).await?.reminder_leads;
+                        (
+                            self.store.schedule_state(guild, id).await?,
+                            self.all_leads(&rel, &program).await?,
+                        )
+                    }
+                    Loaded::Given { state, leads } => (state, leads),
+                };
                 let state = match state {
                     Some(s) if s.agreement_version == agreement.version => s,
                     _ => {
@@ -209,7 +239,7 @@ impl Engine {
                         s
                     }
                 };
-                self.plan_ahead(&rel, &agreement.terms, state, jobs).await
+                self.plan_ahead(&rel, &agreement.terms, state, &leads, jobs).await
             }
             State::Paused | State::Ended => {
                 self.store.cancel_pending_for_relationship(guild, id, now).await?;
@@ -369,32 +399,122 @@ impl Engine {
     }
 
     /// Every active relationship's schedule, after a start (work missed while down is planned).
-    /// Page by page: a few mentorships are planned at a time (their reads overlap), and the jobs
-    /// of a whole page are planned in one batch, one commit, instead of one per mentorship. A
-    /// mentorship whose planning fails is logged and skipped, as alone.
+    /// Page by page: what planning reads (the mentorships, their schedule states, their members'
+    /// preferences, their servers' settings) is read for a whole page in a few statements, a
+    /// few mentorships are then planned at a time (the check-ins a long stop left unplanned are
+    /// written as they come), and the jobs of a whole page are planned in one batch, one commit.
+    /// A mentorship whose planning fails is logged and skipped, as alone; a page whose reads
+    /// fail is planned one mentorship at a time.
     pub async fn catch_up(&self) -> Result<usize> {
         const PAGE: usize = 1_000;
         const LANES: usize = 4;
         let active = self.store.active_relationships().await?;
+        let mut programs: HashMap<GuildId, Vec<u32>> = HashMap::new();
         for page in active.chunks(PAGE) {
-            let lane = |k: usize| async move {
+            let loaded = match self.read_page(page, &mut programs).await {
+                Ok(loaded) => loaded,
+                Err(e) => {
+                    tracing::warn!(error = %e, mentorships = page.len(), "catch-up could not read a page; one at a time");
+                    let mut jobs = Vec::new();
+                    for &(guild, id) in page {
+                        if let Err(e) = self.sync_schedule_into(guild, id, &mut jobs).await {
+                            tracing::warn!(rel = id.0, error = %e, "catch-up of a schedule failed");
+                        }
+                    }
+                    self.plan_page(&jobs, page.len()).await;
+                    continue;
+                }
+            };
+            let mut lanes: [Vec<(Relationship, Loaded)>; LANES] = Default::default();
+            for (i, item) in loaded.into_iter().enumerate() {
+                lanes[i % LANES].push(item);
+            }
+            let lane = |items: Vec<(Relationship, Loaded)>| async move {
                 let mut jobs = Vec::new();
-                for &(guild, id) in page.iter().skip(k).step_by(LANES) {
+                for (rel, known) in items {
+                    let id = rel.id;
                     let mut own = Vec::new();
-                    match self.sync_schedule_into(guild, id, &mut own).await {
+                    match self.sync_loaded(rel, known, &mut own).await {
                         Ok(()) => jobs.append(&mut own),
                         Err(e) => tracing::warn!(rel = id.0, error = %e, "catch-up of a schedule failed"),
                     }
                 }
                 jobs
             };
-            let (a, b, c, d) = tokio::join!(lane(0), lane(1), lane(2), lane(3));
-            let jobs: Vec<NewJob> = [a, b, c, d].concat();
-            if let Err(e) = self.store.enqueue_many(&jobs, self.now()).await {
-                tracing::warn!(error = %e, mentorships = page.len(), "catch-up could not plan a page's jobs");
-            }
+            let [a, b, c, d] = lanes;
+            let (a, b, c, d) = tokio::join!(lane(a), lane(b), lane(c), lane(d));
+            self.plan_page(&[a, b, c, d].concat(), page.len()).await;
         }
         Ok(active.len())
+    }
+
+    async fn plan_page(&self, jobs: &[NewJob], mentorships: usize) {
+        if let Err(e) = self.store.enqueue_many(jobs, self.now()).await {
+            tracing::warn!(error = %e, mentorships, "catch-up could not plan a page's jobs");
+        }
+    }
+
+    /// A page's mentorships (those still there, in the page's servers) with what planning each
+    /// reads, in the page's order. `programs` keeps each server's lead times across pages.
+    async fn read_page(
+        &self,
+        page: &[(GuildId, RelationshipId)],
+        programs: &mut HashMap<GuildId, Vec<u32>>,
+    ) -> Result<Vec<(Relationship, Loaded)>> {
+        use crate::domain::preferences::{all_leads, NotificationPrefs};
+        let ids: Vec<RelationshipId> = page.iter().map(|&(_, id)| id).collect();
+        let mut rels: HashMap<RelationshipId, Relationship> = self
+            .store
+            .relationships_by_ids(&ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+        let mut states: HashMap<RelationshipId, ScheduleState> = self
+            .store
+            .schedule_states(&ids)
+            .await?
+            .into_iter()
+            .map(|s| (s.relationship, s))
+            .collect();
+        let mut guilds: Vec<GuildId> = rels.values().map(|r| r.guild).collect();
+        guilds.sort_unstable();
+        guilds.dedup();
+        let mut users: Vec<UserId> = rels.values().flat_map(|r| r.joined().map(|m| m.user)).collect();
+        users.sort_unstable();
+        users.dedup();
+        let prefs: HashMap<(GuildId, UserId), NotificationPrefs> = self
+            .store
+            .notification_prefs_among(&guilds, &users)
+            .await?
+            .into_iter()
+            .map(|p| ((p.guild, p.user), p))
+            .collect();
+        for &g in &guilds {
+            if let std::collections::hash_map::Entry::Vacant(e) = programs.entry(g) {
+                e.insert(self.program_settings(g).await?.reminder_leads);
+            }
+        }
+        let mut out = Vec::with_capacity(page.len());
+        for &(guild, id) in page {
+            let Some(rel) = rels.remove(&id).filter(|r| r.guild == guild) else {
+                tracing::warn!(rel = id.0, "catch-up: the mentorship is gone");
+                continue;
+            };
+            let members: Vec<NotificationPrefs> = rel
+                .joined()
+                .map(|m| {
+                    prefs
+                        .get(&(guild, m.user))
+                        .cloned()
+                        .unwrap_or_else(|| NotificationPrefs::default_for(guild, m.user))
+                })
+                .collect();
+            let leads = all_leads(&members, &programs[&guild]);
+            let state = states.remove(&id).filter(|s| s.guild == guild);
+            out.push((rel, Loaded::Given { state, leads }));
+        }
+        Ok(out)
     }
 
     async fn drop_future_plan(&self, rel: &Relationship, now: DateTime<Utc>) -> Result<()> {
@@ -421,13 +541,12 @@ impl Engine {
         rel: &Relationship,
         terms: &AgreementTerms,
         mut state: ScheduleState,
+        // The program's and the members' own lead times (issue 16, item 13); each reminder
+        // reaches those who want it (`reminded_at`).
+        leads: &[u32],
         jobs: &mut Vec<NewJob>,
     ) -> Result<()> {
         let now = self.now();
-        let program = self.program_settings(rel.guild).await?.reminder_leads;
-        // The members' own lead times too (issue 16, item 13); each reminder reaches those who
-        // want it (`reminded_at`).
-        let leads = self.all_leads(rel, &program).await?;
         let max_lead = Duration::minutes(leads.iter().copied().max().unwrap_or(0).into());
         let ahead = max_lead + Duration::days(LOOKAHEAD_DAYS);
         let first = terms.first_meeting();
@@ -457,7 +576,7 @@ impl Engine {
             }
             let checkin = Checkin::planned(rel, occ.utc)?;
             let id = self.store.insert_scheduled_checkin(&checkin).await?;
-            jobs.extend(self.checkin_jobs(rel, terms, id, occ.utc, &leads, now));
+            jobs.extend(self.checkin_jobs(rel, terms, id, occ.utc, leads, now));
             has_future |= occ.utc > now;
         }
         if changed {

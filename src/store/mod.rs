@@ -114,6 +114,13 @@ pub trait Store:
         guild: GuildId,
         user: UserId,
     ) -> StoreResult<Option<crate::domain::preferences::NotificationPrefs>>;
+    /// The preferences set by any of `users` in any of `guilds` (the catch-up reads a page's
+    /// members at once; the caller keeps the pairs it wants).
+    async fn notification_prefs_among(
+        &self,
+        guilds: &[GuildId],
+        users: &[UserId],
+    ) -> StoreResult<Vec<crate::domain::preferences::NotificationPrefs>>;
     /// Saves a person's preferences and, in the same transaction, `jobs` (the `sync` jobs that
     /// move their planned reminders to new lead times): a crash between the two loses neither.
     async fn save_notification_prefs(
@@ -147,6 +154,9 @@ pub trait Store:
     /// server (the next one, handed out in the same transaction: never twice, never reused).
     async fn insert_relationship(&self, rel: &Relationship) -> StoreResult<(RelationshipId, i64)>;
     async fn relationship(&self, guild: GuildId, id: RelationshipId) -> StoreResult<Option<Relationship>>;
+    /// The relationships with these ids, whatever their server, in id order (the catch-up's
+    /// page; the caller checks each one's server).
+    async fn relationships_by_ids(&self, ids: &[RelationshipId]) -> StoreResult<Vec<Relationship>>;
     /// The server's mentorship with this number (the one people see and type).
     async fn relationship_numbered(&self, guild: GuildId, number: i64) -> StoreResult<Option<Relationship>>;
     /// The id and number of every mentorship of the server the user is a member of.
@@ -225,6 +235,8 @@ pub trait Store:
         from: DateTime<Utc>,
     ) -> StoreResult<u64>;
     async fn schedule_state(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<Option<ScheduleState>>;
+    /// The schedule states of those of `rels` that have one.
+    async fn schedule_states(&self, rels: &[RelationshipId]) -> StoreResult<Vec<ScheduleState>>;
     async fn save_schedule_state(&self, state: &ScheduleState) -> StoreResult<()>;
     async fn delete_schedule_state(&self, guild: GuildId, rel: RelationshipId) -> StoreResult<()>;
     /// Every active relationship in every guild (the catch-up on start).

@@ -48,6 +48,13 @@ macro_rules! id_in_json {
     };
 }
 
+// `column` is one of the integers of a JSON array parameter (the index on it drives the read).
+macro_rules! col_in_json {
+    ($col:literal, $param:literal) => {
+        concat!($col, " = ANY(CAST(translate(", $param, ", '[]', '{}') AS BIGINT[]))")
+    };
+}
+
 // The database's clock in Unix milliseconds, for leases: one clock for every process.
 macro_rules! db_now {
     () => {

@@ -30,37 +30,91 @@ const REL_COLUMNS: &str = "id, number, guild_id, kind, origin, purpose, state, p
     created_at, expires_at, updated_at, ended_at, end_reason, ended_by, revision";
 
 async fn hydrate(pool: &Pool<Db>, row: RelationshipRow) -> StoreResult<Relationship> {
-    let members: Vec<MemberRow> = sqlx::query_as(
-        "SELECT user_id, role, status, responded_at FROM relationship_members \
-         WHERE relationship_id = $1 ORDER BY CASE role WHEN 'mentor' THEN 0 WHEN 'mentee' THEN 1 ELSE 2 END, user_id",
-    )
-    .bind(row.id)
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    let agreements: Vec<AgreementRow> = sqlx::query_as(
-        "SELECT version, author_id, terms, created_at FROM agreements WHERE relationship_id = $1 ORDER BY version",
-    )
-    .bind(row.id)
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    let confirmations: Vec<ConfirmationRow> = sqlx::query_as(
-        "SELECT version, user_id FROM agreement_confirmations WHERE relationship_id = $1 ORDER BY confirmed_at, user_id",
-    )
-    .bind(row.id)
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
-    rows::relationship(row, members, agreements, confirmations)
+    Ok(hydrate_all(pool, vec![row]).await?.pop().expect("one row in, one relationship out"))
 }
 
+#[derive(sqlx::FromRow)]
+struct KeyedMember {
+    relationship_id: i64,
+    #[sqlx(flatten)]
+    row: MemberRow,
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyedAgreement {
+    relationship_id: i64,
+    #[sqlx(flatten)]
+    row: AgreementRow,
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyedConfirmation {
+    relationship_id: i64,
+    #[sqlx(flatten)]
+    row: ConfirmationRow,
+}
+
+/// The relationships of `found`, in its order, with their members, agreements and confirmations
+/// read in one statement each for all of them (a list or the catch-up's page costs four
+/// statements, not three per relationship).
 async fn hydrate_all(pool: &Pool<Db>, found: Vec<RelationshipRow>) -> StoreResult<Vec<Relationship>> {
-    let mut out = Vec::with_capacity(found.len());
-    for row in found {
-        out.push(hydrate(pool, row).await?);
+    use std::collections::HashMap;
+    if found.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let ids = json(&found.iter().map(|r| r.id).collect::<Vec<i64>>());
+    let members: Vec<KeyedMember> = sqlx::query_as(concat!(
+        "SELECT relationship_id, user_id, role, status, responded_at FROM relationship_members WHERE ",
+        col_in_json!("relationship_id", "$1"),
+        " ORDER BY relationship_id, CASE role WHEN 'mentor' THEN 0 WHEN 'mentee' THEN 1 ELSE 2 END, user_id"
+    ))
+    .bind(&ids)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    let agreements: Vec<KeyedAgreement> = sqlx::query_as(concat!(
+        "SELECT relationship_id, version, author_id, terms, created_at FROM agreements WHERE ",
+        col_in_json!("relationship_id", "$1"),
+        " ORDER BY relationship_id, version"
+    ))
+    .bind(&ids)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    let confirmations: Vec<KeyedConfirmation> = sqlx::query_as(concat!(
+        "SELECT relationship_id, version, user_id FROM agreement_confirmations WHERE ",
+        col_in_json!("relationship_id", "$1"),
+        " ORDER BY relationship_id, confirmed_at, user_id"
+    ))
+    .bind(&ids)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    // Each list is in the order the one-relationship reads gave; grouping keeps it.
+    type Parts = (Vec<MemberRow>, Vec<AgreementRow>, Vec<ConfirmationRow>);
+    let mut by_rel: HashMap<i64, Parts> = found.iter().map(|r| (r.id, Default::default())).collect();
+    for m in members {
+        if let Some(e) = by_rel.get_mut(&m.relationship_id) {
+            e.0.push(m.row);
+        }
+    }
+    for a in agreements {
+        if let Some(e) = by_rel.get_mut(&a.relationship_id) {
+            e.1.push(a.row);
+        }
+    }
+    for c in confirmations {
+        if let Some(e) = by_rel.get_mut(&c.relationship_id) {
+            e.2.push(c.row);
+        }
+    }
+    found
+        .into_iter()
+        .map(|row| {
+            let (m, a, c) = by_rel.remove(&row.id).unwrap_or_default();
+            rows::relationship(row, m, a, c)
+        })
+        .collect()
 }
 
 // The open offers of a guild with the places each has taken; callers add their filter and order.
@@ -424,6 +478,22 @@ impl Store for Backend {
             Some(row) => Ok(Some(hydrate(&self.pool, row).await?)),
             None => Ok(None),
         }
+    }
+
+    async fn relationships_by_ids(&self, ids: &[RelationshipId]) -> StoreResult<Vec<Relationship>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {REL_COLUMNS} FROM relationships WHERE {} ORDER BY id",
+            col_in_json!("id", "$1")
+        );
+        let found: Vec<RelationshipRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(json(&ids.iter().map(|r| r.0).collect::<Vec<i64>>()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        hydrate_all(&self.pool, found).await
     }
 
     async fn relationships_of(&self, guild: GuildId, user: UserId) -> StoreResult<Vec<Relationship>> {
@@ -806,6 +876,37 @@ impl Store for Backend {
         .transpose()
     }
 
+    async fn notification_prefs_among(
+        &self,
+        guilds: &[GuildId],
+        users: &[UserId],
+    ) -> StoreResult<Vec<crate::domain::preferences::NotificationPrefs>> {
+        if guilds.is_empty() || users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, i64, String, Option<String>)> = sqlx::query_as(concat!(
+            "SELECT guild_id, user_id, muted, reminder_leads FROM notification_prefs WHERE ",
+            col_in_json!("guild_id", "$1"),
+            " AND ",
+            col_in_json!("user_id", "$2")
+        ))
+        .bind(json(&guilds.iter().map(|g| sf(g.0)).collect::<Vec<i64>>()))
+        .bind(json(&users.iter().map(|u| sf(u.0)).collect::<Vec<i64>>()))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|(guild, user, muted, leads)| {
+                Ok(crate::domain::preferences::NotificationPrefs {
+                    guild: GuildId(usf(guild)),
+                    user: UserId(usf(user)),
+                    muted: from_json(&muted)?,
+                    reminder_leads: leads.map(|l| from_json(&l)).transpose()?,
+                })
+            })
+            .collect()
+    }
+
     async fn save_notification_prefs(
         &self,
         p: &crate::domain::preferences::NotificationPrefs,
@@ -1047,6 +1148,31 @@ impl Store for Backend {
             })
         })
         .transpose()
+    }
+
+    async fn schedule_states(&self, rels: &[RelationshipId]) -> StoreResult<Vec<ScheduleState>> {
+        if rels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(concat!(
+            "SELECT guild_id, relationship_id, agreement_version, planned_from, planned_until FROM schedules WHERE ",
+            col_in_json!("relationship_id", "$1")
+        ))
+        .bind(json(&rels.iter().map(|r| r.0).collect::<Vec<i64>>()))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|(guild, rel, version, from, until)| {
+                Ok(ScheduleState {
+                    guild: GuildId(usf(guild)),
+                    relationship: RelationshipId(rel),
+                    agreement_version: version as u32,
+                    planned_from: rows::time(from)?,
+                    planned_until: rows::time_opt(until)?,
+                })
+            })
+            .collect()
     }
 
     async fn save_schedule_state(&self, st: &ScheduleState) -> StoreResult<()> {

@@ -56,6 +56,13 @@ macro_rules! id_in_json {
     };
 }
 
+// `column` is one of the integers of a JSON array parameter.
+macro_rules! col_in_json {
+    ($col:literal, $param:literal) => {
+        concat!($col, " IN (SELECT value FROM json_each(", $param, "))")
+    };
+}
+
 // The database's clock in Unix milliseconds, for leases. SQLite runs inside the one process that
 // uses it, so this is that process's clock.
 macro_rules! db_now {

@@ -9,6 +9,7 @@ use common::fixtures::*;
 use common::World;
 use mentorbot::clock::Clock;
 use mentorbot::domain::listing::Kind;
+use mentorbot::domain::preferences::PrefsChange;
 use mentorbot::domain::{RelationshipId, UserId};
 use mentorbot::engine::Direction;
 
@@ -72,6 +73,22 @@ async fn populate(w: &World) -> Vec<RelationshipId> {
         terms.meeting_minutes = 30 + 15 * (k % 3) as i64;
         let (rel, v) = e.propose_agreement(GUILD, rel.id, mentor, &terms).await.unwrap();
         e.confirm_agreement(GUILD, rel.id, mentee, v).await.unwrap();
+        // Own lead times (the catch-up reads a page's preferences at once): one member's, or
+        // both members' different ones.
+        let own = |leads: &str| PrefsChange {
+            switches: Vec::new(),
+            lead_times: Some(leads.into()),
+        };
+        match k % 4 {
+            1 => {
+                e.set_notification_prefs(GUILD, mentee, &own("3h, 30m")).await.unwrap();
+            }
+            2 => {
+                e.set_notification_prefs(GUILD, mentee, &own("2d")).await.unwrap();
+                e.set_notification_prefs(GUILD, mentor, &own("90m, 3h")).await.unwrap();
+            }
+            _ => {}
+        }
         if k % 5 == 3 {
             e.pause(GUILD, rel.id, mentee).await.unwrap();
         }

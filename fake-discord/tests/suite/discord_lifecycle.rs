@@ -488,3 +488,37 @@ async fn serenity_stops_on_4014_instead_of_retrying() {
     assert_eq!(fake.gateway_stats().identifies, 1, "no retry");
     one_violation(&fake, "gateway.disallowed_intents");
 }
+
+#[tokio::test]
+async fn an_answers_time_runs_from_the_interaction_to_the_arrival_of_its_callback_on_the_stand_ins_clock() {
+    let fake = setup(roomy()).await;
+    let api = Api::new(&fake);
+    registered(&fake, &api).await;
+    let h = fake.interaction_slash(IN_GUILD, ALICE, SlashCommand::new("mentor").subcommand("list"));
+    assert_eq!(h.response_time(), None, "not answered yet");
+    fake.advance(Duration::from_millis(1_500));
+    let r = api
+        .call(
+            "POST",
+            &format!("/interactions/{}/{}/callback", h.id, h.token),
+            Some(json!({"type": 4, "data": {"content": "hi"}})),
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let took = h.response_time().expect("answered");
+    // The clock moved 1.5 s; the request itself took real time on top, well under the deadline.
+    assert!(
+        took >= Duration::from_millis(1_500) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    // A refused answer (a second one) changes nothing.
+    let again = api
+        .call(
+            "POST",
+            &format!("/interactions/{}/{}/callback", h.id, h.token),
+            Some(json!({"type": 4, "data": {"content": "again"}})),
+        )
+        .await;
+    assert_eq!(again.status, 400);
+    assert_eq!(h.response_time(), Some(took));
+}
