@@ -63,10 +63,11 @@ macro_rules! db_now {
 }
 
 // The statement that refreshes the job queue's planner statistics after a bulk plan, if the
-// backend's planner needs it (PostgreSQL's does; SQLite picks the partial indexes anyway).
+// backend's planner needs it (PostgreSQL's does; SQLite picks the partial indexes anyway). The
+// claim's plan rests on `job_state`'s statistics, the enqueue's on both tables'.
 macro_rules! analyze_jobs {
     () => {
-        Some("ANALYZE jobs")
+        Some("ANALYZE jobs, job_state")
     };
 }
 
