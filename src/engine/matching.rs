@@ -973,7 +973,7 @@ impl Engine {
                 .store
                 .was_suggested(guild, user, other, &suggestion_key(target, kind), since)
                 .await?;
-        if !shown || !self.store.suggestable(guild).await?.contains(&other) {
+        if !shown || !self.store.is_suggestable(guild, other).await? {
             return Err(Error::Limit(
                 "that person is not among your current suggestions; run /mentor suggest again".into(),
             ));

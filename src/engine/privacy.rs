@@ -13,7 +13,7 @@ impl Engine {
     /// one else's words. Other members' private entries are not theirs and are not included.
     pub async fn my_data(&self, guild: GuildId, user: UserId) -> Result<Value> {
         let profile = self.store.profile(guild, user).await?;
-        let suggestable = self.store.suggestable(guild).await?.contains(&user);
+        let suggestable = self.store.is_suggestable(guild, user).await?;
         let offers = self.store.offers_of(guild, user).await?;
         let requests = self.store.requests_of(guild, user).await?;
         let mut relationships = Vec::new();

@@ -26,7 +26,7 @@ impl Engine {
     }
 
     pub async fn is_suggestable(&self, guild: GuildId, user: UserId) -> Result<bool> {
-        Ok(self.store.suggestable(guild).await?.contains(&user))
+        Ok(self.store.is_suggestable(guild, user).await?)
     }
 
     pub async fn profile(&self, guild: GuildId, user: UserId) -> Result<Option<Profile>> {

@@ -59,6 +59,8 @@ pub trait PrivacyStore: Send + Sync {
     async fn set_suggestable(&self, guild: GuildId, user: UserId, on: bool) -> StoreResult<bool>;
     /// Everyone in the server who said they may be suggested.
     async fn suggestable(&self, guild: GuildId) -> StoreResult<HashSet<UserId>>;
+    /// Whether this one person said they may be suggested (false without a profile).
+    async fn is_suggestable(&self, guild: GuildId, user: UserId) -> StoreResult<bool>;
     /// Replaces what `/mentor suggest` last showed the person: each other person, and for what.
     async fn replace_suggestions(
         &self,

@@ -191,6 +191,17 @@ mod privacy_impl {
             Ok(rows.into_iter().map(|(u,)| UserId(usf(u))).collect())
         }
 
+        async fn is_suggestable(&self, guild: GuildId, user: UserId) -> StoreResult<bool> {
+            let row: Option<(bool,)> =
+                sqlx::query_as("SELECT suggestable FROM profiles WHERE guild_id = $1 AND user_id = $2")
+                    .bind(sf(guild.0))
+                    .bind(sf(user.0))
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+            Ok(row.is_some_and(|(on,)| on))
+        }
+
         async fn replace_suggestions(
             &self,
             guild: GuildId,

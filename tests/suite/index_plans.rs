@@ -55,7 +55,7 @@ const GROWING: &[&str] = &[
 
 /// The store's queries that read a whole server (or every server) by nature, by name, with the
 /// text that marks them: the catch-up (`active_relationships`), the organisers' stats and export
-/// (`relationships_in`), matching and suggestions (`open_offers`, `open_requests`). No command
+/// (`relationships_in`), matching and suggestions (`open_offers`, `open_requests`, `suggestable`). No command
 /// below may run them: the per-person commands that used to (/mentor request, Accept) read
 /// only the person's rows now.
 const WHOLE_SERVER: &[(&str, &str)] = &[
@@ -65,6 +65,7 @@ const WHOLE_SERVER: &[(&str, &str)] = &[
     ),
     ("relationships_in", "FROM relationships WHERE guild_id = $1 ORDER BY id"),
     ("open_offers", "o.status = 'open' ORDER BY o.id"),
+    ("suggestable", "FROM profiles WHERE guild_id = $1 AND suggestable = $2"),
     (
         "open_requests",
         "r.state IN ('accepted', 'agreeing', 'active', 'paused')) ORDER BY q.id",
@@ -414,6 +415,8 @@ async fn bulk_load(conn: &mut sqlx::PgConnection, rel: i64) {
             "INSERT INTO suggestions (guild_id, user_id, other_id, kind, shown_at) \
              SELECT 2000 + g % 997, {MENTEE_OF}, {MENTOR_OF}, 'classic', 1772442000000 FROM generate_series(1, {N}) g"
         ),
+        // Everyone may be suggested: a per-person read of that setting must not read them all.
+        "UPDATE profiles SET suggestable = TRUE".to_string(),
         "ANALYZE".to_string(),
     ] {
         sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
@@ -513,7 +516,17 @@ async fn every_command_query_uses_an_index_on_postgres() {
         ran,
         plans,
         "/mentor profile (view)",
-        e.profile(GUILD, MENTOR).await.unwrap()
+        // What the command reads: the profile, whether they may be suggested (in a server
+        // where thousands may be), their criteria, the server's levels and questions, their
+        // answers.
+        (
+            e.profile(GUILD, MENTOR).await.unwrap(),
+            e.is_suggestable(GUILD, MENTOR).await.unwrap(),
+            e.criteria(GUILD, MENTOR).await.unwrap(),
+            e.levels(GUILD).await.unwrap(),
+            e.questions(GUILD).await.unwrap(),
+            e.my_answers(GUILD, MENTOR).await.unwrap(),
+        )
     );
     command!(
         ran,
