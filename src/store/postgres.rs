@@ -42,9 +42,13 @@ macro_rules! skip_locked {
 }
 
 // `id` is one of the integers of a JSON array parameter: `[1,2,3]` read as the array `{1,2,3}`.
+// As a set to join rather than `id = ANY(...)`: with a condition that a partial index also
+// matches (an acknowledgement's `state = 'running'`), the planner scanned that index and tested
+// each row against the whole list, three times the cost of joining the list (EXPLAIN ANALYZE of
+// a 500-job acknowledgement: 16.7 ms against 5.4 ms).
 macro_rules! id_in_json {
     ($param:literal) => {
-        concat!("id = ANY(CAST(translate(", $param, ", '[]', '{}') AS BIGINT[]))")
+        concat!("id IN (SELECT unnest(CAST(translate(", $param, ", '[]', '{}') AS BIGINT[])))")
     };
 }
 
