@@ -48,7 +48,11 @@ macro_rules! skip_locked {
 // a 500-job acknowledgement: 16.7 ms against 5.4 ms).
 macro_rules! id_in_json {
     ($param:literal) => {
-        concat!("id IN (SELECT unnest(CAST(translate(", $param, ", '[]', '{}') AS BIGINT[])))")
+        concat!(
+            "id IN (SELECT unnest(CAST(translate(",
+            $param,
+            ", '[]', '{}') AS BIGINT[])))"
+        )
     };
 }
 
